@@ -1,0 +1,62 @@
+"""Shared fixtures: offline hubs, the real data beside the checkout, a tiny local Llama."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Before anything imports transformers/datasets: tests never touch the network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("AXOLOTL_DO_NOT_TRACK", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+# A few sentences per language so the tiny tokenizer has merges for every script it will see.
+TOKENIZER_TEXTS = [
+    "Janet's ducks lay 16 eggs per day. How many dollars does she make? The answer is 18.",
+    "Los patos de Janet ponen 16 huevos por día. ¿Cuántos dólares gana? La respuesta es 18.",
+    "Les canards de Janet pondent 16 œufs par jour. Combien gagne-t-elle ? La réponse est 18.",
+    "ジャネットのアヒルは1日に16個の卵を産みます。答えは18です。",
+    "珍妮的鸭子每天下16个蛋。她每天赚多少美元？答案是18。",
+    "بط جانيت يضع 16 بيضة في اليوم. كم دولارًا تكسب؟ الإجابة هي 18.",
+    "재닛의 오리는 하루에 16개의 알을 낳습니다. 답은 18입니다.",
+    "Os patos de Janet põem 16 ovos por dia. Quantos dólares ela ganha? A resposta é 18.",
+    "Die Enten von Janet legen 16 Eier pro Tag. Die Antwort ist 18.",
+    "Утки Джанет несут 16 яиц в день. Ответ: 18.",
+]
+
+
+def shared_data_dir(name: str) -> Path:
+    """A folder of ../shared/data, or a skip that names the folder when it is absent."""
+    path = SHARED_DATA / name
+    if not path.is_dir():
+        pytest.skip(f"real data folder {path} is not present beside the checkout")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mgsm_dir() -> Path:
+    return shared_data_dir("mgsm")
+
+
+@pytest.fixture(scope="session")
+def mifeval_dir() -> Path:
+    return shared_data_dir("m-ifeval")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny random Llama with a tokenizer trained on multilingual text and a chat template."""
+    from clt_plugin.tiny_model import build_tiny_llama
+
+    texts = list(TOKENIZER_TEXTS)
+    mgsm = SHARED_DATA / "mgsm"
+    if mgsm.is_dir():
+        for f in sorted(mgsm.glob("*.tsv")):
+            texts.extend(f.read_text(encoding="utf-8").splitlines()[:50])
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"), texts)
