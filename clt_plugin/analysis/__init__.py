@@ -1,0 +1,1 @@
+"""Results loading, transfer matrices, statistics, tables, plots and reports."""

@@ -1,0 +1,590 @@
+"""Load lm-eval results into runs, and tie each run to the mixture manifest it was trained on.
+
+What lm-eval 0.4.11 writes (``lm_eval --output_path OUT``, see ``loggers/evaluation_tracker.py``):
+``OUT/<model_name_sanitized>/results_<ISO date, ':' replaced by '-'>.json`` and, with
+``--log_samples``, ``samples_<task>_<same date>.jsonl`` beside it (an ``--output_path`` ending in
+``.json`` gives ``<stem>_<date>.json`` instead). A results file holds:
+
+- ``results``: ``{task: {"alias": ..., "<metric>,<filter>": value, "<metric>_stderr,<filter>": value}}``
+  (groups appear here too; ``group_subtasks`` names them);
+- ``configs``: ``{task: {..., "metadata": {"version", "clt_family", "clt_language", ...}}}``;
+- ``versions``, ``n-shot``, ``n-samples``, ``higher_is_better``: keyed by task;
+- ``task_hashes``: ``{task: sha256}`` (empty unless samples were logged);
+- ``config``: ``{"model": ..., "model_args": "k=v,k=v" or {k: v}, "limit": ..., ...}``;
+- ``lm_eval_version``, ``model_name``, ``model_name_sanitized``, ``date``.
+
+`clt judge` writes the same layout, so one run may have several results files; their metrics
+merge, and a metric that two files give different values is an error.
+
+The public API, for `clt matrix`, `clt report` and `clt submit`:
+``load_results``, ``load_runs``, ``find_results_files``, ``load_manifest``, ``find_manifest``,
+``parse_task_name``, ``parse_model_args`` and ``aggregate``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from clt_plugin import languages
+from clt_plugin.errors import CLTError
+from clt_plugin.io import read_json
+
+ENGLISH = languages.ENGLISH
+MANIFEST_NAME = "clt_manifest.json"
+RESULTS_GLOB = "results*.json"
+DEFAULT_FILTER = "none"
+# model_args keys that name a model directory, most specific first: a LoRA adapter directory
+# (where the axolotl plugin writes the manifest) wins over its base model.
+_MODEL_DIR_KEYS = ("peft", "pretrained")
+
+
+# --------------------------------------------------------------------------- data types
+
+
+@dataclass(frozen=True)
+class Score:
+    value: float
+    stderr: float | None = None
+
+
+@dataclass
+class TaskResult:
+    """One clt per-language task of one run: its scores and what defines comparability."""
+
+    task: str
+    family: str
+    lang: str
+    version: Any = None
+    n_shot: Any = None
+    task_hash: str | None = None
+    n_samples: int | None = None
+    # metric -> filter -> Score
+    metrics: dict[str, dict[str, Score]] = field(default_factory=dict)
+    files: tuple[Path, ...] = ()
+
+    def metric_names(self) -> list[str]:
+        return sorted(f"{m},{f}" for m, fs in self.metrics.items() for f in fs)
+
+    def score(self, metric: str) -> Score | None:
+        """`metric` is "name" or "name,filter". A bare name takes filter "none", or the only one."""
+        name, _, flt = metric.partition(",")
+        by_filter = self.metrics.get(name)
+        if not by_filter:
+            return None
+        if flt:
+            return by_filter.get(flt)
+        if DEFAULT_FILTER in by_filter:
+            return by_filter[DEFAULT_FILTER]
+        if len(by_filter) == 1:
+            return next(iter(by_filter.values()))
+        options = ", ".join(f"{name},{f}" for f in sorted(by_filter))
+        raise CLTError(f"task {self.task}: metric {name!r} has several filters; pick one of: {options}")
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The parts of a mixture manifest (clt-manifest/1) that the analysis needs."""
+
+    path: Path | None
+    seen: tuple[str, ...]
+    per_language: int | None
+    english_only: bool
+    counts: Mapping[str, Mapping[str, int]]
+
+    def trained_languages(self) -> tuple[str, ...]:
+        """Non-English languages with at least one training row, in `seen` order."""
+        have = {lang for per in self.counts.values() for lang, n in per.items() if n > 0 and lang != ENGLISH}
+        ordered = [l for l in self.seen if l in have]
+        return tuple(ordered + sorted(have - set(ordered)))
+
+    def examples_per_language(self) -> int | None:
+        if self.per_language is not None:
+            return self.per_language
+        return 0 if self.english_only else None
+
+
+@dataclass
+class RunResults:
+    name: str
+    source: Path
+    files: tuple[Path, ...]
+    tasks: dict[str, TaskResult]
+    model_args: dict[str, str]
+    model_name: str | None = None
+    lm_eval_version: str | None = None
+    limit: Any = None
+    manifest: Manifest | None = None
+    samples: dict[str, tuple[Path, ...]] = field(default_factory=dict)
+    # Tasks in the files that are not clt per-language tasks (groups, other benchmarks).
+    other_tasks: tuple[str, ...] = ()
+
+    def families(self) -> list[str]:
+        return sorted({t.family for t in self.tasks.values()})
+
+    def task(self, family: str, lang: str) -> TaskResult | None:
+        return self._index().get((family, lang))
+
+    def languages(self, family: str) -> list[str]:
+        return [lang for (fam, lang) in self._index() if fam == family]
+
+    def scores(self, family: str, metric: str) -> dict[str, Score]:
+        """{lang: Score} for one family and metric; languages without the metric are left out."""
+        out = {}
+        for (fam, lang), t in self._index().items():
+            if fam == family:
+                s = t.score(metric)
+                if s is not None:
+                    out[lang] = s
+        return out
+
+    def score(self, family: str, lang: str, metric: str) -> Score | None:
+        t = self.task(family, lang)
+        return None if t is None else t.score(metric)
+
+    def model_dir(self) -> str | None:
+        for key in _MODEL_DIR_KEYS:
+            if self.model_args.get(key):
+                return self.model_args[key]
+        return None
+
+    def _index(self) -> dict[tuple[str, str], TaskResult]:
+        idx = self.__dict__.get("_idx")
+        if idx is None or len(idx) != len(self.tasks):
+            idx = {(t.family, t.lang): t for t in self.tasks.values()}
+            self.__dict__["_idx"] = idx
+        return idx
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    english: float | None
+    seen: float | None  # mean over seen languages, English excluded (as the paper plots it)
+    unseen: float | None
+    gap: float | None  # seen - unseen
+    all: float | None  # mean over every language with a score, English included
+    missing: tuple[str, ...] = ()  # expected languages with no score (left out of the means)
+
+
+# --------------------------------------------------------------------------- pure helpers
+
+
+def parse_model_args(model_args: Any) -> dict[str, str]:
+    """lm-eval's model_args as a dict: "pretrained=/x,dtype=float32" or a dict, or nothing."""
+    if model_args is None or model_args == "":
+        return {}
+    if isinstance(model_args, Mapping):
+        return {str(k): "" if v is None else str(v) for k, v in model_args.items()}
+    if isinstance(model_args, str):
+        out = {}
+        for part in model_args.split(","):
+            key, sep, value = part.partition("=")
+            if sep and key.strip():
+                out[key.strip()] = value.strip()
+        return out
+    raise ValueError(f"expected a string or an object, got {type(model_args).__name__}")
+
+
+def parse_task_name(task: str) -> tuple[str, str] | None:
+    """`clt_{family}_{lang}` -> (family, lang) when lang is a registry code, else None."""
+    if not task.startswith("clt_"):
+        return None
+    family, sep, lang = task[4:].rpartition("_")
+    if not sep or not family or lang not in languages.LANGUAGES:
+        return None
+    return family, lang
+
+
+def _mean(values: Iterable[float]) -> float | None:
+    vals = list(values)
+    return math.fsum(vals) / len(vals) if vals else None
+
+
+def aggregate(
+    scores: Mapping[str, float | None],
+    seen: Iterable[str] | None,
+    unseen: Iterable[str] | None = None,
+) -> Aggregates:
+    """English, seen average (English excluded), unseen average, their gap, all-language average.
+
+    `scores` maps language -> value (None or absent: no score). `seen` None means the seen set is
+    unknown (no manifest): seen, unseen and gap are then None. `unseen` None means every scored
+    language that is neither English nor seen. Missing languages are left out of every mean and
+    listed in `missing`; they never count as 0.
+    """
+    have = {lang: v for lang, v in scores.items() if v is not None and not math.isnan(v)}
+    english = have.get(ENGLISH)
+    all_avg = _mean(have[l] for l in sorted(have))
+    if seen is None:
+        missing = tuple(sorted(l for l in scores if l not in have))
+        return Aggregates(english, None, None, None, all_avg, missing)
+    seen_set = [l for l in dict.fromkeys(seen) if l != ENGLISH]
+    if unseen is None:
+        unseen_set = [l for l in scores if l != ENGLISH and l not in seen_set]
+    else:
+        unseen_set = [l for l in dict.fromkeys(unseen) if l != ENGLISH and l not in seen_set]
+    seen_avg = _mean(have[l] for l in seen_set if l in have)
+    unseen_avg = _mean(have[l] for l in unseen_set if l in have)
+    gap = None if seen_avg is None or unseen_avg is None else seen_avg - unseen_avg
+    expected = ([ENGLISH] if ENGLISH in scores else []) + seen_set + unseen_set
+    missing = tuple(l for l in dict.fromkeys(expected) if l not in have)
+    return Aggregates(english, seen_avg, unseen_avg, gap, all_avg, missing)
+
+
+# --------------------------------------------------------------------------- manifests
+
+
+def _manifest_error(path: Path | None, where: str, msg: str) -> CLTError:
+    return CLTError(f"{path or '<manifest>'}: {where}: {msg}")
+
+
+def parse_manifest(data: Any, path: Path | None = None) -> Manifest:
+    """Validate the fields the analysis reads from a clt-manifest/1 object."""
+    if not isinstance(data, dict):
+        raise _manifest_error(path, "<root>", f"expected an object, got {type(data).__name__}")
+    schema = data.get("schema")
+    if not (isinstance(schema, str) and schema.startswith("clt-manifest/")):
+        raise _manifest_error(path, "schema", f"expected 'clt-manifest/1', got {schema!r}")
+    langs = data.get("languages")
+    if not isinstance(langs, dict) or not isinstance(langs.get("seen"), list):
+        raise _manifest_error(path, "languages.seen", f"expected a list of language codes, got {langs!r}")
+    seen = []
+    for i, code in enumerate(langs["seen"]):
+        if code not in languages.LANGUAGES:
+            raise _manifest_error(path, f"languages.seen[{i}]", f"unknown language {code!r}")
+        seen.append(code)
+    per_language = data.get("per_language")
+    if per_language is not None and (isinstance(per_language, bool) or not isinstance(per_language, int)):
+        raise _manifest_error(path, "per_language", f"expected an integer or null, got {per_language!r}")
+    english_only = data.get("english_only")
+    if not isinstance(english_only, bool):
+        raise _manifest_error(path, "english_only", f"expected true or false, got {english_only!r}")
+    counts = data.get("counts")
+    if not isinstance(counts, dict):
+        raise _manifest_error(path, "counts", f"expected {{task: {{lang: n}}}}, got {counts!r}")
+    for task, per in counts.items():
+        if not isinstance(per, dict):
+            raise _manifest_error(path, f"counts.{task}", f"expected {{lang: n}}, got {per!r}")
+        for lang, n in per.items():
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise _manifest_error(path, f"counts.{task}.{lang}", f"expected a count >= 0, got {n!r}")
+    return Manifest(path, tuple(seen), per_language, english_only, counts)
+
+
+def load_manifest(path: str | os.PathLike) -> Manifest:
+    path = Path(path)
+    return parse_manifest(read_json(path, "manifest"), path)
+
+
+def find_manifest(model_args: Mapping[str, str] | RunResults) -> Path | None:
+    """The manifest beside the evaluated model: `peft=DIR` or `pretrained=DIR` -> DIR/clt_manifest.json."""
+    args = model_args.model_args if isinstance(model_args, RunResults) else model_args
+    for key in _MODEL_DIR_KEYS:
+        value = args.get(key)
+        if value:
+            candidate = Path(value) / MANIFEST_NAME
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+# --------------------------------------------------------------------------- results files
+
+
+def find_results_files(path: str | os.PathLike) -> dict[Path, list[Path]]:
+    """Group results files by run directory.
+
+    A file is one run. A directory with ``results*.json`` directly in it is one run; otherwise
+    each immediate subdirectory holding some is one run (lm-eval's ``--output_path`` layout,
+    one subdirectory per model).
+    """
+    path = Path(path)
+    if path.is_file():
+        return {path: [path]}
+    if not path.is_dir():
+        raise CLTError(f"{path}: no such results file or directory")
+    direct = sorted(p for p in path.glob(RESULTS_GLOB) if p.is_file())
+    if direct:
+        return {path: direct}
+    runs: dict[Path, list[Path]] = {}
+    for sub in sorted(p for p in path.iterdir() if p.is_dir()):
+        files = sorted(p for p in sub.glob(RESULTS_GLOB) if p.is_file())
+        if files:
+            runs[sub] = files
+    if not runs:
+        raise CLTError(f"{path}: no lm-eval results files (results_*.json) here or one level below")
+    return runs
+
+
+def _field_error(path: Path, where: str, msg: str) -> CLTError:
+    return CLTError(f"{path}: {where}: {msg}")
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _parse_task_metrics(path: Path, task: str, entry: Any) -> dict[str, dict[str, Score]]:
+    if not isinstance(entry, dict):
+        raise _field_error(path, f"results.{task}", f"expected an object, got {type(entry).__name__}")
+    values: dict[tuple[str, str], float] = {}
+    stderrs: dict[tuple[str, str], float | None] = {}
+    for key, raw in entry.items():
+        if key == "alias":
+            continue
+        name, _, flt = key.partition(",")
+        flt = flt or DEFAULT_FILTER
+        if name.endswith("_stderr"):
+            stderrs[(name[: -len("_stderr")], flt)] = _as_float(raw)
+            continue
+        value = _as_float(raw)
+        # lm-eval writes NaN for metrics it could not compute; those are no score, not 0.
+        if value is not None and math.isfinite(value):
+            values[(name, flt)] = value
+    metrics: dict[str, dict[str, Score]] = {}
+    for (name, flt), value in values.items():
+        metrics.setdefault(name, {})[flt] = Score(value, stderrs.get((name, flt)))
+    return metrics
+
+
+def _dict_field(path: Path, data: dict, key: str) -> dict:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _field_error(path, key, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+@dataclass
+class _FileResults:
+    path: Path
+    tasks: dict[str, TaskResult]
+    other: list[str]
+    model_args: dict[str, str]
+    model_name: str | None
+    model_name_sanitized: str | None
+    lm_eval_version: str | None
+    limit: Any
+
+
+def parse_results(data: Any, path: Path) -> _FileResults:
+    """One parsed results file; every error names the file and the field."""
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        raise CLTError(f"{path}: not an lm-eval results file (no 'results' object)")
+    configs = _dict_field(path, data, "configs")
+    versions = _dict_field(path, data, "versions")
+    n_shot = _dict_field(path, data, "n-shot")
+    hashes = _dict_field(path, data, "task_hashes")
+    n_samples = _dict_field(path, data, "n-samples")
+    groups = {g for g, subs in _dict_field(path, data, "group_subtasks").items() if subs}
+    config = _dict_field(path, data, "config")
+    try:
+        model_args = parse_model_args(config.get("model_args"))
+    except ValueError as e:
+        raise _field_error(path, "config.model_args", str(e)) from None
+
+    tasks: dict[str, TaskResult] = {}
+    other: list[str] = []
+    for task, entry in data["results"].items():
+        if task in groups:
+            other.append(task)
+            continue
+        meta = configs.get(task, {}).get("metadata") if isinstance(configs.get(task), dict) else None
+        family = lang = None
+        if isinstance(meta, dict) and meta.get("clt_family") and meta.get("clt_language"):
+            family, lang = str(meta["clt_family"]), str(meta["clt_language"])
+            if lang not in languages.LANGUAGES:
+                raise _field_error(
+                    path, f"configs.{task}.metadata.clt_language", str(languages.UnknownLanguageError(lang))
+                )
+        else:
+            parsed = parse_task_name(task)
+            if parsed:
+                family, lang = parsed
+        if family is None:
+            other.append(task)
+            continue
+        samples = n_samples.get(task)
+        tasks[task] = TaskResult(
+            task=task,
+            family=family,
+            lang=lang,
+            version=versions.get(task),
+            n_shot=n_shot.get(task),
+            task_hash=hashes.get(task),
+            n_samples=samples.get("effective") if isinstance(samples, dict) else None,
+            metrics=_parse_task_metrics(path, task, entry),
+            files=(path,),
+        )
+    version = data.get("lm_eval_version")
+    return _FileResults(
+        path=path,
+        tasks=tasks,
+        other=other,
+        model_args=model_args,
+        model_name=_str_or_none(data.get("model_name")),
+        model_name_sanitized=_str_or_none(data.get("model_name_sanitized")),
+        lm_eval_version=version if isinstance(version, str) else None,
+        limit=config.get("limit"),
+    )
+
+
+def _merge_task(into: TaskResult, new: TaskResult) -> None:
+    """Merge one file's view of a task into the run's; two different values for a field is an error."""
+    where = f"task {new.task}"
+    files = f"{', '.join(map(str, into.files))} and {new.files[0]}"
+    for attr in ("version", "n_shot", "task_hash", "n_samples"):
+        a, b = getattr(into, attr), getattr(new, attr)
+        if b is None:
+            continue
+        if a is None:
+            setattr(into, attr, b)
+        elif a != b:
+            raise CLTError(f"{where}: {attr} differs between {files} ({a!r} vs {b!r}); keep one results file per run")
+    for name, by_filter in new.metrics.items():
+        mine = into.metrics.setdefault(name, {})
+        for flt, score in by_filter.items():
+            old = mine.get(flt)
+            if old is not None and old.value != score.value:
+                raise CLTError(
+                    f"{where}: metric {name},{flt} is {old.value!r} in {', '.join(map(str, into.files))} "
+                    f"but {score.value!r} in {new.files[0]}; keep one results file per run"
+                )
+            mine[flt] = score
+    into.files = into.files + new.files
+
+
+def _default_name(run_dir: Path, parsed: Sequence[_FileResults]) -> str:
+    """The run directory's name, unless lm-eval named it after the model: then the model dir's name."""
+    if run_dir.is_file():
+        run_dir = run_dir.parent
+    for p in parsed:
+        if p.model_name_sanitized and p.model_name_sanitized == run_dir.name and p.model_name:
+            return Path(p.model_name.rstrip("/\\")).name or run_dir.name
+    return run_dir.name
+
+
+def _samples_files(run_dir: Path, tasks: Iterable[str]) -> dict[str, tuple[Path, ...]]:
+    if run_dir.is_file():
+        return {}
+    wanted = set(tasks)
+    out: dict[str, list[Path]] = {}
+    for p in sorted(run_dir.glob("samples_*.jsonl")):
+        # samples_<task>_<date>.jsonl; task names contain '_', the date does not.
+        task = p.stem[len("samples_") :].rpartition("_")[0]
+        if task in wanted:
+            out.setdefault(task, []).append(p)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest: Any) -> RunResults:
+    parsed = [parse_results(read_json(f, "lm-eval results file"), f) for f in files]
+    tasks: dict[str, TaskResult] = {}
+    model_args: dict[str, str] = {}
+    model_from: Path | None = None
+    for p in parsed:
+        for task, tr in p.tasks.items():
+            if task in tasks:
+                _merge_task(tasks[task], tr)
+            else:
+                tasks[task] = tr
+        for key in _MODEL_DIR_KEYS:
+            a, b = model_args.get(key), p.model_args.get(key)
+            if a and b and a != b:
+                raise CLTError(
+                    f"{p.path}: config.model_args.{key} is {b!r} but {model_from} has {a!r}: "
+                    "these results files are from different models; give them as separate runs"
+                )
+        if not model_args and p.model_args:
+            model_args, model_from = dict(p.model_args), p.path
+    first = parsed[0]
+    run = RunResults(
+        name=name or _default_name(run_dir, parsed),
+        source=run_dir,
+        files=tuple(files),
+        tasks=tasks,
+        model_args=model_args,
+        model_name=next((p.model_name for p in parsed if p.model_name), None),
+        lm_eval_version=next((p.lm_eval_version for p in parsed if p.lm_eval_version), None),
+        limit=first.limit,
+        samples=_samples_files(run_dir, tasks),
+        other_tasks=tuple(sorted({t for p in parsed for t in p.other})),
+    )
+    if isinstance(manifest, Manifest):
+        run.manifest = manifest
+    elif manifest is not None:
+        run.manifest = load_manifest(manifest)
+    else:
+        found = find_manifest(run.model_args)
+        run.manifest = load_manifest(found) if found else None
+    return run
+
+
+def load_results(
+    path: str | os.PathLike,
+    *,
+    name: str | None = None,
+    manifest: str | os.PathLike | Manifest | None = None,
+) -> RunResults:
+    """One run from a results file or directory; its manifest found via model_args unless given."""
+    groups = find_results_files(path)
+    if len(groups) > 1:
+        shown = ", ".join(str(p) for p in groups)
+        raise CLTError(f"{path}: holds {len(groups)} runs ({shown}); load them with load_runs or name one")
+    (run_dir, files), = groups.items()
+    return _load_files(run_dir, files, name, manifest)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """An explicitly named run: `--run NAME=RESULTS_DIR[:MANIFEST]`."""
+
+    name: str
+    path: Path
+    manifest: Path | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "RunSpec":
+        name, sep, rest = text.partition("=")
+        if not sep or not name.strip() or not rest:
+            raise CLTError(f"--run {text!r}: expected NAME=RESULTS_DIR[:MANIFEST]")
+        manifest = None
+        if ":" in rest:
+            head, _, tail = rest.rpartition(":")
+            # A drive letter or a path with ':' in it stays whole when the split does not fit.
+            if head and tail and not Path(rest).exists():
+                rest, manifest = head, Path(tail)
+        return cls(name.strip(), Path(rest), manifest)
+
+
+def load_runs(paths: Iterable[str | os.PathLike] = (), runs: Iterable[RunSpec] = ()) -> list[RunResults]:
+    """Every run under `paths` plus the explicit `runs`; two runs with one name is an error."""
+    out: list[RunResults] = []
+    for p in paths:
+        for run_dir, files in find_results_files(p).items():
+            out.append(_load_files(run_dir, files, None, None))
+    for spec in runs:
+        out.append(load_results(spec.path, name=spec.name, manifest=spec.manifest))
+    seen: dict[str, RunResults] = {}
+    for run in out:
+        if run.name in seen:
+            raise CLTError(
+                f"two runs are named {run.name!r}: {seen[run.name].source} and {run.source}; "
+                "name them with --run NAME=RESULTS_DIR"
+            )
+        seen[run.name] = run
+    if not out:
+        raise CLTError("no runs given")
+    return out

@@ -1,0 +1,248 @@
+"""Loading lm-eval results files into runs, merging, manifests and aggregates."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clt_plugin.analysis.results import (
+    RunSpec,
+    aggregate,
+    find_manifest,
+    find_results_files,
+    load_manifest,
+    load_results,
+    load_runs,
+    parse_model_args,
+    parse_task_name,
+)
+from clt_plugin.analysis.synthetic import write_manifest, write_results
+from clt_plugin.errors import CLTError
+
+
+def test_parse_model_args_string_and_dict():
+    assert parse_model_args("pretrained=/x/y,dtype=float32") == {"pretrained": "/x/y", "dtype": "float32"}
+    assert parse_model_args({"pretrained": "/x", "trust_remote_code": True}) == {
+        "pretrained": "/x",
+        "trust_remote_code": "True",
+    }
+    assert parse_model_args("") == {} and parse_model_args(None) == {}
+
+
+def test_parse_task_name():
+    assert parse_task_name("clt_mgsm_es") == ("mgsm", "es")
+    assert parse_task_name("clt_mgsm_chat_ja") == ("mgsm_chat", "ja")
+    assert parse_task_name("clt_xlsum_zh-Hant") == ("xlsum", "zh-Hant")
+    assert parse_task_name("clt_mgsm") is None  # a group
+    assert parse_task_name("mgsm_direct_es") is None
+    assert parse_task_name("clt_mgsm_xx") is None
+
+
+def test_load_results_reads_scores_versions_hashes(tmp_path):
+    model = tmp_path / "models" / "k100"
+    write_manifest(model / "clt_manifest.json", {"math": {"en": 10, "es": 100, "fr": 100}})
+    out = tmp_path / "evals" / "run"
+    write_results(
+        out,
+        {"clt_mgsm_en": {"acc": 0.5, "lang_fidelity": 1.0}, "clt_mgsm_es": {"acc": 0.25}},
+        model_args=f"pretrained={model},dtype=float32",
+        task_hashes={"clt_mgsm_en": "h-en", "clt_mgsm_es": "h-es"},
+        n_shot=8,
+        version=2,
+    )
+    run = load_results(out)
+    assert run.name == "run"
+    assert run.lm_eval_version == "0.4.11"
+    assert run.model_args == {"pretrained": str(model), "dtype": "float32"}
+    assert run.families() == ["mgsm"]
+    assert run.score("mgsm", "en", "acc").value == 0.5
+    assert run.score("mgsm", "en", "acc").stderr == 0.01
+    assert run.score("mgsm", "es", "lang_fidelity") is None
+    t = run.task("mgsm", "es")
+    assert (t.version, t.n_shot, t.task_hash, t.n_samples) == (2, 8, "h-es", 250)
+    assert run.manifest is not None and run.manifest.seen == ("es", "fr")
+    assert run.manifest.per_language == 100 and run.manifest.english_only is False
+    assert find_manifest(run) == model / "clt_manifest.json"
+
+
+def test_language_from_metadata_wins_over_name(tmp_path):
+    path = write_results(tmp_path / "r", {"clt_mgsm_es": {"acc": 0.5}})
+    data = json.loads(path.read_text())
+    data["configs"]["clt_mgsm_es"]["metadata"]["clt_language"] = "pt"
+    data["results"]["my_other_task"] = {"alias": "x", "acc,none": 1.0}
+    path.write_text(json.dumps(data))
+    run = load_results(path)
+    assert run.languages("mgsm") == ["pt"]
+    assert run.other_tasks == ("my_other_task",)
+
+
+def test_unknown_language_in_metadata_names_file_and_field(tmp_path):
+    path = write_results(tmp_path / "r", {"clt_mgsm_es": {"acc": 0.5}})
+    data = json.loads(path.read_text())
+    data["configs"]["clt_mgsm_es"]["metadata"]["clt_language"] = "xx"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CLTError, match=r"results_.*\.json: configs\.clt_mgsm_es\.metadata\.clt_language: unknown language 'xx'"):
+        load_results(path)
+
+
+def test_name_only_tasks_and_model_args_string(tmp_path):
+    write_results(tmp_path / "r", {"clt_xlsum_ko": {"rougeL": 0.2}}, with_metadata=False,
+                  model_args="pretrained=/nowhere")
+    run = load_results(tmp_path / "r")
+    assert run.scores("xlsum", "rougeL")["ko"].value == 0.2
+    assert run.manifest is None
+
+
+def test_filters_and_bare_metric_names(tmp_path):
+    path = write_results(tmp_path / "r", {"clt_mgsm_es": {"exact_match": 0.5}}, filter_name="strict-match")
+    data = json.loads(path.read_text())
+    data["results"]["clt_mgsm_es"]["exact_match,flexible-extract"] = 0.75
+    data["results"]["clt_mgsm_es"]["nan_metric,none"] = float("nan")
+    path.write_text(json.dumps(data))
+    run = load_results(path)
+    assert run.score("mgsm", "es", "exact_match,flexible-extract").value == 0.75
+    assert run.score("mgsm", "es", "nan_metric") is None
+    with pytest.raises(CLTError, match="exact_match,flexible-extract, exact_match,strict-match"):
+        run.score("mgsm", "es", "exact_match")
+
+
+def test_lm_eval_output_path_layout_and_samples(tmp_path):
+    out = tmp_path / "evals"
+    sub = out / "__models__k100"
+    write_results(sub, {"clt_mgsm_es": {"acc": 0.5}}, model_args="pretrained=/models/k100",
+                  model_name="/models/k100", date="2026-01-01T10-00-00.1")
+    (sub / "samples_clt_mgsm_es_2026-01-01T10-00-00.1.jsonl").write_text("{}\n")
+    write_results(out / "other", {"clt_mgsm_es": {"acc": 0.1}})
+    groups = find_results_files(out)
+    assert list(groups) == [sub, out / "other"]
+    runs = load_runs([out])
+    assert [r.name for r in runs] == ["k100", "other"]
+    assert runs[0].samples == {"clt_mgsm_es": (sub / "samples_clt_mgsm_es_2026-01-01T10-00-00.1.jsonl",)}
+    with pytest.raises(CLTError, match="holds 2 runs"):
+        load_results(out)
+
+
+def test_judge_file_merges_and_conflicts_are_errors(tmp_path):
+    d = tmp_path / "run"
+    write_results(d, {"clt_dolly_es": {"lang_fidelity": 0.9}}, date="2026-01-01T00-00-00.1")
+    judge = write_results(d, {"clt_dolly_es": {"judge_rating": 3.5, "judge_rating_raw": 3.75}},
+                          date="2026-01-02T00-00-00.1")
+    run = load_results(d)
+    assert run.score("dolly", "es", "judge_rating").value == 3.5
+    assert run.score("dolly", "es", "lang_fidelity").value == 0.9
+    assert len(run.files) == 2
+    write_results(d, {"clt_dolly_es": {"judge_rating": 4.0}}, date="2026-01-03T00-00-00.1")
+    with pytest.raises(CLTError, match=r"metric judge_rating,none is 3\.5 in .*results_2026-01-02.* but 4\.0 in .*results_2026-01-03"):
+        load_results(d)
+    assert judge.exists()
+
+
+def test_version_conflict_inside_a_run(tmp_path):
+    d = tmp_path / "run"
+    write_results(d, {"clt_mgsm_es": {"acc": 0.5}}, version=1, date="a")
+    write_results(d, {"clt_mgsm_es": {"lang_fidelity": 0.5}}, version=2, date="b")
+    with pytest.raises(CLTError, match="task clt_mgsm_es: version differs"):
+        load_results(d)
+
+
+def test_different_models_in_one_run_dir(tmp_path):
+    d = tmp_path / "run"
+    write_results(d, {"clt_mgsm_es": {"acc": 0.5}}, model_args="pretrained=/a", date="a")
+    write_results(d, {"clt_mgsm_fr": {"acc": 0.5}}, model_args="pretrained=/b", date="b")
+    with pytest.raises(CLTError, match="config.model_args.pretrained is '/b'.*'/a'"):
+        load_results(d)
+
+
+@pytest.mark.parametrize("content,match", [
+    ('{"results": {"clt_mgsm_es": {"acc,none": 0.5', r"corrupt lm-eval results file \(line 1"),
+    ("", "corrupt lm-eval results file"),
+    ("[1, 2]", "not an lm-eval results file"),
+    ('{"results": {"clt_mgsm_es": 3}}', r"results\.clt_mgsm_es: expected an object"),
+    ('{"results": {}, "versions": []}', "versions: expected an object"),
+    ('{"results": {}, "config": {"model_args": 3}}', "config.model_args: expected a string"),
+])
+def test_corrupt_results_file_is_named(tmp_path, content, match):
+    path = tmp_path / "run" / "results_2026.json"
+    path.parent.mkdir()
+    path.write_text(content)
+    with pytest.raises(CLTError, match=match) as e:
+        load_results(tmp_path / "run")
+    assert str(path) in str(e.value)
+
+
+def test_missing_results(tmp_path):
+    with pytest.raises(CLTError, match="no such results file"):
+        load_results(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CLTError, match="no lm-eval results files"):
+        load_results(tmp_path / "empty")
+
+
+@pytest.mark.parametrize("patch,match", [
+    ({"schema": "other/1"}, "schema: expected 'clt-manifest/1'"),
+    ({"languages": {"seen": ["es", "xx"]}}, r"languages\.seen\[1\]: unknown language 'xx'"),
+    ({"per_language": "100"}, "per_language: expected an integer or null, got '100'"),
+    ({"english_only": 1}, "english_only: expected true or false"),
+    ({"counts": {"math": {"es": -1}}}, r"counts\.math\.es: expected a count >= 0, got -1"),
+])
+def test_bad_manifest_names_field(tmp_path, patch, match):
+    path = write_manifest(tmp_path / "m.json", {"math": {"en": 1, "es": 1}})
+    data = json.loads(path.read_text())
+    data.update(patch)
+    path.write_text(json.dumps(data))
+    with pytest.raises(CLTError, match=match) as e:
+        load_manifest(path)
+    assert str(path) in str(e.value)
+
+
+def test_run_spec_and_duplicate_names(tmp_path):
+    write_results(tmp_path / "a" / "run", {"clt_mgsm_es": {"acc": 0.5}})
+    write_results(tmp_path / "b" / "run", {"clt_mgsm_es": {"acc": 0.6}})
+    m = write_manifest(tmp_path / "m.json", {"math": {"en": 5, "es": 0}}, seen=["es"])
+    with pytest.raises(CLTError, match="two runs are named 'run'"):
+        load_runs([tmp_path / "a", tmp_path / "b"])
+    spec = RunSpec.parse(f"base={tmp_path / 'b' / 'run'}:{m}")
+    assert spec == RunSpec("base", tmp_path / "b" / "run", m)
+    runs = load_runs([tmp_path / "a"], [spec])
+    assert [r.name for r in runs] == ["run", "base"]
+    assert runs[1].manifest.english_only and runs[1].manifest.examples_per_language() == 0
+    with pytest.raises(CLTError, match="expected NAME=RESULTS_DIR"):
+        RunSpec.parse("just-a-dir")
+
+
+def test_aggregate_known_values():
+    a = aggregate({"en": 0.8, "es": 0.6, "fr": 0.4, "ja": None, "ar": 0.2, "ko": 0.3}, ["es", "fr", "ja"])
+    assert a.english == 0.8
+    assert a.seen == pytest.approx(0.5)
+    assert a.unseen == pytest.approx(0.25)
+    assert a.gap == pytest.approx(0.25)
+    assert a.all == pytest.approx((0.8 + 0.6 + 0.4 + 0.2 + 0.3) / 5)
+    assert a.missing == ("ja",)
+    explicit = aggregate({"en": 1.0, "es": 0.5, "ko": 0.1}, ["es", "en"], ["ar", "ko"])
+    assert explicit.seen == 0.5 and explicit.unseen == 0.1 and explicit.missing == ("ar",)
+    unknown = aggregate({"en": 1.0, "es": 0.5}, None)
+    assert unknown.seen is None and unknown.gap is None and unknown.all == 0.75
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(["en", "es", "fr", "ja", "zh", "ar", "ko", "pt"]),
+                       st.one_of(st.none(), st.floats(0, 1)), min_size=1))
+def test_aggregate_never_counts_missing_as_zero(scores):
+    seen = ["es", "fr", "ja", "zh"]
+    a = aggregate(scores, seen)
+    have = {k: v for k, v in scores.items() if v is not None}
+    if any(l in have for l in seen):
+        lo = min(v for l, v in have.items() if l in seen)
+        hi = max(v for l, v in have.items() if l in seen)
+        assert lo - 1e-12 <= a.seen <= hi + 1e-12
+    else:
+        assert a.seen is None
+    # Missing: given without a value, or seen but never evaluated.
+    assert set(a.missing) == {l for l, v in scores.items() if v is None} | (set(seen) - set(have))
+    if a.gap is not None:
+        assert math.isclose(a.gap, a.seen - a.unseen)
