@@ -1,0 +1,120 @@
+"""`clt judge`: LLM-as-judge ratings for clt_dolly samples logged by lm_eval --log_samples."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from clt_plugin.errors import CLTError
+
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("samples", nargs="+", metavar="SAMPLES",
+                        help="samples_clt_dolly_*.jsonl files, or directories holding them")
+    parser.add_argument("-o", "--output", required=True, metavar="DIR", help="where to write judgments and results")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--endpoint", metavar="URL",
+                     help="OpenAI-compatible API base, e.g. https://api.openai.com/v1 or http://localhost:8000/v1")
+    who.add_argument("--judge-model", metavar="PATH", help="a local transformers model directory to use as the judge")
+    parser.add_argument("--model", metavar="NAME", help="judge model name at the endpoint (required with --endpoint)")
+    parser.add_argument("--api-key-env", metavar="VAR",
+                        help=f"environment variable holding the API key (default: {DEFAULT_KEY_ENV}, if set)")
+    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once (default 8)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per request (default 120)")
+    parser.add_argument("--max-retries", type=int, default=6, help="retries per request on 429/5xx/timeouts (default 6)")
+    parser.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time")
+    parser.add_argument("--max-backoff", type=float, default=60.0, help="longest wait between retries, seconds")
+    parser.add_argument("--max-tokens", type=int, default=512, help="longest judge answer, in tokens (default 512)")
+    parser.add_argument("--cache", metavar="FILE",
+                        help="SQLite cache of judgments (default: $CLT_CACHE_DIR or ~/.cache/clt-plugin, judge.sqlite)")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _api_key(var: str | None) -> str | None:
+    if var:
+        key = os.environ.get(var)
+        if not key:
+            raise CLTError(f"--api-key-env: environment variable {var} is not set")
+        return key
+    return os.environ.get(DEFAULT_KEY_ENV) or None
+
+
+def _check_numbers(args) -> None:
+    checks = [
+        ("--concurrency", args.concurrency, args.concurrency >= 1, "at least 1"),
+        ("--timeout", args.timeout, args.timeout > 0, "positive"),
+        ("--max-tokens", args.max_tokens, args.max_tokens >= 1, "at least 1"),
+        ("--max-retries", args.max_retries, args.max_retries >= 0, "0 or more"),
+        ("--backoff", args.backoff, args.backoff >= 0, "0 or more"),
+        ("--max-backoff", args.max_backoff, args.max_backoff >= 0, "0 or more"),
+    ]
+    for name, value, ok, rule in checks:
+        if not ok:
+            raise CLTError(f"{name}: must be {rule} (got {value})")
+
+
+def _build_judge(args):
+    _check_numbers(args)
+    if args.judge_model:
+        from clt_plugin.judge.local import LocalJudge
+
+        if args.model or args.api_key_env:
+            raise CLTError("--model and --api-key-env go with --endpoint, not with --judge-model")
+        return LocalJudge(args.judge_model, max_tokens=args.max_tokens)
+    from clt_plugin.judge.client import EndpointJudge
+
+    if not args.model:
+        raise CLTError("--model: required with --endpoint (the judge model's name at that endpoint)")
+    if not args.endpoint.startswith(("http://", "https://")):
+        raise CLTError(f"--endpoint: expected an http:// or https:// URL (got {args.endpoint!r})")
+    return EndpointJudge(
+        args.endpoint,
+        args.model,
+        api_key=_api_key(args.api_key_env),
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+        backoff=args.backoff,
+        max_backoff=args.max_backoff,
+        max_tokens=args.max_tokens,
+        concurrency=args.concurrency,
+    )
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else (value if isinstance(value, str) else f"{value:.3f}")
+
+
+def run(args) -> int:
+    from clt_plugin.judge.cache import default_cache_path
+    from clt_plugin.judge.run import JudgeFailed, judge_run, print_progress
+
+    judge = _build_judge(args)
+    try:
+        report = judge_run(
+            args.samples,
+            args.output,
+            judge,
+            cache_path=args.cache or default_cache_path(),
+            progress=None if args.quiet else print_progress,
+        )
+    except JudgeFailed as e:
+        print(f"clt judge: error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        judge.close()
+
+    from tabulate import tabulate
+
+    rows = [
+        [s.task, s.n, _fmt(s.mean_gated), _fmt(s.mean_raw), s.unparseable, s.fidelity_failed] for s in report.stats
+    ]
+    print(tabulate(rows, headers=["task", "n", "judge_rating", "judge_rating_raw", "unparseable", "wrong language"]))
+    total_unparseable = sum(s.unparseable for s in report.stats)
+    print(f"judge requests: {report.requests}, cached: {report.cache_hits}, unparseable ratings: {total_unparseable}")
+    for reason, count in sorted(report.unparseable_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  unparseable: {count} x {reason}")
+    print(f"results: {report.results_path}")
+    return 0

@@ -1,0 +1,215 @@
+"""An OpenAI-compatible chat-completions judge over the standard library.
+
+Works with OpenAI, vLLM, TGI, Ollama, llama.cpp and anything else that serves
+`POST .../chat/completions`. Calls are blocking and thread-safe; the caller bounds
+concurrency with a thread pool. Transient failures (429, 5xx, timeouts, dropped
+connections, malformed bodies) are retried with exponential backoff that honours
+Retry-After; a refusal that retrying cannot fix (401, 403, 404, 400) stops the whole run.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import random
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Callable
+
+_RETRY_STATUS = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
+_CHUNK = 1 << 16
+
+
+class JudgeRequestError(Exception):
+    """One request failed for good (after its retries, or at once when retrying cannot help)."""
+
+    def __init__(self, message: str, fatal: bool = False):
+        super().__init__(message)
+        self.fatal = fatal
+
+
+class _Transient(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class Redactor:
+    """Removes the API key from any text that could reach a log, a file or the terminal."""
+
+    def __init__(self, secret: str | None):
+        self._secret = secret or None
+
+    def __call__(self, text: str) -> str:
+        if self._secret and self._secret in text:
+            return text.replace(self._secret, "[REDACTED]")
+        return text
+
+
+def chat_url(endpoint: str) -> str:
+    """`http://host/v1` -> `http://host/v1/chat/completions`; a full URL is kept as given."""
+    endpoint = endpoint.rstrip("/")
+    return endpoint if endpoint.endswith("/chat/completions") else endpoint + "/chat/completions"
+
+
+def public_url(url: str) -> str:
+    """The URL without credentials or query string, fit for a results file."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        seconds = when - (time.time() if now is None else now)
+    return max(0.0, seconds)
+
+
+def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None, rng: random.Random) -> float:
+    """Exponential backoff with jitter (so parallel workers do not retry in lockstep).
+
+    The server's Retry-After is a floor; everything is capped at `cap`.
+    """
+    delay = base * (2**attempt) * rng.uniform(0.5, 1.0)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return min(delay, cap)
+
+
+def extract_content(body: bytes) -> str:
+    """The assistant message text of a chat-completions body; _Transient when malformed."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+        content = data["choices"][0]["message"]["content"]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, TypeError) as e:
+        raise _Transient(f"malformed response body ({type(e).__name__})") from None
+    if not isinstance(content, str):
+        raise _Transient("malformed response body (message content is not text)")
+    return content
+
+
+class EndpointJudge:
+    backend = "endpoint"
+
+    def __init__(
+        self,
+        endpoint: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        max_retries: int = 6,
+        backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        max_tokens: int = 512,
+        concurrency: int = 8,
+        sleep: Callable[[float], object] | None = None,
+        seed: int = 0,
+    ):
+        self.url = chat_url(endpoint)
+        self.model = model
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_tokens = max_tokens
+        self.concurrency = max(1, int(concurrency))
+        self.redact = Redactor(api_key)
+        self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._stop = threading.Event()
+        # Waiting on the stop event lets a fatal error elsewhere cut a backoff short.
+        self._sleep = sleep or self._stop.wait
+        self._rng = random.Random(seed)
+        self._rng_lock = threading.Lock()
+
+    @property
+    def identity(self) -> str:
+        return f"endpoint:{self.model}"
+
+    def describe(self) -> dict:
+        return {
+            "backend": self.backend,
+            "model": self.model,
+            "endpoint": public_url(self.url),
+            "temperature": 0.0,
+            "max_tokens": self.max_tokens,
+        }
+
+    def close(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        body = json.dumps(
+            {"model": self.model, "messages": messages, "temperature": 0.0, "max_tokens": self.max_tokens},
+            ensure_ascii=False,
+        ).encode("utf-8")
+        last = "no attempt made"
+        for attempt in range(self.max_retries + 1):
+            if self._stop.is_set():
+                raise JudgeRequestError("run stopped after a fatal error", fatal=True)
+            try:
+                return self._once(body)
+            except _Transient as e:
+                last = str(e)
+                if attempt == self.max_retries:
+                    break
+                with self._rng_lock:
+                    delay = backoff_delay(attempt, self.backoff, self.max_backoff, e.retry_after, self._rng)
+                self._sleep(delay)
+        raise JudgeRequestError(self.redact(f"{self.max_retries + 1} attempts failed; last: {last}"))
+
+    def _once(self, body: bytes) -> str:
+        request = urllib.request.Request(self.url, data=body, headers=self._headers, method="POST")
+        deadline = time.monotonic() + self.timeout
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                payload = self._read(response, deadline)
+        except urllib.error.HTTPError as e:
+            snippet = self._snippet(e)
+            if e.code in _RETRY_STATUS:
+                raise _Transient(f"HTTP {e.code}{snippet}", parse_retry_after(e.headers.get("Retry-After"))) from None
+            self.stop()
+            raise JudgeRequestError(self.redact(f"HTTP {e.code} from {public_url(self.url)}{snippet}"), fatal=True) from None
+        except urllib.error.URLError as e:
+            raise _Transient(f"connection failed ({e.reason})") from None
+        except (TimeoutError, OSError, http.client.HTTPException) as e:
+            raise _Transient(f"request failed ({type(e).__name__}: {e})") from None
+        return extract_content(payload)
+
+    def _read(self, response, deadline: float) -> bytes:
+        # The socket timeout bounds each read; the deadline bounds the whole answer, so a server
+        # that trickles bytes cannot hold a worker past the per-request timeout.
+        parts = []
+        while chunk := response.read(_CHUNK):
+            parts.append(chunk)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"answer took longer than {self.timeout:g} s")
+        return b"".join(parts)
+
+    def _snippet(self, err: urllib.error.HTTPError) -> str:
+        try:
+            text = err.read(300).decode("utf-8", "replace").strip()
+        except Exception:  # noqa: BLE001 - the body is a courtesy; the status says enough
+            return ""
+        return f": {self.redact(' '.join(text.split()))[:200]}" if text else ""

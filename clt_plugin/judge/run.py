@@ -1,0 +1,257 @@
+"""`clt judge` as a library call: read samples, ask the judge (cache first), gate, write results."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+from clt_plugin import __version__
+from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_open, atomic_write_json, read_json
+from clt_plugin.judge.aggregate import TaskStats, gate, task_stats
+from clt_plugin.judge.cache import JudgeCache, cache_key
+from clt_plugin.judge.client import JudgeRequestError
+from clt_plugin.judge.parse import PARSER_VERSION, parse_rating
+from clt_plugin.judge.prompt import TEMPLATE_VERSION, build_messages
+from clt_plugin.judge.samples import Sample, SamplesFile, find_source_results, read_all
+
+METRIC = "judge_rating"
+RAW_METRIC = "judge_rating_raw"
+# Sections of the source results file that describe tasks; only the judged tasks' entries are kept.
+_PER_TASK = ("configs", "versions", "n-shot", "task_hashes")
+_DROPPED = ("results", "groups", "group_subtasks", "higher_is_better", "n-samples", "samples")
+
+
+class Judge(Protocol):
+    backend: str
+    concurrency: int
+
+    @property
+    def identity(self) -> str: ...
+    def describe(self) -> dict: ...
+    def complete(self, messages: list[dict[str, str]]) -> str: ...
+    def stop(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class JudgeFailed(CLTError):
+    """Some requests failed for good; what did succeed is cached, nothing else was written."""
+
+
+@dataclass
+class RunReport:
+    stats: list[TaskStats]
+    requests: int  # judge calls made by this run
+    cache_hits: int
+    results_path: Path
+    judgments_paths: list[Path]
+    unparseable_reasons: Counter = field(default_factory=Counter)
+
+
+def _fidelity_passes() -> Callable[[str, str], bool]:
+    from clt_plugin.metrics.fidelity import passes
+
+    return passes
+
+
+def _ask_all(judge: Judge, cache: JudgeCache, todo: dict[str, list[dict[str, str]]], progress) -> tuple[dict, list]:
+    """Ask the judge for every key in `todo`; each answer is cached the moment it arrives."""
+    answers: dict[str, str] = {}
+    failures: list[str] = []
+    redact = getattr(judge, "redact", lambda s: s)
+
+    def record(key: str, output: str) -> None:
+        output = redact(output)
+        cache.put(key, judge.identity, TEMPLATE_VERSION, output)
+        answers[key] = output
+        if progress:
+            progress(len(answers) + len(failures), len(todo))
+
+    if judge.concurrency <= 1:
+        for key, messages in todo.items():
+            try:
+                record(key, judge.complete(messages))
+            except JudgeRequestError as e:
+                failures.append(str(e))
+                if e.fatal:
+                    break
+        return answers, failures
+
+    pool = cf.ThreadPoolExecutor(max_workers=judge.concurrency, thread_name_prefix="clt-judge")
+    try:
+        futures = {pool.submit(judge.complete, messages): key for key, messages in todo.items()}
+        for fut in cf.as_completed(futures):
+            try:
+                output = fut.result()
+            except JudgeRequestError as e:
+                failures.append(str(e))
+                if e.fatal:
+                    judge.stop()
+                    for other in futures:
+                        other.cancel()
+                continue
+            except cf.CancelledError:
+                continue
+            record(futures[fut], output)
+    except BaseException:
+        judge.stop()  # Ctrl-C: workers give up at their next attempt instead of finishing the queue
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return answers, failures
+
+
+def _source_results(files: list[SamplesFile]) -> tuple[dict, Path | None]:
+    found: dict[Path, dict] = {}
+    for sf in files:
+        path = find_source_results(sf)
+        if path is not None and path not in found:
+            found[path] = read_json(path, "lm-eval results file")
+    if not found:
+        return {}, None
+    paths = sorted(found)
+    args = {p: json.dumps(found[p].get("config", {}).get("model_args"), sort_keys=True) for p in paths}
+    if len(set(args.values())) > 1:
+        shown = "; ".join(f"{p.name}: {args[p]}" for p in paths)
+        raise CLTError(f"the samples come from runs of different models ({shown}); judge one run at a time")
+    return found[paths[0]], paths[0]
+
+
+def _results_doc(files, stats: list[TaskStats], judge: Judge, source: dict, source_path: Path | None) -> dict:
+    tasks = [s.task for s in stats]
+    doc = {k: v for k, v in source.items() if k not in _DROPPED and k not in _PER_TASK}
+    for section in _PER_TASK:
+        if isinstance(source.get(section), dict):
+            doc[section] = {t: source[section][t] for t in tasks if t in source[section]}
+    doc["results"] = {}
+    for s in stats:
+        doc["results"][s.task] = {
+            "alias": s.task,
+            f"{METRIC},none": s.mean_gated,
+            f"{METRIC}_stderr,none": s.stderr_gated,
+            f"{RAW_METRIC},none": s.mean_raw,
+            f"{RAW_METRIC}_stderr,none": s.stderr_raw,
+        }
+    doc["group_subtasks"] = {t: [] for t in tasks}
+    doc["higher_is_better"] = {t: {METRIC: True, RAW_METRIC: True} for t in tasks}
+    source_n = source.get("n-samples", {}) if isinstance(source.get("n-samples"), dict) else {}
+    doc["n-samples"] = {
+        s.task: {"original": source_n.get(s.task, {}).get("original", s.n), "effective": s.n} for s in stats
+    }
+    doc["clt_judge"] = {
+        "tool_version": __version__,
+        "judge": judge.describe(),
+        "template_version": TEMPLATE_VERSION,
+        "parser_version": PARSER_VERSION,
+        "gating": "clt_plugin.metrics.fidelity.passes; a failing response is rated 1",
+        "source_results": source_path.name if source_path else None,
+        "sources": {sf.task: {"file": sf.path.name, "sha256": sf.sha256} for sf in files},
+        "counts": {
+            s.task: {
+                "n": s.n,
+                "rated_raw": s.rated_raw,
+                "unparseable": s.unparseable,
+                "fidelity_failed": s.fidelity_failed,
+                "rated_gated": s.rated_gated,
+            }
+            for s in stats
+        },
+    }
+    return doc
+
+
+def _judgment_row(sample: Sample, key: str, output: str, fidelity_pass: bool) -> dict:
+    parsed = parse_rating(output)
+    return {
+        "task": sample.task,
+        "lang": sample.lang,
+        "doc_id": sample.doc_id,
+        "id": sample.source_id,
+        "instruction": sample.instruction,
+        "response": sample.response,
+        "judge_output": output,
+        "rating_raw": parsed.rating,
+        "parse_error": parsed.error,
+        "fidelity_pass": fidelity_pass,
+        "rating": gate(parsed.rating, fidelity_pass),
+        "cache_key": key,
+    }
+
+
+def judge_run(
+    sample_paths: list[str | Path],
+    out_dir: str | Path,
+    judge: Judge,
+    *,
+    cache_path: str | Path,
+    fidelity: Callable[[str, str], bool] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunReport:
+    """Judge every clt_dolly sample of one lm-eval run and write judgments + an lm-eval results file.
+
+    Raises JudgeFailed when some requests failed after their retries: the answered ones stay in
+    the cache, no output file is written, and running again asks only for the missing ones.
+    """
+    files = read_all(list(sample_paths))
+    source, source_path = _source_results(files)
+    fidelity = fidelity or _fidelity_passes()
+    out_dir = Path(out_dir)
+
+    planned: list[tuple[Sample, str]] = []
+    todo: dict[str, list[dict[str, str]]] = {}
+    for sf in files:
+        for sample in sf.samples:
+            messages = build_messages(sample.instruction, sample.response, sample.lang)
+            key = cache_key(judge.identity, TEMPLATE_VERSION, messages)
+            planned.append((sample, key))
+            todo.setdefault(key, messages)
+
+    with JudgeCache(cache_path) as cache:
+        outputs = cache.get_many(list(todo))
+        hits = len(outputs)
+        missing = {k: m for k, m in todo.items() if k not in outputs}
+        answers, failures = _ask_all(judge, cache, missing, progress)
+    outputs.update(answers)
+    if failures:
+        raise JudgeFailed(
+            f"{len(failures)} of {len(missing)} judge requests failed (first: {failures[0]}); "
+            f"the {len(answers)} answered are cached in {cache_path}, run again to retry the rest; "
+            "no results written"
+        )
+
+    rows_by_task: dict[str, list[dict]] = {}
+    reasons: Counter = Counter()
+    for sample, key in planned:
+        row = _judgment_row(sample, key, outputs[key], bool(fidelity(sample.response, sample.lang)))
+        rows_by_task.setdefault(sample.task, []).append(row)
+        if row["parse_error"]:
+            reasons[row["parse_error"]] += 1
+    stats = [
+        task_stats(sf.task, sf.lang, [r["rating_raw"] for r in rows_by_task[sf.task]],
+                   [r["fidelity_pass"] for r in rows_by_task[sf.task]])
+        for sf in files
+    ]
+
+    date_id = max(sf.date_id for sf in files)
+    judgments_paths = []
+    for sf in files:
+        path = out_dir / f"judgments_{sf.task}_{date_id}.jsonl"
+        with atomic_open(path) as f:
+            for row in rows_by_task[sf.task]:
+                f.write(json.dumps(row, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n")
+        judgments_paths.append(path)
+    # Written last: a results file on disk means every judgments file beside it is complete.
+    results_path = out_dir / f"results_judge_{date_id}.json"
+    atomic_write_json(results_path, _results_doc(files, stats, judge, source, source_path))
+    return RunReport(stats, len(answers), hits, results_path, judgments_paths, reasons)
+
+
+def print_progress(done: int, total: int, stream=sys.stderr) -> None:
+    step = max(1, total // 10)
+    if done == total or done % step == 0:
+        print(f"judged {done}/{total}", file=stream, flush=True)

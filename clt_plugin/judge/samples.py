@@ -1,0 +1,167 @@
+"""Reading lm-eval `--log_samples` output of `clt_dolly_*` tasks.
+
+lm-eval 0.4.11 writes `samples_<task>_<date_id>.jsonl` (one JSON object per document, keys
+doc_id, doc, target, arguments {gen_args_0: {arg_0: prompt, arg_1: gen_kwargs}}, resps,
+filtered_resps, ...) beside `results_<date_id>.json` (or `<stem>_<date_id>.json` when the
+output path named a .json file). The date_id ties the two together.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from clt_plugin import languages
+from clt_plugin.errors import CLTError
+from clt_plugin.io import sha256_file
+
+FAMILY_PREFIX = "clt_dolly_"
+_SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[0-9.\-]+)\.jsonl$")
+
+
+@dataclass(frozen=True)
+class Sample:
+    task: str
+    lang: str
+    doc_id: int
+    source_id: str | None  # the Aya `id` field, when the doc has one
+    instruction: str
+    response: str
+
+
+@dataclass(frozen=True)
+class SamplesFile:
+    path: Path
+    task: str
+    lang: str
+    date_id: str
+    sha256: str
+    samples: tuple[Sample, ...]
+
+
+def parse_name(path: Path) -> tuple[str, str]:
+    """(task, date_id) from an lm-eval samples file name."""
+    m = _SAMPLES_NAME.match(path.name)
+    if not m:
+        raise CLTError(f"{path}: not an lm-eval samples file (expected samples_<task>_<date>.jsonl)")
+    return m.group("task"), m.group("date")
+
+
+def task_language(task: str, path: Path) -> str:
+    if not task.startswith(FAMILY_PREFIX):
+        raise CLTError(f"{path}: task {task!r} is not a clt_dolly_* task; only open-ended Dolly samples are judged")
+    code = task.rsplit("_", 1)[-1]
+    try:
+        return languages.validate(code)
+    except CLTError as e:
+        raise CLTError(f"{path}: task {task!r}: {e}") from None
+
+
+def expand(paths: list[str | Path]) -> list[Path]:
+    """Files as given; directories searched recursively for clt_dolly samples files."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(p.rglob(f"samples_{FAMILY_PREFIX}*.jsonl"))
+            if not found:
+                raise CLTError(f"{p}: no samples_{FAMILY_PREFIX}*.jsonl files in this directory")
+            out.extend(found)
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise CLTError(f"{p}: samples file not found")
+    return out
+
+
+def _text(value) -> str | None:
+    # filtered_resps holds one entry per request; for generate_until that entry is the
+    # string itself, or a one-element list when no take_first filter ran.
+    while isinstance(value, list) and value:
+        value = value[0]
+    return value if isinstance(value, str) else None
+
+
+def _instruction(row: dict) -> str | None:
+    doc = row.get("doc")
+    if isinstance(doc, dict) and isinstance(doc.get("inputs"), str):
+        return doc["inputs"]
+    args = row.get("arguments")
+    if isinstance(args, dict):  # the sanitized form lm-eval writes
+        first = args.get("gen_args_0")
+        if isinstance(first, dict) and isinstance(first.get("arg_0"), str):
+            return first["arg_0"]
+    elif isinstance(args, list):  # the in-memory form, should a caller pass it through
+        return _text(args)
+    return None
+
+
+def read_samples_file(path: str | Path) -> SamplesFile:
+    path = Path(path)
+    task, date_id = parse_name(path)
+    lang = task_language(task, path)
+    samples: list[Sample] = []
+    seen: set[int] = set()
+    try:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                where = f"{path}:{lineno}"
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise CLTError(f"{where}: invalid JSON ({e.msg}, column {e.colno})") from None
+                if not isinstance(row, dict):
+                    raise CLTError(f"{where}: expected a JSON object per line")
+                doc_id = row.get("doc_id")
+                if not isinstance(doc_id, int) or isinstance(doc_id, bool):
+                    raise CLTError(f"{where}: doc_id must be an integer (got {doc_id!r})")
+                if doc_id in seen:
+                    raise CLTError(f"{where}: doc_id {doc_id} appears twice")
+                seen.add(doc_id)
+                instruction = _instruction(row)
+                if instruction is None:
+                    raise CLTError(f"{where}: no instruction (doc.inputs or arguments.gen_args_0.arg_0)")
+                response = _text(row.get("filtered_resps"))
+                if response is None:
+                    response = _text(row.get("resps"))
+                if response is None:
+                    raise CLTError(f"{where}: no response text (filtered_resps or resps)")
+                doc = row.get("doc") if isinstance(row.get("doc"), dict) else {}
+                source_id = doc.get("id")
+                samples.append(
+                    Sample(task, lang, doc_id, None if source_id is None else str(source_id), instruction, response)
+                )
+    except OSError as e:
+        raise CLTError(f"{path}: cannot read samples file ({e.strerror})") from e
+    if not samples:
+        raise CLTError(f"{path}: samples file is empty")
+    samples.sort(key=lambda s: s.doc_id)
+    return SamplesFile(path, task, lang, date_id, sha256_file(path), tuple(samples))
+
+
+def read_all(paths: list[str | Path]) -> list[SamplesFile]:
+    """Every samples file of one lm-eval run, one per task, sorted by task."""
+    files = [read_samples_file(p) for p in expand(paths)]
+    by_task: dict[str, SamplesFile] = {}
+    for sf in files:
+        if sf.task in by_task:
+            raise CLTError(
+                f"{sf.path}: task {sf.task} also comes from {by_task[sf.task].path}; judge one run at a time"
+            )
+        by_task[sf.task] = sf
+    return [by_task[t] for t in sorted(by_task)]
+
+
+def find_source_results(sf: SamplesFile) -> Path | None:
+    """The lm-eval results file written by the same run as `sf` (same directory, same date_id)."""
+    for candidate in sorted(sf.path.parent.glob(f"*_{sf.date_id}.json")):
+        try:
+            data = json.loads(candidate.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("results"), dict):
+            return candidate
+    return None
