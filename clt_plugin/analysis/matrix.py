@@ -1,0 +1,395 @@
+"""Transfer matrices: one task and metric over many runs, in four views.
+
+Views (values in the metric's own units unless said):
+- ``absolute``: the scores;
+- ``delta``: score minus the English-only baseline run's score for the same language;
+- ``rel-en``: percent of the same run's English score (the paper's "Perf. to EN");
+- ``transfer``: single-source runs only, rows are the source language, cells the gain over the
+  baseline per target language (the classic transfer matrix).
+
+Aggregates per row: English, seen average (English excluded), unseen average, seen - unseen gap,
+all-language average. A language a run lacks is None (shown as "–"), never 0, and left out of
+that run's averages with a note. The statistics (Spearman between seen and unseen averages, and
+plateau points) always use absolute scores, whatever the view.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from clt_plugin import languages
+from clt_plugin.analysis.results import ENGLISH, Aggregates, RunResults, aggregate
+from clt_plugin.analysis.stats import Correlation, Plateau, plateau, spearman
+from clt_plugin.errors import CLTError
+
+VIEWS = ("absolute", "delta", "rel-en", "transfer")
+ORDERS = ("k", "lang")
+FIDELITY_METRIC = "lang_fidelity"
+# The metric each clt family is read by when none is named (COMMON contract).
+DEFAULT_METRICS = {
+    "mgsm": "acc",
+    "mgsm_chat": "acc",
+    "synth_math": "acc",
+    "xlsum": "rougeL",
+    "dolly": "judge_rating",
+    "ifeval": "prompt_level_strict_acc",
+}
+SERIES = ("english", "seen", "unseen")
+_REGISTRY_ORDER = {code: i for i, code in enumerate(languages.LANGUAGES)}
+
+
+@dataclass
+class Row:
+    run: str
+    label: str
+    k: int | None  # examples per language (manifest per_language); None: unknown or unequal
+    trained: tuple[str, ...]  # non-English languages with training rows
+    seen: tuple[str, ...] | None  # None: no manifest, seen set unknown
+    is_baseline: bool
+    cells: dict[str, float | None]  # language -> value in the view's units
+    agg: Aggregates
+    fidelity: float | None = None
+    fidelity_by_lang: dict[str, float | None] = field(default_factory=dict)
+    absolute: dict[str, float | None] = field(default_factory=dict)
+    absolute_agg: Aggregates | None = None
+
+
+@dataclass
+class Matrix:
+    task: str
+    metric: str
+    view: str
+    languages: list[str]
+    rows: list[Row]
+    baseline: str | None
+    fidelity_metric: str | None
+    notes: list[str] = field(default_factory=list)
+    mixed: list[str] = field(default_factory=list)  # comparability differences, with --allow-mixed
+    spearman: Correlation | None = None
+    plateau_threshold: float = 0.95
+    # group label (the seen languages) -> series -> Plateau
+    plateaus: dict[str, dict[str, Plateau]] = field(default_factory=dict)
+    # group label -> series -> [(k, absolute value)], baseline at k = 0
+    curves: dict[str, dict[str, list[tuple[int, float]]]] = field(default_factory=dict)
+
+
+def lang_sort_key(code: str) -> tuple[int, str]:
+    return (_REGISTRY_ORDER.get(code, len(_REGISTRY_ORDER)), code)
+
+
+def normalize_task(task: str) -> str:
+    """`mgsm` or `clt_mgsm` -> `mgsm` (the family)."""
+    return task[4:] if task.startswith("clt_") else task
+
+
+def metric_for(family: str, metric: str | Mapping[str, str] | None) -> str:
+    """The metric to read for a family: a plain name applies to all; a mapping is per family."""
+    if isinstance(metric, str):
+        return metric
+    if metric and family in metric:
+        return metric[family]
+    if family in DEFAULT_METRICS:
+        return DEFAULT_METRICS[family]
+    raise CLTError(f"task {family}: no default metric; name one with --metric {family}=METRIC")
+
+
+# --------------------------------------------------------------------------- consistency
+
+
+def check_comparable(runs: Sequence[RunResults], family: str) -> list[str]:
+    """Differences in task version, task hash or few-shot between runs, one line per difference."""
+    problems = []
+    by_task: dict[str, dict[str, dict[object, list[str]]]] = {}
+    for run in runs:
+        for t in run.tasks.values():
+            if t.family != family:
+                continue
+            fields = by_task.setdefault(t.task, {"version": {}, "task hash": {}, "n-shot": {}})
+            fields["version"].setdefault(t.version, []).append(run.name)
+            fields["n-shot"].setdefault(t.n_shot, []).append(run.name)
+            # Hashes exist only when samples were logged; an absent one cannot disagree.
+            if t.task_hash is not None:
+                fields["task hash"].setdefault(t.task_hash, []).append(run.name)
+    for task in sorted(by_task):
+        for name, values in by_task[task].items():
+            if len(values) > 1:
+                shown = "; ".join(
+                    f"{_short(v)} ({', '.join(names)})" for v, names in sorted(values.items(), key=lambda kv: str(kv[0]))
+                )
+                problems.append(f"{task}: {name} differs: {shown}")
+    versions = {}
+    for run in runs:
+        if any(t.family == family for t in run.tasks.values()):
+            versions.setdefault(run.lm_eval_version, []).append(run.name)
+    if len(versions) > 1:
+        shown = "; ".join(f"{v} ({', '.join(n)})" for v, n in sorted(versions.items(), key=lambda kv: str(kv[0])))
+        problems.append(f"lm_eval version differs: {shown}")
+    return problems
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text[:14] + "…'" if isinstance(value, str) and len(value) > 16 else text
+
+
+# --------------------------------------------------------------------------- baseline
+
+
+def _describe(run: RunResults) -> str:
+    m = run.manifest
+    if m is None:
+        return f"{run.name} (no manifest)"
+    k = m.examples_per_language()
+    return f"{run.name} (k={k if k is not None else 'mixed'}, english_only={str(m.english_only).lower()})"
+
+
+def find_baseline(runs: Sequence[RunResults], name: str | None = None, *, required: bool = False) -> RunResults | None:
+    """The English-only run: named, or the one whose manifest says english_only."""
+    if name is not None:
+        for run in runs:
+            if run.name == name:
+                return run
+        raise CLTError(f"--baseline {name!r}: no such run (runs: {', '.join(r.name for r in runs)})")
+    found = [r for r in runs if r.manifest is not None and r.manifest.english_only]
+    if len(found) == 1:
+        return found[0]
+    if not required:
+        return None
+    if not found:
+        raise CLTError(
+            "no English-only baseline run (a manifest with english_only: true) among the runs: "
+            + ", ".join(_describe(r) for r in runs)
+            + "; add one, or name it with --baseline NAME"
+        )
+    raise CLTError(
+        f"several English-only runs ({', '.join(r.name for r in found)}); pick one with --baseline NAME"
+    )
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return math.fsum(vals) / len(vals) if vals else None
+
+
+def _order_key(order: str):
+    def key(row: Row):
+        trained = tuple(lang_sort_key(l) for l in row.trained)
+        k = (row.k is None, row.k if row.k is not None else 0)
+        if order == "lang":
+            return (not row.is_baseline, trained, k, row.run)
+        return (not row.is_baseline, k, trained, row.run)
+
+    return key
+
+
+def _transform(view: str, values: Mapping[str, float | None], base: Mapping[str, float | None] | None):
+    if view == "absolute":
+        return dict(values)
+    if view in ("delta", "transfer"):
+        assert base is not None
+        return {
+            l: (v - base[l]) if v is not None and base.get(l) is not None else None for l, v in values.items()
+        }
+    if view == "rel-en":
+        en = values.get(ENGLISH)
+        if en is None or en == 0:
+            return {l: None for l in values}
+        return {l: (100.0 * v / en) if v is not None else None for l, v in values.items()}
+    raise CLTError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
+
+
+def build_matrix(
+    runs: Sequence[RunResults],
+    task: str,
+    metric: str | Mapping[str, str] | None = None,
+    *,
+    view: str = "absolute",
+    baseline: str | None = None,
+    allow_mixed: bool = False,
+    order: str = "k",
+    plateau_threshold: float = 0.95,
+    fidelity_metric: str | None = FIDELITY_METRIC,
+) -> Matrix:
+    """One task's matrix over `runs`; raises CLTError on anything that would make it misleading."""
+    if view not in VIEWS:
+        raise CLTError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
+    if order not in ORDERS:
+        raise CLTError(f"unknown order {order!r} (known: {', '.join(ORDERS)})")
+    if not 0 < plateau_threshold <= 1:
+        raise CLTError(f"plateau threshold must be in (0, 1], got {plateau_threshold}")
+    family = normalize_task(task)
+    metric_name = metric_for(family, metric)
+    notes: list[str] = []
+
+    with_task = [r for r in runs if any(t.family == family for t in r.tasks.values())]
+    if not with_task:
+        known = sorted({f for r in runs for f in r.families()})
+        raise CLTError(
+            f"no run has results for task clt_{family}_*"
+            + (f" (tasks found: {', '.join(known)})" if known else " (no clt_* tasks found)")
+        )
+    for r in runs:
+        if r not in with_task:
+            notes.append(f"run {r.name}: no clt_{family}_* results; left out")
+
+    problems = check_comparable(with_task, family)
+    if problems and not allow_mixed:
+        raise CLTError(
+            f"runs are not comparable on task {family}:\n  " + "\n  ".join(problems)
+            + "\n(re-evaluate them alike, or pass --allow-mixed to show them flagged)"
+        )
+
+    base_run = find_baseline(with_task, baseline, required=view in ("delta", "transfer"))
+
+    scores: dict[str, dict[str, float]] = {}
+    fidelity: dict[str, dict[str, float]] = {}
+    for r in with_task:
+        scores[r.name] = {l: s.value for l, s in r.scores(family, metric_name).items()}
+        if fidelity_metric and fidelity_metric != metric_name:
+            fidelity[r.name] = {l: s.value for l, s in r.scores(family, fidelity_metric).items()}
+    if not any(scores.values()):
+        found = sorted({m for r in with_task for t in r.tasks.values() if t.family == family for m in t.metric_names()})
+        raise CLTError(f"task {family}: no run has metric {metric_name!r} (metrics found: {', '.join(found)})")
+    langs = sorted({l for s in scores.values() for l in s} | {l for r in with_task for l in r.languages(family)},
+                   key=lang_sort_key)
+    has_fidelity = any(fidelity.values())
+
+    base_abs = None
+    if base_run is not None:
+        base_abs = {l: scores[base_run.name].get(l) for l in langs}
+
+    rows: list[Row] = []
+    for r in with_task:
+        values = {l: scores[r.name].get(l) for l in langs}
+        missing = [l for l in langs if values[l] is None]
+        if missing:
+            notes.append(f"run {r.name}: no {metric_name} score for {', '.join(missing)} (shown as –, left out of its averages)")
+        m = r.manifest
+        seen = m.seen if m is not None else None
+        if m is None:
+            notes.append(f"run {r.name}: no manifest found (give --run NAME=DIR:MANIFEST); seen and unseen averages unknown")
+        cells = _transform(view, values, base_abs)
+        if view == "rel-en" and (values.get(ENGLISH) in (None, 0)):
+            notes.append(f"run {r.name}: no nonzero English score, so no rel-en values")
+        fid = {l: fidelity.get(r.name, {}).get(l) for l in langs} if has_fidelity else {}
+        rows.append(
+            Row(
+                run=r.name,
+                label=r.name,
+                k=m.examples_per_language() if m is not None else None,
+                trained=m.trained_languages() if m is not None else (),
+                seen=seen,
+                is_baseline=base_run is not None and r.name == base_run.name,
+                cells=cells,
+                agg=aggregate(cells, seen),
+                fidelity=_mean(fid.values()) if has_fidelity else None,
+                fidelity_by_lang=fid,
+                absolute=values,
+                absolute_agg=aggregate(values, seen),
+            )
+        )
+
+    if view == "transfer":
+        rows = _transfer_rows(rows, notes)
+    rows.sort(key=_order_key(order) if view != "transfer" else lambda row: (lang_sort_key(row.label), row.k or 0, row.run))
+
+    matrix = Matrix(
+        task=family,
+        metric=metric_name,
+        view=view,
+        languages=langs,
+        rows=rows,
+        baseline=base_run.name if base_run is not None else None,
+        fidelity_metric=fidelity_metric if has_fidelity else None,
+        notes=notes,
+        mixed=problems,
+        plateau_threshold=plateau_threshold,
+    )
+    _add_statistics(matrix, base_run, base_abs, runs_all=rows if view != "transfer" else None)
+    return matrix
+
+
+def _transfer_rows(rows: list[Row], notes: list[str]) -> list[Row]:
+    out = []
+    skipped = []
+    for row in rows:
+        if len(row.trained) == 1:
+            row.label = row.trained[0]
+            out.append(row)
+        elif not row.is_baseline:
+            skipped.append(row.run)
+    if skipped:
+        notes.append(f"transfer view: runs without exactly one training language left out: {', '.join(skipped)}")
+    if not out:
+        raise CLTError("transfer view: no single-source run (a manifest with exactly one non-English language)")
+    sources: dict[str, int] = {}
+    for row in out:
+        sources[row.label] = sources.get(row.label, 0) + 1
+    for row in out:
+        if sources[row.label] > 1:
+            row.label = f"{row.label} ({row.run})"
+        # Seen for a single-source run is its source language.
+        row.agg = aggregate(row.cells, row.trained)
+    return out
+
+
+def _add_statistics(matrix: Matrix, base_run: RunResults | None, base_abs, runs_all: list[Row] | None) -> None:
+    if runs_all is None:
+        matrix.spearman = None
+        return
+    pairs = [
+        (row.absolute_agg.seen, row.absolute_agg.unseen)
+        for row in runs_all
+        if row.absolute_agg is not None and row.absolute_agg.seen is not None and row.absolute_agg.unseen is not None
+    ]
+    matrix.spearman = spearman([p[0] for p in pairs], [p[1] for p in pairs])
+
+    # Curves: one per seen-language set, examples per language on x, baseline at k = 0.
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    for row in runs_all:
+        if row.is_baseline or row.k is None or row.seen is None or not row.seen:
+            continue
+        groups.setdefault(tuple(sorted(row.seen, key=lang_sort_key)), []).append(row)
+    for seen, members in sorted(groups.items()):
+        label = ",".join(seen)
+        series: dict[str, list[tuple[int, float]]] = {s: [] for s in SERIES}
+        base_agg = aggregate(base_abs, seen) if base_abs is not None else None
+        if base_agg is not None:
+            for s in SERIES:
+                v = getattr(base_agg, s)
+                if v is not None:
+                    series[s].append((0, v))
+        for row in sorted(members, key=lambda r: (r.k, r.run)):
+            for s in SERIES:
+                v = getattr(row.absolute_agg, s)
+                if v is not None:
+                    series[s].append((row.k, v))
+        matrix.curves[label] = series
+        if base_agg is None:
+            continue
+        matrix.plateaus[label] = {
+            s: plateau(series[s], getattr(base_agg, s), matrix.plateau_threshold)
+            for s in SERIES
+            if getattr(base_agg, s) is not None and series[s]
+        }
+    if groups and base_run is None:
+        matrix.notes.append("no English-only baseline run: plateau points need one")
+
+
+def build_matrices(
+    runs: Sequence[RunResults],
+    tasks: Sequence[str] | None = None,
+    metric: str | Mapping[str, str] | None = None,
+    **kwargs,
+) -> list[Matrix]:
+    """One matrix per task (multi-task runs broken down per task); all tasks found when none named."""
+    if not tasks:
+        tasks = sorted({f for r in runs for f in r.families()})
+        if not tasks:
+            raise CLTError("no clt_* task results in the runs: " + ", ".join(r.name for r in runs))
+    return [build_matrix(runs, t, metric, **kwargs) for t in tasks]

@@ -1,0 +1,85 @@
+"""`clt matrix`: one transfer matrix per task over many runs, as a table or JSON."""
+
+from __future__ import annotations
+
+import sys
+
+from clt_plugin.analysis.matrix import ORDERS, VIEWS, build_matrices
+from clt_plugin.analysis.render import FORMATS, note_lines, render, statistics_lines
+from clt_plugin.analysis.results import RunSpec, load_runs
+from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_write_text
+
+
+def add_common_arguments(parser) -> None:
+    """Arguments `clt matrix` and `clt report` share: which runs, which task, how to compare."""
+    parser.add_argument("results", nargs="*", metavar="RESULTS_DIR",
+                        help="lm-eval output: a results_*.json, a folder with them, or a folder of such folders (one run each)")
+    parser.add_argument("--run", action="append", default=[], metavar="NAME=RESULTS_DIR[:MANIFEST]",
+                        help="a run with an explicit name (and manifest, when model_args does not lead to one)")
+    parser.add_argument("--task", action="append", default=[], metavar="TASK",
+                        help="task family, e.g. mgsm (repeatable; default: every clt task found)")
+    parser.add_argument("--metric", action="append", default=[], metavar="[TASK=]METRIC",
+                        help="metric to read, e.g. acc or xlsum=rougeL (default per task: mgsm acc, xlsum rougeL, dolly judge_rating, ...)")
+    parser.add_argument("--baseline", metavar="NAME", help="the English-only run (default: the run whose manifest says english_only)")
+    parser.add_argument("--allow-mixed", action="store_true",
+                        help="compare runs whose task versions, hashes or few-shot settings differ (flagged in the output)")
+    parser.add_argument("--order", choices=ORDERS, default="k", help="rows by examples per language (k) or by training language")
+    parser.add_argument("--plateau-threshold", type=float, default=0.95, metavar="F",
+                        help="plateau: smallest k reaching this fraction of the largest gain (default 0.95)")
+    parser.add_argument("--fidelity-metric", default="lang_fidelity", metavar="METRIC",
+                        help="metric shown alongside as language fidelity ('none' to hide)")
+
+
+def add_arguments(parser) -> None:
+    add_common_arguments(parser)
+    parser.add_argument("--view", choices=VIEWS, default="absolute")
+    parser.add_argument("--format", choices=FORMATS, default="github")
+    parser.add_argument("--percent", action="store_true", help="show fractions as percentages")
+    parser.add_argument("--digits", type=int, metavar="N", help="decimals shown (default 4, or 1 for percentages)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
+
+
+def parse_metric(values: list[str]):
+    """['acc'] -> 'acc'; ['mgsm=acc', 'xlsum=rougeL'] -> {...}; None when not given."""
+    if not values:
+        return None
+    plain = [v for v in values if "=" not in v]
+    per_task = dict(v.split("=", 1) for v in values if "=" in v)
+    if len(plain) > 1:
+        raise CLTError(f"--metric given {len(plain)} times without a task ({', '.join(plain)}); use TASK=METRIC")
+    if plain and per_task:
+        raise CLTError("--metric: give either one METRIC for every task or TASK=METRIC pairs, not both")
+    if plain:
+        return plain[0]
+    return {k.removeprefix("clt_"): v for k, v in per_task.items()}
+
+
+def load_and_build(args, view: str):
+    if not args.results and not args.run:
+        raise CLTError("no runs given: name results directories or --run NAME=RESULTS_DIR")
+    runs = load_runs(args.results, [RunSpec.parse(r) for r in args.run])
+    fidelity = None if args.fidelity_metric.lower() == "none" else args.fidelity_metric
+    matrices = build_matrices(
+        runs, args.task, parse_metric(args.metric), view=view, baseline=args.baseline,
+        allow_mixed=args.allow_mixed, order=args.order, plateau_threshold=args.plateau_threshold,
+        fidelity_metric=fidelity,
+    )
+    return runs, matrices
+
+
+def run(args) -> int:
+    if args.digits is not None and not 0 <= args.digits <= 12:
+        raise CLTError(f"--digits: expected 0 to 12, got {args.digits}")
+    runs, matrices = load_and_build(args, args.view)
+    text = render(matrices, runs, args.format, digits=args.digits, percent=args.percent)
+    if args.output:
+        atomic_write_text(args.output, text)
+    else:
+        sys.stdout.write(text)
+    if args.format == "csv":
+        # CSV stays machine-readable; what the tables carry below them goes to stderr.
+        for m in matrices:
+            for line in statistics_lines(m) + note_lines(m):
+                print(f"clt matrix: {m.task}: {line}", file=sys.stderr)
+    return 0
