@@ -1,0 +1,57 @@
+"""language:response_language — is the whole response in the requested language?
+
+Detection goes through the project's language ID (`clt_plugin.langid`). Requested languages
+that the registry does not know (M-IFEval asks for Kannada, Finnish, Italian...) cannot be named
+by it, so those fall back to langdetect's own code, seeded, as the M-IFEval definition uses.
+As in that definition, a text whose language cannot be decided counts as followed.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from clt_plugin import languages
+from clt_plugin.ifeval.registry import ALL_FAMILIES, Args, Check, register
+
+
+def detect(text: str) -> str | None:
+    from clt_plugin import langid
+
+    return langid.detect(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _langdetect_factory():
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    # Our own seeded factory: seeding langdetect's shared one would change others' results.
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(0)
+    return factory
+
+
+def detect_any(text: str) -> str | None:
+    """langdetect's code for any of its 55 languages (seeded, so the answer is reproducible)."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _langdetect_factory().create()
+    try:
+        detector.append(text)
+        return detector.detect()
+    except LangDetectException:
+        return None
+
+
+def is_in(text: str, lang: str) -> bool:
+    if lang in languages.LANGUAGES:
+        found = detect(text)
+    else:
+        found = detect_any(text)
+    return found is None or found == lang
+
+
+@register("language:response_language", ALL_FAMILIES, required=("language",))
+def response_language(args: Args) -> Check:
+    lang = args.str("language")
+    return lambda text: is_in(text, lang)
