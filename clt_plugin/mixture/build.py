@@ -1,0 +1,291 @@
+"""Build one mixture: scan sources, select exact nested samples, check languages, write atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from clt_plugin import __version__
+from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_dir, canonical_json, read_json, sha256_bytes, sha256_file
+from clt_plugin.languages import ENGLISH
+from clt_plugin.mixture.keys import hash_ids, salt
+from clt_plugin.mixture.select import Candidates, Ordering, disjoint_pool, has_duplicates, parallel_pool
+from clt_plugin.mixture.spec import MixtureSpec, load_spec
+from clt_plugin.sources import Example, Source
+
+SCHEMA = "clt-manifest/1"
+TRAIN_FILE = "train.jsonl"
+MANIFEST_FILE = "manifest.json"
+
+
+# ----------------------------------------------------------------------------- output directory
+
+
+def check_output_dir(out_dir: Path, marker: str = MANIFEST_FILE) -> None:
+    """Fail before any work when `out_dir` cannot be written, or holds something that is not ours
+    (an atomic replace would otherwise delete a user's folder)."""
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise CLTError(f"{out_dir}: output exists and is not a directory")
+        if any(out_dir.iterdir()) and not (out_dir / marker).exists():
+            raise CLTError(f"{out_dir}: output directory is not empty and holds no {marker}; refusing to replace it")
+    parent = out_dir.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise CLTError(f"{out_dir}: cannot write the output directory ({parent} is not writable)")
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("CLT_CACHE_DIR") or Path.home() / ".cache" / "clt")
+
+
+# ----------------------------------------------------------------------------- language check
+
+
+def _base(code: str | None) -> str | None:
+    return code.split("-")[0] if code else code
+
+
+def _detector() -> Callable[[str], str | None]:
+    try:
+        from clt_plugin.langid import detect
+    except ImportError as e:  # pragma: no cover - langid ships with the package
+        raise CLTError(f"language_check needs clt_plugin.langid ({e})") from None
+    return detect
+
+
+def _reply_text(ex: Example) -> str:
+    replies = [m["content"] for m in ex.messages if m["role"] == "assistant"]
+    return replies[-1] if replies else ex.messages[-1]["content"]
+
+
+# ----------------------------------------------------------------------------- one task
+
+
+class _TaskBuild:
+    def __init__(self, spec: MixtureSpec, name: str, base_dir: Path | None, detect):
+        self.spec, self.name, self.detect = spec, name, detect
+        self.task = spec.tasks[name]
+        self.want = {ENGLISH: spec.english_count(name), **self.task.counts()}
+        # English is opened only when rows are asked of it: an English-free spec needs no English file.
+        langs = ([ENGLISH] if self.want[ENGLISH] else []) + list(self.task.languages)
+        self.where = f"{spec._root}.tasks.{name}.source"
+        self.source = Source(self.task.source, name, langs, base_dir, where=self.where)
+        self.flagged = {l: 0 for l in self.want}
+        self.dropped = {l: 0 for l in self.want}
+
+    def _label(self, lang: str) -> str:
+        labels = [t.label for t, l in self.source.bindings if l in (lang, None)]
+        return labels[0] if labels else self.where
+
+    def orderings(self) -> dict[str, Candidates]:
+        spec = self.spec
+        full = spec.alignment != "independent" or spec.language_check == "drop"
+        task_salt = salt(spec.seed, self.name)
+        orders, salts = {}, {}
+        for lang in self.want:
+            orders[lang] = Ordering(None if full else self.want[lang])
+            salts[lang] = task_salt if spec.alignment != "independent" else salt(spec.seed, self.name, lang)
+        for tab, lang, rows, ids in self.source.scan():
+            o = orders[lang]
+            if o.limit == 0:
+                o.seen += len(rows)
+                continue  # nothing to sample: skip hashing
+            o.add(hash_ids(ids, salts[lang]), tab, rows)
+        self.sizes = {lang: o.seen for lang, o in orders.items()}
+        return {lang: o.result() for lang, o in orders.items()}
+
+    def _shortage(self, lang: str, have: int, why: str) -> int:
+        k = self.want[lang]
+        if have >= k:
+            return k
+        if self.spec.on_shortage == "cap":
+            return have
+        raise CLTError(f"{self.where}: {lang}: asked for {k} rows but {self._label(lang)} has only {have}{why} "
+                       f"(set on_shortage: cap to take what there is)")
+
+    def _accept(self, cands: dict[str, Candidates], why: dict[str, str]) -> dict[str, list[Example]]:
+        """Walk each language's candidates in order, keeping the first k that pass the check."""
+        mode = self.spec.language_check
+        need = {l: self._shortage(l, len(c), why.get(l, "")) for l, c in cands.items()}
+        pos = {l: 0 for l in cands}
+        got: dict[str, list[Example]] = {l: [] for l in cands}
+        while True:
+            batch: dict[str, Candidates] = {}
+            for l, c in cands.items():
+                short = need[l] - len(got[l])
+                if short > 0 and pos[l] < len(c):
+                    extra = max(8, short // 8) if mode == "drop" else 0
+                    batch[l] = c.take(slice(pos[l], pos[l] + short + extra))
+                    pos[l] += len(batch[l])
+            if not batch:
+                break
+            fetched = self._fetch(batch)
+            for l, examples in fetched.items():
+                for ex in examples:
+                    if len(got[l]) >= need[l]:
+                        break
+                    if mode != "off":
+                        found = self.detect(_reply_text(ex))
+                        if found is not None and _base(found) != _base(l):
+                            self.flagged[l] += 1
+                            if mode == "drop":
+                                self.dropped[l] += 1
+                                continue
+                    got[l].append(ex)
+        for l in cands:
+            if len(got[l]) < need[l]:  # only reachable when rows were dropped
+                self._shortage(l, len(got[l]), f" after dropping {self.dropped[l]} rows in another language")
+        for l, examples in got.items():
+            ids = [e.id for e in examples]
+            if len(set(ids)) != len(ids):
+                dup = next(i for i in ids if ids.count(i) > 1)
+                raise CLTError(f"{self._label(l)}: id {dup!r} appears more than once; ids must be unique")
+        return got
+
+    def _fetch(self, batch: dict[str, Candidates]) -> dict[str, list[Example]]:
+        """Read the batch's rows with one pass per table, then put them back in sampling order."""
+        by_tab: dict[int, list[tuple[int, str]]] = {}
+        for l, c in batch.items():
+            for t, r in zip(c.tabs.tolist(), c.rows.tolist()):
+                by_tab.setdefault(t, []).append((r, l))
+        found: dict[tuple[int, int], Example] = {}
+        for t, pairs in by_tab.items():
+            pairs.sort()
+            rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
+            for ex in self.source.fetch(t, rows, [l for _, l in pairs]):
+                found[(t, ex.meta["row"])] = ex
+        return {l: [found[(t, r)] for t, r in zip(c.tabs.tolist(), c.rows.tolist())] for l, c in batch.items()}
+
+    def run(self) -> dict[str, list[Example]]:
+        orders = self.orderings()
+        spec = self.spec
+        others = [l for l in self.want if l != ENGLISH]
+        if spec.alignment == "independent":
+            return self._accept(orders, {})
+        for l, c in orders.items():
+            if has_duplicates(c.keys):
+                raise CLTError(f"{self._label(l)}: ids are not unique, but alignment {spec.alignment} pairs rows by id")
+        english = self._accept({ENGLISH: orders[ENGLISH]}, {})
+        if spec.alignment == "parallel":
+            pools = parallel_pool({l: orders[l] for l in others})
+            why = {l: f" ids shared by all of {', '.join(others)}" for l in others}
+        else:
+            taken = hash_ids([e.id for e in english[ENGLISH]], salt(spec.seed, self.name))
+            pools = disjoint_pool({l: orders[l] for l in others}, taken)
+            why = {l: " ids left to it once ids are split between languages (disjoint)" for l in others}
+        return {**english, **self._accept(pools, why)}
+
+
+# ----------------------------------------------------------------------------- whole mixture
+
+
+def _order_key(seed: int, ex: Example) -> bytes:
+    return hashlib.blake2b(f"{ex.task}\x1f{ex.lang}\x1f{ex.id}".encode(), key=salt(seed, "order"), digest_size=16).digest()
+
+
+def _manifest(spec: MixtureSpec, counts, fingerprints, flagged, dropped, train_sha: str, total: int) -> dict:
+    non_en = [n for t in counts.values() for l, n in t.items() if l != ENGLISH]
+    per_language = non_en[0] if non_en and len(set(non_en)) == 1 else (0 if not non_en else None)
+    return {
+        "schema": SCHEMA,
+        "tool_version": __version__,
+        "seed": spec.seed,
+        "spec": spec.normalized(),
+        "counts": counts,
+        "total_rows": total,
+        "languages": {"english": ENGLISH, "seen": spec.seen_languages()},
+        "per_language": per_language,
+        "english_only": all(n == 0 for n in non_en),
+        "sources": fingerprints,
+        "language_check": {"mode": spec.language_check, "flagged": flagged, "dropped": dropped},
+        "train_file": TRAIN_FILE,
+        "train_sha256": train_sha,
+        "spec_sha256": sha256_bytes(canonical_json(spec.normalized()).encode()),
+    }
+
+
+def _cache_key(spec: MixtureSpec, fingerprints: dict) -> str:
+    return sha256_bytes(canonical_json({"tool_version": __version__, "spec": spec.normalized(),
+                                        "sources": fingerprints}).encode())
+
+
+def _from_cache(entry: Path, out_dir: Path) -> dict | None:
+    try:
+        manifest = read_json(entry / MANIFEST_FILE, "cached manifest")
+        if sha256_file(entry / TRAIN_FILE) != manifest.get("train_sha256"):
+            return None  # damaged entry: rebuild rather than trust it
+    except (CLTError, OSError):
+        return None
+    with atomic_dir(out_dir) as tmp:
+        shutil.copyfile(entry / TRAIN_FILE, tmp / TRAIN_FILE)
+        shutil.copyfile(entry / MANIFEST_FILE, tmp / MANIFEST_FILE)
+    return manifest
+
+
+def _to_cache(entry: Path, out_dir: Path) -> None:
+    try:
+        with atomic_dir(entry) as tmp:
+            shutil.copyfile(out_dir / TRAIN_FILE, tmp / TRAIN_FILE)
+            shutil.copyfile(out_dir / MANIFEST_FILE, tmp / MANIFEST_FILE)
+    except (CLTError, OSError):
+        pass  # a cache that cannot be written only costs time next run
+
+
+def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *, cache_dir: str | Path | None = None,
+                  base_dir: str | Path | None = None, use_cache: bool = True) -> dict:
+    """Write `out_dir/train.jsonl` and `out_dir/manifest.json` atomically; return the manifest.
+
+    The cache (default `$CLT_CACHE_DIR`, else ~/.cache/clt) is keyed on the normalized spec and
+    the fingerprints of every source, never on paths, so an edited file is never served stale.
+    """
+    spec = load_spec(spec)
+    out_dir = Path(out_dir)
+    check_output_dir(out_dir)
+    base = Path(base_dir) if base_dir is not None else spec.base_dir
+    detect = _detector() if spec.language_check != "off" else None
+    builds = {name: _TaskBuild(spec, name, base, detect) for name in sorted(spec.tasks)}
+    fingerprints = {name: b.source.fingerprints() for name, b in builds.items()}
+
+    entry = None
+    if use_cache:
+        entry = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        entry = entry / "mixtures" / _cache_key(spec, fingerprints)
+        if entry.is_dir():
+            cached = _from_cache(entry, out_dir)
+            if cached is not None:
+                return cached
+
+    examples: list[Example] = []
+    counts: dict[str, dict[str, int]] = {}
+    flagged: dict[str, dict[str, int]] = {}
+    dropped: dict[str, dict[str, int]] = {}
+    for name, b in builds.items():
+        got = b.run()
+        counts[name] = {l: len(got[l]) for l in b.want}
+        if spec.language_check != "off":
+            flagged[name], dropped[name] = b.flagged, b.dropped
+        for l in b.want:
+            examples.extend(got[l])
+    examples.sort(key=lambda ex: _order_key(spec.seed, ex))
+
+    with atomic_dir(out_dir) as tmp:
+        h = hashlib.sha256()
+        with open(tmp / TRAIN_FILE, "wb") as f:
+            for ex in examples:
+                line = (json.dumps(ex.to_row(), ensure_ascii=False) + "\n").encode("utf-8")
+                h.update(line)
+                f.write(line)
+        manifest = _manifest(spec, counts, fingerprints, flagged, dropped, h.hexdigest(), len(examples))
+        (tmp / MANIFEST_FILE).write_text(canonical_json(manifest), encoding="utf-8")
+    if entry is not None:
+        _to_cache(entry, out_dir)
+    return manifest

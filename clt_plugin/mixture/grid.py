@@ -1,0 +1,53 @@
+"""The paper's grids as presets: one spec, one output directory per grid point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_dir, canonical_json
+from clt_plugin.languages import SCRIPT_GROUPS
+from clt_plugin.mixture.build import build_mixture, check_output_dir
+from clt_plugin.mixture.spec import MixtureSpec, load_spec
+
+# Shimabucoro et al. (2025): single-task k values, multi-task 0..7k in steps of 500 (plus 100).
+SINGLE_KS = (0, 100, 200, 400, 800, 1000, 2000, 5000)
+MULTI_KS = (0, 100, *range(500, 7001, 500))
+GRID_INDEX = "grid.json"
+
+
+def grid_points(name: str) -> list[tuple[str, dict[str, Any]]]:
+    """(directory name, changes applied to every task) for each point of preset `name`."""
+    if name == "paper-single":
+        return [(f"k{k:04d}", {"per_language": k}) for k in SINGLE_KS]
+    if name == "paper-multi":
+        return [(f"k{k:04d}", {"per_language": k}) for k in MULTI_KS]
+    if name == "paper-script":
+        return [(f"{group}-k{k:04d}", {"languages": list(langs), "per_language": k})
+                for group, langs in SCRIPT_GROUPS.items() for k in SINGLE_KS]
+    raise CLTError(f"unknown grid {name!r} (known: {', '.join(GRIDS)})")
+
+
+GRIDS = ("paper-single", "paper-multi", "paper-script")
+
+
+def build_grid(spec: MixtureSpec | dict | str | Path, out_root: str | Path, grid: str, *, cache_dir=None,
+               base_dir=None, use_cache: bool = True) -> dict[str, dict]:
+    """Build every point under `out_root/<point>/`; the whole grid appears at once or not at all."""
+    spec = load_spec(spec)
+    points = grid_points(grid)
+    out_root = Path(out_root)
+    check_output_dir(out_root, marker=GRID_INDEX)
+    manifests: dict[str, dict] = {}
+    with atomic_dir(out_root) as tmp:
+        for point, changes in points:
+            try:
+                manifests[point] = build_mixture(spec.with_changes(**changes), tmp / point, cache_dir=cache_dir,
+                                                 base_dir=base_dir, use_cache=use_cache)
+            except CLTError as e:
+                raise CLTError(f"grid {grid}, point {point}: {e}") from None
+        index = {"grid": grid, "points": {p: {"counts": m["counts"], "total_rows": m["total_rows"],
+                                              "train_sha256": m["train_sha256"]} for p, m in manifests.items()}}
+        (tmp / GRID_INDEX).write_text(canonical_json(index), encoding="utf-8")
+    return manifests

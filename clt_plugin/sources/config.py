@@ -1,0 +1,90 @@
+"""The `source:` block of a mixture task: where rows come from and how their fields are named.
+
+Two independent choices: the *dataset* schema (how a record becomes a chat) and the *storage*
+(a hub id, the default for users, or local files in JSONL/JSON/Parquet/CSV/TSV).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from clt_plugin.sources.tables import FORMATS, infer_format
+
+# Logical fields of each dataset schema and the column each reads by default. `id` may be
+# None: the row number in its file is then the id (translated corpora stored one file per
+# language, row-aligned, still line up for `alignment: parallel`).
+DATASETS: dict[str, dict[str, Optional[str]]] = {
+    # prompt/response pairs in any table
+    "generic": {"id": "id", "prompt": "prompt", "response": "response", "system": None, "language": "language"},
+    # csebuetnlp/xlsum: id, url, title, summary, text (one config per language)
+    "xlsum": {"id": "id", "title": "title", "text": "text", "summary": "summary", "language": "language"},
+    # laihuiyuan/mCoT-MATH: one JSON array of {question, answer, lang}
+    "mcot_math": {"id": "id", "prompt": "question", "response": "answer", "language": "lang"},
+    # chat files: `messages` [{role, content}] or ShareGPT `conversations` [{from, value}]
+    "chat": {"id": "id", "messages": "messages", "conversations": "conversations", "language": "language"},
+    # CohereForAI/aya_dataset: inputs, targets, language_code (ISO 639-3)
+    "aya": {"id": "id", "prompt": "inputs", "response": "targets", "language": "language_code"},
+}
+
+# Where each dataset lives on the hub when the spec gives no `path`.
+HUB_DEFAULTS: dict[str, dict[str, Optional[str]]] = {
+    "xlsum": {"hub": "csebuetnlp/xlsum", "config": "{xlsum}", "file": None},
+    "mcot_math": {"hub": "laihuiyuan/mCoT-MATH", "config": None, "file": "mcot_math.json"},
+    "aya": {"hub": "CohereForAI/aya_dataset", "config": None, "file": None},
+}
+
+PLACEHOLDERS = ("{lang}", "{xlsum}", "{mgsm}", "{aya}")
+
+
+class SourceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: Literal["generic", "xlsum", "mcot_math", "chat", "aya"] = "generic"
+    format: Optional[Literal["jsonl", "json", "parquet", "csv", "tsv"]] = None
+    path: Optional[str] = None  # may contain {lang}: one file per language
+    hub: Optional[str] = None  # a hub dataset id; the default for xlsum, mcot_math and aya
+    config: Optional[str] = None  # hub config name; may contain {lang} / {xlsum}
+    file: Optional[str] = None  # read one file of the hub repo (streamed) instead of load_dataset
+    split: str = "train"
+    revision: Optional[str] = None  # pin it: the cache and the manifest key on hub id + revision
+    fields: dict[str, Optional[str]] = {}
+
+    @model_validator(mode="after")
+    def _complete(self):
+        known = DATASETS[self.dataset]
+        for key in self.fields:
+            if key not in known:
+                raise ValueError(f"fields: unknown field {key!r} for dataset {self.dataset!r} (known: {', '.join(known)})")
+        if self.path and self.hub:
+            raise ValueError("give either `path` (local files) or `hub` (a hub dataset id), not both")
+        if self.path:
+            if self.format is None:
+                self.format = infer_format(self.path)
+                if self.format is None:
+                    raise ValueError(f"path: cannot tell the format of {self.path!r}; set format to one of {', '.join(FORMATS)}")
+        else:
+            if self.format is not None and not self.file:
+                raise ValueError("format applies to local files (`path`) and hub files (`file`) only")
+            if self.hub is None:
+                default = HUB_DEFAULTS.get(self.dataset)
+                if default is None:
+                    raise ValueError(f"dataset {self.dataset!r} needs a `path` (local files) or a `hub` id")
+                self.hub = default["hub"]
+                self.config = self.config if self.config is not None else default["config"]
+                self.file = self.file if self.file is not None else default["file"]
+            if self.file and self.format is None:
+                self.format = infer_format(self.file) or "jsonl"
+        return self
+
+    def field(self, name: str) -> Optional[str]:
+        """The column that logical field `name` reads (None: not used / row number for id)."""
+        if name in self.fields:
+            return self.fields[name]
+        return DATASETS[self.dataset][name]
+
+    @property
+    def per_language(self) -> bool:
+        where = self.path or self.config or self.file or ""
+        return any(p in where for p in PLACEHOLDERS)
