@@ -199,7 +199,8 @@ def _transform(view: str, values: Mapping[str, float | None], base: Mapping[str,
         en = values.get(ENGLISH)
         if en is None or en == 0:
             return {l: None for l in values}
-        return {l: (100.0 * v / en) if v is not None else None for l, v in values.items()}
+        # v / en first: the English column is then exactly 100.
+        return {l: 100.0 * (v / en) if v is not None else None for l, v in values.items()}
     raise CLTError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
 
 
