@@ -1,0 +1,28 @@
+"""The axolotl plugin: train on an exact clt mixture, keep its manifest beside the model.
+
+In an axolotl config::
+
+    plugins:
+      - clt_plugin.axolotl.CLTPlugin
+    clt_mixture: mixture.yaml        # or the spec inline, same schema as `clt mix`
+
+``CLTPlugin`` is resolved lazily so that light users of this package (``clt check-config``,
+``clt sweep``) do not pay for importing axolotl and torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLUGIN_PATH = "clt_plugin.axolotl.CLTPlugin"
+ARGS_PATH = "clt_plugin.axolotl.args.CLTArgs"
+
+__all__ = ["CLTPlugin", "PLUGIN_PATH", "ARGS_PATH"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CLTPlugin":
+        from clt_plugin.axolotl.plugin import CLTPlugin
+
+        return CLTPlugin
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

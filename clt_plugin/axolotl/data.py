@@ -1,0 +1,124 @@
+"""Build the mixture and hand its rows to axolotl's own chat-template tokenization.
+
+The file handed to axolotl lives at a path named by the sha256 of its bytes. axolotl keys its
+prepared-dataset cache on the dataset *path* and options, never the file's contents; with a
+content-named path a changed mixture can never be served from a stale tokenized cache, and an
+unchanged one is found again by the next run (`axolotl preprocess` then `axolotl train`, a
+resumed run, every grid point of a sweep that shares `dataset_prepared_path`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from clt_plugin.axolotl.args import PLACEHOLDER_DATASET, is_placeholder
+from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_open, canonical_json, sha256_bytes
+
+DEFAULT_PREPARED = "last_run_prepared"  # axolotl.common.const.DEFAULT_DATASET_PREPARED_PATH
+
+
+def mixtures_root(cfg: Any) -> Path:
+    return Path(cfg.get("dataset_prepared_path") or DEFAULT_PREPARED) / "clt_mixtures"
+
+
+def spec_and_base_dir(cfg: Any) -> tuple[Any, Path]:
+    """The validated spec and the directory its relative source paths resolve against."""
+    from clt_plugin.mixture import load_spec
+
+    value = cfg.get("clt_mixture")
+    if cfg.get("clt_base_dir"):
+        base = Path(cfg["clt_base_dir"]).resolve()
+    elif isinstance(value, str):
+        base = Path(value).resolve().parent
+    else:
+        config_path = cfg.get("axolotl_config_path")
+        base = Path(config_path).resolve().parent if config_path else Path.cwd()
+    spec = load_spec(value if isinstance(value, str) else dict(value), base_dir=base)
+    return spec, base
+
+
+def _freeze(train_file: Path, sha: str, root: Path) -> Path:
+    """A hard link (or copy) of the mixture at a path named by its content hash."""
+    frozen = root / "by-sha256" / f"{sha}.jsonl"
+    if frozen.exists():
+        return frozen
+    frozen.parent.mkdir(parents=True, exist_ok=True)
+    tmp = frozen.with_name(f".{frozen.name}.{os.getpid()}.tmp")
+    try:
+        os.link(train_file, tmp)
+    except OSError:
+        shutil.copyfile(train_file, tmp)
+    os.replace(tmp, frozen)
+    return frozen
+
+
+def build(cfg: Any) -> tuple[dict[str, Any], Path]:
+    """Build (or find in the engine's cache) the mixture; returns the manifest and its frozen rows."""
+    from filelock import FileLock
+
+    from clt_plugin.mixture import build_mixture
+
+    spec, base_dir = spec_and_base_dir(cfg)
+    root = mixtures_root(cfg)
+    root.mkdir(parents=True, exist_ok=True)
+    # One working directory per (spec, base dir): grid points sharing a prepared path never collide.
+    key = sha256_bytes(canonical_json({"spec": spec.normalized(), "base_dir": str(base_dir)}).encode())[:16]
+    out_dir = root / f"spec-{key}"
+    # Every rank calls load_datasets; the first builds, the rest find the engine's cache.
+    with FileLock(str(root / ".build.lock")):
+        manifest = build_mixture(spec, out_dir, cache_dir=cfg.get("clt_cache_dir"), base_dir=base_dir)
+        train_file = Path(out_dir) / "train.jsonl"
+        if not train_file.is_file():
+            raise CLTError(f"{out_dir}: the mixture engine wrote no train.jsonl")
+        frozen = _freeze(train_file, manifest["train_sha256"], root)
+    return manifest, frozen
+
+
+def point_datasets_at(cfg: Any, train_file: Path) -> None:
+    """Make the placeholder `datasets:` entry name the mixture file (adding one if missing)."""
+    frozen_dir = str(train_file.parent)
+    datasets = list(cfg.get("datasets") or [])
+    # A second call in one process finds the entry it pointed before.
+    entries = [d for d in datasets if is_placeholder(d) or str(d.get("path", "")).startswith(frozen_dir)]
+    if not entries:
+        datasets.append(dict(PLACEHOLDER_DATASET))
+        entries = [datasets[-1]]
+    for entry in entries:
+        entry["path"] = str(train_file)
+    cfg["datasets"] = datasets
+
+
+def tokenize(cfg: Any, train_file: Path) -> Any:
+    """axolotl's own pipeline: chat_template tokenization, length filter, packing, val split, cache."""
+    from axolotl.common.datasets import load_datasets
+
+    point_datasets_at(cfg, train_file)
+    return load_datasets(cfg=cfg)
+
+
+def row_record(manifest: dict[str, Any], meta: Any, cfg: Any, train_file: Path) -> dict[str, Any]:
+    """What axolotl kept of the mixture; rows differ from the manifest only if axolotl dropped some."""
+    train_rows = len(meta.train_dataset) if meta.train_dataset is not None else 0
+    eval_rows = len(meta.eval_dataset) if meta.eval_dataset is not None else 0
+    eval_from_mixture = 0 if cfg.get("test_datasets") else eval_rows
+    total = int(manifest.get("total_rows", 0))
+    return {
+        "schema": "clt-training-rows/1",
+        "train_file": str(train_file),
+        "train_sha256": manifest.get("train_sha256"),
+        "mixture_rows": total,
+        "train_rows": train_rows,
+        "eval_rows_from_mixture": eval_from_mixture,
+        "dropped_by_axolotl": total - train_rows - eval_from_mixture,
+        "val_set_size": cfg.get("val_set_size") or 0,
+        "sequence_len": cfg.get("sequence_len"),
+    }
+
+
+def write_json_copy(path: Path, obj: Any) -> None:
+    with atomic_open(path, "w") as f:
+        f.write(canonical_json(obj))

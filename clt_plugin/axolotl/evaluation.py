@@ -1,0 +1,100 @@
+"""`clt_eval:`: run the real lm_eval CLI on the model axolotl just saved.
+
+axolotl's own lm_eval integration only knows lm-eval's built-in tasks; this one always adds the
+clt task directory (``--include_path``), so ``clt_*`` tasks -- or any other task name, or a task
+YAML path -- work. Results land in ``output_dir/clt_eval/``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clt_plugin.axolotl.args import CLTEvalArgs
+from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_write_json, atomic_write_text
+
+EVAL_DIRNAME = "clt_eval"
+
+
+def _resolve(path: str, base_dir: Path) -> str:
+    p = Path(path).expanduser()
+    return str(p if p.is_absolute() else (base_dir / p).resolve())
+
+
+def _default_device() -> str:
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:  # lm_eval's hf model needs torch anyway; let it say so
+        return "cpu"
+
+
+def model_args_for(cfg: Any, args: CLTEvalArgs) -> dict[str, Any]:
+    out_dir = str(Path(cfg["output_dir"]).resolve())
+    if cfg.get("adapter"):
+        # A LoRA run saves only the adapter: evaluate it on top of its base model.
+        margs: dict[str, Any] = {"pretrained": cfg["base_model"], "peft": out_dir}
+    else:
+        margs = {"pretrained": out_dir}
+    margs.update(args.model_args)
+    return margs
+
+
+def build_command(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> tuple[list[str], dict[str, str], Path, list[str]]:
+    """(argv, extra environment, results dir, include paths) for one lm_eval run; writes nothing."""
+    from clt_plugin.resources import tasks_path
+
+    try:
+        include = [str(tasks_path())]
+    except FileNotFoundError as e:
+        raise CLTError(f"clt_eval: {e}") from None
+    include += [_resolve(p, base_dir) for p in args.include_paths]
+    tasks = [_resolve(t, base_dir) if t.endswith((".yaml", ".yml")) else t for t in args.task_names()]
+    results_dir = Path(cfg["output_dir"]).resolve() / EVAL_DIRNAME
+    margs = ",".join(f"{k}={v}" for k, v in model_args_for(cfg, args).items())
+    argv = [
+        sys.executable, "-m", "lm_eval", "run",
+        "--model", "hf",
+        "--model_args", margs,
+        "--tasks", ",".join(tasks),
+        "--batch_size", str(args.batch_size),
+        "--device", args.device or _default_device(),
+        "--output_path", str(results_dir),
+    ]
+    if len(include) == 1:
+        argv += ["--include_path", include[0]]
+    else:
+        # The CLI flag takes one directory; lm_eval's --config file takes the list.
+        argv += ["--config", str(results_dir / "lm_eval_config.yaml")]
+    if args.limit is not None:
+        argv += ["--limit", str(args.limit)]
+    if args.num_fewshot is not None:
+        argv += ["--num_fewshot", str(args.num_fewshot)]
+    if args.log_samples:
+        argv.append("--log_samples")
+    if args.apply_chat_template:
+        argv.append("--apply_chat_template")
+    env = {}
+    if args.data_dir:
+        env["CLT_DATA_DIR"] = _resolve(args.data_dir, base_dir)
+    return argv, env, results_dir, include
+
+
+def run_clt_eval(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> Path:
+    argv, env, results_dir, include = build_command(cfg, args, base_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    if "--config" in argv:
+        atomic_write_text(argv[argv.index("--config") + 1], yaml.safe_dump({"include_path": include}))
+    atomic_write_json(results_dir / "command.json", {"argv": argv[1:], "env": env})
+    print(f"clt: evaluating {argv[argv.index('--model_args') + 1]} on {argv[argv.index('--tasks') + 1]}", file=sys.stderr, flush=True)
+    proc = subprocess.run(argv, env={**os.environ, **env}, check=False)
+    if proc.returncode != 0:
+        raise CLTError(f"clt_eval: lm_eval exited with status {proc.returncode} (command in {results_dir / 'command.json'})")
+    return results_dir

@@ -1,0 +1,127 @@
+"""axolotl hooks: satisfy validation, build + tokenize the mixture, keep the manifest, evaluate."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from axolotl.integrations.base import BasePlugin
+from transformers import TrainerCallback
+
+from clt_plugin.axolotl import ARGS_PATH
+from clt_plugin.axolotl.args import PLACEHOLDER_DATASET
+from clt_plugin.axolotl.banner import format_banner, format_row_check
+
+MANIFEST_NAME = "clt_manifest.json"
+ROWS_NAME = "clt_training_rows.json"
+
+
+def _is_main_process() -> bool:
+    from axolotl.utils.distributed import is_main_process
+
+    return is_main_process()
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class _ManifestIntoCheckpoints(TrainerCallback):
+    """Every checkpoint directory carries the manifest too: any of them can be evaluated alone."""
+
+    def __init__(self, manifest_path: Path):
+        self.manifest_path = manifest_path
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.is_world_process_zero and self.manifest_path.is_file():
+            ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            if ckpt.is_dir():
+                shutil.copyfile(self.manifest_path, ckpt / MANIFEST_NAME)
+        return control
+
+
+class CLTPlugin(BasePlugin):
+    """`plugins: [clt_plugin.axolotl.CLTPlugin]`: train on an exact `clt_mixture`."""
+
+    def __init__(self):
+        super().__init__()
+        self.manifest: dict[str, Any] | None = None
+
+    def get_input_args(self) -> str:
+        return ARGS_PATH
+
+    def register(self, cfg: dict) -> None:
+        """Runs on the raw config, before axolotl validates it."""
+        from clt_plugin.axolotl.config_check import unknown_clt_keys
+
+        unknown = unknown_clt_keys(cfg)
+        if unknown:
+            # axolotl would drop a misspelled key without a word, and train on something else.
+            raise ValueError("; ".join(unknown))
+        if cfg.get("clt_mixture") is None:
+            return
+        config_path = cfg.get("axolotl_config_path")
+        config_dir = Path(config_path).resolve().parent if config_path else Path.cwd()
+        # Relative paths in the config mean "beside the config", wherever axolotl is started from.
+        if isinstance(cfg["clt_mixture"], str):
+            spec = Path(cfg["clt_mixture"]).expanduser()
+            cfg["clt_mixture"] = str(spec if spec.is_absolute() else (config_dir / spec).resolve())
+        for key in ("clt_base_dir", "clt_cache_dir"):
+            if cfg.get(key):
+                p = Path(cfg[key]).expanduser()
+                cfg[key] = str(p if p.is_absolute() else (config_dir / p).resolve())
+        if cfg.get("datasets") is None and cfg.get("pretraining_dataset") is None:
+            # Satisfies axolotl's "datasets or pretraining_dataset is required"; a user-given
+            # `datasets:` is left alone so validation can reject the combination with a message.
+            cfg["datasets"] = [dict(PLACEHOLDER_DATASET)]
+
+    def load_datasets(self, cfg, preprocess: bool = False):
+        if cfg.get("clt_mixture") is None:
+            return None
+        from clt_plugin.axolotl import data
+
+        manifest, train_file = data.build(cfg)
+        self.manifest = manifest
+        main = _is_main_process()
+        if main:
+            _say(format_banner(manifest, str(train_file)))
+        if main and not preprocess:
+            # Written before tokenization and training: a crashed run still says what it trained on.
+            data.write_json_copy(Path(cfg["output_dir"]) / MANIFEST_NAME, manifest)
+        meta = data.tokenize(cfg, train_file)
+        if main:
+            record = data.row_record(manifest, meta, cfg, train_file)
+            _say(format_row_check(record))
+            if not preprocess:
+                data.write_json_copy(Path(cfg["output_dir"]) / ROWS_NAME, record)
+        return meta
+
+    def add_callbacks_post_trainer(self, cfg, trainer):
+        if cfg.get("clt_mixture") is None:
+            return []
+        return [_ManifestIntoCheckpoints(Path(cfg["output_dir"]) / MANIFEST_NAME)]
+
+    def post_train(self, cfg, model):
+        # The final model is saved into output_dir; make sure the manifest is still beside it.
+        if self.manifest is not None and _is_main_process():
+            from clt_plugin.axolotl import data
+
+            target = Path(cfg["output_dir"]) / MANIFEST_NAME
+            if not target.is_file():
+                data.write_json_copy(target, self.manifest)
+
+    def post_train_unload(self, cfg):
+        # Runs after axolotl has freed the model, so lm_eval gets the memory.
+        if not cfg.get("clt_eval") or not _is_main_process():
+            return
+        from clt_plugin.axolotl.args import CLTEvalArgs
+        from clt_plugin.axolotl.evaluation import run_clt_eval
+
+        config_path = cfg.get("axolotl_config_path")
+        base_dir = Path(config_path).resolve().parent if config_path else Path.cwd()
+        args = cfg["clt_eval"]
+        if not isinstance(args, CLTEvalArgs):
+            args = CLTEvalArgs.model_validate(dict(args))
+        run_clt_eval(cfg, args, base_dir)

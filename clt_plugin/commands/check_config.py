@@ -1,0 +1,29 @@
+"""`clt check-config CONFIG...`: fail (exit 2) when axolotl would silently drop the clt settings."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("configs", nargs="+", metavar="CONFIG", help="axolotl config YAML files")
+
+
+def run(args: argparse.Namespace) -> int:
+    from clt_plugin.axolotl.config_check import check_config
+    from clt_plugin.errors import CLTError
+
+    failures = []
+    for path in args.configs:
+        try:
+            cfg = check_config(path)
+        except CLTError as e:
+            failures.append(str(e))
+            continue
+        if cfg.get("clt_mixture") is None:
+            print(f"{path}: ok (no clt_mixture)")
+        else:
+            print(f"{path}: ok (clt_mixture is read by the clt plugin)")
+    if failures:
+        raise CLTError("\n".join(failures))
+    return 0
