@@ -1,0 +1,99 @@
+"""Scoring responses generated elsewhere (vLLM, an API): JSONL rows of `prompt` + `response`.
+
+Each row is matched to its IFEval-schema example by `key` (when the row has one and the data
+knows it) or else by the prompt text, then scored by `scoring.process`, the code path of the
+lm-eval task. Everything is validated before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from clt_plugin import __version__, languages
+from clt_plugin.errors import CLTError
+from clt_plugin.ifeval import data, scoring
+from clt_plugin.io import atomic_write_json, sha256_file
+
+SCHEMA = "clt-ifeval-score/1"
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def match_responses(
+    rows: list[dict[str, Any]], examples: list[data.Example], source: str
+) -> list[tuple[data.Example, str]]:
+    by_key = {str(e.key): e for e in examples if e.key is not None}
+    by_prompt = {e.prompt: e for e in examples}
+    by_stripped = {e.prompt.strip(): e for e in examples}
+    seen: dict[int, int] = {}
+    out = []
+    for n, row in enumerate(rows, 1):
+        where = f"{source}:{n}"
+        if "response" not in row:
+            raise CLTError(f"{where}: field 'response' is missing")
+        response = row["response"]
+        if not isinstance(response, str):
+            raise CLTError(f"{where}: field 'response' must be a string (got {response!r})")
+        example = None
+        if "key" in row and row["key"] is not None:
+            example = by_key.get(str(row["key"]))
+            if example is None and "prompt" not in row:
+                raise CLTError(f"{where}: field 'key' value {row['key']!r} matches no example")
+        if example is None:
+            if "prompt" not in row:
+                raise CLTError(f"{where}: field 'prompt' is missing (each row needs 'prompt' or 'key')")
+            prompt = row["prompt"]
+            if not isinstance(prompt, str):
+                raise CLTError(f"{where}: field 'prompt' must be a string (got {prompt!r})")
+            example = by_prompt.get(prompt) or by_stripped.get(prompt.strip())
+            if example is None:
+                raise CLTError(f"{where}: field 'prompt' value {_short(prompt)!r} matches no example in the data")
+        first = seen.setdefault(id(example), n)
+        if first != n:
+            raise CLTError(f"{where}: a second response for the prompt of line {first} ({_short(example.prompt)!r})")
+        out.append((example, response))
+    if not out:
+        raise CLTError(f"{source}: no responses")
+    return out
+
+
+def score_responses(
+    responses_path: str | os.PathLike,
+    lang: str,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    data_path: str | os.PathLike | None = None,
+) -> dict[str, Any]:
+    """The report: the accuracies for `lang`, and what they were computed from."""
+    lang = languages.validate(lang)
+    rows = data.read_jsonl(responses_path)
+    examples = data.load_examples(lang, data_dir=data_dir, path=data_path)
+    matched = match_responses(rows, examples, str(responses_path))
+    per_example = [scoring.process(e.as_doc(), r, lang) for e, r in matched]
+    return {
+        "schema": SCHEMA,
+        "tool_version": __version__,
+        "responses": str(responses_path),
+        "responses_sha256": sha256_file(responses_path),
+        "results": {
+            lang: {
+                "task": f"clt_ifeval_{lang}",
+                "n": len(per_example),
+                "n_examples": len(examples),
+                **scoring.aggregate(per_example),
+            }
+        },
+    }
+
+
+def default_output(responses_path: str | os.PathLike, lang: str) -> Path:
+    p = Path(responses_path)
+    return p.with_name(f"{p.stem}.clt_ifeval_{lang}.json")
+
+
+def write_report(report: dict[str, Any], out: str | os.PathLike) -> None:
+    atomic_write_json(out, report)
