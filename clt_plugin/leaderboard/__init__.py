@@ -1,0 +1,1 @@
+"""Leaderboard submissions (`clt submit`) and the rendered board (`clt leaderboard`)."""

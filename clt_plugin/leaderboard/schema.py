@@ -1,0 +1,310 @@
+"""The leaderboard submission: a versioned, self-checking record of one model's clt_* results.
+
+A submission is plain JSON (documented in docs/submission-schema.md). Everything a board shows
+can be recomputed from the per-task metrics it carries, and the validators below do recompute
+it: a hand-edited score or aggregate that disagrees with the task metrics is refused, so a
+board never has to trust a number it cannot check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from clt_plugin import languages
+from clt_plugin.errors import CLTError, format_validation_error
+from clt_plugin.io import canonical_json, sha256_bytes
+
+SCHEMA_VERSION = "clt-submission/1"
+
+# Metric ranges. A value outside its range is a broken results file, not a result.
+# Metrics not listed here only have to be finite.
+METRIC_RANGES: dict[str, tuple[float, float]] = {
+    "acc": (0.0, 1.0),
+    "exact_match": (0.0, 1.0),
+    "rougeL": (0.0, 1.0),
+    "lang_fidelity": (0.0, 1.0),
+    "lang_fidelity_wpr": (0.0, 1.0),
+    "prompt_level_strict_acc": (0.0, 1.0),
+    "inst_level_strict_acc": (0.0, 1.0),
+    "prompt_level_loose_acc": (0.0, 1.0),
+    "inst_level_loose_acc": (0.0, 1.0),
+    "judge_rating": (1.0, 5.0),
+    "judge_rating_raw": (1.0, 5.0),
+}
+
+# The score a board ranks a family by, in order of preference (the first one a family has).
+PRIMARY_METRICS: tuple[str, ...] = ("judge_rating", "acc", "rougeL", "prompt_level_strict_acc", "exact_match")
+FIDELITY_METRIC = "lang_fidelity"
+
+_FAMILY_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+_METRIC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*(?:,[A-Za-z0-9_.\-]+)?$")
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+_TIMESTAMP_FMT = "%Y-%m-%dT%H:%M:%SZ"
+# Tolerance when re-deriving an average: the builder rounds nothing, so only float noise differs.
+_TOL = 1e-9
+
+
+def _check_family(value: str) -> str:
+    if not _FAMILY_RE.match(value):
+        raise ValueError(f"task family {value!r} must be lower-case letters, digits and single underscores")
+    return value
+
+
+def _check_language(value: str) -> str:
+    try:
+        return languages.validate(value)
+    except languages.UnknownLanguageError:
+        raise ValueError(f"unknown language {value!r} (not in clt_plugin.languages)") from None
+
+
+def _check_metric(value: str) -> str:
+    if not _METRIC_RE.match(value):
+        raise ValueError(f"metric name {value!r} is not NAME or NAME,FILTER of [A-Za-z0-9_.-]")
+    return value
+
+
+def _check_finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"value {value!r} is not a finite number")
+    return value
+
+
+def _check_text(value: str) -> str:
+    # Control characters have no business in a name and would garble tables and CSV rows.
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"{value!r} contains control characters")
+    return value
+
+
+def _check_timestamp(value: str) -> str:
+    try:
+        datetime.strptime(value, _TIMESTAMP_FMT)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a UTC timestamp like 2026-01-31T12:00:00Z") from None
+    return value
+
+
+def _check_sha256(value: str) -> str:
+    if not _SHA256_RE.match(value):
+        raise ValueError(f"{value!r} is not a lower-case hex SHA-256")
+    return value
+
+
+Family = Annotated[str, AfterValidator(_check_family)]
+Lang = Annotated[str, AfterValidator(_check_language)]
+Metric = Annotated[str, AfterValidator(_check_metric)]
+Finite = Annotated[float, AfterValidator(_check_finite)]
+Text = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_check_text)]
+Timestamp = Annotated[str, AfterValidator(_check_timestamp)]
+Sha256 = Annotated[str, AfterValidator(_check_sha256)]
+Version = int | float | str
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ModelInfo(_Strict):
+    id: Text
+    revision: Text | None = None
+    base_model: Text | None = None
+
+
+class Mixture(_Strict):
+    """The mixture manifest the model was trained on, embedded whole (never a path to it)."""
+
+    manifest: dict[str, Any]
+    sha256: Sha256
+
+    @model_validator(mode="after")
+    def _hash_matches(self) -> Mixture:
+        actual = manifest_sha256(self.manifest)
+        if actual != self.sha256:
+            raise ValueError(f"sha256 {self.sha256} does not match the embedded manifest ({actual})")
+        return self
+
+
+class TaskResult(_Strict):
+    family: Family
+    language: Lang
+    version: Version
+    task_hash: Text | None = None
+    num_fewshot: int | None = Field(default=None, ge=0)
+    n_samples: int | None = Field(default=None, ge=0)
+    metrics: dict[Metric, Finite] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _in_range(self) -> TaskResult:
+        bad = []
+        for name, value in self.metrics.items():
+            lo, hi = metric_range(name)
+            if not lo <= value <= hi:
+                bad.append(f"{name}={value!r} (allowed {lo:g}..{hi:g})")
+        if bad:
+            raise ValueError("out of range: " + ", ".join(bad))
+        return self
+
+
+class Aggregates(_Strict):
+    """Averages of a family's primary metric. `seen` excludes English, as the paper plots it."""
+
+    english: Finite | None = None
+    seen: Finite | None = None
+    unseen: Finite | None = None
+    gap: Finite | None = None  # seen - unseen
+    all: Finite | None = None  # every evaluated language, English included
+
+
+class FamilyResult(_Strict):
+    metric: Metric
+    scores: dict[Lang, Finite] = Field(min_length=1)
+    fidelity: dict[Lang, Finite] = Field(default_factory=dict)
+    seen: list[Lang] = Field(default_factory=list)
+    unseen: list[Lang] = Field(default_factory=list)
+    aggregates: Aggregates
+    fidelity_mean: Finite | None = None
+
+
+class Submission(_Strict):
+    schema_: Literal["clt-submission/1"] = Field(alias="schema")
+    created_at: Timestamp
+    tool_version: Text
+    model: ModelInfo
+    lm_eval_version: Text
+    judge_model: Text | None = None
+    seen_languages: list[Lang]
+    mixture: Mixture | None = None
+    tasks: dict[str, TaskResult] = Field(min_length=1)
+    families: dict[Family, FamilyResult] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Submission:
+        problems = list(_consistency_problems(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def to_json(self) -> str:
+        return canonical_json(self.model_dump(mode="json", by_alias=True))
+
+
+# --------------------------------------------------------------------------- derived values
+
+
+def manifest_sha256(manifest: dict[str, Any]) -> str:
+    """The hash of a manifest as clt writes it (canonical JSON), so it equals the file's sha256."""
+    return sha256_bytes(canonical_json(manifest).encode("utf-8"))
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """Allowed values of a metric ("name" or "name,filter"); unknown metrics only need to be finite."""
+    return METRIC_RANGES.get(metric.partition(",")[0], (-math.inf, math.inf))
+
+
+def task_name(family: str, language: str) -> str:
+    return f"clt_{family}_{language}"
+
+
+def split_task_name(name: str) -> tuple[str, str] | None:
+    """'clt_mgsm_chat_es' -> ('mgsm_chat', 'es'); None for a name outside the clt_ scheme."""
+    if not name.startswith("clt_") or "_" not in name[4:]:
+        return None
+    family, _, lang = name[4:].rpartition("_")
+    return (family, lang) if family and lang else None
+
+
+def primary_metric(metric_names: set[str] | list[str]) -> str | None:
+    names = set(metric_names)
+    for m in PRIMARY_METRICS:
+        if m in names:
+            return m
+    rest = sorted(n for n in names if not n.startswith(FIDELITY_METRIC))
+    return rest[0] if rest else None
+
+
+def mean(values: list[float]) -> float | None:
+    # math.fsum: the average of the same numbers is the same float whatever their order.
+    return math.fsum(values) / len(values) if values else None
+
+
+def aggregates(scores: dict[str, float], seen: list[str], unseen: list[str]) -> Aggregates:
+    """The analysis' aggregates (one definition for `clt matrix` and the board)."""
+    from clt_plugin.analysis.results import aggregate
+
+    agg = aggregate(scores, seen, unseen)
+    return Aggregates(english=agg.english, seen=agg.seen, unseen=agg.unseen, gap=agg.gap, all=agg.all)
+
+
+def split_seen(evaluated: list[str] | set[str], seen_languages: list[str]) -> tuple[list[str], list[str]]:
+    """Evaluated non-English languages, split into seen (trained on) and unseen (eval only)."""
+    seen_set = set(seen_languages)
+    others = sorted(l for l in evaluated if l != languages.ENGLISH)
+    return [l for l in others if l in seen_set], [l for l in others if l not in seen_set]
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= _TOL * max(1.0, abs(a), abs(b))
+
+
+def _consistency_problems(sub: Submission):
+    for name, task in sub.tasks.items():
+        if split_task_name(name) != (task.family, task.language):
+            yield f"tasks.{name}: name does not match family {task.family!r} and language {task.language!r}"
+    if sub.mixture is not None:
+        declared = (sub.mixture.manifest.get("languages") or {}).get("seen")
+        if declared is not None and sorted(declared) != sorted(sub.seen_languages):
+            yield f"seen_languages {sub.seen_languages} differ from the manifest's languages.seen {declared}"
+    for family, fam in sub.families.items():
+        where = f"families.{family}"
+        for lang, value in fam.scores.items():
+            task = sub.tasks.get(task_name(family, lang))
+            if task is None:
+                yield f"{where}.scores.{lang}: no task {task_name(family, lang)} in tasks"
+            elif task.metrics.get(fam.metric) != value:
+                yield f"{where}.scores.{lang}: {value!r} is not the task's {fam.metric} ({task.metrics.get(fam.metric)!r})"
+        for lang, value in fam.fidelity.items():
+            task = sub.tasks.get(task_name(family, lang))
+            if task is None or task.metrics.get(FIDELITY_METRIC) != value:
+                yield f"{where}.fidelity.{lang}: {value!r} is not the task's {FIDELITY_METRIC}"
+        listed = {t.language for t in sub.tasks.values() if t.family == family and fam.metric in t.metrics}
+        if listed != set(fam.scores):
+            yield f"{where}.scores: languages {sorted(fam.scores)} differ from the tasks' {sorted(listed)}"
+        seen, unseen = split_seen(fam.scores, sub.seen_languages)
+        if (fam.seen, fam.unseen) != (seen, unseen):
+            yield f"{where}: seen/unseen should be {seen}/{unseen} for seen_languages {sub.seen_languages}"
+            continue
+        expected = aggregates(fam.scores, seen, unseen)
+        for field in Aggregates.model_fields:
+            if not _close(getattr(fam.aggregates, field), getattr(expected, field)):
+                yield f"{where}.aggregates.{field}: {getattr(fam.aggregates, field)!r} should be {getattr(expected, field)!r}"
+        if not _close(fam.fidelity_mean, mean([fam.fidelity[l] for l in sorted(fam.fidelity)])):
+            yield f"{where}.fidelity_mean: does not match the mean of fidelity"
+    task_families = {t.family for t in sub.tasks.values()}
+    if task_families != set(sub.families):
+        yield f"families {sorted(sub.families)} differ from the tasks' families {sorted(task_families)}"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def parse_submission(data: Any, source: str | None = None) -> Submission:
+    """Validate a decoded submission; every problem is named with its path, as a CLTError."""
+    if isinstance(data, dict) and data.get("schema") not in (None, SCHEMA_VERSION):
+        raise CLTError(
+            f"{source or 'submission'}: schema {data.get('schema')!r} is not supported (this clt reads {SCHEMA_VERSION})"
+        )
+    try:
+        return Submission.model_validate(data)
+    except ValidationError as e:
+        raise CLTError(format_validation_error(e, root="submission", source=source)) from None
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime(_TIMESTAMP_FMT)

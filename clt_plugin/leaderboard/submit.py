@@ -1,0 +1,408 @@
+"""Build a submission from lm-eval results (and `clt judge` results) of one model.
+
+Results are read with the analysis loader (clt_plugin.analysis.results), so `clt submit`,
+`clt matrix` and `clt report` agree on what a results file says. This module adds what a
+leaderboard needs on top: one model only, every expected language present, task versions equal
+to the installed tasks, no NaN or out-of-range value, and the manifest embedded with its hash.
+Each refusal names the file, task and value at fault; nothing is written on error.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from clt_plugin import __version__, languages
+from clt_plugin.analysis.results import RunResults, find_results_files, load_results
+from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_write_text, read_json
+from clt_plugin.leaderboard.installed import InstalledTask, installed_tasks, normalize_version
+from clt_plugin.leaderboard.schema import (
+    FIDELITY_METRIC,
+    FamilyResult,
+    Submission,
+    TaskResult,
+    aggregates,
+    format_timestamp,
+    manifest_sha256,
+    mean,
+    metric_range,
+    parse_submission,
+    primary_metric,
+    split_seen,
+)
+
+
+@dataclass
+class SubmitOptions:
+    model_id: str | None = None
+    revision: str | None = None
+    base_model: str | None = None
+    judge_model: str | None = None
+    manifest: str | os.PathLike | None = None
+    # Used only when there is no manifest: the model's trained non-English languages.
+    seen: list[str] | None = None
+    # Languages every family must cover (where a task is installed); None: the paper's eight
+    # plus the manifest's seen languages.
+    languages: list[str] | None = None
+    created_at: str | None = None
+
+
+@dataclass
+class Built:
+    submission: Submission
+    files: list[Path]  # the results files it was built from
+    ignored_tasks: list[str] = field(default_factory=list)  # not clt_* per-language tasks
+
+
+# --------------------------------------------------------------------------- time
+
+
+def resolve_created_at(value: str | None, environ: dict[str, str] | None = None) -> str:
+    """--created-at, else SOURCE_DATE_EPOCH (reproducible builds), else now; always UTC."""
+    environ = os.environ if environ is None else environ
+    if value:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise CLTError(f"--created-at {value!r}: expected an ISO 8601 time like 2026-01-31T12:00:00Z") from None
+        if moment.tzinfo is None:
+            raise CLTError(f"--created-at {value!r}: give a time zone (e.g. a trailing Z for UTC)")
+        return format_timestamp(moment)
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return format_timestamp(datetime.fromtimestamp(int(epoch), tz=timezone.utc))
+        except (ValueError, OverflowError, OSError):
+            raise CLTError(f"SOURCE_DATE_EPOCH={epoch!r}: expected seconds since 1970 as an integer") from None
+    return format_timestamp(datetime.now(timezone.utc))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _load(paths: Iterable[str | os.PathLike], manifest: str | os.PathLike | None) -> list[RunResults]:
+    runs = []
+    for p in paths:
+        for run_dir in find_results_files(p):
+            runs.append(load_results(run_dir, manifest=manifest))
+    if not runs:
+        raise CLTError("no results given")
+    return runs
+
+
+def _model_identity(run: RunResults) -> tuple[str, str]:
+    model = run.model_dir() or run.model_name or ""
+    return model, run.model_args.get("revision", "")
+
+
+def _one_model(runs: list[RunResults]) -> None:
+    by_model: dict[tuple[str, str], list[Path]] = {}
+    for run in runs:
+        by_model.setdefault(_model_identity(run), []).extend(run.files)
+    if len(by_model) > 1:
+        shown = "; ".join(
+            f"{model or '<unnamed>'}{'@' + rev if rev else ''} ({', '.join(map(str, files))})"
+            for (model, rev), files in sorted(by_model.items())
+        )
+        raise CLTError(f"the results come from {len(by_model)} different models: {shown}; a submission is one model")
+
+
+def _raw_checks(runs: list[RunResults]) -> dict[Path, dict]:
+    """Read each results file once more for what the loader drops: NaN values, the judge section."""
+    raw: dict[Path, dict] = {}
+    problems = []
+    for run in runs:
+        for path in run.files:
+            data = read_json(path, "lm-eval results file")
+            raw[path] = data
+            for task, entry in sorted((data.get("results") or {}).items()):
+                if task not in run.tasks or not isinstance(entry, dict):
+                    continue
+                for key, value in sorted(entry.items()):
+                    name = key.partition(",")[0]
+                    if name.endswith("_stderr") or isinstance(value, bool) or not isinstance(value, (int, float)):
+                        continue
+                    if not math.isfinite(value):
+                        problems.append(f"{path}: results.{task}.{key} is {value!r}")
+    if problems:
+        raise CLTError("values that are not numbers:\n" + "\n".join(problems))
+    return raw
+
+
+def _judge_model(raw: dict[Path, dict], given: str | None) -> str | None:
+    found: dict[str, list[Path]] = {}
+    for path, data in raw.items():
+        judge = (data.get("clt_judge") or {}).get("judge") if isinstance(data.get("clt_judge"), dict) else None
+        model = judge.get("model") if isinstance(judge, dict) else None
+        if isinstance(model, str) and model:
+            found.setdefault(model, []).append(path)
+    if given:
+        return given
+    if len(found) > 1:
+        shown = "; ".join(f"{m} ({', '.join(map(str, ps))})" for m, ps in sorted(found.items()))
+        raise CLTError(f"the judge results use different judge models: {shown}")
+    return next(iter(found), None)
+
+
+def _one_value(runs: list[RunResults], attr: str, what: str) -> str | None:
+    values: dict[str, list[Path]] = {}
+    for run in runs:
+        v = getattr(run, attr)
+        if v:
+            values.setdefault(v, []).extend(run.files)
+    if len(values) > 1:
+        shown = "; ".join(f"{v} ({', '.join(map(str, ps))})" for v, ps in sorted(values.items()))
+        raise CLTError(f"the results come from different {what}s: {shown}")
+    return next(iter(values), None)
+
+
+def _metric_values(task) -> dict[str, float]:
+    """{metric: value}: the bare name when a metric has one filter (or 'none'), else 'name,filter'."""
+    out: dict[str, float] = {}
+    for name, by_filter in sorted(task.metrics.items()):
+        for flt, score in sorted(by_filter.items()):
+            # As the analysis reads them: a bare name is filter "none", or the only filter.
+            bare = len(by_filter) == 1 or flt == "none"
+            out[name if bare else f"{name},{flt}"] = score.value
+    return out
+
+
+def _merge_tasks(runs: list[RunResults]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """All runs' clt tasks as plain dicts; one task in two runs must agree on what they share."""
+    merged: dict[str, dict[str, Any]] = {}
+    ignored: set[str] = set()
+    for run in runs:
+        ignored.update(run.other_tasks)
+        for name, task in sorted(run.tasks.items()):
+            entry = {
+                "family": task.family,
+                "language": task.lang,
+                "version": task.version,
+                "task_hash": task.task_hash,
+                "num_fewshot": task.n_shot if isinstance(task.n_shot, int) and not isinstance(task.n_shot, bool) else None,
+                "n_samples": task.n_samples if isinstance(task.n_samples, int) else None,
+                "metrics": _metric_values(task),
+                "files": list(task.files),
+            }
+            have = merged.get(name)
+            if have is None:
+                merged[name] = entry
+                continue
+            where = f"task {name} ({', '.join(map(str, have['files']))} and {', '.join(map(str, entry['files']))})"
+            for key in ("version", "task_hash", "num_fewshot"):
+                if have[key] is not None and entry[key] is not None and have[key] != entry[key]:
+                    raise CLTError(f"{where}: {key} differs ({have[key]!r} vs {entry[key]!r})")
+                if have[key] is None:
+                    have[key] = entry[key]
+            for metric, value in entry["metrics"].items():
+                if metric in have["metrics"] and have["metrics"][metric] != value:
+                    raise CLTError(f"{where}: {metric} is {have['metrics'][metric]!r} vs {value!r}; submit one run per task")
+                have["metrics"][metric] = value
+            have["files"] += entry["files"]
+            if have["n_samples"] is None:
+                have["n_samples"] = entry["n_samples"]
+    return merged, sorted(ignored)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_ranges(tasks: dict[str, dict[str, Any]]) -> None:
+    problems = []
+    for name, t in sorted(tasks.items()):
+        for metric, value in sorted(t["metrics"].items()):
+            lo, hi = metric_range(metric)
+            if not lo <= value <= hi:
+                problems.append(
+                    f"{', '.join(map(str, t['files']))}: {name} {metric}={value!r} is outside {lo:g}..{hi:g}"
+                )
+    if problems:
+        raise CLTError("values out of range:\n" + "\n".join(problems))
+
+
+def _check_versions(tasks: dict[str, dict[str, Any]], installed: dict[str, InstalledTask]) -> None:
+    # One line per results file and kind of mismatch: a stale run usually has many tasks at once.
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, t in sorted(tasks.items()):
+        have = installed.get(name)
+        if have is None:
+            why = "not installed clt tasks"
+        elif t["version"] is None:
+            why = "without a version in the results"
+        elif normalize_version(t["version"]) != normalize_version(have.version):
+            why = f"version {t['version']!r} in the results but version {have.version!r} installed ({have.path.parent})"
+        else:
+            continue
+        groups.setdefault((", ".join(map(str, t["files"])), why), []).append(name)
+    if groups:
+        lines = [f"{files}: {', '.join(names)}: {why}" for (files, why), names in sorted(groups.items())]
+        raise CLTError(
+            "task versions do not match the installed tasks (re-run lm_eval with `clt tasks-path`):\n" + "\n".join(lines)
+        )
+
+
+def expected_languages(seen: list[str], wanted: list[str] | None) -> list[str]:
+    base = list(wanted) if wanted is not None else [*languages.PAPER_LANGUAGES, *seen]
+    return list(dict.fromkeys(base))
+
+
+def _check_languages(
+    tasks: dict[str, dict[str, Any]], installed: dict[str, InstalledTask], expected: list[str]
+) -> None:
+    problems = []
+    families = sorted({t["family"] for t in tasks.values()})
+    for fam in families:
+        have = {t["language"] for t in tasks.values() if t["family"] == fam}
+        available = {t.language for t in installed.values() if t.family == fam}
+        missing = [l for l in expected if l in available and l not in have]
+        if missing:
+            names = ", ".join(f"clt_{fam}_{l}" for l in missing)
+            problems.append(f"{fam}: languages missing from the results: {', '.join(missing)} (evaluate {names})")
+    if problems:
+        raise CLTError(
+            "languages missing:\n" + "\n".join(problems) + "\n(--languages sets which languages are required)"
+        )
+
+
+# --------------------------------------------------------------------------- model facts
+
+
+def _looks_local(value: str) -> bool:
+    return os.path.isabs(value) or value.startswith((".", "~")) or Path(value).exists()
+
+
+def _model_info(run: RunResults, opts: SubmitOptions) -> dict[str, Any]:
+    model_dir = run.model_dir()
+    model_id = opts.model_id
+    if not model_id:
+        candidate = model_dir or run.model_name
+        if not candidate:
+            raise CLTError("the results do not name the model (no pretrained= in config.model_args); pass --model-id")
+        if _looks_local(candidate):
+            raise CLTError(
+                f"the results name a local model directory ({candidate}); pass --model-id ORG/NAME to name it on the board"
+            )
+        model_id = candidate
+    base = opts.base_model
+    if not base and run.model_args.get("peft") and run.model_args.get("pretrained"):
+        base = run.model_args["pretrained"]
+    if not base and model_dir and Path(model_dir, "config.json").is_file():
+        # A fine-tuned model's config names the checkpoint it started from; a local path there
+        # would only name someone's disk, so it is left out.
+        name = read_json(Path(model_dir, "config.json"), "model config").get("_name_or_path")
+        if isinstance(name, str) and name and not _looks_local(name) and name != model_id:
+            base = name
+    return {"id": model_id, "revision": opts.revision or run.model_args.get("revision") or None, "base_model": base or None}
+
+
+def _mixture(runs: list[RunResults], opts: SubmitOptions) -> tuple[dict | None, list[str]]:
+    paths = sorted({str(r.manifest.path) for r in runs if r.manifest is not None and r.manifest.path is not None})
+    if len(paths) > 1:
+        raise CLTError(f"the results point to different mixture manifests: {', '.join(paths)}; pass --manifest")
+    if paths:
+        if opts.seen is not None:
+            raise CLTError("--seen is for models without a manifest; this one has " + paths[0])
+        manifest = read_json(paths[0], "manifest")
+        seen = list(runs[0].manifest.seen if runs[0].manifest else [])
+        return {"manifest": manifest, "sha256": manifest_sha256(manifest)}, seen
+    if opts.seen is None:
+        dirs = sorted({r.model_dir() or "?" for r in runs})
+        raise CLTError(
+            f"no mixture manifest found (looked for clt_manifest.json in {', '.join(dirs)}); pass --manifest PATH, "
+            "or --seen LANGS for a model trained without `clt mix` (--seen '' when it saw no other language)"
+        )
+    return None, [languages.validate(l) for l in opts.seen]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _families(tasks: dict[str, dict[str, Any]], seen_languages: list[str]) -> dict[str, dict[str, Any]]:
+    out = {}
+    for fam in sorted({t["family"] for t in tasks.values()}):
+        fam_tasks = [t for t in tasks.values() if t["family"] == fam]
+        metric = primary_metric({m for t in fam_tasks for m in t["metrics"]})
+        if metric is None:
+            continue
+        scores = {t["language"]: t["metrics"][metric] for t in fam_tasks if metric in t["metrics"]}
+        fidelity = {t["language"]: t["metrics"][FIDELITY_METRIC] for t in fam_tasks if FIDELITY_METRIC in t["metrics"]}
+        seen, unseen = split_seen(scores, seen_languages)
+        out[fam] = {
+            "metric": metric,
+            "scores": dict(sorted(scores.items())),
+            "fidelity": dict(sorted(fidelity.items())),
+            "seen": seen,
+            "unseen": unseen,
+            "aggregates": aggregates(scores, seen, unseen).model_dump(),
+            "fidelity_mean": mean([fidelity[l] for l in sorted(fidelity)]),
+        }
+    return out
+
+
+def _check_primary_present(tasks: dict[str, dict[str, Any]], families: dict[str, dict[str, Any]]) -> None:
+    problems = []
+    for name, t in sorted(tasks.items()):
+        fam = families.get(t["family"])
+        if fam is None:
+            problems.append(f"{', '.join(map(str, t['files']))}: task {name} has no score metric")
+        elif fam["metric"] not in t["metrics"]:
+            problems.append(f"{', '.join(map(str, t['files']))}: task {name} has no {fam['metric']} value")
+    if problems:
+        raise CLTError("scores missing:\n" + "\n".join(problems))
+
+
+def build_submission(
+    results: Iterable[str | os.PathLike],
+    options: SubmitOptions | None = None,
+    *,
+    tasks_dir: str | os.PathLike | None = None,
+) -> Built:
+    """Read, check and assemble; raises CLTError naming every problem of the first failing check."""
+    opts = options or SubmitOptions()
+    runs = _load(results, opts.manifest)
+    _one_model(runs)
+    raw = _raw_checks(runs)
+    tasks, ignored = _merge_tasks(runs)
+    if not tasks:
+        files = ", ".join(str(f) for r in runs for f in r.files)
+        raise CLTError(f"no clt_* task results in {files}")
+    _check_ranges(tasks)
+    installed = installed_tasks(tasks_dir)
+    _check_versions(tasks, installed)
+    mixture, seen = _mixture(runs, opts)
+    wanted = None if opts.languages is None else [languages.validate(l) for l in opts.languages]
+    _check_languages(tasks, installed, expected_languages(seen, wanted))
+    families = _families(tasks, seen)
+    _check_primary_present(tasks, families)
+
+    lm_eval_version = _one_value(runs, "lm_eval_version", "lm-eval version")
+    if not lm_eval_version:
+        raise CLTError("the results do not say which lm-eval version made them (no lm_eval_version)")
+    doc = {
+        "schema": "clt-submission/1",
+        "created_at": resolve_created_at(opts.created_at),
+        "tool_version": __version__,
+        "model": _model_info(runs[0], opts),
+        "lm_eval_version": lm_eval_version,
+        "judge_model": _judge_model(raw, opts.judge_model),
+        "seen_languages": sorted(seen),
+        "mixture": mixture,
+        "tasks": {
+            name: {k: v for k, v in t.items() if k != "files"} for name, t in sorted(tasks.items())
+        },
+        "families": families,
+    }
+    submission = parse_submission(doc, source="submission")
+    files = sorted({f for r in runs for f in r.files})
+    return Built(submission, files, ignored)
+
+
+def write_submission(submission: Submission, out: str | os.PathLike) -> Path:
+    out = Path(out)
+    atomic_write_text(out, submission.to_json())
+    return out
