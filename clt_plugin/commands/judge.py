@@ -111,7 +111,8 @@ def run(args) -> int:
     rows = [
         [s.task, s.n, _fmt(s.mean_gated), _fmt(s.mean_raw), s.unparseable, s.fidelity_failed] for s in report.stats
     ]
-    print(tabulate(rows, headers=["task", "n", "judge_rating", "judge_rating_raw", "unparseable", "wrong language"]))
+    print(tabulate(rows, headers=["task", "n", "judge_rating", "judge_rating_raw", "unparseable", "wrong language"],
+                   disable_numparse=True))
     total_unparseable = sum(s.unparseable for s in report.stats)
     print(f"judge requests: {report.requests}, cached: {report.cache_hits}, unparseable ratings: {total_unparseable}")
     for reason, count in sorted(report.unparseable_reasons.items(), key=lambda kv: (-kv[1], kv[0])):

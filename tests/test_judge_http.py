@@ -1,0 +1,164 @@
+"""`clt judge` against a real HTTP server on 127.0.0.1 that reproduces a remote API's faults."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clt_plugin.judge.client import EndpointJudge
+from clt_plugin.judge.run import JudgeFailed, judge_run
+from judge_server import JudgeServer, write_lm_eval_run
+
+ES_OK = "Las ballenas son mamíferos marinos que respiran aire y viven en todos los océanos del mundo."
+ES_OK2 = "La fotosíntesis es el proceso por el cual las plantas convierten la luz del sol en energía química."
+EN = "Whales are marine mammals that breathe air and live in every ocean of the world."
+JA_OK = "クジラは空気を呼吸する海洋哺乳類で、世界中の海に住んでいます。"
+JA_OK2 = "光合成とは、植物が太陽の光を化学エネルギーに変える仕組みのことです。"
+
+# Ratings the server gives are chosen by the WANT(...) marker in each instruction.
+RUN = {
+    "es": [
+        ("Escribe sobre las ballenas. WANT(4)", ES_OK),  # 4, in Spanish
+        ("Resume la historia de Roma. WANT(5)", EN),  # judge says 5, but English: gated 1
+        ("Explica la fotosíntesis. WANT(none)", ES_OK2),  # unparseable, in Spanish: no rating
+        ("Describe tu ciudad. WANT(7)", EN),  # unparseable and English: gated 1
+    ],
+    "ja": [("クジラについて書いてください。WANT(3)", JA_OK), ("光合成を説明してください。WANT(2)", JA_OK2)],
+}
+
+
+def judge(server, **kw):
+    kw.setdefault("backoff", 0.0)
+    kw.setdefault("timeout", 5.0)
+    return EndpointJudge(server.url, "judge-test", **kw)
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    return write_lm_eval_run(tmp_path / "lm", RUN)
+
+
+def test_ratings_gating_counts_and_results_file(tmp_path, run_dir):
+    with JudgeServer() as server:
+        report = judge_run([run_dir], tmp_path / "out", judge(server, concurrency=3), cache_path=tmp_path / "c.db")
+        assert sum(server.answered.values()) == 6 and set(server.answered.values()) == {1}
+    es, ja = report.stats
+    assert (es.n, es.rated_raw, es.unparseable, es.fidelity_failed, es.rated_gated) == (4, 2, 2, 2, 3)
+    assert (es.mean_raw, es.mean_gated) == (4.5, 2.0)
+    assert (ja.mean_raw, ja.mean_gated, ja.unparseable) == (2.5, 2.5, 0)
+    assert report.unparseable_reasons == {"no [[rating]] in the judge output": 1, "rating [[7]] is outside 1-5": 1}
+    assert (report.requests, report.cache_hits) == (6, 0)
+
+    results = json.loads(report.results_path.read_text(encoding="utf-8"))
+    assert report.results_path.name.startswith("results_judge_")
+    assert results["results"]["clt_dolly_es"] == {
+        "alias": "clt_dolly_es",
+        "judge_rating,none": 2.0,
+        "judge_rating_stderr,none": 1.0,  # gated 4, 1, 1: sd sqrt(3) / sqrt(3)
+        "judge_rating_raw,none": 4.5,
+        "judge_rating_raw_stderr,none": 0.5,
+    }
+    assert results["clt_judge"]["counts"]["clt_dolly_es"] == {
+        "n": 4, "rated_raw": 2, "unparseable": 2, "fidelity_failed": 2, "rated_gated": 3,
+    }
+    assert results["clt_judge"]["template_version"] == "clt-judge-v1"
+    assert results["clt_judge"]["judge"]["model"] == "judge-test"
+    # Carried over from the source run, so `clt matrix` ties the ratings to the model and task.
+    assert results["config"]["model_args"] == "pretrained=/models/tiny,dtype=float32"
+    assert results["configs"]["clt_dolly_ja"]["metadata"] == {"version": 1, "clt_family": "dolly", "clt_language": "ja"}
+    assert results["versions"] == {"clt_dolly_es": 1, "clt_dolly_ja": 1}
+    assert results["n-samples"]["clt_dolly_es"] == {"original": 200, "effective": 4}
+
+    rows = [json.loads(l) for l in report.judgments_paths[0].read_text(encoding="utf-8").splitlines()]
+    assert [(r["doc_id"], r["rating_raw"], r["fidelity_pass"], r["rating"], r["parse_error"]) for r in rows] == [
+        (0, 4, True, 4, None),
+        (1, 5, False, 1, None),
+        (2, None, True, None, "no [[rating]] in the judge output"),
+        (3, None, False, 1, "rating [[7]] is outside 1-5"),
+    ]
+    assert rows[0]["id"] == "dolly-es-0" and rows[0]["instruction"] == RUN["es"][0][0]
+
+    # Read back like any other lm-eval results file.
+    from clt_plugin.analysis.results import load_results
+
+    loaded = load_results(tmp_path / "out")
+    assert loaded.tasks["clt_dolly_es"].metrics["judge_rating"]["none"].value == 2.0
+    assert loaded.tasks["clt_dolly_ja"].metrics["judge_rating_raw"]["none"].value == 2.5
+
+
+def test_rerun_is_served_from_the_cache(tmp_path, run_dir):
+    with JudgeServer() as server:
+        first = judge_run([run_dir], tmp_path / "a", judge(server), cache_path=tmp_path / "c.db")
+        second = judge_run([run_dir], tmp_path / "b", judge(server), cache_path=tmp_path / "c.db")
+        assert sum(server.attempts.values()) == 6
+    assert (second.requests, second.cache_hits) == (0, 6)
+    assert first.results_path.read_bytes() == second.results_path.read_bytes()
+
+
+def test_all_unparseable_gives_no_raw_mean(tmp_path):
+    run = write_lm_eval_run(tmp_path / "lm", {"fr": [("Q WANT(none)", "Les baleines vivent dans tous les océans du monde."),
+                                                      ("R WANT(2.5)", "La photosynthèse transforme la lumière en énergie.")]})
+    with JudgeServer() as server:
+        report = judge_run([run], tmp_path / "out", judge(server), cache_path=tmp_path / "c.db")
+    results = json.loads(report.results_path.read_text(encoding="utf-8"))
+    assert results["results"]["clt_dolly_fr"] == {
+        "alias": "clt_dolly_fr",
+        "judge_rating,none": None,
+        "judge_rating_stderr,none": None,
+        "judge_rating_raw,none": None,
+        "judge_rating_raw_stderr,none": None,
+    }
+    assert results["clt_judge"]["counts"]["clt_dolly_fr"]["unparseable"] == 2
+    assert report.unparseable_reasons == {"no [[rating]] in the judge output": 1, "rating [[2.5]] is not an integer": 1}
+
+
+def test_transient_faults_are_retried_until_answered(tmp_path):
+    run = write_lm_eval_run(tmp_path / "lm", {"es": [
+        ("A FAULTS(429) WANT(2)", ES_OK),
+        ("B FAULTS(500,500) WANT(3)", ES_OK),
+        ("C FAULTS(slow) WANT(4)", ES_OK),
+        ("D FAULTS(malformed,nochoices) WANT(5)", ES_OK),
+        ("E FAULTS(echo) WANT(1)", ES_OK),
+    ]})
+    slept: list[float] = []
+    with JudgeServer(slow_seconds=2.0, retry_after="3") as server:
+        j = judge(server, timeout=0.3, backoff=0.001, max_backoff=10.0, concurrency=5, sleep=slept.append)
+        report = judge_run([run], tmp_path / "out", j, cache_path=tmp_path / "c.db")
+        attempts = {p.split("[End of instruction]")[0].split("[Instruction]\n")[1][0]: n
+                    for p, n in server.attempts.items()}
+        assert attempts == {"A": 2, "B": 3, "C": 2, "D": 3, "E": 2}
+        assert set(server.answered.values()) == {1} and len(server.answered) == 5
+        assert server.faults_served == {"429": 1, "500": 2, "slow": 1, "malformed": 1, "nochoices": 1, "echo": 1}
+    assert 3.0 in slept  # Retry-After honoured
+    assert len(slept) == 7  # one wait before each retry: A 1, B 2, C 1, D 2, E 1
+    assert all(0.0005 <= d <= 0.002 for d in slept if d != 3.0)  # exponential from 0.001, jittered
+    rows = [json.loads(l) for l in report.judgments_paths[0].read_text(encoding="utf-8").splitlines()]
+    assert [r["rating_raw"] for r in rows] == [2, 3, 4, 5, 1]  # the slow answer's [[1]] never got through
+
+
+def test_persistent_failure_writes_nothing_and_a_rerun_asks_only_the_missing(tmp_path):
+    run = write_lm_eval_run(tmp_path / "lm", {"es": [("ok WANT(3)", ES_OK), ("bad FAULTS(500,500,500) WANT(4)", ES_OK)]})
+    with JudgeServer() as server:
+        with pytest.raises(JudgeFailed) as err:
+            judge_run([run], tmp_path / "out", judge(server, max_retries=1), cache_path=tmp_path / "c.db")
+        assert str(err.value) == (
+            '1 of 2 judge requests failed (first: 2 attempts failed; last: HTTP 500: {"error": "internal"}); '
+            f"the 1 answered are cached in {tmp_path / 'c.db'}, run again to retry the rest; no results written"
+        )
+        assert not (tmp_path / "out").exists()
+        report = judge_run([run], tmp_path / "out", judge(server, max_retries=1), cache_path=tmp_path / "c.db")
+        by_marker = {p.split("[Instruction]\n")[1].split(" ")[0]: n for p, n in server.attempts.items()}
+        assert by_marker == {"ok": 1, "bad": 4}
+        assert (report.requests, report.cache_hits) == (1, 1)
+
+
+def test_unauthorized_stops_the_run_at_once(tmp_path, run_dir):
+    with JudgeServer(api_key="sk-right") as server:
+        with pytest.raises(JudgeFailed, match=r"HTTP 401 from http://127\.0\.0\.1:\d+/v1/chat/completions: "
+                                              r'\{"error": \{"message": "invalid api key"\}\}'):
+            judge_run([run_dir], tmp_path / "out", judge(server, api_key="sk-wrong", concurrency=2),
+                      cache_path=tmp_path / "c.db")
+        assert sum(server.attempts.values()) <= 2  # no retries, no further requests
+        assert set(server.auth_headers) == {"Bearer sk-wrong"}
+    assert not (tmp_path / "out").exists()
