@@ -129,14 +129,40 @@ def count_sentences_es(text: str) -> int:
 
 
 # --- Japanese: the ja-sentence-segmenter pipeline used by M-IFEval, implemented directly.
-# Normalisation that matters for counting: full-width ！？（） become ASCII, ｡ becomes 。.
-_JA_NORMALIZE = str.maketrans({"！": "!", "？": "?", "（": "(", "）": ")", "｡": "。", "｢": "「", "｣": "」"})
+# Its neologd-style normalisation decides which spaces survive (a space after 。 or ！ before a
+# line end vanishes), so it is reproduced step by step; the rest only moves characters around.
+_NFKC_FIRST = re.compile("[０-９Ａ-Ｚａ-ｚ｡-ﾟ]+")
+_ASCII_TO_WIDE = str.maketrans(
+    "!\"#$%&'()*+,-./:;<=>?@[¥]^_`{|}~｡､･｢｣", "！”＃＄％＆’（）＊＋，－．／：；＜＝＞？＠［￥］＾＿｀｛｜｝〜。、・「」"
+)
+_WIDE_BACK = re.compile("[！”＃＄％＆’（）＊＋，－．／：；＜＞？＠［￥］＾＿｀｛｜｝〜]+")
+_BLOCKS = "\u4E00-\u9FFF\u3040-\u309F\u30A0-\u30FF\u3000-\u303F\uFF00-\uFFEF"
+_LATIN = "\u0000-\u007F"
+_SPACE_BETWEEN = [re.compile(f"([{a}]) ([{b}])") for a, b in ((_BLOCKS, _BLOCKS), (_BLOCKS, _LATIN), (_LATIN, _BLOCKS))]
+
+
+def normalize_ja(text: str) -> str:
+    s = text.strip()
+    s = _NFKC_FIRST.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), s).replace("－", "-")
+    s = re.sub("[˗֊‐‑‒–⁃⁻₋−]+", "-", s)
+    s = re.sub("[﹣－ｰ—―─━ー]+", "ー", s)
+    s = re.sub("[~∼∾〜〰～]", "～", s)
+    s = s.translate(_ASCII_TO_WIDE)
+    s = re.sub("[ 　]+", " ", s)
+    for pattern in _SPACE_BETWEEN:
+        while pattern.search(s):
+            s = pattern.sub(r"\1\2", s)
+    s = _WIDE_BACK.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), s)
+    return s.replace("’", "'").replace("”", '"')
+
+
 _JA_PUNCT = "。!?"
-_JA_PROTECTED = re.compile(r"「[^「」]*」|\([^()]*\)")
+# Quotes and brackets are found separately: their spans may overlap.
+_JA_PROTECTED = (re.compile(r"「[^「」]*」"), re.compile(r"\([^()]*\)"))
 
 
 def count_sentences_ja(text: str) -> int:
-    lines = text.strip().translate(_JA_NORMALIZE).splitlines()
+    lines = normalize_ja(text).splitlines()
     merged: list[str] = []
     for line in lines:
         # A line ending in の continues on the next line (a title or a broken phrase).
@@ -151,8 +177,9 @@ def _count_ja_line(line: str) -> int:
     if not line:
         return 0
     protected = set()
-    for m in _JA_PROTECTED.finditer(line):
-        protected.update(range(m.start(), m.end()))
+    for pattern in _JA_PROTECTED:
+        for m in pattern.finditer(line):
+            protected.update(range(m.start(), m.end()))
     cuts = [i for i, ch in enumerate(line) if ch in _JA_PUNCT and i not in protected]
     tail = line[cuts[-1] + 1 :] if cuts else line
     return len(cuts) + (1 if tail else 0)
