@@ -1,0 +1,104 @@
+"""Where task data comes from: a local directory when one is given, else the Hugging Face Hub.
+
+Precedence: ``--metadata '{"data_dir": DIR}'`` (lm-eval passes it to every task), then the
+``CLT_DATA_DIR`` environment variable, then the hub. In a data directory each family looks in
+its own subfolder first (``DIR/mgsm``, ``DIR/xlsum``, ``DIR/aya_evaluation_suite``), then in
+``DIR`` itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from clt_plugin.errors import CLTError
+
+ENV_VAR = "CLT_DATA_DIR"
+
+
+def data_dir(meta: dict[str, Any]) -> Path | None:
+    """The local data directory from task metadata or the environment, or None (use the hub)."""
+    value = meta.get("data_dir") or os.environ.get(ENV_VAR)
+    if not value:
+        return None
+    path = Path(str(value)).expanduser()
+    if not path.is_dir():
+        source = "--metadata data_dir" if meta.get("data_dir") else ENV_VAR
+        raise CLTError(f"{source}: {value!r} is not a directory")
+    return path
+
+
+def find_file(base: Path | None, subdir: str, names: Iterable[str]) -> Path | None:
+    if base is None:
+        return None
+    names = list(names)
+    for folder in (base / subdir, base):
+        for name in names:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CLTError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
+            if not isinstance(row, dict):
+                raise CLTError(f"{path}:{lineno}: expected a JSON object per line")
+            rows.append(row)
+    return rows
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a .jsonl, .json (a list of objects) or .tsv/.csv file with a header."""
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return read_jsonl(path)
+    if suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise CLTError(f"{path}: invalid JSON ({e.msg})") from None
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise CLTError(f"{path}: expected a JSON list of objects")
+        return data
+    if suffix in (".tsv", ".csv"):
+        with open(path, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ","))
+    raise CLTError(f"{path}: unsupported file type {suffix!r} (use .jsonl, .json, .tsv or .csv)")
+
+
+def require_fields(rows: list[dict[str, Any]], fields: Iterable[str], path: Path | str) -> None:
+    for i, row in enumerate(rows):
+        missing = [f for f in fields if f not in row]
+        if missing:
+            raise CLTError(f"{path}: row {i + 1}: missing field(s) {', '.join(missing)} (has {', '.join(row)})")
+
+
+def load_hub(path: str, name: str | None, split: str, hint: str) -> list[dict[str, Any]]:
+    """Rows of one hub dataset split; a failure says how to use local files instead."""
+    import datasets
+
+    try:
+        ds = datasets.load_dataset(path, name, split=split)
+    except Exception as e:  # offline, unknown config, gated: all end the same way for the user
+        raise CLTError(
+            f"cannot load {path} (config {name!r}, split {split!r}) from the Hugging Face Hub "
+            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). {hint}"
+        ) from e
+    return [dict(r) for r in ds]
+
+
+def to_dataset_dict(splits: dict[str, list[dict[str, Any]]]):
+    import datasets
+
+    return datasets.DatasetDict({name: datasets.Dataset.from_list(rows) for name, rows in splits.items()})

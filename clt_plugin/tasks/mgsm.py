@@ -1,0 +1,204 @@
+"""MGSM: 8-shot native chain-of-thought (``clt_mgsm_{lang}``) and zero-shot chat (``clt_mgsm_chat_{lang}``).
+
+Test problems: hub ``juletxara/mgsm`` (config = language), or a local file in the MGSM schema:
+``mgsm_{lang}.tsv`` (question<TAB>numeric answer, no header, as in google-research/url-nlp) or
+``mgsm_{lang}.jsonl`` (``question``, ``answer_number``). Exemplars for 8-shot: ``--metadata
+'{"fewshot_file": PATH}'`` (``{lang}`` in PATH is replaced), else ``mgsm_{lang}_train.jsonl`` /
+``.tsv`` beside the test file, else the hub's 8-example train split (MGSM's own exemplars).
+pt, ko and ar are not in MGSM (the CLT paper machine-translated them): they need local files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clt_plugin import languages
+from clt_plugin.errors import CLTError
+from clt_plugin.metrics import fidelity
+from clt_plugin.metrics.numbers import canonical, extract_answer, parse_number
+from clt_plugin.tasks import data
+from clt_plugin.tasks.prompts import mgsm_chat_instruction, mgsm_words
+
+HUB_ID = "juletxara/mgsm"
+SUBDIR = "mgsm"
+N_SHOT = 8
+
+
+def _strip_label(text: str, label: str) -> str:
+    """'问题：Roger has...' -> 'Roger has...' (hub exemplars carry the label in the text)."""
+    t = text.strip()
+    core = label.rstrip(" :：")
+    if core and t.startswith(core):
+        t = t[len(core):].lstrip(" :：")
+    return t.strip()
+
+
+def _how_to_supply(lang: str) -> str:
+    phrase = mgsm_words(lang).phrase
+    return (
+        f"Supply it as DIR/{SUBDIR}/mgsm_{lang}.tsv (question<TAB>numeric answer, no header) or "
+        f"DIR/{SUBDIR}/mgsm_{lang}.jsonl (fields question, answer_number), with 8-shot exemplars as "
+        f"DIR/{SUBDIR}/mgsm_{lang}_train.jsonl (question, answer = a step-by-step solution ending "
+        f"'{phrase} N.', answer_number) or --metadata '{{\"fewshot_file\": PATH}}', then pass "
+        f"--metadata '{{\"data_dir\": \"DIR\"}}' to lm_eval or set {data.ENV_VAR}=DIR."
+    )
+
+
+def _read_tsv_pairs(path) -> list[tuple[str, str]]:
+    pairs = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip("\n").rstrip("\r")
+            if not line.strip():
+                continue
+            parts = line.split("\t")
+            if len(parts) < 2:
+                raise CLTError(f"{path}:{lineno}: expected question<TAB>answer, found no tab")
+            if lineno == 1 and parts[0].strip().lower() == "question":
+                continue  # an optional header
+            pairs.append((parts[0], parts[-1]))
+    return pairs
+
+
+def _number(value: Any, where: str) -> str:
+    n = canonical(parse_number(str(value))) if value is not None else None
+    if n is None:
+        raise CLTError(f"{where}: answer {value!r} is not a number")
+    return n
+
+
+def _test_rows(path, lang: str) -> list[dict[str, Any]]:
+    if path.suffix.lower() == ".tsv":
+        pairs = _read_tsv_pairs(path)
+        items = [(q, a) for q, a in pairs]
+    else:
+        rows = data.read_rows(path)
+        data.require_fields(rows, ("question", "answer_number"), path)
+        items = [(r["question"], r["answer_number"]) for r in rows]
+    words = mgsm_words(lang)
+    return [
+        {
+            "id": f"mgsm-{lang}-{i}",
+            "question": _strip_label(str(q), words.question),
+            "answer": None,
+            "answer_number": _number(a, f"{path}: row {i + 1}"),
+            "clt_lang": lang,
+        }
+        for i, (q, a) in enumerate(items)
+    ]
+
+
+def _exemplar_rows(rows: list[dict[str, Any]], lang: str, where: str) -> list[dict[str, Any]]:
+    words = mgsm_words(lang)
+    out = []
+    for i, r in enumerate(rows):
+        answer = _strip_label(str(r.get("answer") or ""), words.answer)
+        if not answer:
+            raise CLTError(f"{where}: exemplar {i + 1} has no step-by-step answer (field 'answer')")
+        number = r.get("answer_number")
+        number = _number(number, f"{where}: exemplar {i + 1}") if number not in (None, "") else extract_answer(answer, lang)
+        if number is None:
+            raise CLTError(f"{where}: exemplar {i + 1}: no answer_number and none found in its answer")
+        out.append(
+            {
+                "id": f"mgsm-{lang}-train-{i}",
+                "question": _strip_label(str(r["question"]), words.question),
+                "answer": answer,
+                "answer_number": number,
+                "clt_lang": lang,
+            }
+        )
+    return out
+
+
+def _read_exemplars(path, lang: str) -> list[dict[str, Any]]:
+    if path.suffix.lower() == ".tsv":
+        rows = [{"question": q, "answer": a} for q, a in _read_tsv_pairs(path)]
+    else:
+        rows = data.read_rows(path)
+        data.require_fields(rows, ("question", "answer"), path)
+    return _exemplar_rows(rows, lang, str(path))
+
+
+def load(**meta: Any):
+    """``custom_dataset`` for both MGSM families: {'test': [...], 'train': exemplars (8-shot only)}."""
+    lang = languages.validate(meta.get("clt_language"))
+    words = mgsm_words(lang)
+    in_mgsm = languages.get(lang).mgsm is not None
+    base = data.data_dir(meta)
+    names = [f"mgsm_{lang}.tsv", f"mgsm_{lang}.jsonl", f"mgsm_{lang}.json"]
+    test_path = data.find_file(base, SUBDIR, names)
+    if test_path is not None:
+        test = _test_rows(test_path, lang)
+    elif in_mgsm:
+        hint = f"To run offline: {_how_to_supply(lang)}"
+        rows = data.load_hub(HUB_ID, languages.get(lang).mgsm, "test", hint)
+        test = [
+            {"id": f"mgsm-{lang}-{i}", "question": _strip_label(str(r["question"]), words.question), "answer": None,
+             "answer_number": _number(r["answer_number"], f"{HUB_ID}/{lang} row {i + 1}"), "clt_lang": lang}
+            for i, r in enumerate(rows)
+        ]
+    else:
+        looked = f" (looked for {', '.join(names)} in {base / SUBDIR} and {base})" if base else ""
+        raise CLTError(
+            f"clt_mgsm_{lang}: MGSM has no {languages.get(lang).name} test set; the CLT paper machine-translated "
+            f"the English one{looked}. {_how_to_supply(lang)}"
+        )
+    if not test:
+        raise CLTError(f"clt_mgsm_{lang}: the test set {test_path or HUB_ID} is empty")
+    if meta.get("clt_family") == "mgsm_chat":
+        return data.to_dataset_dict({"test": test})
+    return data.to_dataset_dict({"test": test, "train": _load_exemplars(meta, lang, base, in_mgsm)})
+
+
+def _load_exemplars(meta: dict[str, Any], lang: str, base, in_mgsm: bool) -> list[dict[str, Any]]:
+    from pathlib import Path
+
+    if meta.get("fewshot_file"):
+        path = Path(str(meta["fewshot_file"]).replace("{lang}", lang)).expanduser()
+        if not path.is_file():
+            raise CLTError(f"--metadata fewshot_file: {path} does not exist")
+        shots = _read_exemplars(path, lang)
+    else:
+        names = [f"mgsm_{lang}_train.jsonl", f"mgsm_{lang}_train.json", f"mgsm_{lang}_train.tsv"]
+        path = data.find_file(base, SUBDIR, names)
+        if path is not None:
+            shots = _read_exemplars(path, lang)
+        elif in_mgsm:
+            hint = (
+                f"The 8-shot task needs exemplars: put them in DIR/{SUBDIR}/mgsm_{lang}_train.jsonl "
+                f"or pass --metadata '{{\"fewshot_file\": PATH}}' (or run the zero-shot clt_mgsm_chat_{lang})."
+            )
+            shots = _exemplar_rows(data.load_hub(HUB_ID, languages.get(lang).mgsm, "train", hint), lang, HUB_ID)
+        else:
+            raise CLTError(f"clt_mgsm_{lang}: no 8-shot exemplars. {_how_to_supply(lang)}")
+    if len(shots) < N_SHOT:
+        raise CLTError(f"clt_mgsm_{lang}: {N_SHOT}-shot needs {N_SHOT} exemplars, found {len(shots)}")
+    return shots
+
+
+def doc_to_text(doc: dict[str, Any]) -> str:
+    words = mgsm_words(doc["clt_lang"])
+    return f"{words.question} {doc['question']}\n{words.answer}"
+
+
+def doc_to_target(doc: dict[str, Any]) -> str:
+    return doc["answer"] if doc.get("answer") else str(doc["answer_number"])
+
+
+def chat_doc_to_text(doc: dict[str, Any]) -> str:
+    return f"{mgsm_chat_instruction(doc['clt_lang'])}\n\n{doc['question']}"
+
+
+def chat_doc_to_target(doc: dict[str, Any]) -> str:
+    return str(doc["answer_number"])
+
+
+def score(response: str, doc: dict[str, Any]) -> dict[str, float]:
+    lang = doc["clt_lang"]
+    pred = extract_answer(response, lang)
+    return {"acc": 1.0 if pred is not None and pred == doc["answer_number"] else 0.0, **fidelity.scores(response, lang)}
+
+
+def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
+    return score(results[0], doc)
