@@ -239,3 +239,11 @@ def test_missing_and_corrupt_results_are_named(tmp_path, tasks_dir, capsys):
     rc, out = submit(tmp_path, tasks_dir, "--model-id", "m", results=bad)
     assert rc == 2 and f"{bad / 'results_x.json'}: corrupt lm-eval results file" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_unjudged_dolly_points_to_clt_judge(tmp_path, tasks_dir):
+    scores = {**mgsm_scores(), **{f"clt_dolly_{l}": {"lang_fidelity": 1.0} for l in PAPER}}
+    results, _ = write_model_results(tmp_path, "m", scores)
+    with pytest.raises(CLTError, match=r"task clt_dolly_ar has no score metric, only lang_fidelity \(a judged task "
+                                       r"needs its `clt judge` results too\)"):
+        build_submission([results], SubmitOptions(model_id="m"), tasks_dir=tasks_dir)

@@ -349,7 +349,11 @@ def _check_primary_present(tasks: dict[str, dict[str, Any]], families: dict[str,
     for name, t in sorted(tasks.items()):
         fam = families.get(t["family"])
         if fam is None:
-            problems.append(f"{', '.join(map(str, t['files']))}: task {name} has no score metric")
+            # Dolly-style tasks score only fidelity in lm-eval; their score comes from `clt judge`.
+            problems.append(
+                f"{', '.join(map(str, t['files']))}: task {name} has no score metric, only "
+                f"{', '.join(sorted(t['metrics']))} (a judged task needs its `clt judge` results too)"
+            )
         elif fam["metric"] not in t["metrics"]:
             problems.append(f"{', '.join(map(str, t['files']))}: task {name} has no {fam['metric']} value")
     if problems:
