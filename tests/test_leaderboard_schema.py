@@ -82,6 +82,8 @@ BAD = [
     ("mixture/sha256", "0" * 64, r"submission\.mixture: sha256 0{64} does not match the embedded manifest"),
     ("mixture/manifest/per_language", 5, r"does not match the embedded manifest"),
     ("tasks", {}, r"submission\.tasks: Dictionary should have at least 1 item"),
+    ("model/base_model", "a\ud800b", r"submission\.model\.base_model: Input should be a valid string, unable to parse raw data as a unicode"),
+    ("model/revision", "line\nbreak", r"submission\.model\.revision: 'line\\nbreak' contains control characters"),
 ]
 
 
