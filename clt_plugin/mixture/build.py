@@ -112,12 +112,12 @@ class _TaskBuild:
         raise CLTError(f"{self.where}: {lang}: asked for {k} rows but {self._label(lang)} has only {have}{why} "
                        f"(set on_shortage: cap to take what there is)")
 
-    def _accept(self, cands: dict[str, Candidates], why: dict[str, str]) -> dict[str, list[Example]]:
+    def _accept(self, cands: dict[str, Candidates], why: dict[str, str]) -> dict[str, list[tuple[str, bytes]]]:
         """Walk each language's candidates in order, keeping the first k that pass the check."""
         mode = self.spec.language_check
         need = {l: self._shortage(l, len(c), why.get(l, "")) for l, c in cands.items()}
         pos = {l: 0 for l in cands}
-        got: dict[str, list[Example]] = {l: [] for l in cands}
+        got: dict[str, list[tuple[str, bytes]]] = {l: [] for l in cands}
         while True:
             batch: dict[str, Candidates] = {}
             for l, c in cands.items():
@@ -130,42 +130,47 @@ class _TaskBuild:
                 break
             fetched = self._fetch(batch)
             for l, examples in fetched.items():
-                for ex in examples:
+                for sid, line, reply in examples:
                     if len(got[l]) >= need[l]:
                         break
                     if mode != "off":
-                        found = self.detect(_reply_text(ex))
+                        found = self.detect(reply)
                         if found is not None and _base(found) != _base(l):
                             self.flagged[l] += 1
                             if mode == "drop":
                                 self.dropped[l] += 1
                                 continue
-                    got[l].append(ex)
+                    got[l].append((sid, line))
         for l in cands:
             if len(got[l]) < need[l]:  # only reachable when rows were dropped
                 self._shortage(l, len(got[l]), f" after dropping {self.dropped[l]} rows in another language")
         for l, examples in got.items():
-            ids = [e.id for e in examples]
+            ids = [sid for sid, _ in examples]
             if len(set(ids)) != len(ids):
                 dup = next(i for i in ids if ids.count(i) > 1)
                 raise CLTError(f"{self._label(l)}: id {dup!r} appears more than once; ids must be unique")
         return got
 
-    def _fetch(self, batch: dict[str, Candidates]) -> dict[str, list[Example]]:
-        """Read the batch's rows with one pass per table, then put them back in sampling order."""
+    def _fetch(self, batch: dict[str, Candidates]) -> dict[str, list[tuple[str, bytes, str | None]]]:
+        """Read the batch's rows with one pass per table, then put them back in sampling order.
+
+        Rows are kept as (id, JSON line, reply text when checked): a few hundred bytes each
+        instead of a tree of dicts, so 30k rows cost megabytes, not a hundred of them.
+        """
         by_tab: dict[int, list[tuple[int, str]]] = {}
         for l, c in batch.items():
             for t, r in zip(c.tabs.tolist(), c.rows.tolist()):
                 by_tab.setdefault(t, []).append((r, l))
-        found: dict[tuple[int, int], Example] = {}
+        found: dict[tuple[int, int], tuple[str, bytes, str | None]] = {}
         for t, pairs in by_tab.items():
             pairs.sort()
             rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
             for ex in self.source.fetch(t, rows, [l for _, l in pairs]):
-                found[(t, ex.meta["row"])] = ex
+                line = (json.dumps(ex.to_row(), ensure_ascii=False) + "\n").encode("utf-8")
+                found[(t, ex.meta["row"])] = (ex.id, line, _reply_text(ex) if self.detect else None)
         return {l: [found[(t, r)] for t, r in zip(c.tabs.tolist(), c.rows.tolist())] for l, c in batch.items()}
 
-    def run(self) -> dict[str, list[Example]]:
+    def run(self) -> dict[str, list[tuple[str, bytes]]]:
         orders = self.orderings()
         spec = self.spec
         others = [l for l in self.want if l != ENGLISH]
@@ -179,7 +184,7 @@ class _TaskBuild:
             pools = parallel_pool({l: orders[l] for l in others})
             why = {l: f" ids shared by all of {', '.join(others)}" for l in others}
         else:
-            taken = hash_ids([e.id for e in english[ENGLISH]], salt(spec.seed, self.name))
+            taken = hash_ids([sid for sid, _ in english[ENGLISH]], salt(spec.seed, self.name))
             pools = disjoint_pool({l: orders[l] for l in others}, taken)
             why = {l: " ids left to it once ids are split between languages (disjoint)" for l in others}
         return {**english, **self._accept(pools, why)}
@@ -188,8 +193,8 @@ class _TaskBuild:
 # ----------------------------------------------------------------------------- whole mixture
 
 
-def _order_key(seed: int, ex: Example) -> bytes:
-    return hashlib.blake2b(f"{ex.task}\x1f{ex.lang}\x1f{ex.id}".encode(), key=salt(seed, "order"), digest_size=16).digest()
+def _order_key(key: bytes, task: str, lang: str, sid: str) -> bytes:
+    return hashlib.blake2b(f"{task}\x1f{lang}\x1f{sid}".encode(), key=key, digest_size=16).digest()
 
 
 def _manifest(spec: MixtureSpec, counts, fingerprints, flagged, dropped, train_sha: str, total: int) -> dict:
@@ -264,7 +269,8 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
             if cached is not None:
                 return cached
 
-    examples: list[Example] = []
+    order_salt = salt(spec.seed, "order")
+    lines: list[tuple[bytes, bytes]] = []  # (seeded order key, JSON line): the output order is a seeded shuffle
     counts: dict[str, dict[str, int]] = {}
     flagged: dict[str, dict[str, int]] = {}
     dropped: dict[str, dict[str, int]] = {}
@@ -274,17 +280,17 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
         if spec.language_check != "off":
             flagged[name], dropped[name] = b.flagged, b.dropped
         for l in b.want:
-            examples.extend(got[l])
-    examples.sort(key=lambda ex: _order_key(spec.seed, ex))
+            lines.extend((_order_key(order_salt, name, l, sid), line) for sid, line in got[l])
+        del got
+    lines.sort()
 
     with atomic_dir(out_dir) as tmp:
         h = hashlib.sha256()
         with open(tmp / TRAIN_FILE, "wb") as f:
-            for ex in examples:
-                line = (json.dumps(ex.to_row(), ensure_ascii=False) + "\n").encode("utf-8")
+            for _, line in lines:
                 h.update(line)
                 f.write(line)
-        manifest = _manifest(spec, counts, fingerprints, flagged, dropped, h.hexdigest(), len(examples))
+        manifest = _manifest(spec, counts, fingerprints, flagged, dropped, h.hexdigest(), len(lines))
         (tmp / MANIFEST_FILE).write_text(canonical_json(manifest), encoding="utf-8")
     if entry is not None:
         _to_cache(entry, out_dir)

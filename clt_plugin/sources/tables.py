@@ -20,6 +20,7 @@ from clt_plugin.io import sha256_file
 from clt_plugin.sources.jsonstream import iter_json_array
 
 CHUNK_ROWS = 65_536
+FETCH_ROWS = 4_096  # small batches: fetching a few rows must not decode a whole row group at once
 FORMATS = ("jsonl", "json", "parquet", "csv", "tsv")
 
 
@@ -198,6 +199,13 @@ class CsvTable(_RecordTable):
             return next(csv.reader(f, delimiter=self.delimiter), [])
 
 
+def _release() -> None:
+    # Arrow's allocator keeps freed pages for reuse; hand them back so memory stays flat.
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
 class ParquetTable(LocalTable):
     """Parquet read by row group and only the needed columns: memory does not grow with the file."""
 
@@ -221,7 +229,7 @@ class ParquetTable(LocalTable):
                 yield np.arange(start, min(n, start + CHUNK_ROWS), dtype=np.int64), {}
             return
         start = 0
-        for batch in pf.iter_batches(batch_size=CHUNK_ROWS, columns=list(fields)):
+        for batch in pf.iter_batches(batch_size=CHUNK_ROWS, columns=list(fields), use_threads=False):
             cols = {f: batch.column(f).to_pylist() for f in fields}
             for f, values in cols.items():
                 if any(v is None for v in values):
@@ -229,6 +237,7 @@ class ParquetTable(LocalTable):
                     raise CLTError(f"{self.label} row {bad}: field {f!r} is empty")
             yield np.arange(start, start + batch.num_rows, dtype=np.int64), cols
             start += batch.num_rows
+            _release()
 
     def fetch(self, rows, fields):
         if len(rows) == 0:
@@ -242,7 +251,8 @@ class ParquetTable(LocalTable):
             if lo == hi:
                 continue
             offset = int(starts[rg])
-            for batch in pf.iter_batches(batch_size=CHUNK_ROWS, row_groups=[rg], columns=list(fields)):
+            for batch in pf.iter_batches(batch_size=FETCH_ROWS, row_groups=[rg], columns=list(fields),
+                                           use_threads=False):
                 end = offset + batch.num_rows
                 a, b = np.searchsorted(rows, [offset, end])
                 if a < b:
@@ -251,6 +261,7 @@ class ParquetTable(LocalTable):
                     for row, rec in zip(rows[a:b].tolist(), picked):
                         yield row, rec, f"{self.label} row {row}"
                 offset = end
+            _release()
 
 
 class HubTable(Table):
