@@ -26,7 +26,6 @@ from clt_plugin.leaderboard.render import (
     to_csv,
     to_html,
     to_markdown,
-    write_board,
 )
 
 PAPER = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
@@ -208,3 +207,25 @@ def test_escapers_never_let_markup_through(text):
     assert re.search(r"(?<!\\)\|", md) is None
     assert csv_cell(text)[:1] not in ("=", "+", "-", "@", "\t", "\r")
     assert csv_cell(text).removeprefix("'") == text or csv_cell(text) == text
+
+
+def test_judged_family_shows_its_judge(tmp_path):
+    tasks = write_task_dir(tmp_path / "tasks", {"dolly": PAPER})
+    ratings = {f"clt_dolly_{l}": {"judge_rating": 1.0 + i / 2, "lang_fidelity": 1.0} for i, l in enumerate(PAPER)}
+    write_example_submission(tmp_path / "subs" / "a.json", tmp_path / "work", tasks, "org/a", ratings,
+                             judge_model="=judge<b>")
+    board = build_board(collect(tmp_path / "subs"), installed_tasks(tasks))
+    assert board.metrics == {"dolly": "judge_rating"}
+    row = board.rows[0]
+    assert row.families["dolly"].aggregates.all == 2.75
+    assert row.overall == (2.75 - 1) / 4  # ratings scaled from 1..5 to 0..1
+    md = to_markdown(board)
+    assert "| Fidelity | en | es | fr | ja | zh | ar | ko | pt | Judge |" in md
+    assert md.rstrip().endswith("| 4.500 | =judge&lt;b&gt; |")
+    fam = list(csv.reader(io.StringIO(to_csv(board))))
+    assert fam[1][6] == "2.75"
+    from clt_plugin.leaderboard.render import family_csv
+
+    rows = list(csv.reader(io.StringIO(family_csv(board, "dolly"))))
+    assert rows[0][-1] == "judge_model" and rows[1][-1] == "'=judge<b>"
+    assert "=judge&lt;b&gt;</td>" in to_html(board)

@@ -47,7 +47,7 @@ metadata:
 
 def write_tasks(folder: Path, data_dir: Path, version: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for lang, outcomes in ITEMS.items():
+    for lang in ITEMS:
         data = data_dir / f"toy_{lang}.jsonl"
         (folder / f"clt_toy_{lang}.yaml").write_text(TASK.format(lang=lang, data=data, version=version))
     return folder

@@ -100,7 +100,14 @@ def _family_columns(board: Board, fam: str) -> list[tuple[str, str]]:
     cols += [(name, "num") for name, _, _ in _AGG_COLUMNS]
     cols += [("Fidelity", "num")]
     cols += [(lang, "num") for lang in board.languages[fam]]
+    if _judged(board, fam):
+        cols += [("Judge", "text")]
     return cols
+
+
+def _judged(board: Board, fam: str) -> bool:
+    # Ratings from different judges are not comparable, so a judged family shows its judge.
+    return board.metrics[fam].startswith("judge_")
 
 
 def _family_values(board: Board, fam: str, row: Row) -> list[tuple[str, str | None, bool]]:
@@ -119,6 +126,8 @@ def _family_values(board: Board, fam: str, row: Row) -> list[tuple[str, str | No
     for lang in board.languages[fam]:
         value = cell.scores.get(lang) if cell else None
         out.append((_num(value), _csv_num(value), bool(cell and lang in cell.seen)))
+    if _judged(board, fam):
+        out.append((row.submission.judge_model or _MISSING, None, False))
     return out
 
 
@@ -207,6 +216,8 @@ def to_csv(board: Board) -> str:
 def family_csv(board: Board, fam: str) -> str:
     langs = board.languages[fam]
     header = ["rank", "model", "seen", "english", "seen_avg", "unseen_avg", "gap", "all", "fidelity", *langs]
+    if _judged(board, fam):
+        header.append("judge_model")
     rows = [header]
     for row in board.rows:
         cell = row.families.get(fam)
@@ -215,6 +226,8 @@ def family_csv(board: Board, fam: str) -> str:
             out.append(_csv_num(getattr(cell.aggregates, attr) if cell else None))
         out.append(_csv_num(cell.fidelity_mean if cell else None))
         out += [_csv_num(cell.scores.get(l) if cell else None) for l in langs]
+        if _judged(board, fam):
+            out.append(csv_cell(row.submission.judge_model or ""))
         rows.append(out)
     return _csv(rows)
 

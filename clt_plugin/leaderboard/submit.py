@@ -23,9 +23,7 @@ from clt_plugin.io import atomic_write_text, read_json
 from clt_plugin.leaderboard.installed import InstalledTask, installed_tasks, normalize_version
 from clt_plugin.leaderboard.schema import (
     FIDELITY_METRIC,
-    FamilyResult,
     Submission,
-    TaskResult,
     aggregates,
     format_timestamp,
     manifest_sha256,
