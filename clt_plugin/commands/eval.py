@@ -1,0 +1,58 @@
+"""`clt eval ARGS...` = `lm_eval ARGS... --include_path <clt tasks-path>`.
+
+Everything after `eval` goes to lm_eval unchanged (its `run`, `ls` and `validate` subcommands
+too; `run` when none is given), so `clt eval --help` shows lm_eval's own help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from clt_plugin.errors import CLTError
+from clt_plugin.resources import tasks_path
+
+LM_EVAL_SUBCOMMANDS = ("run", "ls", "validate")
+
+
+def lm_eval_argv(args: list[str]) -> list[str]:
+    """The lm_eval argument list for `clt eval ARGS`: the clt tasks folder added."""
+    args = list(args)
+    if args and args[0] == "--":
+        args = args[1:]
+    if any(a == "--include_path" or a.startswith("--include_path=") for a in args):
+        raise CLTError(
+            "--include_path: clt eval sets it to the clt tasks folder; to add another folder, run "
+            f"lm_eval yourself (the clt tasks are in {tasks_path()})"
+        )
+    sub = args.pop(0) if args and args[0] in LM_EVAL_SUBCOMMANDS else "run"
+    return [sub, *args, "--include_path", str(tasks_path())]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.usage = "clt eval [run|ls|validate] [lm_eval arguments ...]"
+
+    # lm_eval owns every option after `eval`: hand them over instead of parsing them here.
+    def parse_known_args(args=None, namespace=None):
+        namespace = namespace if namespace is not None else argparse.Namespace()
+        for key, value in parser._defaults.items():
+            setattr(namespace, key, value)
+        namespace.lm_eval_args = list(args or [])
+        return namespace, []
+
+    parser.parse_known_args = parse_known_args  # type: ignore[method-assign]
+
+
+def run(args: argparse.Namespace) -> int:
+    argv = lm_eval_argv(args.lm_eval_args)
+    from lm_eval.__main__ import cli_evaluate
+
+    saved = sys.argv
+    sys.argv = ["lm_eval", *argv]
+    try:
+        cli_evaluate()
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    finally:
+        sys.argv = saved
+    return 0
