@@ -75,7 +75,13 @@ class CLTPlugin(BasePlugin):
         if cfg.get("datasets") is None and cfg.get("pretraining_dataset") is None:
             # Satisfies axolotl's "datasets or pretraining_dataset is required"; a user-given
             # `datasets:` is left alone so validation can reject the combination with a message.
-            cfg["datasets"] = [dict(PLACEHOLDER_DATASET)]
+            entry = dict(PLACEHOLDER_DATASET)
+            # axolotl fills a dataset's own chat_template with "tokenizer_default" before it would
+            # copy the top-level one over; carry the top-level choice explicitly.
+            for key in ("chat_template", "chat_template_jinja"):
+                if cfg.get(key):
+                    entry[key] = cfg[key]
+            cfg["datasets"] = [entry]
 
     def load_datasets(self, cfg, preprocess: bool = False):
         if cfg.get("clt_mixture") is None:

@@ -1,0 +1,180 @@
+"""The shipped axolotl configs, generated from one table (axolotl has no YAML includes).
+
+`python -m clt_plugin.axolotl.shipped [DIR]` rewrites them (default: the checkout's
+axolotl_configs/); a test regenerates them and fails when the checked-in files differ, so a
+setting is changed here once, never by hand in 30 near-identical files.
+
+The paper's setting (Shimabucoro et al., 2025): full fine-tuning, batch size 64, constant
+learning rate 1e-5, evaluation and a checkpoint every 50 steps, the checkpoint with the lowest
+validation loss kept. English is fixed and k examples per seen language are added
+(es, fr, ja, zh); `clt sweep` varies k.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from clt_plugin.axolotl import PLUGIN_PATH
+
+SEED = 1234
+SEEN = ["es", "fr", "ja", "zh"]
+# A GPU count the batch arithmetic below assumes: 8 GPUs x micro 2 x accumulation 4 = 64.
+GPUS = 8
+
+MODELS: dict[str, dict[str, Any]] = {
+    "llama-3.1-8b": {"base_model": "meta-llama/Llama-3.1-8B", "chat_template": "tokenizer_default_fallback_llama3",
+                     "layer": "LlamaDecoderLayer"},
+    "aya-23-8b": {"base_model": "CohereForAI/aya-23-8B", "chat_template": "tokenizer_default_fallback_cohere",
+                  "layer": "CohereDecoderLayer"},
+    "qwen2.5-7b": {"base_model": "Qwen/Qwen2.5-7B", "chat_template": "tokenizer_default_fallback_qwen_25",
+                   "layer": "Qwen2DecoderLayer"},
+    "aya-23-35b": {"base_model": "CohereForAI/aya-23-35B", "chat_template": "tokenizer_default_fallback_cohere",
+                   "layer": "CohereDecoderLayer"},
+}
+
+# (directory, model, sharding): every model gets ZeRO-3; the 35B model also an FSDP variant.
+VARIANTS = [
+    ("llama-3.1-8b", "llama-3.1-8b", "zero3"),
+    ("aya-23-8b", "aya-23-8b", "zero3"),
+    ("qwen2.5-7b", "qwen2.5-7b", "zero3"),
+    ("aya-23-35b-zero3", "aya-23-35b", "zero3"),
+    ("aya-23-35b-fsdp", "aya-23-35b", "fsdp"),
+]
+
+SOURCES: dict[str, dict[str, Any]] = {
+    # csebuetnlp/xlsum, one hub config per language; the reply is the reference summary.
+    "summarization": {"dataset": "xlsum"},
+    # CohereForAI/aya_dataset (inputs/targets, human-written); point `path:` at ShareGPT-style
+    # chat files instead with `dataset: chat`.
+    "instruction": {"dataset": "aya"},
+    # laihuiyuan/mCoT-MATH, streamed (one 11.6 GB JSON file).
+    "math": {"dataset": "mcot_math"},
+}
+
+# name -> (tasks in the mixture, English rows per task, default k, seen languages, sequence_len)
+MIXES: dict[str, tuple[list[str], int, int, list[str], int]] = {
+    "summarization": (["summarization"], 10000, 1000, SEEN, 4096),
+    "instruction": (["instruction"], 10000, 1000, SEEN, 2048),
+    "math": (["math"], 10000, 1000, SEEN, 2048),
+    "multitask": (["summarization", "instruction", "math"], 5000, 500, SEEN, 4096),
+    "script-latin": (["math"], 10000, 1000, ["es", "fr"], 2048),
+    "script-nonlatin": (["math"], 10000, 1000, ["ja", "zh"], 2048),
+}
+
+DEEPSPEED = "deepspeed_configs/zero3_bf16.json"  # from `axolotl fetch deepspeed_configs`
+
+
+def mixture(mix: str) -> dict[str, Any]:
+    tasks, english, k, langs, _ = MIXES[mix]
+    return {
+        "seed": SEED,
+        "mode": "augment",
+        "alignment": "independent",
+        "on_shortage": "error",
+        "language_check": "drop",
+        "tasks": {
+            t: {"source": dict(SOURCES[t]), "english": english, "per_language": k, "languages": list(langs)}
+            for t in tasks
+        },
+    }
+
+
+def config(variant: str, model: str, sharding: str, mix: str) -> dict[str, Any]:
+    m = MODELS[model]
+    seq = MIXES[mix][4]
+    cfg: dict[str, Any] = {
+        "base_model": m["base_model"],
+        "plugins": [PLUGIN_PATH],
+        "clt_mixture": mixture(mix),
+        "chat_template": m["chat_template"],
+        "sequence_len": seq,
+        "sample_packing": False,  # batch 64 counts examples, as in the paper
+        "val_set_size": 0.02,
+        "dataset_prepared_path": "./outputs/prepared",
+        "output_dir": f"./outputs/{variant}/{mix}",
+        "micro_batch_size": 2,
+        "gradient_accumulation_steps": 64 // (2 * GPUS),
+        "num_epochs": 1,
+        "optimizer": "adamw_torch_fused",
+        "learning_rate": 1.0e-5,
+        "lr_scheduler": "constant",
+        "warmup_steps": 0,
+        "weight_decay": 0.0,
+        "bf16": "auto",
+        "tf32": True,
+        "flash_attention": True,
+        "gradient_checkpointing": True,
+        "eval_strategy": "steps",
+        "eval_steps": 50,
+        "save_strategy": "steps",
+        "save_steps": 50,
+        "save_total_limit": 2,
+        "load_best_model_at_end": True,
+        "metric_for_best_model": "eval_loss",
+        "greater_is_better": False,
+        "logging_steps": 10,
+        "seed": SEED,
+    }
+    if sharding == "zero3":
+        cfg["deepspeed"] = DEEPSPEED
+    else:
+        cfg["fsdp_version"] = 2
+        cfg["fsdp_config"] = {
+            "offload_params": False,
+            "auto_wrap_policy": "TRANSFORMER_BASED_WRAP",
+            "transformer_layer_cls_to_wrap": m["layer"],
+            # A full state dict: the final model loads in lm_eval without a merge step.
+            "state_dict_type": "FULL_STATE_DICT",
+            "reshard_after_forward": True,
+            "cpu_ram_efficient_loading": True,
+        }
+    return cfg
+
+
+def header(variant: str, model: str, sharding: str, mix: str) -> str:
+    tasks, english, k, langs, _ = MIXES[mix]
+    shard = "DeepSpeed ZeRO-3 (run `axolotl fetch deepspeed_configs` first)" if sharding == "zero3" else "FSDP2"
+    return (
+        f"# {MODELS[model]['base_model']}, {mix}: {english} English per task + {k} per language of "
+        f"{', '.join(langs)} ({', '.join(tasks)}).\n"
+        f"# Paper setting: full fine-tuning, batch 64 (= {GPUS} GPUs x micro 2 x accumulation "
+        f"{64 // (2 * GPUS)}: keep the product at 64 on other GPU counts), constant LR 1e-5,\n"
+        f"# eval + checkpoint every 50 steps, best checkpoint on validation loss; {shard}.\n"
+        f"# Validation rows (val_set_size) come out of the mixture: see clt_training_rows.json in output_dir.\n"
+        f"# Grid over k: clt sweep THIS.yaml --per-language 0,100,200,400,800,1000,2000,5000 -o DIR\n"
+        f"# Generated by clt_plugin/axolotl/shipped.py -- edit that table, not this file.\n"
+    )
+
+
+def render_all() -> dict[str, str]:
+    """{relative path: file text} for every generated config."""
+    out = {}
+    for variant, model, sharding in VARIANTS:
+        for mix in MIXES:
+            text = header(variant, model, sharding, mix) + yaml.safe_dump(
+                config(variant, model, sharding, mix), sort_keys=False, allow_unicode=True, width=100)
+            out[f"{variant}/{mix}.yaml"] = text
+    return out
+
+
+def write_all(root: str | Path) -> list[Path]:
+    from clt_plugin.io import atomic_write_text
+
+    root = Path(root)
+    written = []
+    for rel, text in render_all().items():
+        atomic_write_text(root / rel, text)
+        written.append(root / rel)
+    return written
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance entry point
+    from clt_plugin.resources import configs_path
+
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else configs_path()
+    for p in write_all(target):
+        print(p)
