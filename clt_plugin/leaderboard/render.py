@@ -380,8 +380,10 @@ def to_html(board: Board) -> str:
     for row in board.rows:
         cells = []
         for i, (text, sort_key) in enumerate(_overview_values(board, row)):
-            shown = _model_cell(row) if i == 1 else _e(text)
-            cells.append((shown, sort_key, "model" if i == 1 else ("n" if cols[i][1] == "num" else "")))
+            if i == 1:  # the model cell may hold a "stale" badge: sort by the id alone
+                cells.append((_model_cell(row), text, "model"))
+            else:
+                cells.append((_e(text), sort_key, "n" if cols[i][1] == "num" else ""))
         rows.append(cells)
     sections.append(("overview", "Overview", "Overview", _html_table(cols, rows)))
     for fam in board.families:
@@ -390,9 +392,11 @@ def to_html(board: Board) -> str:
         for row in board.rows:
             cells = []
             for i, (text, sort_key, seen) in enumerate(_family_values(board, fam, row)):
-                shown = _model_cell(row) if i == 1 else _e(text)
-                cls = "model" if i == 1 else " ".join(c for c in ("n" if cols[i][1] == "num" else "", "seen" if seen else "") if c)
-                cells.append((shown, sort_key, cls))
+                if i == 1:
+                    cells.append((_model_cell(row), text, "model"))
+                    continue
+                cls = " ".join(c for c in ("n" if cols[i][1] == "num" else "", "seen" if seen else "") if c)
+                cells.append((_e(text), sort_key, cls))
             rows.append(cells)
         title = f"{fam} ({board.metrics[fam]}); shaded cells: languages the model was trained on"
         sections.append((f"task-{fam}", fam, title, _html_table(cols, rows)))
