@@ -179,6 +179,22 @@ _SIMPLIFIED = frozenset("这们说为国来时个会对发过还进长问开关�
 _TRADITIONAL = frozenset("這們說為國來時個會對發過還進長問開關東車書買賣門馬鳥魚頁點學實應經現電話語認讓給間業樣頭愛錢員師萬幾麼沒動從兩機場歲種邊總數題無與處請誰飯雞鴨塊張鐘覺條園")
 
 
+# Chinese characters (mostly simplified forms) that modern Japanese does not write.
+_CHINESE_ONLY = frozenset("们这说为个过还进问开关东车书买卖门马鸟鱼页电话语让给间业样头爱钱员师几么没动从两机场岁种边总题无处请谁饭鸡鸭块张钟觉园对发时实应经现长认她吗呢吧啊哪谢别")
+# Japanese prose cannot go this many Han characters without kana (particles, endings).
+_HAN_RUN_WITHOUT_KANA = 6
+
+
+def _reads_chinese(text: str) -> bool:
+    """Han text with few or no kana that cannot be Japanese: a Chinese-only character, or a
+    stretch of Han long enough that Japanese would have needed kana in it. (fastText's compressed
+    model calls many short Chinese sentences Japanese, sometimes at 0.97.)"""
+    if not _CHINESE_ONLY.isdisjoint(text):
+        return True
+    counts = script_counts(text)
+    return counts.get("Kana", 0) == 0 and counts.get("Hani", 0) >= _HAN_RUN_WITHOUT_KANA
+
+
 def _chinese_variant(text: str) -> str:
     trad = sum(ch in _TRADITIONAL for ch in text)
     simp = sum(ch in _SIMPLIFIED for ch in text)
@@ -347,7 +363,10 @@ class HybridBackend:
         self.max_chars = max_chars  # fastText reads this much; more costs time and gains nothing
 
     def detect(self, text: str) -> str | None:
-        cands = script_candidates(dominant_script(text))
+        script = dominant_script(text)
+        if script == "Hani" and _reads_chinese(text):
+            return _chinese_variant(text)
+        cands = script_candidates(script)
         if len(cands) <= 1:
             return cands[0] if cands else None
         labels, probs = _fasttext_predict(_fasttext_line(text[: self.max_chars]), k=1)
