@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+import unicodedata
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence, runtime_checkable
 
@@ -79,21 +80,31 @@ def _parse_class(chars: str) -> list[tuple[int, int]]:
     return out
 
 
+def _is_letter(ch: str) -> bool:
+    # Combining marks count: Indic vowel signs and Thai vowels are marks, not letters.
+    return ch.isalpha() or unicodedata.category(ch)[0] == "M"
+
+
 def _interval_table() -> tuple[np.ndarray, np.ndarray]:
-    """Sorted interval starts and the script index (0: none) of each interval, so that counting
-    a text's scripts is one vectorised lookup instead of a Python loop over its characters."""
+    """Sorted interval starts and the script index (0: none) of each interval, covering only the
+    letters and marks of each script (its digits and punctuation say nothing about the language),
+    so that counting a text's letters by script is one vectorised lookup, not a Python loop."""
     spans = sorted((lo, hi, k + 1) for k, (_, chars) in enumerate(_SCRIPT_CLASSES) for lo, hi in _parse_class(chars))
     starts, ids = [0], [0]
     for lo, hi, k in spans:
         if lo < starts[-1]:
             raise AssertionError(f"overlapping script ranges at U+{lo:04X}")  # a table bug
-        if lo == starts[-1]:
-            ids[-1] = k
-        else:
-            starts.append(lo)
-            ids.append(k)
-        starts.append(hi + 1)
-        ids.append(0)
+        for cp in range(lo, hi + 1):
+            k_here = k if _is_letter(chr(cp)) else 0
+            if k_here != ids[-1]:
+                if cp == starts[-1]:
+                    ids[-1] = k_here
+                else:
+                    starts.append(cp)
+                    ids.append(k_here)
+        if ids[-1] != 0:
+            starts.append(hi + 1)
+            ids.append(0)
     return np.array(starts, dtype=np.uint32), np.array(ids, dtype=np.intp)
 
 

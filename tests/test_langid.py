@@ -169,6 +169,28 @@ def test_kana_share_separates_japanese_from_chinese():
     assert langid.detect("我们今天在商店里买了很多东西，还有一个の字样的杯子和两本书") == "zh"
 
 
+_FILLER = st.sampled_from(list(" 0123456789.,!?()\n-+=%$"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lang=st.sampled_from(sorted(FAST_PATH)),
+    picks=st.lists(st.tuples(st.integers(0, 10_000), st.booleans()), min_size=1, max_size=40),
+    filler=st.lists(_FILLER, max_size=40),
+)
+def test_any_text_in_a_single_language_script_takes_the_fast_path(lang, picks, filler):
+    # Japanese is named by its kana; its kanji alone would be Han, which Chinese shares.
+    letters = [ch for ch in FAST_PATH[lang] if ch.isalpha() and not (lang == "ja" and langid.dominant_script(ch) == "Hani")]
+    text = "".join(letters[i % len(letters)] + (f if keep else "") for (i, keep), f in zip(picks, filler + [""] * len(picks)))
+    assert langid.detect(text) == lang
+
+
+def test_script_digits_and_punctuation_are_not_letters():
+    assert langid.script_counts("١٢٣ ، ؟") == {}  # Arabic-Indic digits, Arabic comma and question mark
+    assert langid.detect("١٢٣ ، ؟") is None and langid.detect("๑๒๓") is None
+    assert langid.script_counts("हिन्दी।") == {"Deva": 6}  # the vowel signs count, the danda not
+
+
 def test_script_counts_ignore_digits_punctuation_and_spaces():
     assert langid.script_counts("abc 123 ?!") == {"Latn": 3}
     assert langid.script_counts("Ab 안녕 12") == {"Latn": 2, "Hang": 2}
