@@ -226,3 +226,25 @@ def test_grid_writes_one_nested_directory_per_point(data, tmp_path):
     assert script["latin-k0100"]["languages"]["seen"] == ["es", "fr"]
     assert script["non-latin-k0000"]["languages"]["seen"] == ["ja", "zh"]
     assert [k for _, c in grid_points("paper-multi") for k in [c["per_language"]]][:4] == [0, 100, 500, 1000]
+
+
+def test_parquet_and_jsonl_copies_give_the_same_mixture_with_bounded_memory_paths(data, tmp_path, monkeypatch):
+    """Small chunks and row groups force the streaming top-k and row-group fetch paths."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    import clt_plugin.mixture.select as select_mod
+    import clt_plugin.sources.tables as tables_mod
+
+    monkeypatch.setattr(tables_mod, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(tables_mod, "FETCH_ROWS", 5)
+    monkeypatch.setattr(select_mod, "PRUNE_SLACK", 3)
+    for lang in ("en", *LANGS):
+        rows = [json.loads(l) for l in (data / f"math_{lang}.jsonl").read_text().splitlines()]
+        pq.write_table(pa.Table.from_pylist(rows), tmp_path / f"math_{lang}.parquet", row_group_size=16)
+    d = spec(data, seed=9)
+    a = build_mixture(load_spec(d, base_dir=data), tmp_path / "a", use_cache=False)
+    d["tasks"]["math"]["source"]["path"] = "math_{lang}.parquet"
+    b = build_mixture(load_spec(d, base_dir=tmp_path), tmp_path / "b", use_cache=False)
+    assert (tmp_path / "a" / "train.jsonl").read_bytes() == (tmp_path / "b" / "train.jsonl").read_bytes()
+    assert a["counts"] == b["counts"] and a["sources"] != b["sources"]

@@ -12,6 +12,8 @@ import numpy as np
 
 from clt_plugin.mixture.keys import mix64
 
+PRUNE_SLACK = 65_536  # rows an Ordering may hold beyond 2 x limit before it trims back to limit
+
 
 @dataclass
 class Candidates:
@@ -48,7 +50,7 @@ class Ordering:
             return
         self._parts.append((keys, np.full(len(keys), tab, np.int32), rows))
         self._size += len(keys)
-        if self.limit is not None and self._size > 2 * self.limit + 65_536:
+        if self.limit is not None and self._size > 2 * self.limit + PRUNE_SLACK:
             c = self._merged()
             self._parts, self._size = [(c.keys, c.tabs, c.rows)], len(c)
 
