@@ -189,3 +189,13 @@ def test_other_languages_need_a_file(tmp_path):
         data.load_examples("ko", data_dir=tmp_path)
     with pytest.raises(CLTError, match="unknown language 'xx'"):
         data.load_examples("xx", data_dir=tmp_path)
+
+
+def test_response_language_outside_the_registry():
+    italian = "Ciao, ti scrivo per parlarti della storia di questa città antica e della sua gente."
+    kannada = "ಇದು ಒಂದು ಪರೀಕ್ಷಾ ವಾಕ್ಯವಾಗಿದೆ. ನನಗೆ ಈ ನಗರ ತುಂಬಾ ಇಷ್ಟ."
+    to_it = registry.build("es:language:response_language", {"language": "it"}, "es")
+    to_fr = registry.build("es:language:response_language", {"language": "fr"}, "es")
+    to_kn = registry.build("en:language:response_language", {"language": "kn"}, "en")
+    assert to_it(italian) and not to_fr(italian)  # Italian is not French, though the registry lacks it
+    assert to_kn(kannada) and not to_kn(italian)

@@ -2,8 +2,9 @@
 
 Detection goes through the project's language ID (`clt_plugin.langid`). Requested languages
 that the registry does not know (M-IFEval asks for Kannada, Finnish, Italian...) cannot be named
-by it, so those fall back to langdetect's own code, seeded, as the M-IFEval definition uses.
-As in that definition, a text whose language cannot be decided counts as followed.
+by it, so those (and texts it finds in no registry language) fall back to langdetect's own
+code, seeded, as the M-IFEval definition uses. As in that definition, a text whose language
+cannot be decided at all counts as followed.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def detect_any(text: str) -> str | None:
 
 
 def is_in(text: str, lang: str) -> bool:
-    if lang in languages.LANGUAGES:
-        found = detect(text)
-    else:
+    found = detect(text) if lang in languages.LANGUAGES else None
+    if found is None:
+        # Not a registry language (or undecided): langdetect can still name Italian or Kannada.
         found = detect_any(text)
     return found is None or found == lang
 
