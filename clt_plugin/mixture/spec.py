@@ -170,6 +170,8 @@ def load_spec(path_or_dict: Any, source: str | None = None, *, root: str = ROOT,
     working directory at build time.
     """
     if isinstance(path_or_dict, MixtureSpec):
+        if base_dir is not None:
+            path_or_dict._base_dir = Path(base_dir)
         return path_or_dict
     if isinstance(path_or_dict, (str, Path)):
         path = Path(path_or_dict)
