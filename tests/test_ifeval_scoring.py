@@ -199,3 +199,12 @@ def test_response_language_outside_the_registry():
     to_kn = registry.build("en:language:response_language", {"language": "kn"}, "en")
     assert to_it(italian) and not to_fr(italian)  # Italian is not French, though the registry lacks it
     assert to_kn(kannada) and not to_kn(italian)
+
+
+def test_generic_definitions_fit_other_scripts():
+    forbid = registry.build("keywords:forbidden_words", {"forbidden_words": ["猫"]}, "zh")
+    assert forbid("我喜欢狗") and not forbid("我喜欢猫")
+    sentences = registry.build("length_constraints:number_sentences", {"num_sentences": 2, "relation": "at least"}, "ar")
+    assert sentences("كيف حالك؟ أنا بخير.") and not sentences("أنا بخير")
+    comma = registry.build("punctuation:no_comma", {}, "ar")
+    assert comma("أنا بخير") and not comma("نعم، أنا بخير")

