@@ -101,7 +101,8 @@ class JudgeServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.1"  # keep-alive, as real API servers do
+            disable_nagle_algorithm = True  # as production servers do: no delayed-ACK stall per answer
 
             def log_message(self, *args):  # quiet test output
                 pass

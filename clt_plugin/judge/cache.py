@@ -8,13 +8,13 @@ torn one; WAL mode lets several `clt judge` processes share one cache file.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import threading
 from pathlib import Path
 
 from clt_plugin.errors import CLTError
-from clt_plugin.io import canonical_json
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judgments (
@@ -32,7 +32,10 @@ def cache_key(judge: str, template_version: str, messages: list[dict[str, str]])
     The rendered messages contain the instruction, the response and the language, so two
     samples share a key only when the judge would see exactly the same request.
     """
-    payload = canonical_json({"judge": judge, "template_version": template_version, "messages": messages})
+    payload = json.dumps(
+        {"judge": judge, "template_version": template_version, "messages": messages},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

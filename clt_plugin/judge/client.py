@@ -13,9 +13,9 @@ import email.utils
 import http.client
 import json
 import random
+import ssl
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Callable
@@ -134,6 +134,7 @@ class EndpointJudge:
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
+        self._pool = _ConnectionPool(self.url, timeout)
         self._stop = threading.Event()
         # Waiting on the stop event lets a fatal error elsewhere cut a backoff short.
         self._sleep = sleep or self._stop.wait
@@ -154,7 +155,7 @@ class EndpointJudge:
         }
 
     def close(self) -> None:
-        pass
+        self._pool.close()
 
     def stop(self) -> None:
         self._stop.set()
@@ -180,22 +181,32 @@ class EndpointJudge:
         raise JudgeRequestError(self.redact(f"{self.max_retries + 1} attempts failed; last: {last}"))
 
     def _once(self, body: bytes) -> str:
-        request = urllib.request.Request(self.url, data=body, headers=self._headers, method="POST")
         deadline = time.monotonic() + self.timeout
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+        for fresh_retry in (False, True):
+            conn, reused = self._pool.get()
+            try:
+                conn.request("POST", self._pool.target, body=body, headers=self._headers)
+                response = conn.getresponse()
+                status = response.status
+                retry_after = response.getheader("Retry-After")
                 payload = self._read(response, deadline)
-        except urllib.error.HTTPError as e:
-            snippet = self._snippet(e)
-            if e.code in _RETRY_STATUS:
-                raise _Transient(f"HTTP {e.code}{snippet}", parse_retry_after(e.headers.get("Retry-After"))) from None
-            self.stop()
-            raise JudgeRequestError(self.redact(f"HTTP {e.code} from {public_url(self.url)}{snippet}"), fatal=True) from None
-        except urllib.error.URLError as e:
-            raise _Transient(f"connection failed ({e.reason})") from None
-        except (TimeoutError, OSError, http.client.HTTPException) as e:
-            raise _Transient(f"request failed ({type(e).__name__}: {e})") from None
-        return extract_content(payload)
+                if response.will_close:
+                    self._pool.drop()
+                break
+            except (TimeoutError, OSError, http.client.HTTPException) as e:
+                self._pool.drop()
+                # A kept-alive connection the server has since closed fails before the request
+                # reaches it: try once more on a new connection, without spending an attempt.
+                if reused and not fresh_retry and isinstance(e, (ConnectionError, http.client.RemoteDisconnected)):
+                    continue
+                raise _Transient(f"request failed ({type(e).__name__}: {e})") from None
+        if 200 <= status < 300:
+            return extract_content(payload)
+        snippet = self._snippet(payload)
+        if status in _RETRY_STATUS:
+            raise _Transient(f"HTTP {status}{snippet}", parse_retry_after(retry_after))
+        self.stop()
+        raise JudgeRequestError(self.redact(f"HTTP {status} from {public_url(self.url)}{snippet}"), fatal=True)
 
     def _read(self, response, deadline: float) -> bytes:
         # The socket timeout bounds each read; the deadline bounds the whole answer, so a server
@@ -207,9 +218,67 @@ class EndpointJudge:
                 raise TimeoutError(f"answer took longer than {self.timeout:g} s")
         return b"".join(parts)
 
-    def _snippet(self, err: urllib.error.HTTPError) -> str:
-        try:
-            text = err.read(300).decode("utf-8", "replace").strip()
-        except Exception:  # noqa: BLE001 - the body is a courtesy; the status says enough
-            return ""
-        return f": {self.redact(' '.join(text.split()))[:200]}" if text else ""
+    def _snippet(self, payload: bytes) -> str:
+        text = " ".join(payload[:300].decode("utf-8", "replace").split())
+        return f": {self.redact(text)[:200]}" if text else ""
+
+
+class _ConnectionPool:
+    """One kept-alive connection per worker thread (a TLS handshake per request would cost more
+    than many judgments), honouring the usual http(s)_proxy / no_proxy variables."""
+
+    def __init__(self, url: str, timeout: float):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {public_url(url)}")
+        self.https = parts.scheme == "https"
+        self.host = parts.hostname
+        self.port = parts.port or (443 if self.https else 80)
+        self.timeout = timeout
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        self.target = path
+        self._proxy = None
+        proxy = urllib.request.getproxies().get(parts.scheme)
+        if proxy and not urllib.request.proxy_bypass(self.host):
+            p = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+            self._proxy = (p.hostname, p.port or 8080)
+            if not self.https:  # plain HTTP through a proxy asks for the absolute URL
+                self.target = urllib.parse.urlunsplit(("http", f"{self.host}:{self.port}", path, "", ""))
+        self._local = threading.local()
+        self._all: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def _new(self) -> http.client.HTTPConnection:
+        host, port = self._proxy or (self.host, self.port)
+        if self.https:
+            conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=ssl.create_default_context())
+            if self._proxy:
+                conn.set_tunnel(self.host, self.port)
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def get(self) -> tuple[http.client.HTTPConnection, bool]:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn, True
+        conn = self._local.conn = self._new()
+        return conn, False
+
+    def drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
+            with self._lock:
+                self._all.remove(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
