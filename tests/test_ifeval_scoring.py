@@ -208,3 +208,11 @@ def test_generic_definitions_fit_other_scripts():
     assert sentences("كيف حالك؟ أنا بخير.") and not sentences("أنا بخير")
     comma = registry.build("punctuation:no_comma", {}, "ar")
     assert comma("أنا بخير") and not comma("نعم، أنا بخير")
+
+
+def test_hub_unreachable_is_a_clear_error(tmp_path, monkeypatch):
+    # Tests run with the hub offline: the default sources fail with a message, not a traceback.
+    monkeypatch.delenv("CLT_DATA_DIR", raising=False)
+    for lang, name in (("en", "google/IFEval"), ("ja", "lightblue-tech/M-IFEval")):
+        with pytest.raises(CLTError, match=f"{name}.*give a data_dir holding {lang}_input_data.jsonl"):
+            data.load_examples(lang, data_dir=tmp_path)

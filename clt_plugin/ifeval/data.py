@@ -128,7 +128,13 @@ def _hub_rows(lang: str) -> tuple[list[dict[str, Any]], str]:
     if lang == "en":
         import datasets
 
-        ds = datasets.load_dataset(HUB_ENGLISH, split="train")
+        try:
+            ds = datasets.load_dataset(HUB_ENGLISH, split="train")
+        except Exception as e:  # noqa: BLE001 - offline, missing, or a hub error: say which dataset
+            raise CLTError(
+                f"cannot load hub dataset {HUB_ENGLISH} ({type(e).__name__}: {e}); "
+                f"offline, give a data_dir holding {data_file_name(lang)}"
+            ) from None
         return [dict(r) for r in ds], f"hub:{HUB_ENGLISH}"
     from huggingface_hub import hf_hub_download
 
@@ -140,7 +146,10 @@ def _hub_rows(lang: str) -> tuple[list[dict[str, Any]], str]:
             last = e
             continue
         return read_jsonl(path), f"hub:{HUB_MIFEVAL}/{name}"
-    raise CLTError(f"cannot fetch {data_file_name(lang)} from hub dataset {HUB_MIFEVAL} ({last})")
+    raise CLTError(
+        f"cannot fetch {data_file_name(lang)} from hub dataset {HUB_MIFEVAL} ({type(last).__name__}: {last}); "
+        f"offline, give a data_dir holding {data_file_name(lang)}"
+    )
 
 
 def load_examples(
