@@ -138,7 +138,8 @@ def test_aya_dataset_adapter(tmp_path):
 
 
 def test_hub_defaults_fill_in_without_a_path():
-    assert SourceConfig(dataset="xlsum").model_dump(include={"hub", "config"}) == {"hub": "csebuetnlp/xlsum", "config": "{xlsum}"}
+    x = SourceConfig(dataset="xlsum")
+    assert (x.hub, x.data_dir, x.revision, x.per_language) == ("csebuetnlp/xlsum", "{xlsum}", "refs/convert/parquet", True)
     m = SourceConfig(dataset="mcot_math")
     assert (m.hub, m.file, m.format) == ("laihuiyuan/mCoT-MATH", "mcot_math.json", "json")
     assert SourceConfig(dataset="aya").hub == "CohereForAI/aya_dataset"
@@ -154,3 +155,31 @@ def test_streamed_json_array_across_buffer_boundaries(tmp_path, monkeypatch):
     assert list(iter_json_array(io.StringIO(text), "f")) == [(2, {"a": "x,]y"}), (3, {"a": [1, 2]})]
     with pytest.raises(CLTError, match=r"f:3: malformed JSON"):
         list(iter_json_array(io.StringIO('[\n {"a": 1},\n {"a": }\n]'), "f"))
+
+
+def test_xlsum_from_a_repository_laid_out_like_the_hub_parquet_export(tmp_path, monkeypatch):
+    """The default XLSum reader (load_dataset on a repo, one folder per language config, split
+    from file names) pointed at a local folder with that exact layout and schema."""
+    import datasets
+
+    from clt_plugin.mixture import build_mixture, load_spec
+
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+    repo = tmp_path / "xlsum"
+    for config, lang in (("english", "en"), ("spanish", "es")):
+        (repo / config).mkdir(parents=True)
+        for split, n in (("train", 6), ("test", 2)):
+            rows = [{"id": f"{lang}-{split}-{i}", "url": f"https://example.org/{i}", "title": f"{lang} title {i}",
+                     "summary": f"{lang} summary {i}", "text": f"{lang} text {i}"} for i in range(n)]
+            write(repo / config / f"xlsum-{split}-00000-of-00001.parquet", "parquet", rows)
+    spec = {"seed": 4, "tasks": {"summarize": {
+        "source": {"dataset": "xlsum", "hub": str(repo), "data_dir": "{xlsum}"},
+        "english": 3, "per_language": 2, "languages": ["es"]}}}
+    m = build_mixture(load_spec(spec), tmp_path / "out", use_cache=False)
+    rows = [json.loads(l) for l in (tmp_path / "out" / "train.jsonl").read_text().splitlines()]
+    assert m["counts"] == {"summarize": {"en": 3, "es": 2}}
+    assert all("-train-" in r["clt"]["source_id"] for r in rows)
+    es = [r for r in rows if r["clt"]["lang"] == "es"]
+    assert es[0]["messages"][0]["content"].startswith("Resume la siguiente noticia en una o dos frases.\n\nTítulo: es title ")
+    assert set(m["sources"]["summarize"]) == {f"{repo} (english) [train]", f"{repo} (spanish) [train]"}
+    assert all(v.startswith("sha256:english/") or v.startswith("sha256:spanish/") for v in m["sources"]["summarize"].values())

@@ -29,10 +29,12 @@ DATASETS: dict[str, dict[str, Optional[str]]] = {
 }
 
 # Where each dataset lives on the hub when the spec gives no `path`.
+# csebuetnlp/xlsum's main branch holds a loading script, which datasets>=4 refuses to run; the
+# hub's Parquet export (refs/convert/parquet) has one folder per language config instead.
 HUB_DEFAULTS: dict[str, dict[str, Optional[str]]] = {
-    "xlsum": {"hub": "csebuetnlp/xlsum", "config": "{xlsum}", "file": None},
-    "mcot_math": {"hub": "laihuiyuan/mCoT-MATH", "config": None, "file": "mcot_math.json"},
-    "aya": {"hub": "CohereForAI/aya_dataset", "config": None, "file": None},
+    "xlsum": {"hub": "csebuetnlp/xlsum", "data_dir": "{xlsum}", "revision": "refs/convert/parquet"},
+    "mcot_math": {"hub": "laihuiyuan/mCoT-MATH", "file": "mcot_math.json"},
+    "aya": {"hub": "CohereForAI/aya_dataset"},
 }
 
 PLACEHOLDERS = ("{lang}", "{xlsum}", "{mgsm}", "{aya}")
@@ -46,6 +48,7 @@ class SourceConfig(BaseModel):
     path: Optional[str] = None  # may contain {lang}: one file per language
     hub: Optional[str] = None  # a hub dataset id; the default for xlsum, mcot_math and aya
     config: Optional[str] = None  # hub config name; may contain {lang} / {xlsum}
+    data_dir: Optional[str] = None  # folder inside the hub repo; may contain {lang} / {xlsum}
     file: Optional[str] = None  # read one file of the hub repo (streamed) instead of load_dataset
     split: str = "train"
     revision: Optional[str] = None  # pin it: the cache and the manifest key on hub id + revision
@@ -71,9 +74,9 @@ class SourceConfig(BaseModel):
                 default = HUB_DEFAULTS.get(self.dataset)
                 if default is None:
                     raise ValueError(f"dataset {self.dataset!r} needs a `path` (local files) or a `hub` id")
-                self.hub = default["hub"]
-                self.config = self.config if self.config is not None else default["config"]
-                self.file = self.file if self.file is not None else default["file"]
+                for key, value in default.items():
+                    if getattr(self, key) is None:
+                        setattr(self, key, value)
             if self.file and self.format is None:
                 self.format = infer_format(self.file) or "jsonl"
         return self
@@ -86,5 +89,5 @@ class SourceConfig(BaseModel):
 
     @property
     def per_language(self) -> bool:
-        where = self.path or self.config or self.file or ""
+        where = " ".join(filter(None, (self.path, self.config, self.data_dir, self.file)))
         return any(p in where for p in PLACEHOLDERS)

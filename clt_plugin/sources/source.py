@@ -88,7 +88,8 @@ class Source:
                 local = hub_file(cfg.hub, name, cfg.revision)
                 return open_local(local, cfg.format, label=f"{cfg.hub}/{name}",
                                   fingerprint=f"hf:{cfg.hub}@{cfg.revision or 'main'}/{name}")
-            return HubTable(cfg.hub, fill(cfg.config) if cfg.config else None, cfg.split, cfg.revision)
+            return HubTable(cfg.hub, fill(cfg.config) if cfg.config else None, cfg.split, cfg.revision,
+                            data_dir=fill(cfg.data_dir) if cfg.data_dir else None)
         except CLTError as e:
             raise CLTError(f"{self.where}: {e}") from None
 

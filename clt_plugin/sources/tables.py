@@ -272,10 +272,11 @@ class HubTable(Table):
     """
 
     def __init__(self, path: str, name: str | None = None, split: str = "train", revision: str | None = None,
-                 data_files: Any = None, cache_dir: str | None = None):
+                 data_files: Any = None, cache_dir: str | None = None, data_dir: str | None = None):
         self.path, self.name, self.split, self.revision = path, name, split, revision
-        self.data_files, self.cache_dir = data_files, cache_dir
-        self.label = f"{path}" + (f" ({name})" if name else "") + f" [{split}]"
+        self.data_files, self.cache_dir, self.data_dir = data_files, cache_dir, data_dir
+        where = "/".join(filter(None, (name, data_dir)))
+        self.label = f"{path}" + (f" ({where})" if where else "") + f" [{split}]"
         self._ds = None
 
     def _dataset(self):
@@ -284,7 +285,8 @@ class HubTable(Table):
 
             try:
                 self._ds = datasets.load_dataset(self.path, self.name, split=self.split, revision=self.revision,
-                                                 data_files=self.data_files, cache_dir=self.cache_dir)
+                                                 data_files=self.data_files, data_dir=self.data_dir,
+                                                 cache_dir=self.cache_dir)
             except Exception as e:  # offline, unknown config, gated repo, ...: all the user's to fix
                 raise CLTError(f"{self.label}: cannot load from the Hugging Face Hub ({type(e).__name__}: {e})") from None
         return self._ds
@@ -293,7 +295,13 @@ class HubTable(Table):
         if self.data_files is not None:
             files = self.data_files if isinstance(self.data_files, (list, tuple)) else [self.data_files]
             return "sha256:" + ",".join(sha256_file(f) for f in files)
-        return f"hf:{self.path}@{self.revision or 'main'}/{self.name or 'default'}/{self.split}"
+        local = Path(self.path)
+        if local.is_dir():  # a hub repository checked out locally: its bytes, not its name
+            root = local / self.data_dir if self.data_dir else local
+            files = sorted(p for p in root.rglob("*") if p.is_file() and ".cache" not in p.parts)
+            return "sha256:" + ",".join(f"{p.relative_to(local)}={sha256_file(p)}" for p in files)
+        where = "/".join(filter(None, (self.name or "default", self.data_dir)))
+        return f"hf:{self.path}@{self.revision or 'main'}/{where}/{self.split}"
 
     def columns(self):
         return list(self._dataset().column_names)

@@ -2,8 +2,9 @@
 
 Each template receives ``{title}`` and ``{text}``. A model trained on these learns to answer a
 request in language X with a summary in language X, which is what the fidelity metrics check.
-Languages without a hand-written template get an English instruction that names the language
-(listed in FALLBACK_LANGUAGES so it is visible which ones still deserve a native speaker's pass).
+The paper's eight were written with most care; the other native templates are best efforts that
+a native speaker should review. Languages without one get an English instruction that names the
+language (FALLBACK_LANGUAGES lists them, so the gap stays visible).
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ _NATIVE: dict[str, str] = {
     "fa": "مقالهٔ خبری زیر را در یک یا دو جمله خلاصه کنید.\n\nعنوان: {title}\n\n{text}",
     "cy": "Crynhowch yr erthygl newyddion ganlynol mewn un neu ddwy frawddeg.\n\nTeitl: {title}\n\n{text}",
     "pcm": "Summarize dis news tori for one or two sentence.\n\nTitle: {title}\n\n{text}",
+    "bn": "নিচের সংবাদ প্রতিবেদনটি এক বা দুই বাক্যে সংক্ষেপ করুন।\n\nশিরোনাম: {title}\n\n{text}",
+    "th": "สรุปบทความข่าวต่อไปนี้ให้เหลือหนึ่งหรือสองประโยค\n\nหัวข้อ: {title}\n\n{text}",
+    "ur": "درج ذیل خبر کا ایک یا دو جملوں میں خلاصہ لکھیں۔\n\nعنوان: {title}\n\n{text}",
+    "ps": "لاندې خبري مقاله په يوه يا دوو جملو کې لنډه کړئ.\n\nسرليک: {title}\n\n{text}",
+    "az": "Aşağıdakı xəbər məqaləsini bir və ya iki cümlə ilə xülasə edin.\n\nBaşlıq: {title}\n\n{text}",
+    "uz": "Quyidagi yangilik maqolasini bir yoki ikki jumlada qisqacha bayon qiling.\n\nSarlavha: {title}\n\n{text}",
+    "ky": "Төмөнкү жаңылык макаласын бир же эки сүйлөм менен кыскача баяндаңыз.\n\nАталышы: {title}\n\n{text}",
+    "sr": "Укратко сажмите следећи новински чланак у једној или две реченице.\n\nНаслов: {title}\n\n{text}",
+    "sr-Latn": "Ukratko sažmite sledeći novinski članak u jednoj ili dve rečenice.\n\nNaslov: {title}\n\n{text}",
+    "mr": "खालील बातमीचा एक किंवा दोन वाक्यांत सारांश लिहा.\n\nशीर्षक: {title}\n\n{text}",
+    "ne": "तलको समाचार लेखलाई एक वा दुई वाक्यमा सारांश गर्नुहोस्।\n\nशीर्षक: {title}\n\n{text}",
+    "gu": "નીચેના સમાચાર લેખનો એક કે બે વાક્યમાં સારાંશ આપો.\n\nશીર્ષક: {title}\n\n{text}",
+    "pa": "ਹੇਠਾਂ ਦਿੱਤੇ ਖ਼ਬਰ ਲੇਖ ਦਾ ਇੱਕ ਜਾਂ ਦੋ ਵਾਕਾਂ ਵਿੱਚ ਸਾਰ ਲਿਖੋ।\n\nਸਿਰਲੇਖ: {title}\n\n{text}",
+    "ta": "பின்வரும் செய்திக் கட்டுரையை ஒன்று அல்லது இரண்டு வாக்கியங்களில் சுருக்கமாக எழுதுங்கள்.\n\nதலைப்பு: {title}\n\n{text}",
+    "te": "క్రింది వార్తా కథనాన్ని ఒకటి లేదా రెండు వాక్యాలలో సంక్షిప్తంగా రాయండి.\n\nశీర్షిక: {title}\n\n{text}",
+    "am": "የሚከተለውን የዜና ጽሑፍ በአንድ ወይም በሁለት ዓረፍተ ነገሮች አጠቃልሉ።\n\nርዕስ: {title}\n\n{text}",
 }
 
 _FALLBACK = "Summarize the following {name} news article in {name}, in one or two sentences.\n\nTitle: {{title}}\n\n{{text}}"
