@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import sys
 import time
 from collections import Counter
@@ -83,11 +84,34 @@ def measure(cfgs, texts: list[str], repeat: int) -> list[dict]:
     return out
 
 
+def line_level(docs: list[tuple[str, str]]) -> None:
+    """Accuracy per language on MGSM sentences, one per line, through `detect_lines` (what the
+    fidelity metrics call): lines with at least MIN_LINE_CHARS letters; no target, for reference."""
+    from clt_plugin import langid
+
+    by_lang: dict[str, list[str]] = {}
+    for lang, q in docs:
+        by_lang.setdefault(lang, []).extend(s for s in re.split(r"(?<=[.?!。？！।])\s*", q) if s.strip())
+    langs = sorted(by_lang)
+    rows = []
+    for backend in langid.BACKEND_NAMES:
+        row, right, total = [backend], 0, 0
+        for lang in langs:
+            labels = [c for line, c in langid.detect_lines("\n".join(by_lang[lang]), backend=backend)
+                      if langid.count_letters(line) >= langid.MIN_LINE_CHARS]
+            row.append(f"{sum(c == lang for c in labels) / len(labels):.3f}")
+            right, total = right + sum(c == lang for c in labels), total + len(labels)
+        rows.append([row[0], f"{right / total:.4f}", total, *row[1:]])
+    print(f"\nline level: MGSM sentences one per line, lines with >= {langid.MIN_LINE_CHARS} letters")
+    print(tabulate(rows, headers=["backend", "accuracy", "lines", *langs], disable_numparse=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of mgsm_{lang}.tsv files")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per configuration (best kept)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument("--no-lines", action="store_true", help="skip the line-level table (langdetect takes ~10 s there)")
     args = parser.parse_args(argv)
 
     if not args.data.is_dir() or not any(args.data.glob("mgsm_*.tsv")):
@@ -125,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         if r["misses"]:
             print(f"{r['config']}: misses (gold->predicted) {r['misses']}")
+
+    if not args.no_lines:
+        line_level(docs)
 
     default = results[3]
     ok = default["ratio"] >= TARGET_RATIO and default["accuracy"] >= base_acc

