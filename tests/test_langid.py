@@ -237,6 +237,12 @@ def test_text_in_no_registry_language_is_none(text):
     assert langid.detect(text) is None
 
 
+@pytest.mark.parametrize("text", ["\ud800 les canards pondent seize œufs par jour", "les canards\x00 pondent seize œufs par jour", "les canards\r\npondent seize œufs\u2028par jour"])
+def test_awkward_characters_do_not_break_any_backend(text):
+    for backend in langid.BACKEND_NAMES:
+        assert langid.detect(text, backend) == "fr", backend
+
+
 def test_backends_agree_on_clear_sentences():
     clear = {
         "en": "The ducks lay sixteen eggs every day and she sells the rest at the market.",
