@@ -67,7 +67,7 @@ def test_console_script_on_the_shipped_example_spec(tmp_path):
 
 def test_grid_writes_a_directory_per_point(work, capsys):
     rc, out, _ = mix(write_spec(work, english="2"), "-o", work / "g", "--grid", "paper-single", capsys=capsys)
-    assert rc == 2 and "grid paper-single, point k0100: clt_mixture.tasks.math.source: es: asked for 100 rows" in _
+    assert rc == 2 and "grid paper-single, point k5000: clt_mixture.tasks.math.source: es: asked for 5000 rows" in _
     assert not (work / "g").exists()
     spec = write_spec(work, text=SPEC.format(english=2, per=1, langs="[es, fr]") + "on_shortage: cap\n")
     rc, out, _ = mix(spec, "-o", work / "g", "--grid", "paper-single", capsys=capsys)

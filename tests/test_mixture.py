@@ -248,3 +248,24 @@ def test_parquet_and_jsonl_copies_give_the_same_mixture_with_bounded_memory_path
     b = build_mixture(load_spec(d, base_dir=tmp_path), tmp_path / "b", use_cache=False)
     assert (tmp_path / "a" / "train.jsonl").read_bytes() == (tmp_path / "b" / "train.jsonl").read_bytes()
     assert a["counts"] == b["counts"] and a["sources"] != b["sources"]
+
+
+@pytest.mark.parametrize("alignment,check", [("independent", "off"), ("parallel", "off"), ("disjoint", "drop")])
+def test_grid_scans_each_source_once_and_matches_points_built_alone(data, tmp_path, monkeypatch, alignment, check):
+    from clt_plugin.sources.source import Source
+
+    s = load_spec(spec(data, on_shortage="cap", alignment=alignment, language_check=check, english=10), base_dir=data)
+    scans = []
+    real_scan = Source.scan
+
+    def counting_scan(self):
+        scans.append(self.task)
+        return real_scan(self)
+
+    monkeypatch.setattr(Source, "scan", counting_scan)
+    manifests = build_grid(s, tmp_path / "g", "paper-single", use_cache=False)
+    assert len(scans) == 1
+    for point, changes in grid_points("paper-single")[:4]:
+        alone = build_mixture(s.with_changes(**changes), tmp_path / point, use_cache=False)
+        assert alone == manifests[point]
+        assert (tmp_path / point / "train.jsonl").read_bytes() == (tmp_path / "g" / point / "train.jsonl").read_bytes()

@@ -70,9 +70,19 @@ def _reply_text(ex: Example) -> str:
 # ----------------------------------------------------------------------------- one task
 
 
+class ScanMemo:
+    """Shared by the points of a grid, so each source is scanned once and each row read once
+    (mCoT-MATH is one 11.6 GB file: eight passes over it would cost hours, not minutes)."""
+
+    def __init__(self, floor: dict[str, int] | None = None):
+        self.floor = floor or {}  # task -> the largest count any point asks: collect that many once
+        self.orders: dict[tuple, tuple[dict[str, int | None], dict[str, Candidates], dict[str, int]]] = {}
+        self.rows: dict[tuple, tuple[str, bytes, str | None]] = {}
+
+
 class _TaskBuild:
-    def __init__(self, spec: MixtureSpec, name: str, base_dir: Path | None, detect):
-        self.spec, self.name, self.detect = spec, name, detect
+    def __init__(self, spec: MixtureSpec, name: str, base_dir: Path | None, detect, memo: ScanMemo | None = None):
+        self.spec, self.name, self.detect, self.memo = spec, name, detect, memo
         self.task = spec.tasks[name]
         self.want = {ENGLISH: spec.english_count(name), **self.task.counts()}
         # English is opened only when rows are asked of it: an English-free spec needs no English file.
@@ -86,13 +96,27 @@ class _TaskBuild:
         labels = [t.label for t, l in self.source.bindings if l in (lang, None)]
         return labels[0] if labels else self.where
 
+    def _source_key(self) -> tuple:
+        return (self.name, canonical_json(self.task.source.model_dump(mode="json")),
+                tuple(sorted(self.source.fingerprints().items())))
+
     def orderings(self) -> dict[str, Candidates]:
         spec = self.spec
         full = spec.alignment != "independent" or spec.language_check == "drop"
+        key = None
+        if self.memo is not None:
+            key = (self._source_key(), spec.seed, spec.alignment, full, tuple(l for _, l in self.source.bindings))
+            hit = self.memo.orders.get(key)
+            if hit is not None:
+                limits, cands, sizes = hit
+                if all(limits[l] is None or limits[l] >= self.want[l] for l in self.want):
+                    self.sizes = sizes
+                    return {l: c if limits[l] is None else c.take(slice(0, self.want[l])) for l, c in cands.items()}
+        floor = self.memo.floor.get(self.name, 0) if self.memo is not None else 0
         task_salt = salt(spec.seed, self.name)
         orders, salts = {}, {}
         for lang in self.want:
-            orders[lang] = Ordering(None if full else self.want[lang])
+            orders[lang] = Ordering(None if full else max(self.want[lang], floor))
             salts[lang] = task_salt if spec.alignment != "independent" else salt(spec.seed, self.name, lang)
         for tab, lang, rows, ids in self.source.scan():
             o = orders[lang]
@@ -101,7 +125,11 @@ class _TaskBuild:
                 continue  # nothing to sample: skip hashing
             o.add(hash_ids(ids, salts[lang]), tab, rows)
         self.sizes = {lang: o.seen for lang, o in orders.items()}
-        return {lang: o.result() for lang, o in orders.items()}
+        result = {lang: o.result() for lang, o in orders.items()}
+        if key is not None:
+            self.memo.orders[key] = ({l: o.limit for l, o in orders.items()}, result, self.sizes)
+            result = {l: c.take(slice(0, self.want[l])) if orders[l].limit is not None else c for l, c in result.items()}
+        return result
 
     def _shortage(self, lang: str, have: int, why: str) -> int:
         k = self.want[lang]
@@ -162,12 +190,22 @@ class _TaskBuild:
             for t, r in zip(c.tabs.tolist(), c.rows.tolist()):
                 by_tab.setdefault(t, []).append((r, l))
         found: dict[tuple[int, int], tuple[str, bytes, str | None]] = {}
+        memo = self.memo.rows if self.memo is not None else None
+        skey = self._source_key() if memo is not None else None
         for t, pairs in by_tab.items():
+            if memo is not None:
+                for r, _ in pairs:
+                    hit = memo.get((skey, t, r))
+                    if hit is not None and (hit[2] is not None or not self.detect):
+                        found[(t, r)] = hit
+                pairs = [(r, l) for r, l in pairs if (t, r) not in found]
             pairs.sort()
             rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
             for ex in self.source.fetch(t, rows, [l for _, l in pairs]):
                 line = (json.dumps(ex.to_row(), ensure_ascii=False) + "\n").encode("utf-8")
                 found[(t, ex.meta["row"])] = (ex.id, line, _reply_text(ex) if self.detect else None)
+                if memo is not None:
+                    memo[(skey, t, ex.meta["row"])] = found[(t, ex.meta["row"])]
         return {l: [found[(t, r)] for t, r in zip(c.tabs.tolist(), c.rows.tolist())] for l, c in batch.items()}
 
     def run(self) -> dict[str, list[tuple[str, bytes]]]:
@@ -246,7 +284,7 @@ def _to_cache(entry: Path, out_dir: Path) -> None:
 
 
 def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *, cache_dir: str | Path | None = None,
-                  base_dir: str | Path | None = None, use_cache: bool = True) -> dict:
+                  base_dir: str | Path | None = None, use_cache: bool = True, memo: ScanMemo | None = None) -> dict:
     """Write `out_dir/train.jsonl` and `out_dir/manifest.json` atomically; return the manifest.
 
     The cache (default `$CLT_CACHE_DIR`, else ~/.cache/clt) is keyed on the normalized spec and
@@ -257,7 +295,7 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
     check_output_dir(out_dir)
     base = Path(base_dir) if base_dir is not None else spec.base_dir
     detect = _detector() if spec.language_check != "off" else None
-    builds = {name: _TaskBuild(spec, name, base, detect) for name in sorted(spec.tasks)}
+    builds = {name: _TaskBuild(spec, name, base, detect, memo) for name in sorted(spec.tasks)}
     fingerprints = {name: b.source.fingerprints() for name, b in builds.items()}
 
     entry = None

@@ -8,7 +8,7 @@ from typing import Any
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_dir, canonical_json
 from clt_plugin.languages import SCRIPT_GROUPS
-from clt_plugin.mixture.build import build_mixture, check_output_dir
+from clt_plugin.mixture.build import ScanMemo, build_mixture, check_output_dir
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
 
 # Shimabucoro et al. (2025): single-task k values, multi-task 0..7k in steps of 500 (plus 100).
@@ -39,14 +39,21 @@ def build_grid(spec: MixtureSpec | dict | str | Path, out_root: str | Path, grid
     points = grid_points(grid)
     out_root = Path(out_root)
     check_output_dir(out_root, marker=GRID_INDEX)
-    manifests: dict[str, dict] = {}
+    specs = {point: spec.with_changes(**changes) for point, changes in points}
+    floor = {name: max(max([s.english_count(name), *s.tasks[name].counts().values()]) for s in specs.values())
+             for name in spec.tasks}
+    memo = ScanMemo(floor)
+    built: dict[str, dict] = {}
     with atomic_dir(out_root) as tmp:
-        for point, changes in points:
+        # Largest points first: their rows are a superset of the smaller points' (nesting), so
+        # the smaller ones are served from memory.
+        for point in sorted(specs, key=lambda p: -sum(sum(t.counts().values()) for t in specs[p].tasks.values())):
             try:
-                manifests[point] = build_mixture(spec.with_changes(**changes), tmp / point, cache_dir=cache_dir,
-                                                 base_dir=base_dir, use_cache=use_cache)
+                built[point] = build_mixture(specs[point], tmp / point, cache_dir=cache_dir, base_dir=base_dir,
+                                             use_cache=use_cache, memo=memo)
             except CLTError as e:
                 raise CLTError(f"grid {grid}, point {point}: {e}") from None
+        manifests = {point: built[point] for point, _ in points}
         index = {"grid": grid, "points": {p: {"counts": m["counts"], "total_rows": m["total_rows"],
                                               "train_sha256": m["train_sha256"]} for p, m in manifests.items()}}
         (tmp / GRID_INDEX).write_text(canonical_json(index), encoding="utf-8")
