@@ -7,6 +7,7 @@ loader drops these instructions for other languages (see `registry.applicable`).
 from __future__ import annotations
 
 import unicodedata
+from typing import Callable
 
 from clt_plugin.ifeval.language import is_in
 from clt_plugin.ifeval.registry import LATIN_FAMILIES, Args, Check, register, relation
@@ -32,7 +33,7 @@ def _all_upper_accents_ignored(text: str) -> bool:
     return all(c.isupper() or not c.isalpha() for c in decomposed if not unicodedata.combining(c))
 
 
-def _capital(lang: str, loose_accents: bool = False, detect_lower: bool = True) -> object:
+def _capital(lang: str, loose_accents: bool = False, detect_lower: bool = True) -> Callable[[Args], Check]:
     def factory(args: Args) -> Check:
         def check(text: str) -> bool:
             upper = _all_upper_accents_ignored(text) if loose_accents else text.isupper()
@@ -45,7 +46,7 @@ def _capital(lang: str, loose_accents: bool = False, detect_lower: bool = True) 
     return factory
 
 
-def _lower(lang: str) -> object:
+def _lower(lang: str) -> Callable[[Args], Check]:
     def factory(args: Args) -> Check:
         return lambda text: text.islower() and is_in(text, lang)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from clt_plugin.ifeval.registry import Args, Check, register, relation
+from typing import Callable
+
+from clt_plugin.ifeval.registry import Args, Check, InstructionArgumentError, register, relation
 from clt_plugin.ifeval.text import spanish_words
 
 
-def _words_containing(chars: str) -> object:
+def _words_containing(chars: str) -> Callable[[str], int]:
     def count(text: str) -> int:
         return sum(1 for w in spanish_words(text) if any(c in w.lower() for c in chars))
 
@@ -60,8 +62,6 @@ def accents(args: Args) -> Check:
     """Each target word, wherever it appears, carries its accents: {"evenement": "événement"}."""
     targets = args["word_to_accentuate"]
     if not isinstance(targets, dict):
-        from clt_plugin.ifeval.registry import InstructionArgumentError
-
         raise InstructionArgumentError(
             f"instruction {args.instruction_id!r}: word_to_accentuate must be a mapping (got {targets!r})"
         )
