@@ -183,3 +183,21 @@ def test_xlsum_from_a_repository_laid_out_like_the_hub_parquet_export(tmp_path, 
     assert es[0]["messages"][0]["content"].startswith("Resume la siguiente noticia en una o dos frases.\n\nTítulo: es title ")
     assert set(m["sources"]["summarize"]) == {f"{repo} (english) [train]", f"{repo} (spanish) [train]"}
     assert all(v.startswith("sha256:english/") or v.startswith("sha256:spanish/") for v in m["sources"]["summarize"].values())
+
+
+def test_malformed_csv_row_and_broken_parquet_name_the_file(tmp_path):
+    (tmp_path / "m_es.csv").write_text("id,prompt,response\nq0,p,r\nq1,p\n", encoding="utf-8")
+    with pytest.raises(CLTError, match=r"^m_es.csv:3: malformed row \(2 fields, the header has 3\)"):
+        list(read_examples({"path": "m_{lang}.csv"}, "t", ["es"], base_dir=tmp_path))
+    (tmp_path / "m_es.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(CLTError, match=r"^m_es.parquet: not a readable Parquet file"):
+        list(read_examples({"path": "m_{lang}.parquet"}, "t", ["es"], base_dir=tmp_path))
+
+
+def test_json_file_that_is_neither_an_array_nor_lines(tmp_path):
+    (tmp_path / "d.json").write_text('"just a string"', encoding="utf-8")
+    with pytest.raises(CLTError, match=r"^d.json:1: expected a JSON array of objects or JSON Lines"):
+        list(read_examples({"path": "d.json"}, "t", ["es"], base_dir=tmp_path))
+    (tmp_path / "d.json").write_text('[{"prompt": "p", "response": "r", "language": "es"}, 3]', encoding="utf-8")
+    with pytest.raises(CLTError, match=r"^d.json:1: expected a JSON object, got int"):
+        list(read_examples({"path": "d.json"}, "t", ["es"], base_dir=tmp_path))
