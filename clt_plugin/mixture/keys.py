@@ -27,7 +27,7 @@ def hash_ids(ids: Sequence[str], key: bytes) -> np.ndarray:
 
     def one(s: str, base=base) -> bytes:
         h = base.copy()
-        h.update(s.encode("utf-8"))
+        h.update(s.encode("utf-8", "surrogatepass"))
         return h.digest()
 
     if not ids:

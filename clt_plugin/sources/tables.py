@@ -76,9 +76,9 @@ class LocalTable(Table):
                 raise CLTError(f"{self.label}: cannot read ({e.strerror})") from e
         return self._fingerprint
 
-    def _open_text(self, newline: str | None = None):
+    def _open_text(self, newline: str | None = None, encoding: str = "utf-8"):
         try:
-            return open(self.path, encoding="utf-8", newline=newline)
+            return open(self.path, encoding=encoding, newline=newline)
         except OSError as e:
             raise CLTError(f"{self.label}: cannot read ({e.strerror})") from e
 
@@ -177,7 +177,7 @@ class CsvTable(_RecordTable):
         self.delimiter = delimiter
 
     def _records(self):
-        with self._open_text(newline="") as f:
+        with self._open_text(newline="", encoding="utf-8-sig") as f:  # spreadsheet exports start with a BOM
             reader = csv.reader(f, delimiter=self.delimiter)
             try:
                 header = next(reader, None)
@@ -195,7 +195,7 @@ class CsvTable(_RecordTable):
                 raise CLTError(f"{self.label}:{reader.line_num}: malformed row ({e})") from None
 
     def columns(self):
-        with self._open_text(newline="") as f:
+        with self._open_text(newline="", encoding="utf-8-sig") as f:
             return next(csv.reader(f, delimiter=self.delimiter), [])
 
 
