@@ -105,10 +105,11 @@ def summary_pairs(lang: str, n: int, seed: int = 0) -> list[tuple[str, str]]:
     for _ in range(n):
         ref = rng.sample(pool, rng.randint(1, 2))
         pred = rng.sample(pool, rng.randint(1, 3))
-        if rng.random() < 0.5:  # a partial copy: drop a few words/characters of one sentence
-            s = pred[0]
-            cut = max(1, len(s) // 4)
-            start = rng.randint(0, len(s) - cut)
-            pred[0] = s[:start] + s[start + cut:]
+        if rng.random() < 0.5:  # a partial copy: drop a quarter of one sentence's words (characters
+            # for scripts written without spaces), as a model summary drops details
+            units = pred[0].split(" ") if sep else list(pred[0])
+            cut = max(1, len(units) // 4)
+            start = rng.randint(0, len(units) - cut)
+            pred[0] = (sep or "").join(units[:start] + units[start + cut:])
         pairs.append((sep.join(ref), sep.join(pred)))
     return pairs

@@ -79,10 +79,18 @@ def english_words(text: str) -> list[str]:
     ]
 
 
+def _lpr(judged: list[tuple[str, str]], lang: str) -> float:
+    return 1.0 if all(_same_language(code, lang) for _, code in judged) else 0.0
+
+
+def _wpr(judged: list[tuple[str, str]]) -> float:
+    return 0.0 if any(english_words(line) for line, _ in judged) else 1.0
+
+
 def line_pass_rate(text: str, lang: str) -> float:
     """1.0 when every judged line of `text` is in `lang`, else 0.0 (per-document LPR)."""
     _check_target(lang)
-    return 1.0 if all(_same_language(code, lang) for _, code in judged_lines(text)) else 0.0
+    return _lpr(judged_lines(text), lang)
 
 
 def word_pass_rate(text: str, lang: str) -> float:
@@ -90,7 +98,7 @@ def word_pass_rate(text: str, lang: str) -> float:
     _check_target(lang)
     if not wpr_applies(lang):
         raise CLTError(f"word-level pass rate applies to targets not written in Latin script, not {lang!r}")
-    return 0.0 if any(english_words(line) for line, _ in judged_lines(text)) else 1.0
+    return _wpr(judged_lines(text))
 
 
 def passes(text: str, lang: str, *, words: bool = False) -> bool:
@@ -101,8 +109,10 @@ def passes(text: str, lang: str, *, words: bool = False) -> bool:
 
 
 def scores(text: str, lang: str) -> dict[str, float]:
-    """The fidelity metrics of one document as lm-eval result keys."""
-    out = {"lang_fidelity": line_pass_rate(text, lang)}
+    """The fidelity metrics of one document as lm-eval result keys (lines identified once)."""
+    _check_target(lang)
+    judged = judged_lines(text)
+    out = {"lang_fidelity": _lpr(judged, lang)}
     if wpr_applies(lang):
-        out["lang_fidelity_wpr"] = word_pass_rate(text, lang)
+        out["lang_fidelity_wpr"] = _wpr(judged)
     return out
