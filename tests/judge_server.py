@@ -11,7 +11,9 @@ faults a remote API has. Tests steer it through markers in the instruction text:
   ``echo`` (500 whose body echoes the Authorization header, as a careless proxy might).
 
 It counts attempts and successful answers per prompt (the user message), so tests can prove
-that nothing was asked twice. ``hold_after=N`` makes every request after the N-th successful
+that nothing was asked twice, and the most requests it had in flight at once (``gather=N`` holds
+the first requests until N are in flight, so a client allowed N reaches N for sure). ``drop_idle`` closes every kept-alive connection after its answer
+without a ``Connection: close`` header, as a server whose idle timeout expired does. ``hold_after=N`` makes every request after the N-th successful
 answer wait until ``release()``, then fail with 503 without being counted: a test can kill a
 client at a known point.
 """
@@ -44,12 +46,18 @@ def judge_text(prompt: str) -> str:
 
 class JudgeServer:
     def __init__(self, delay: float = 0.0, slow_seconds: float = 1.0, retry_after: str = "0",
-                 hold_after: int | None = None, api_key: str | None = None):
+                 hold_after: int | None = None, api_key: str | None = None, drop_idle: bool = False,
+                 gather: int | None = None):
         self.delay = delay
         self.slow_seconds = slow_seconds
         self.retry_after = retry_after
         self.hold_after = hold_after
         self.api_key = api_key  # when set, requests without `Bearer <key>` get 401
+        self.drop_idle = drop_idle  # close each connection after its answer, without saying so
+        self.gather = gather  # hold the first requests until this many are in flight (5 s at most)
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._flight = threading.Condition()
         self.attempts: Counter = Counter()
         self.answered: Counter = Counter()
         self.faults_served: Counter = Counter()
@@ -134,6 +142,21 @@ class JudgeServer:
                 faults = [f.strip() for f in m.group(1).split(",")] if m else []
                 if attempt <= len(faults):
                     return self._fault(faults[attempt - 1], auth)
+                with server._flight:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                    server._flight.notify_all()
+                    if server.gather and server.in_flight >= server.gather:
+                        server.gather = None  # gathered once: from now on, answer at once
+                    if server.gather:
+                        server._flight.wait_for(lambda: not server.gather, timeout=5)
+                try:
+                    self._answer(prompt, request)
+                finally:
+                    with server._flight:
+                        server.in_flight -= 1
+
+            def _answer(self, prompt: str, request: dict) -> None:
                 if server.delay:
                     time.sleep(server.delay)
                 with server._lock:
@@ -153,6 +176,8 @@ class JudgeServer:
                                  "message": {"role": "assistant", "content": judge_text(prompt)}}],
                 }
                 self._send(200, json.dumps(body).encode("utf-8"))
+                if server.drop_idle:  # like a server whose keep-alive timeout just expired
+                    self.close_connection = True
 
             def _fault(self, fault: str, auth: str) -> None:
                 with server._lock:

@@ -162,3 +162,18 @@ def test_unauthorized_stops_the_run_at_once(tmp_path, run_dir):
         assert sum(server.attempts.values()) <= 2  # no retries, no further requests
         assert set(server.auth_headers) == {"Bearer sk-wrong"}
     assert not (tmp_path / "out").exists()
+
+
+def test_a_connection_the_server_dropped_is_replaced_without_spending_a_retry(tmp_path, run_dir):
+    with JudgeServer(drop_idle=True) as server:
+        report = judge_run([run_dir], tmp_path / "out", judge(server, concurrency=1, max_retries=0),
+                           cache_path=tmp_path / "c.db")
+        assert set(server.attempts.values()) == {1} and len(server.attempts) == 6
+    assert report.requests == 6
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_concurrency_is_bounded(tmp_path, run_dir, concurrency):
+    with JudgeServer(gather=concurrency) as server:
+        judge_run([run_dir], tmp_path / "out", judge(server, concurrency=concurrency), cache_path=tmp_path / "c.db")
+        assert server.max_in_flight == concurrency

@@ -86,23 +86,24 @@ def _ask_all(judge: Judge, cache: JudgeCache, todo: dict[str, list[dict[str, str
     try:
         futures = {pool.submit(judge.complete, messages): key for key, messages in todo.items()}
         for fut in cf.as_completed(futures):
+            if fut.cancelled():
+                continue
             try:
                 output = fut.result()
             except JudgeRequestError as e:
                 failures.append(str(e))
-                if e.fatal:
+                if e.fatal:  # retrying cannot help (bad key, unknown model): drop the queue
                     judge.stop()
                     for other in futures:
                         other.cancel()
                 continue
-            except cf.CancelledError:
-                continue
             record(futures[fut], output)
     except BaseException:
-        judge.stop()  # Ctrl-C: workers give up at their next attempt instead of finishing the queue
+        # Ctrl-C: what is cached stays cached; workers give up at their next attempt.
+        judge.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    pool.shutdown(wait=True)
     return answers, failures
 
 
@@ -219,7 +220,7 @@ def judge_run(
     outputs.update(answers)
     if failures:
         raise JudgeFailed(
-            f"{len(failures)} of {len(missing)} judge requests failed (first: {failures[0]}); "
+            f"{len(missing) - len(answers)} of {len(missing)} judge requests failed (first: {failures[0]}); "
             f"the {len(answers)} answered are cached in {cache_path}, run again to retry the rest; "
             "no results written"
         )
