@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -216,3 +217,15 @@ def test_hub_unreachable_is_a_clear_error(tmp_path, monkeypatch):
     for lang, name in (("en", "google/IFEval"), ("ja", "lightblue-tech/M-IFEval")):
         with pytest.raises(CLTError, match=f"{name}.*give a data_dir holding {lang}_input_data.jsonl"):
             data.load_examples(lang, data_dir=tmp_path)
+
+
+def test_every_registry_language_has_a_task_yaml():
+    import yaml
+
+    from clt_plugin.languages import LANGUAGES
+
+    tasks = Path(__file__).resolve().parents[1] / "lm_eval_tasks" / "ifeval"
+    for lang in LANGUAGES:
+        cfg = yaml.safe_load((tasks / f"clt_ifeval_{lang}.yaml").read_text(encoding="utf-8"))
+        assert cfg["task"] == f"clt_ifeval_{lang}"
+        assert cfg["metadata"] == {"version": 1, "clt_family": "ifeval", "clt_language": lang}
