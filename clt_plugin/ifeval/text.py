@@ -37,9 +37,9 @@ _PUNKT_MODELS = {
 # French abbreviations that M-IFEval adds to the French model (titles, Latin, months, P.-S.).
 FRENCH_ABBREVIATIONS = frozenset(
     "m mr mme mlle dir. dr dre drs dres prof pr cap lt adm. assoc. min. etc cf vs rép i.e c.-à-d ex e.g "
-    "apr av j.c. j.-c. j.c j.-c è. c a.d env janv fév mar avr juil sept oct nov déc p.-ê. svp p.-v. p.v "
+    "apr av j.c. j.-c. j.c j.-c a.d env janv fév mar avr juil sept oct nov déc p.-ê. svp p.-v. p.v "
     "tél adj q.v p resp tel v vol nb n.b p.s ps p.p.s p.-s p-s".split()
-    + ["av. è. c.", "av. n. è", "de n. è."]
+    + ["av. è. c.", "è. c", "av. n. è", "de n. è."]  # with spaces: never a single Punkt type
 )
 
 # Spanish stands in for spaCy, whose tokenizer keeps these titles and abbreviations whole.
