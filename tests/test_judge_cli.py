@@ -183,3 +183,15 @@ def test_local_judge_on_the_tiny_model_counts_unparseable(tmp_path, tiny_model):
     again = clt(*args)  # greedy decoding, cached: the same file, no generation
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines()[3] == "judge requests: 0, cached: 4, unparseable ratings: 4"
+
+
+def test_language_without_fidelity_check_fails_before_any_request(tmp_path):
+    run = write_lm_eval_run(tmp_path / "lm", {"ha": [("Rubuta jumla game da teku.", "Teku yana da girma sosai.")]})
+    with JudgeServer() as server:
+        res = clt(run, "--endpoint", server.url, "--model", "m", "-o", tmp_path / "out", "--cache", tmp_path / "c.db")
+        assert sum(server.attempts.values()) == 0
+    assert res.returncode == 2
+    assert res.stderr.strip() == (
+        "clt judge: error: language fidelity is not available for 'ha': no language identifier covers Hausa"
+    )
+    assert not (tmp_path / "out").exists()

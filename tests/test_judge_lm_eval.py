@@ -45,14 +45,23 @@ def test_lm_eval_samples_to_judge_results(tmp_path, tiny_model):
     assert len(samples) == 2
 
     with JudgeServer() as server:
-        res = subprocess.run(
-            [sys.executable, "-m", "clt_plugin.cli", "judge", str(run_dir), "--endpoint", server.url,
-             "--model", "judge-test", "-o", str(run_dir), "--cache", str(tmp_path / "c.db"), "--quiet"],
-            capture_output=True, text=True, timeout=300, env={k: v for k, v in env.items() if k != "OPENAI_API_KEY"},
-        )
-        assert res.returncode == 0, res.stderr
+        def judge():
+            res = subprocess.run(
+                [sys.executable, "-m", "clt_plugin.cli", "judge", str(run_dir), "--endpoint", server.url,
+                 "--model", "judge-test", "-o", str(run_dir), "--cache", str(tmp_path / "c.db"), "--quiet"],
+                capture_output=True, text=True, timeout=300,
+                env={k: v for k, v in env.items() if k != "OPENAI_API_KEY"},
+            )
+            assert res.returncode == 0, res.stderr
+            return next(run_dir.glob("results_judge_*.json")).read_bytes()
+
+        first = judge()
+        # Again, into the same directory: its own results file is not taken for lm-eval's.
+        assert judge() == first
         prompts = list(server.answered)
-    assert len(prompts) == 2
+    assert len(prompts) == 2 and set(server.answered.values()) == {1}
+    (source,) = set(run_dir.glob("results_*.json")) - set(run_dir.glob("results_judge_*.json"))
+    assert json.loads(first)["clt_judge"]["source_results"] == source.name
 
     # Expected ratings, computed independently: the server's rating per prompt, gated by fidelity.
     expected = []

@@ -203,13 +203,15 @@ def judge_run(
     fidelity = fidelity or _fidelity_passes()
     out_dir = Path(out_dir)
 
-    planned: list[tuple[Sample, str]] = []
+    # Gating first: it is cheap, and a language the fidelity check cannot handle fails before
+    # any paid request is made.
+    planned: list[tuple[Sample, str, bool]] = []
     todo: dict[str, list[dict[str, str]]] = {}
     for sf in files:
         for sample in sf.samples:
             messages = build_messages(sample.instruction, sample.response, sample.lang)
             key = cache_key(judge.identity, TEMPLATE_VERSION, messages)
-            planned.append((sample, key))
+            planned.append((sample, key, bool(fidelity(sample.response, sample.lang))))
             todo.setdefault(key, messages)
 
     with JudgeCache(cache_path) as cache:
@@ -227,8 +229,8 @@ def judge_run(
 
     rows_by_task: dict[str, list[dict]] = {}
     reasons: Counter = Counter()
-    for sample, key in planned:
-        row = _judgment_row(sample, key, outputs[key], bool(fidelity(sample.response, sample.lang)))
+    for sample, key, fidelity_pass in planned:
+        row = _judgment_row(sample, key, outputs[key], fidelity_pass)
         rows_by_task.setdefault(sample.task, []).append(row)
         if row["parse_error"]:
             reasons[row["parse_error"]] += 1

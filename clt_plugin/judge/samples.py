@@ -162,6 +162,7 @@ def find_source_results(sf: SamplesFile) -> Path | None:
             data = json.loads(candidate.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
-        if isinstance(data, dict) and isinstance(data.get("results"), dict):
+        # `clt judge -o` into the run directory puts its own results file there too: skip it.
+        if isinstance(data, dict) and isinstance(data.get("results"), dict) and "clt_judge" not in data:
             return candidate
     return None
