@@ -12,12 +12,16 @@ test_ifeval_checkers.py, and Japanese sentence counting is checked against the r
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clt_plugin.ifeval import scoring
+from clt_plugin.ifeval import text as T
 
 METRICS = scoring.METRICS
 
@@ -40,6 +44,7 @@ def reference(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("nltk_data")
     _write_punkt_tab(root, "english", "english")
+    _write_punkt_tab(root, "french", "french")
     nltk.data.path.insert(0, str(root))
     import langdetect
 
@@ -125,3 +130,26 @@ def test_english_agrees_with_ifevals_own_checkers(reference, mifeval_dir):
         print("  ", d)
     for metric in METRICS:
         assert abs(a[metric] - b[metric]) <= 0.01, metric
+
+
+@functools.lru_cache(maxsize=1)
+def _nltk_loaded_punkt():
+    import nltk
+
+    en = nltk.data.load("nltk:tokenizers/punkt/english.pickle")
+    fr = nltk.data.load("nltk:tokenizers/punkt/french.pickle")
+    fr._params.abbrev_types.update(T.FRENCH_ABBREVIATIONS)
+    return en, fr
+
+
+SENTENCE_PIECES = ["Le", "chat", "M.", "Dr.", "etc.", "p.-s.", "3.5", "J.", "Mme", "Il", "il", ".", "!", "?", "...", " ", "\n", '"', "Fin."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(SENTENCE_PIECES), max_size=30).map(" ".join))
+def test_sentence_counts_match_nltks_own_punkt_loading(reference, sample):
+    # M-IFEval loads Punkt through nltk.data (French with its added abbreviations); we build the
+    # tokenizer from the same parameters ourselves: the counts must be identical.
+    en, fr = _nltk_loaded_punkt()
+    assert len(en.tokenize(sample)) == T.count_sentences(sample, "en", "en")
+    assert len(fr.tokenize(sample)) == T.count_sentences(sample, "fr", "fr")
