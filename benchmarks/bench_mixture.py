@@ -9,6 +9,10 @@ with probabilities, in one run. Each measurement runs in its own subprocess so p
 
 Targets: clt at most half the wall time and half the peak memory of interleave, exact counts,
 and clt's peak memory flat from 100k to 1M rows per language.
+
+Measured (2-core shared CPU box, cold caches, 1M rows/language): clt 9.5 s / 185 MiB, interleave
+187 s / 2,625 MiB (ratios 0.05 and 0.07); clt 183 -> 185 MiB from 100k to 1M rows; clt's counts
+exact, interleave's off by up to 158 rows of 10,000/5,000.
 """
 
 from __future__ import annotations
