@@ -28,3 +28,24 @@ def test_own_include_path_is_refused(arg, capsys):
 def test_tasks_path_command(capsys):
     assert main(["tasks-path"]) == 0
     assert capsys.readouterr().out.strip() == str(tasks_path())
+
+
+def test_missing_unseen_mgsm_language_is_a_clean_error(tiny_model, tmp_path):
+    """pt is not in MGSM: `clt eval` stops with exit 2 and says how to supply it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    env.pop("CLT_DATA_DIR", None)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("clt")), "eval", "--model", "hf", "--model_args",
+         f"pretrained={tiny_model}", "--device", "cpu", "--tasks", "clt_mgsm_pt", "--limit", "1",
+         "--output_path", str(tmp_path / "out")],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 2
+    assert "clt eval: error: clt_mgsm_pt: MGSM has no Portuguese test set" in proc.stderr
+    assert "DIR/mgsm/mgsm_pt.tsv" in proc.stderr and "CLT_DATA_DIR=DIR" in proc.stderr
+    assert not (tmp_path / "out").exists()
