@@ -33,7 +33,7 @@ ANSWER_PHRASES: dict[str, tuple[str, ...]] = {
     "fr": ("la réponse est", "la réponse finale est", "réponse :", "réponse:"),
     "de": ("die antwort lautet", "die antwort ist", "antwort:"),
     "pt": ("a resposta é", "a resposta final é", "resposta:"),
-    "ru": ("ответ —", "ответ -", "ответ:", "ответ"),
+    "ru": ("ответ —", "ответ -", "ответ:", "ответ равен"),
     "sw": ("jibu ni", "jibu:"),
     "bn": ("উত্তর হল", "উত্তর হলো", "উত্তর:"),
     "te": ("సమాధానం",),
