@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from clt_plugin import languages
-from clt_plugin.analysis.results import ENGLISH, Aggregates, RunResults, aggregate
+from clt_plugin.analysis.results import ENGLISH, Aggregates, RunResults, aggregate, gc_paused
 from clt_plugin.analysis.stats import Correlation, Plateau, plateau, spearman
 from clt_plugin.errors import CLTError
 
@@ -100,6 +100,26 @@ def metric_for(family: str, metric: str | Mapping[str, str] | None) -> str:
 
 def check_comparable(runs: Sequence[RunResults], family: str) -> list[str]:
     """Differences in task version, task hash or few-shot between runs, one line per difference."""
+    # Fast pass: the usual answer is "no difference", found without building per-run lists.
+    first: dict[str, tuple] = {}
+    first_hash: dict[str, str] = {}
+    differs = False
+    for run in runs:
+        for t in run.tasks.values():
+            if t.family != family:
+                continue
+            key = (t.version, t.n_shot)
+            if first.setdefault(t.task, key) != key:
+                differs = True
+                break
+            if t.task_hash is not None and first_hash.setdefault(t.task, t.task_hash) != t.task_hash:
+                differs = True
+                break
+        if differs:
+            break
+    versions = {r.lm_eval_version for r in runs}
+    if not differs and len(versions) <= 1:
+        return []
     problems = []
     by_task: dict[str, dict[str, dict[object, list[str]]]] = {}
     for run in runs:
@@ -119,7 +139,7 @@ def check_comparable(runs: Sequence[RunResults], family: str) -> list[str]:
                     f"{_short(v)} ({', '.join(names)})" for v, names in sorted(values.items(), key=lambda kv: str(kv[0]))
                 )
                 problems.append(f"{task}: {name} differs: {shown}")
-    versions = {}
+    versions: dict[str | None, list[str]] = {}
     for run in runs:
         if any(t.family == family for t in run.tasks.values()):
             versions.setdefault(run.lm_eval_version, []).append(run.name)
@@ -189,7 +209,7 @@ def _order_key(order: str):
 
 def _transform(view: str, values: Mapping[str, float | None], base: Mapping[str, float | None] | None):
     if view == "absolute":
-        return dict(values)
+        return values  # shared, never mutated
     if view in ("delta", "transfer"):
         assert base is not None
         return {
@@ -217,6 +237,13 @@ def build_matrix(
     fidelity_metric: str | None = FIDELITY_METRIC,
 ) -> Matrix:
     """One task's matrix over `runs`; raises CLTError on anything that would make it misleading."""
+    with gc_paused():
+        return _build_matrix(runs, task, metric, view=view, baseline=baseline, allow_mixed=allow_mixed,
+                             order=order, plateau_threshold=plateau_threshold, fidelity_metric=fidelity_metric)
+
+
+def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, plateau_threshold,
+                  fidelity_metric) -> Matrix:
     if view not in VIEWS:
         raise CLTError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
     if order not in ORDERS:
@@ -227,18 +254,49 @@ def build_matrix(
     metric_name = metric_for(family, metric)
     notes: list[str] = []
 
-    with_task = [r for r in runs if any(t.family == family for t in r.tasks.values())]
+    # One pass over every run's tasks: which runs have the task, their scores and fidelity, and
+    # whether anything that makes runs comparable differs (the detailed check runs only then).
+    want_fid = bool(fidelity_metric) and fidelity_metric != metric_name
+    with_task: list[RunResults] = []
+    scores: dict[str, dict[str, float]] = {}
+    fidelity: dict[str, dict[str, float]] = {}
+    all_langs: set[str] = set()
+    signature: dict[str, tuple] = {}
+    differs = False
+    for r in runs:
+        vals: dict[str, float] = {}
+        fids: dict[str, float] = {}
+        found = False
+        for t in r.tasks.values():
+            if t.family != family:
+                continue
+            found = True
+            all_langs.add(t.lang)
+            key = (t.version, t.n_shot, t.task_hash)
+            if signature.setdefault(t.task, key) != key:
+                differs = True
+            v = t.value(metric_name)
+            if v is not None:
+                vals[t.lang] = v
+            if want_fid:
+                v = t.value(fidelity_metric)
+                if v is not None:
+                    fids[t.lang] = v
+        if found:
+            with_task.append(r)
+            scores[r.name] = vals
+            fidelity[r.name] = fids
+        else:
+            notes.append(f"run {r.name}: no clt_{family}_* results; left out")
     if not with_task:
         known = sorted({f for r in runs for f in r.families()})
         raise CLTError(
             f"no run has results for task clt_{family}_*"
             + (f" (tasks found: {', '.join(known)})" if known else " (no clt_* tasks found)")
         )
-    for r in runs:
-        if r not in with_task:
-            notes.append(f"run {r.name}: no clt_{family}_* results; left out")
 
-    problems = check_comparable(with_task, family)
+    differs = differs or len({r.lm_eval_version for r in with_task}) > 1
+    problems = check_comparable(with_task, family) if differs else []
     if problems and not allow_mixed:
         raise CLTError(
             f"runs are not comparable on task {family}:\n  " + "\n  ".join(problems)
@@ -247,17 +305,10 @@ def build_matrix(
 
     base_run = find_baseline(with_task, baseline, required=view in ("delta", "transfer"))
 
-    scores: dict[str, dict[str, float]] = {}
-    fidelity: dict[str, dict[str, float]] = {}
-    for r in with_task:
-        scores[r.name] = {l: s.value for l, s in r.scores(family, metric_name).items()}
-        if fidelity_metric and fidelity_metric != metric_name:
-            fidelity[r.name] = {l: s.value for l, s in r.scores(family, fidelity_metric).items()}
     if not any(scores.values()):
         found = sorted({m for r in with_task for t in r.tasks.values() if t.family == family for m in t.metric_names()})
         raise CLTError(f"task {family}: no run has metric {metric_name!r} (metrics found: {', '.join(found)})")
-    langs = sorted({l for s in scores.values() for l in s} | {l for r in with_task for l in r.languages(family)},
-                   key=lang_sort_key)
+    langs = sorted(all_langs, key=lang_sort_key)
     has_fidelity = any(fidelity.values())
 
     base_abs = None
@@ -266,8 +317,10 @@ def build_matrix(
 
     rows: list[Row] = []
     for r in with_task:
-        values = {l: scores[r.name].get(l) for l in langs}
-        missing = [l for l in langs if values[l] is None]
+        got = scores[r.name]
+        # Every row's dicts hold every language (None where missing); a complete one is reused.
+        values = got if len(got) == len(langs) else {l: got.get(l) for l in langs}
+        missing = [l for l in langs if values[l] is None] if len(got) < len(langs) else []
         if missing:
             notes.append(f"run {r.name}: no {metric_name} score for {', '.join(missing)} (shown as –, left out of its averages)")
         m = r.manifest
@@ -277,7 +330,12 @@ def build_matrix(
         cells = _transform(view, values, base_abs)
         if view == "rel-en" and (values.get(ENGLISH) in (None, 0)):
             notes.append(f"run {r.name}: no nonzero English score, so no rel-en values")
-        fid = {l: fidelity.get(r.name, {}).get(l) for l in langs} if has_fidelity else {}
+        fid_got = fidelity[r.name]
+        if not has_fidelity:
+            fid = {}
+        else:
+            fid = fid_got if len(fid_got) == len(langs) else {l: fid_got.get(l) for l in langs}
+        absolute_agg = aggregate(values, seen)
         rows.append(
             Row(
                 run=r.name,
@@ -287,11 +345,11 @@ def build_matrix(
                 seen=seen,
                 is_baseline=base_run is not None and r.name == base_run.name,
                 cells=cells,
-                agg=aggregate(cells, seen),
+                agg=absolute_agg if view == "absolute" else aggregate(cells, seen),
                 fidelity=_mean(fid.values()) if has_fidelity else None,
                 fidelity_by_lang=fid,
                 absolute=values,
-                absolute_agg=aggregate(values, seen),
+                absolute_agg=absolute_agg,
             )
         )
 

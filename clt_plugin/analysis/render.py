@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any, Sequence
 
 from tabulate import tabulate
 
 from clt_plugin import __version__
 from clt_plugin.analysis.matrix import ENGLISH, Matrix, Row, lang_sort_key
-from clt_plugin.analysis.results import Aggregates, RunResults
+from clt_plugin.analysis.results import Aggregates, RunResults, gc_paused
 from clt_plugin.analysis.stats import Plateau
 
 SCHEMA = "clt-matrix/1"
@@ -163,6 +164,7 @@ def _plateau_json(p: Plateau) -> dict[str, Any]:
 
 
 def _row_json(row: Row, matrix: Matrix) -> dict[str, Any]:
+    absolute = matrix.view == "absolute"
     return {
         "run": row.run,
         "label": row.label,
@@ -170,13 +172,14 @@ def _row_json(row: Row, matrix: Matrix) -> dict[str, Any]:
         "k": row.k,
         "trained": list(row.trained),
         "seen": None if row.seen is None else list(row.seen),
-        "values": {l: row.cells.get(l) for l in matrix.languages},
+        "values": row.cells,  # every language is a key already (None when missing)
         "aggregates": _agg_json(row.agg),
         "missing": list(row.agg.missing),
-        "absolute": {l: row.absolute.get(l) for l in matrix.languages},
-        "absolute_aggregates": _agg_json(row.absolute_agg),
+        # The absolute view's values are the absolute scores already: null, not a second copy.
+        "absolute": None if absolute else row.absolute,
+        "absolute_aggregates": None if absolute else _agg_json(row.absolute_agg),
         "fidelity": row.fidelity,
-        "fidelity_by_language": dict(row.fidelity_by_lang) if matrix.fidelity_metric else None,
+        "fidelity_by_language": row.fidelity_by_lang if matrix.fidelity_metric else None,
     }
 
 
@@ -222,12 +225,19 @@ def document(matrices: Sequence[Matrix], runs: Sequence[RunResults]) -> dict[str
     }
 
 
+def json_text(doc: dict[str, Any]) -> str:
+    """Sorted keys, no NaN, one line: compact so that json's C encoder does the work (thousands
+    of runs render in milliseconds; an indented dump goes through the slow Python encoder).
+    Pipe through `python -m json.tool` or `jq .` to read it."""
+    return json.dumps(doc, sort_keys=True, ensure_ascii=False, allow_nan=False, check_circular=False,
+                      separators=(",", ":")) + "\n"
+
+
 def render(matrices: Sequence[Matrix], runs: Sequence[RunResults], fmt: str, *,
            digits: int | None = None, percent: bool = False) -> str:
     if fmt == "json":
-        from clt_plugin.io import canonical_json
-
-        return canonical_json(document(matrices, runs))
+        with gc_paused():
+            return json_text(document(matrices, runs))
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
     return render_text(matrices, fmt, digits, percent)
