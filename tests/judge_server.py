@@ -7,6 +7,7 @@ faults a remote API has. Tests steer it through markers in the instruction text:
   for an answer with no rating); without a marker the rating is derived from a hash of the prompt.
 - ``FAULTS(a,b,...)``: the n-th attempt for this prompt gets the n-th fault, later ones succeed.
   Faults: ``429`` (with Retry-After), ``500``, ``slow`` (answers after ``slow_seconds``),
+  ``trickle`` (headers at once, then the body one byte every 50 ms),
   ``malformed`` (200 with a body that is not JSON), ``nochoices`` (200, JSON without choices),
   ``echo`` (500 whose body echoes the Authorization header, as a careless proxy might).
 
@@ -191,6 +192,18 @@ class JudgeServer:
                 elif fault == "slow":
                     time.sleep(server.slow_seconds)
                     self._send(200, json.dumps({"choices": [{"message": {"content": "Rating: [[1]]"}}]}).encode())
+                elif fault == "trickle":  # headers at once, then the body a byte every 50 ms
+                    body = json.dumps({"choices": [{"message": {"content": "Rating: [[1]]"}}]}).encode()
+                    try:
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            time.sleep(0.05)
+                    except OSError:
+                        pass
+                    self.close_connection = True
                 elif fault == "malformed":
                     self._send(200, b'{"choices": [{"message": ')
                 elif fault == "nochoices":

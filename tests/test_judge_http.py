@@ -120,21 +120,24 @@ def test_transient_faults_are_retried_until_answered(tmp_path):
         ("C FAULTS(slow) WANT(4)", ES_OK),
         ("D FAULTS(malformed,nochoices) WANT(5)", ES_OK),
         ("E FAULTS(echo) WANT(1)", ES_OK),
+        ("F FAULTS(trickle) WANT(3)", ES_OK),  # every read is quick, the whole answer is not
     ]})
     slept: list[float] = []
     with JudgeServer(slow_seconds=2.0, retry_after="3") as server:
-        j = judge(server, timeout=0.3, backoff=0.001, max_backoff=10.0, concurrency=5, sleep=slept.append)
+        j = judge(server, timeout=0.3, backoff=0.001, max_backoff=10.0, concurrency=6, sleep=slept.append)
         report = judge_run([run], tmp_path / "out", j, cache_path=tmp_path / "c.db")
         attempts = {p.split("[End of instruction]")[0].split("[Instruction]\n")[1][0]: n
                     for p, n in server.attempts.items()}
-        assert attempts == {"A": 2, "B": 3, "C": 2, "D": 3, "E": 2}
-        assert set(server.answered.values()) == {1} and len(server.answered) == 5
-        assert server.faults_served == {"429": 1, "500": 2, "slow": 1, "malformed": 1, "nochoices": 1, "echo": 1}
+        assert attempts == {"A": 2, "B": 3, "C": 2, "D": 3, "E": 2, "F": 2}
+        assert set(server.answered.values()) == {1} and len(server.answered) == 6
+        assert server.faults_served == {"429": 1, "500": 2, "slow": 1, "malformed": 1, "nochoices": 1, "echo": 1,
+                                        "trickle": 1}
     assert 3.0 in slept  # Retry-After honoured
-    assert len(slept) == 7  # one wait before each retry: A 1, B 2, C 1, D 2, E 1
+    assert len(slept) == 8  # one wait before each retry: A 1, B 2, C 1, D 2, E 1, F 1
     assert all(0.0005 <= d <= 0.002 for d in slept if d != 3.0)  # exponential from 0.001, jittered
     rows = [json.loads(l) for l in report.judgments_paths[0].read_text(encoding="utf-8").splitlines()]
-    assert [r["rating_raw"] for r in rows] == [2, 3, 4, 5, 1]  # the slow answer's [[1]] never got through
+    # The slow and trickled answers' [[1]] never got through.
+    assert [r["rating_raw"] for r in rows] == [2, 3, 4, 5, 1, 3]
 
 
 def test_persistent_failure_writes_nothing_and_a_rerun_asks_only_the_missing(tmp_path):

@@ -212,10 +212,14 @@ class EndpointJudge:
         # The socket timeout bounds each read; the deadline bounds the whole answer, so a server
         # that trickles bytes cannot hold a worker past the per-request timeout.
         parts = []
-        while chunk := response.read(_CHUNK):
+        # read1: at most one socket read per call, so the deadline is checked while bytes trickle in.
+        while chunk := response.read1(_CHUNK):
             parts.append(chunk)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"answer took longer than {self.timeout:g} s")
+        # read1 does not mark a fully read response closed, and http.client refuses the next
+        # request on a connection whose last response is still open.
+        response.close()
         return b"".join(parts)
 
     def _snippet(self, payload: bytes) -> str:
