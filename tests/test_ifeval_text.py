@@ -83,6 +83,16 @@ def test_spanish_lines_and_list_markers():
     assert T.spanish_words("¡Hola, mundo! Cuesta 3,5 € (aprox.).") == ["Hola", "mundo", "Cuesta", "3,5", "€", "aprox"]
 
 
+def test_spanish_words_follow_spacys_tokenizer():
+    # Checked against spaCy's Spanish pipeline: joined inner punctuation, split letter hyphens,
+    # and whitespace runs other than one space are tokens (so words) of their own.
+    assert T.spanish_words("Sala B-12 a las 20:30 p.m. en EE.UU., bien-estar") == [
+        "Sala", "B-12", "a", "las", "20:30", "p.m", "en", "EE.UU", "bien", "estar"
+    ]
+    assert T.count_words("Uno dos  tres", "es", "es") == 4
+    assert T.count_words("Uno dos tres", "es", "es") == 3
+
+
 def test_words_without_spaces_count_characters_in_chinese():
     assert T.count_words("我喜欢猫。I like cats", "generic", "zh") == 4 + 3
     assert T.count_words("one two", "en", "en") == 2

@@ -100,7 +100,7 @@ def word_tokenize(text: str) -> list[str]:
 
 def count_words(text: str, family: str, lang: str) -> int:
     if family == "es":
-        return len(spanish_words(text))
+        return len(spanish_words(text)) + _spacy_whitespace_tokens(text)
     if family == "generic" and lang in CJK_LANGS:
         return _cjk_word_count(text)
     return len(_WORD_RE.findall(text))
@@ -117,12 +117,21 @@ def _is_punct(token: str) -> bool:
     return all(unicodedata.category(ch).startswith("P") for ch in token)
 
 
-_ES_TOKEN = re.compile(r"\w+(?:[.,]\d+)*|[^\w\s]")
+# spaCy-style tokens: inner periods join ("p.m", "EE.UU"); commas join digits ("3,5"); a colon,
+# slash or hyphen joins only before a digit ("20:30", "B-12"), else it splits ("bien-estar").
+_ES_TOKEN = re.compile(r"\w+(?:(?:\.|(?<=\d),(?=\d)|[:/-](?=\d))\w+)*|[^\w\s]")
+_WHITESPACE_RUN = re.compile(r"\s+")
 
 
 def spanish_words(text: str) -> list[str]:
     """spaCy-style words: every token that is not punctuation (symbols such as $ or € count)."""
     return [t for t in _ES_TOKEN.findall(text) if not _is_punct(t)]
+
+
+def _spacy_whitespace_tokens(text: str) -> int:
+    # spaCy keeps one plain space after a token as its trailing whitespace; any other run of
+    # whitespace (two spaces, a newline, leading space) is a token of its own, and not punctuation.
+    return sum(1 for m in _WHITESPACE_RUN.finditer(text) if m.group(0) != " " or m.start() == 0)
 
 
 def count_sentences(text: str, family: str, lang: str) -> int:
