@@ -48,11 +48,14 @@ def reference(tmp_path_factory):
     nltk.data.path.insert(0, str(root))
     import langdetect
 
+    seed, state = langdetect.DetectorFactory.seed, random.getstate()
     langdetect.DetectorFactory.seed = 0  # the reference's language checks, made reproducible
     from lm_eval.tasks.ifeval import utils as ifeval_utils
 
     yield ifeval_utils.process_results
     nltk.data.path.remove(str(root))
+    langdetect.DetectorFactory.seed = seed
+    random.setstate(state)
 
 
 BODY = (
