@@ -195,3 +195,20 @@ def test_language_without_fidelity_check_fails_before_any_request(tmp_path):
         "clt judge: error: language fidelity is not available for 'ha': no language identifier covers Hausa"
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_local_judge_folds_the_system_turn_when_the_template_refuses_it(tmp_path, tiny_model):
+    import shutil
+
+    from clt_plugin.judge.local import LocalJudge
+    from clt_plugin.judge.prompt import build_messages
+
+    model = tmp_path / "no-system"
+    shutil.copytree(tiny_model, model)
+    template = (model / "chat_template.jinja").read_text(encoding="utf-8")
+    (model / "chat_template.jinja").write_text(
+        "{% if messages[0]['role'] == 'system' %}{{ raise_exception('system role not supported') }}{% endif %}"
+        + template, encoding="utf-8")
+    judge = LocalJudge(model, max_tokens=4)
+    out = judge.complete(build_messages("Escribe algo.", "Algo.", "es"))
+    assert isinstance(out, str) and judge.calls == 1

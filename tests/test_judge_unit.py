@@ -14,7 +14,7 @@ from clt_plugin.errors import CLTError
 from clt_plugin.judge.aggregate import gate, mean_and_stderr, task_stats
 from clt_plugin.judge.cache import JudgeCache, cache_key
 from clt_plugin.judge.client import backoff_delay, chat_url, extract_content, parse_retry_after, public_url
-from clt_plugin.judge.client import _Transient
+from clt_plugin.judge.client import Redactor, _Transient
 from clt_plugin.judge.parse import parse_rating
 from clt_plugin.judge.prompt import TEMPLATE_VERSION, build_messages
 from clt_plugin.judge.samples import read_all, read_samples_file
@@ -272,3 +272,15 @@ def test_read_all_one_file_per_task(tmp_path):
         read_all([tmp_path / "empty"] if (tmp_path / "empty").mkdir() is None else [])
     with pytest.raises(CLTError, match="nope.jsonl: samples file not found"):
         read_all([tmp_path / "nope.jsonl"])
+
+
+_KEY = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=12, max_size=60).map(lambda k: "sk-" + k)
+
+
+@given(_KEY, st.lists(st.text(max_size=30), max_size=5))
+def test_redactor_removes_every_copy_of_the_key(key, pieces):
+    text = key.join(pieces) + key
+    cleaned = Redactor(key)(text)
+    assert key not in cleaned
+    assert cleaned.count("[REDACTED]") >= text.count(key)
+    assert Redactor(None)(text) == text

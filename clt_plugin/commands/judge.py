@@ -22,12 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="NAME", help="judge model name at the endpoint (required with --endpoint)")
     parser.add_argument("--api-key-env", metavar="VAR",
                         help=f"environment variable holding the API key (default: {DEFAULT_KEY_ENV}, if set)")
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once (default 8)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds allowed per request (default 120)")
-    parser.add_argument("--max-retries", type=int, default=6, help="retries per request on 429/5xx/timeouts (default 6)")
-    parser.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubled each time")
-    parser.add_argument("--max-backoff", type=float, default=60.0, help="longest wait between retries, seconds")
-    parser.add_argument("--max-tokens", type=int, default=512, help="longest judge answer, in tokens (default 512)")
+    parser.add_argument("--concurrency", type=int, metavar="N", default=8, help="requests in flight at once (default 8)")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", default=120.0, help="seconds allowed per request (default 120)")
+    parser.add_argument("--max-retries", type=int, metavar="N", default=6, help="retries per request on 429/5xx/timeouts (default 6)")
+    parser.add_argument("--backoff", type=float, metavar="SECONDS", default=1.0, help="first retry delay in seconds, doubled each time")
+    parser.add_argument("--max-backoff", type=float, metavar="SECONDS", default=60.0, help="longest wait between retries, seconds")
+    parser.add_argument("--max-tokens", type=int, metavar="N", default=512, help="longest judge answer, in tokens (default 512)")
     parser.add_argument("--cache", metavar="FILE",
                         help="SQLite cache of judgments (default: $CLT_CACHE_DIR or ~/.cache/clt-plugin, judge.sqlite)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

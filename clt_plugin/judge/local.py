@@ -68,7 +68,13 @@ class LocalJudge:
         if self._model is None:
             self._load()
         tok, model = self._tokenizer, self._model
-        ids = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        try:
+            ids = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        except Exception:  # noqa: BLE001 - jinja raises its own types; some templates refuse a system turn
+            if messages[0]["role"] != "system":
+                raise
+            merged = [{"role": "user", "content": messages[0]["content"] + "\n\n" + messages[1]["content"]}]
+            ids = tok.apply_chat_template(merged, add_generation_prompt=True, return_tensors="pt", return_dict=True)
         ids = {k: v.to(model.device) for k, v in ids.items()}
         with torch.no_grad():
             out = model.generate(
