@@ -4,9 +4,10 @@ Writes N runs (one lm-eval results file each, 8 clt_mgsm_* tasks with lm-eval-si
 plus a manifest beside each model), then times, in this one process:
   bare:  for each results file: json.load(open(f))
   clt:   load_runs + build_matrix (absolute, with statistics) + render to JSON
-for N in (250, 500, 1000), the three taking turns, best of 7 rounds each. Pass: clt / bare
-<= 1.5 at N = 1000, and per-run time roughly constant across N (linear growth). The clt
-pipeline is also timed with the standard json parser only (orjson disabled), for the record.
+for N in (250, 500, 1000), all taking turns, best of 7 rounds each; the clt pipeline is also
+timed by stage (load only; load + matrix) and with the standard json parser only (orjson
+disabled). Pass: full / bare <= 1.5 wall-clock at N = 1000; linear growth shows as a per-run
+time that stays flat across N.
 
 Run: .venv/bin/python benchmarks/bench_matrix.py [--n 1000] [--keep DIR]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -23,7 +25,7 @@ from pathlib import Path
 from clt_plugin.analysis.matrix import build_matrix
 from clt_plugin.analysis.render import render
 from clt_plugin.analysis import results as results_mod
-from clt_plugin.analysis.results import load_runs
+from clt_plugin.analysis.results import gc_paused, load_runs
 from clt_plugin.analysis.synthetic import manifest_dict, results_dict
 
 LANGS = ["en", "es", "fr", "ja", "zh", "ar", "ko", "pt"]
@@ -53,10 +55,17 @@ _EXTRA_CONFIG = {
     "filter_list": [{"name": "none", "filter": [{"function": "clt_extract_number"}, {"function": "take_first"}]}],
     "should_decontaminate": False,
 }
-_ENV = "PyTorch version: 2.13.0+cu126\nIs debug build: False\n" + "GPU models and configuration: x\n" * 60
+def env_info() -> str:
+    """What lm-eval stores as pretty_env_info: torch's collect_env report of this machine."""
+    try:
+        from torch.utils.collect_env import get_pretty_env_info
+
+        return get_pretty_env_info()
+    except Exception as e:  # noqa: BLE001 - torch absent or collect_env failing: a stand-in of like size
+        return f"collect_env unavailable: {e}\n" + "CPU flags: fpu vme de pse tsc msr pae mce cx8\n" * 90
 
 
-def write_runs(root: Path, n: int) -> list[Path]:
+def write_runs(root: Path, n: int, env: str) -> list[Path]:
     files = []
     for i in range(n):
         k = KS[i % len(KS)]
@@ -70,7 +79,9 @@ def write_runs(root: Path, n: int) -> list[Path]:
                             task_hashes={t: f"{j:064x}" for j, t in enumerate(scores)})
         for cfg in data["configs"].values():
             cfg.update(_EXTRA_CONFIG)
-        data["pretty_env_info"] = _ENV
+        data["pretty_env_info"] = env
+        data.update(tokenizer_pad_token=["<|pad|>", "0"], tokenizer_eos_token=["<|end|>", "2"],
+                    tokenizer_bos_token=["<|begin|>", "1"], eot_token_id=2, max_length=4096)
         out = root / "evals" / f"run{i:04d}"
         out.mkdir(parents=True)
         path = out / "results_2026-01-01T00-00-00.000000.json"
@@ -87,10 +98,21 @@ def bare(files: list[Path]) -> int:
     return n
 
 
-def clt(evals: Path) -> int:
+def clt_load(evals: Path) -> int:
+    return len(load_runs([evals]))
+
+
+def clt_matrix(evals: Path) -> int:
     runs = load_runs([evals])
-    m = build_matrix(runs, "mgsm", "acc")
-    return len(render([m], runs, "json"))
+    return len(build_matrix(runs, "mgsm", "acc").rows)
+
+
+def clt(evals: Path) -> int:
+    """What `clt matrix EVALS --task mgsm --metric acc --format json` does, minus the process start."""
+    with gc_paused():  # as the command does: one pause for the whole pipeline
+        runs = load_runs([evals])
+        m = build_matrix(runs, "mgsm", "acc")
+        return len(render([m], runs, "json"))
 
 
 def interleaved(fns: dict, rounds: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -116,37 +138,50 @@ def clt_stdlib(evals: Path) -> int:
         results_mod._orjson_loads = saved
 
 
+STAGES = ("load", "load+matrix", "full", "full-stdlib")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1000, help="largest number of runs (default 1000)")
     ap.add_argument("--rounds", type=int, default=7, help="timing rounds per size (best is kept)")
-    ap.add_argument("--limit", type=float, default=1.5, help="allowed clt/bare ratio at the largest N")
+    ap.add_argument("--limit", type=float, default=1.5, help="allowed full/bare ratio at the largest N")
     args = ap.parse_args()
     sizes = sorted({max(1, args.n // 4), max(1, args.n // 2), args.n})
-    rows = []
+    env = env_info()
+    results = []
     with tempfile.TemporaryDirectory(prefix="clt-bench-") as tmp:
         for n in sizes:
             root = Path(tmp) / f"n{n}"
-            files = write_runs(root, n)
+            files = write_runs(root, n, env)
             size = sum(f.stat().st_size for f in files)
             evals = root / "evals"
-            wall, cpu = interleaved({"bare": lambda: bare(files), "clt": lambda: clt(evals),
-                                     "clt_stdlib": lambda: clt_stdlib(evals)}, args.rounds)
-            rows.append((n, size, wall["bare"], wall["clt"], wall["clt_stdlib"], cpu["bare"], cpu["clt"]))
-    fast = "orjson " + results_mod._orjson_loads.__module__ if results_mod._orjson_loads else "none (stdlib json)"
-    print(f"python {sys.version.split()[0]}; JSON accelerator: {fast}; best of {args.rounds} interleaved rounds")
-    print("wall-clock seconds (ratio = clt / bare); CPU seconds alongside")
-    print(f"{'runs':>6} {'MB':>6} {'bare':>7} {'clt':>7} {'ratio':>6} {'bare us/run':>12} {'clt us/run':>11}"
-          f" {'clt-stdlib':>11} {'ratio':>6} {'cpu bare':>9} {'cpu clt':>8} {'ratio':>6}")
-    for n, size, tb, tc, ts, cb, cc in rows:
-        print(f"{n:6d} {size / 1e6:6.1f} {tb:7.3f} {tc:7.3f} {tc / tb:6.2f} {1e6 * tb / n:12.1f} {1e6 * tc / n:11.1f}"
-              f" {ts:11.3f} {ts / tb:6.2f} {cb:9.3f} {cc:8.3f} {cc / cb:6.2f}")
-    n, _, tb, tc, _, _, _ = rows[-1]
-    per_file = [tc / n for n, _, _, tc, *_ in rows]
-    spread = max(per_file) / min(per_file)
-    ok = tc / tb <= args.limit
-    print(f"clt/bare at {n} runs: {tc / tb:.2f} (limit {args.limit}); clt time per run varies {spread:.2f}x across N"
-          " (1.00 = perfectly linear)")
+            fns = {"bare": lambda: bare(files), "load": lambda: clt_load(evals),
+                   "load+matrix": lambda: clt_matrix(evals), "full": lambda: clt(evals),
+                   "full-stdlib": lambda: clt_stdlib(evals)}
+            for fn in fns.values():
+                fn()  # warm the page cache and imports
+            wall, cpu = interleaved(fns, args.rounds)
+            results.append((n, size, wall, cpu))
+    fast = "orjson" if results_mod._orjson_loads else "none (stdlib json)"
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+          f"JSON accelerator: {fast}; best of {args.rounds} interleaved rounds")
+    print("bare = json.load of each results file; load = load_runs (results + manifests); "
+          "load+matrix = + build_matrix; full = + JSON output; full-stdlib = full without orjson")
+    for clock, idx in (("wall-clock", 2), ("CPU", 3)):
+        print(f"\n{clock} seconds (x bare):")
+        print(f"{'runs':>6} {'MB':>6} {'bare':>7} " + " ".join(f"{s:>18}" for s in STAGES) + f" {'us/run full':>12}")
+        for row in results:
+            n, size, t = row[0], row[1], row[idx]
+            cells = " ".join(f"{t[s]:8.3f} ({t[s] / t['bare']:4.2f}x)".rjust(18) for s in STAGES)
+            print(f"{n:6d} {size / 1e6:6.1f} {t['bare']:7.3f} {cells} {1e6 * t['full'] / n:12.1f}")
+    n, _, wall, cpu = results[-1]
+    per_run = [r[2]["full"] / r[0] for r in results]
+    spread = max(per_run) / min(per_run)
+    ratio = wall["full"] / wall["bare"]
+    ok = ratio <= args.limit
+    print(f"\nfull/bare at {n} runs: {ratio:.2f} wall, {cpu['full'] / cpu['bare']:.2f} CPU (limit {args.limit});"
+          f" full time per run varies {spread:.2f}x across N (1.00 = perfectly linear)")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
