@@ -1,0 +1,124 @@
+"""`clt sweep`: configs per grid point, a sweep manifest, launchers, and nesting end to end."""
+
+from __future__ import annotations
+
+import collections
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from axolotl_helpers import AXOLOTL, clt, decoded_rows, label, prepared_datasets, read_jsonl, run_env, write_config
+
+
+@pytest.fixture(scope="module")
+def swept(tiny_model, tmp_path_factory):
+    """A 2-point sweep (k=0, k=2) trained through its own sequential launcher."""
+    work = tmp_path_factory.mktemp("sweep")
+    base = write_config(work / "base.yaml", tiny_model, work, max_steps=1)
+    made = clt("sweep", str(base), "--per-language", "0,2", "-o", str(work / "grid"))
+    assert made.returncode == 0, made.stderr
+    launcher = subprocess.run(
+        ["bash", str(work / "grid" / "run_all.sh"), "--launcher", "python"],
+        env={**run_env(), "AXOLOTL": AXOLOTL}, capture_output=True, text=True, timeout=1200,
+    )
+    (work / "launcher.log").write_text(launcher.stdout + launcher.stderr, encoding="utf-8")
+    assert launcher.returncode == 0, launcher.stderr[-4000:]
+    return work
+
+
+def _manifest(work: Path, k: int) -> dict:
+    return json.loads((work / "out" / f"k{k}" / "clt_manifest.json").read_text(encoding="utf-8"))
+
+
+def _rows(work: Path, manifest: dict) -> list[dict]:
+    return read_jsonl(work / "prepared" / "clt_mixtures" / "by-sha256" / f"{manifest['train_sha256']}.jsonl")
+
+
+def test_sweep_manifest_lists_one_config_per_point(swept):
+    sweep = json.loads((swept / "grid" / "sweep.json").read_text(encoding="utf-8"))
+    assert sweep["schema"] == "clt-sweep/1" and sweep["per_language"] == [0, 2] and sweep["seed"] == 1234
+    assert [p["config"] for p in sweep["points"]] == ["base-k0.yaml", "base-k2.yaml"]
+    for point in sweep["points"]:
+        cfg = yaml.safe_load((swept / "grid" / point["config"]).read_text(encoding="utf-8"))
+        assert {t["per_language"] for t in cfg["clt_mixture"]["tasks"].values()} == {point["per_language"]}
+        assert cfg["clt_mixture"]["seed"] == 1234
+        assert cfg["output_dir"] == point["output_dir"] == str(swept / "out" / f"k{point['per_language']}")
+        assert _manifest(swept, point["per_language"])["spec_sha256"] == point["spec_sha256"]
+
+
+def test_grid_points_are_nested_mixtures(swept):
+    k0, k2 = _manifest(swept, 0), _manifest(swept, 2)
+    assert k0["english_only"] is True and k0["counts"] == {"math": {"en": 6, "es": 0, "fr": 0, "ja": 0, "zh": 0}}
+    assert k2["per_language"] == 2 and k2["counts"] == {"math": {"en": 6, "es": 2, "fr": 2, "ja": 2, "zh": 2}}
+    rows0 = {(r["clt"]["lang"], r["clt"]["source_id"]) for r in _rows(swept, k0)}
+    rows2 = {(r["clt"]["lang"], r["clt"]["source_id"]) for r in _rows(swept, k2)}
+    assert rows0 < rows2
+    assert {r for r in rows2 if r[0] == "en"} == rows0  # English identical across the grid
+
+
+def test_tokenized_grid_points_are_nested(swept, tiny_model):
+    """The same nesting holds in what axolotl actually tokenized for each point."""
+    by_size = {}
+    for dataset_dir in prepared_datasets(swept / "prepared"):
+        decoded = decoded_rows(dataset_dir, tiny_model)
+        by_size[len(decoded)] = collections.Counter(decoded)
+    assert sorted(by_size) == [6, 14]
+    assert not (by_size[6] - by_size[14])  # every k=0 row is among the k=2 rows
+    k2 = _manifest(swept, 2)
+    labels = label(list(by_size[14].elements()), _rows(swept, k2))
+    assert collections.Counter(lang for _, lang, _ in labels) == {"en": 6, "es": 2, "fr": 2, "ja": 2, "zh": 2}
+
+
+def test_slurm_array_runs_the_point_of_its_task_id(swept):
+    grid = swept / "grid"
+    text = (grid / "slurm_array.sbatch").read_text(encoding="utf-8")
+    assert "#SBATCH --array=0-1" in text
+    for task_id, config in [(0, "base-k0.yaml"), (1, "base-k2.yaml")]:
+        proc = subprocess.run(
+            ["bash", str(grid / "slurm_array.sbatch")],
+            env={**run_env(), "AXOLOTL": "echo", "SLURM_ARRAY_TASK_ID": str(task_id), "SLURM_SUBMIT_DIR": str(grid)},
+            capture_output=True, text=True, timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == ["train", config]
+
+
+def test_sweep_is_deterministic(swept):
+    again = clt("sweep", str(swept / "base.yaml"), "--per-language", "0,2", "-o", str(swept / "grid-again"))
+    assert again.returncode == 0, again.stderr
+    names = sorted(f.name for f in (swept / "grid").iterdir())
+    assert names == sorted(f.name for f in (swept / "grid-again").iterdir())
+    for name in names:
+        assert (swept / "grid-again" / name).read_bytes() == (swept / "grid" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("grid, message", [
+    ("0,-5", "--per-language: -5 is negative"),
+    ("0,a", "--per-language: 'a' is not an integer"),
+    ("100,100", "--per-language: 100 is listed twice"),
+])
+def test_bad_grid_is_refused_and_nothing_written(tmp_path, grid, message):
+    base = tmp_path / "base.yaml"
+    base.write_text((Path(__file__).resolve().parents[1] / "axolotl_configs" / "tiny-cpu" / "math.yaml").read_text(), encoding="utf-8")
+    proc = clt("sweep", str(base), "--per-language", grid, "-o", str(tmp_path / "grid"))
+    assert proc.returncode == 2 and message in proc.stderr
+    assert not (tmp_path / "grid").exists()
+
+
+def test_base_without_plugin_line_is_refused(tmp_path):
+    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "axolotl_configs" / "tiny-cpu" / "math.yaml").read_text())
+    del cfg["plugins"]
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    proc = clt("sweep", str(tmp_path / "base.yaml"), "--per-language", "0,2", "-o", str(tmp_path / "grid"))
+    assert proc.returncode == 2 and "is missing" in proc.stderr
+    assert not (tmp_path / "grid").exists()
+
+
+def test_paper_grid_names():
+    from clt_plugin.axolotl.sweep import parse_grid
+
+    assert parse_grid("paper-single") == [0, 100, 200, 400, 800, 1000, 2000, 5000]
+    assert parse_grid("paper-multi") == list(range(0, 7001, 500))
