@@ -27,9 +27,10 @@ _CHUNK = 1 << 16
 class JudgeRequestError(Exception):
     """One request failed for good (after its retries, or at once when retrying cannot help)."""
 
-    def __init__(self, message: str, fatal: bool = False):
+    def __init__(self, message: str, fatal: bool = False, stopped: bool = False):
         super().__init__(message)
         self.fatal = fatal
+        self.stopped = stopped  # not tried at all: another request's fatal error stopped the run
 
 
 class _Transient(Exception):
@@ -168,7 +169,7 @@ class EndpointJudge:
         last = "no attempt made"
         for attempt in range(self.max_retries + 1):
             if self._stop.is_set():
-                raise JudgeRequestError("run stopped after a fatal error", fatal=True)
+                raise JudgeRequestError("run stopped after a fatal error", fatal=True, stopped=True)
             try:
                 return self._once(body)
             except _Transient as e:

@@ -91,7 +91,8 @@ def _ask_all(judge: Judge, cache: JudgeCache, todo: dict[str, list[dict[str, str
             try:
                 output = fut.result()
             except JudgeRequestError as e:
-                failures.append(str(e))
+                if not e.stopped:  # the error that stopped the run is the one worth reporting
+                    failures.append(str(e))
                 if e.fatal:  # retrying cannot help (bad key, unknown model): drop the queue
                     judge.stop()
                     for other in futures:
@@ -220,7 +221,8 @@ def judge_run(
         missing = {k: m for k, m in todo.items() if k not in outputs}
         answers, failures = _ask_all(judge, cache, missing, progress)
     outputs.update(answers)
-    if failures:
+    if len(answers) < len(missing):
+        failures = failures or ["run stopped"]
         raise JudgeFailed(
             f"{len(missing) - len(answers)} of {len(missing)} judge requests failed (first: {failures[0]}); "
             f"the {len(answers)} answered are cached in {cache_path}, run again to retry the rest; "
