@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -246,3 +245,29 @@ def test_aggregate_never_counts_missing_as_zero(scores):
     assert set(a.missing) == {l for l, v in scores.items() if v is None} | (set(seen) - set(have))
     if a.gap is not None:
         assert math.isclose(a.gap, a.seen - a.unseen)
+
+
+def test_nan_written_by_lm_eval_is_no_score_with_either_parser(tmp_path, monkeypatch):
+    from clt_plugin.analysis import results as results_mod
+
+    path = write_results(tmp_path / "r", {"clt_mgsm_es": {"acc": 0.5}, "clt_mgsm_fr": {"acc": 0.25}})
+    # json.dumps writes NaN as a bare token, which orjson refuses: the standard parser takes over.
+    data = json.loads(path.read_text())
+    data["results"]["clt_mgsm_fr"]["acc,none"] = float("nan")
+    path.write_text(json.dumps(data))
+    fast = load_results(path)
+    monkeypatch.setattr(results_mod, "_orjson_loads", None)
+    slow = load_results(path)
+    for run in (fast, slow):
+        assert run.score("mgsm", "es", "acc").value == 0.5
+        assert run.score("mgsm", "fr", "acc") is None
+        assert run.task("mgsm", "fr").value("acc") is None
+    assert fast.tasks["clt_mgsm_es"].metrics == slow.tasks["clt_mgsm_es"].metrics
+
+
+def test_results_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "run" / "results_x.json"
+    path.parent.mkdir()
+    path.write_bytes(b'{"results": {"\xff": 1}}')
+    with pytest.raises(CLTError, match=r"results_x\.json: corrupt lm-eval results file"):
+        load_results(path)
