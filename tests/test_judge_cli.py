@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from judge_server import JudgeServer, write_lm_eval_run
-from test_judge_http import EN, ES_OK, ES_OK2, JA_OK, JA_OK2, RUN
+from test_judge_http import EN, ES_OK, JA_OK, JA_OK2, RUN
 
 SECRET = "sk-test-5f1e9c2a7b-SECRET"
 
