@@ -28,6 +28,16 @@ def test_generated_configs_match_their_generator():
         assert (CONFIGS / rel).read_text(encoding="utf-8") == text, f"{rel} differs from its generator"
 
 
+def test_checked_in_grids_are_what_clt_sweep_writes():
+    from clt_plugin.axolotl.shipped import render_grids
+
+    grids = render_grids(CONFIGS)
+    assert grids, "no checked-in grid"
+    for out, files in grids.items():
+        on_disk = {p.name: p.read_text(encoding="utf-8") for p in (CONFIGS / out).iterdir()}
+        assert on_disk == files, f"{out} differs from `clt sweep`; run `python -m clt_plugin.axolotl.shipped`"
+
+
 def _validate(path: Path, tiny_model: Path, tmp_path: Path, **overrides):
     """What `axolotl train` does to a config before it touches data: register the plugins on the
     raw config, validate with plugin keys merged in, normalize (loads the model config)."""

@@ -7,9 +7,9 @@ axolotl merges this model into its config model (``get_input_args``), so a bad v
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from clt_plugin.errors import CLTError
 
@@ -57,13 +57,24 @@ def validate_mixture_value(value: Any) -> Any:
     return value
 
 
+def _registry_code(code: str) -> str:
+    from clt_plugin.languages import get
+
+    try:
+        get(code)
+    except Exception as e:  # UnknownLanguageError lists the known codes
+        raise ValueError(str(e)) from None
+    return code
+
+
 class CLTEvalArgs(BaseModel):
     """`clt_eval:` -- lm_eval on the saved model once training ends."""
 
     model_config = ConfigDict(extra="forbid")
 
     tasks: list[str] = Field(min_length=1, description="lm-eval task or group names, or task YAML paths; with `languages`, clt task families (mgsm, xlsum, ...)")
-    languages: list[str] | None = Field(default=None, description="expand each task family to clt_{family}_{lang}")
+    languages: list[Annotated[str, AfterValidator(_registry_code)]] | None = Field(
+        default=None, description="expand each task family to clt_{family}_{lang}")
     batch_size: Union[int, Literal["auto"]] = 1
     limit: Union[int, float, None] = None
     num_fewshot: int | None = None
@@ -73,20 +84,6 @@ class CLTEvalArgs(BaseModel):
     model_args: dict[str, Any] = Field(default_factory=dict)
     apply_chat_template: bool = False
     log_samples: bool = True
-
-    @field_validator("languages")
-    @classmethod
-    def _known_languages(cls, v: list[str] | None) -> list[str] | None:
-        if v is None:
-            return v
-        from clt_plugin.languages import get
-
-        for i, code in enumerate(v):
-            try:
-                get(code)
-            except Exception as e:  # UnknownLanguageError lists the known codes
-                raise ValueError(f"languages[{i}]: {e}") from None
-        return v
 
     @field_validator("batch_size")
     @classmethod

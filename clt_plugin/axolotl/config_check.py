@@ -77,7 +77,22 @@ def check_config_dict(cfg: dict[str, Any], config_dir: Path | None = None) -> li
         if cfg.get("pretraining_dataset"):
             problems.append("pretraining_dataset: cannot be combined with clt_mixture")
         problems.extend(_spec_problems(cfg["clt_mixture"], config_dir))
+    if cfg.get("clt_eval") is not None:
+        problems.extend(_eval_problems(cfg["clt_eval"]))
     return problems
+
+
+def _eval_problems(value: Any) -> list[str]:
+    from pydantic import ValidationError
+
+    from clt_plugin.axolotl.args import CLTEvalArgs
+    from clt_plugin.errors import format_validation_error
+
+    try:
+        CLTEvalArgs.model_validate(value)
+    except ValidationError as e:
+        return format_validation_error(e, root="clt_eval").split("\n")
+    return []
 
 
 def _spec_problems(value: Any, config_dir: Path | None) -> list[str]:

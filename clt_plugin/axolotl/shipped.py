@@ -67,6 +67,11 @@ MIXES: dict[str, tuple[list[str], int, int, list[str], int]] = {
 
 DEEPSPEED = "deepspeed_configs/zero3_bf16.json"  # from `axolotl fetch deepspeed_configs`
 
+# Checked-in grids, written by `clt sweep` itself: (base config, --per-language, output folder).
+GRIDS = [
+    ("llama-3.1-8b/math.yaml", "paper-single", "grids/llama-3.1-8b-math"),
+]
+
 
 def mixture(mix: str) -> dict[str, Any]:
     tasks, english, k, langs, _ = MIXES[mix]
@@ -161,7 +166,16 @@ def render_all() -> dict[str, str]:
     return out
 
 
+def render_grids(root: str | Path) -> dict[str, dict[str, str]]:
+    """{grid folder: {filename: text}} exactly as `clt sweep` writes them under `root`."""
+    from clt_plugin.axolotl.sweep import parse_grid, plan
+
+    root = Path(root)
+    return {out: plan(root / base, parse_grid(grid), root / out)["files"] for base, grid, out in GRIDS}
+
+
 def write_all(root: str | Path) -> list[Path]:
+    from clt_plugin.axolotl.sweep import write
     from clt_plugin.io import atomic_write_text
 
     root = Path(root)
@@ -169,6 +183,9 @@ def write_all(root: str | Path) -> list[Path]:
     for rel, text in render_all().items():
         atomic_write_text(root / rel, text)
         written.append(root / rel)
+    for out, files in render_grids(root).items():  # after the bases they are made from
+        write({"files": files}, root / out)
+        written.append(root / out)
     return written
 
 

@@ -1,0 +1,97 @@
+"""Pure pieces of the axolotl plugin: the lm_eval command clt_eval builds, the banner, the args."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from clt_plugin.axolotl.args import CLTArgs, CLTEvalArgs
+from clt_plugin.axolotl.banner import format_banner, format_row_check
+from clt_plugin.axolotl.evaluation import build_command
+from clt_plugin.resources import tasks_path
+
+
+def _flag(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def test_clt_eval_expands_families_and_includes_the_clt_tasks(tmp_path):
+    args = CLTEvalArgs(tasks=["mgsm", "xlsum"], languages=["es", "ja"], batch_size=4, limit=10, data_dir="data",
+                       device="cpu", model_args={"dtype": "bfloat16"})
+    cfg = {"output_dir": str(tmp_path / "out"), "base_model": "base"}
+    argv, env, results, include = build_command(cfg, args, tmp_path)
+    assert argv[:5] == [sys.executable, "-m", "lm_eval", "run", "--model"]
+    assert _flag(argv, "--tasks") == "clt_mgsm_es,clt_mgsm_ja,clt_xlsum_es,clt_xlsum_ja"
+    assert _flag(argv, "--include_path") == str(tasks_path()) and include == [str(tasks_path())]
+    assert _flag(argv, "--model_args") == f"pretrained={(tmp_path / 'out').resolve()},dtype=bfloat16"
+    assert _flag(argv, "--batch_size") == "4" and _flag(argv, "--limit") == "10" and _flag(argv, "--device") == "cpu"
+    assert _flag(argv, "--output_path") == str(results) == str((tmp_path / "out" / "clt_eval").resolve())
+    assert "--log_samples" in argv and "--config" not in argv
+    assert env == {"CLT_DATA_DIR": str((tmp_path / "data").resolve())}
+
+
+def test_clt_eval_takes_task_names_and_yaml_paths_verbatim_and_evaluates_a_lora_on_its_base(tmp_path):
+    args = CLTEvalArgs(tasks=["hellaswag", "my/task.yaml"], include_paths=["more"], log_samples=False)
+    cfg = {"output_dir": "out", "base_model": "org/base", "adapter": "lora"}
+    argv, env, _, include = build_command(cfg, args, tmp_path)
+    assert _flag(argv, "--tasks") == f"hellaswag,{(tmp_path / 'my/task.yaml').resolve()}"
+    assert _flag(argv, "--model_args") == f"pretrained=org/base,peft={Path('out').resolve()}"
+    assert include == [str(tasks_path()), str((tmp_path / "more").resolve())]
+    assert "--config" in argv and "--include_path" not in argv  # the CLI flag takes one folder
+    assert "--log_samples" not in argv and env == {}
+
+
+@pytest.mark.parametrize("value, where", [
+    ({"tasks": []}, "tasks"),
+    ({"tasks": ["mgsm"], "languages": ["es", "xx"]}, "languages.1"),
+    ({"tasks": ["mgsm"], "batch_size": 0}, "batch_size"),
+    ({"tasks": ["mgsm"], "limit": -1}, "limit"),
+    ({"tasks": ["mgsm"], "bogus": 1}, "bogus"),
+])
+def test_bad_clt_eval_names_the_field(value, where):
+    with pytest.raises(ValidationError) as e:
+        CLTEvalArgs.model_validate(value)
+    assert where in {".".join(map(str, err["loc"])) for err in e.value.errors()}
+
+
+def test_clt_mixture_with_datasets_is_refused():
+    with pytest.raises(ValidationError, match="cannot be combined with `datasets:`"):
+        CLTArgs.model_validate({"clt_mixture": "spec.yaml", "datasets": [{"path": "x.jsonl"}]})
+
+
+def test_bad_inline_spec_reports_its_path():
+    spec = {"seed": 1, "tasks": {"math": {"source": {"path": "m_{lang}.jsonl"}, "languages": ["es", "xx"]}}}
+    with pytest.raises(ValidationError, match=r"clt_mixture\.tasks\.math\.languages\[1\]"):
+        CLTArgs.model_validate({"clt_mixture": spec})
+
+
+MANIFEST = {
+    "seed": 7, "spec_sha256": "abcdef0123456789", "total_rows": 23, "per_language": None, "english_only": False,
+    "languages": {"english": "en", "seen": ["es", "ja"]},
+    "counts": {"math": {"en": 10, "es": 3, "ja": 0}, "summ": {"en": 5, "es": 5}},
+}
+
+
+def test_banner_has_a_row_per_task_and_a_column_per_language():
+    lines = format_banner(MANIFEST, "/x/train.jsonl").splitlines()
+    assert lines[0] == "clt: training on mixture abcdef012345 (seed 7, mixed counts, 23 rows)"
+    assert lines[1].split() == ["task", "en", "es", "ja", "total"]
+    assert lines[3].split() == ["math", "10", "3", "0", "13"]
+    assert lines[4].split() == ["summ", "5", "5", "0", "10"]
+    assert lines[5].split() == ["total", "15", "8", "0", "23"]
+    assert lines[6] == "clt: rows from /x/train.jsonl"
+
+
+def test_banner_names_the_baseline():
+    baseline = dict(MANIFEST, english_only=True, per_language=0)
+    assert "English-only baseline" in format_banner(baseline)
+
+
+def test_row_check_is_loud_only_when_rows_were_dropped():
+    ok = {"mixture_rows": 14, "train_rows": 10, "eval_rows_from_mixture": 4, "dropped_by_axolotl": 0}
+    assert format_row_check(ok).endswith("none dropped")
+    bad = dict(ok, train_rows=8, dropped_by_axolotl=2)
+    assert "WARNING: axolotl dropped 2 rows" in format_row_check(bad)
