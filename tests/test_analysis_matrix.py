@@ -296,3 +296,16 @@ def test_view_invariants(tmp_path_factory, others, base_scores):
             if v is not None:
                 assert v == pytest.approx(arow.cells[lang] - base_scores[lang])
     assert document([absolute], runs)["schema"] == SCHEMA
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fixed_dictionaries({l: st.one_of(st.none(), st.floats(0, 5)) for l in LANGS}),
+       st.one_of(st.none(), st.lists(st.sampled_from(LANGS + ["de"]), max_size=5).map(tuple)))
+def test_row_aggregate_fast_path_equals_aggregate(values, seen):
+    from clt_plugin.analysis.matrix import _aggregate_row
+    from clt_plugin.analysis.results import aggregate
+
+    plans: dict = {}
+    assert _aggregate_row(values, seen, LANGS, plans) == aggregate(values, seen)
+    complete = {l: (v if v is not None else 0.5) for l, v in values.items()}
+    assert _aggregate_row(complete, seen, LANGS, plans) == aggregate(complete, seen)

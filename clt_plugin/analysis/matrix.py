@@ -40,7 +40,7 @@ SERIES = ("english", "seen", "unseen")
 _REGISTRY_ORDER = {code: i for i, code in enumerate(languages.LANGUAGES)}
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     run: str
     label: str
@@ -316,6 +316,7 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
         base_abs = {l: scores[base_run.name].get(l) for l in langs}
 
     rows: list[Row] = []
+    plans: dict = {}
     for r in with_task:
         got = scores[r.name]
         # Every row's dicts hold every language (None where missing); a complete one is reused.
@@ -335,7 +336,7 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
             fid = {}
         else:
             fid = fid_got if len(fid_got) == len(langs) else {l: fid_got.get(l) for l in langs}
-        absolute_agg = aggregate(values, seen)
+        absolute_agg = _aggregate_row(values, seen, langs, plans)
         rows.append(
             Row(
                 run=r.name,
@@ -345,7 +346,7 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
                 seen=seen,
                 is_baseline=base_run is not None and r.name == base_run.name,
                 cells=cells,
-                agg=absolute_agg if view == "absolute" else aggregate(cells, seen),
+                agg=absolute_agg if view == "absolute" else _aggregate_row(cells, seen, langs, plans),
                 fidelity=_mean(fid.values()) if has_fidelity else None,
                 fidelity_by_lang=fid,
                 absolute=values,
@@ -371,6 +372,34 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
     )
     _add_statistics(matrix, base_run, base_abs, runs_all=rows if view != "transfer" else None)
     return matrix
+
+
+def _aggregate_row(values: dict[str, float | None], seen: tuple[str, ...] | None, langs: list[str],
+                   plans: dict) -> Aggregates:
+    """`aggregate(values, seen)` for a row holding every language of the matrix.
+
+    Rows share a handful of seen sets, so the seen/unseen split is worked out once per set; a row
+    with every language scored then needs only the sums. Anything else takes the general path.
+    """
+    plan = plans.get(seen)
+    if plan is None:
+        if seen is None:
+            plan = plans[seen] = (None, None)
+        else:
+            seen_l = [l for l in dict.fromkeys(seen) if l != ENGLISH]
+            in_matrix = set(langs)
+            unseen_l = [l for l in langs if l != ENGLISH and l not in seen_l]
+            plan = plans[seen] = (seen_l, unseen_l) if all(l in in_matrix for l in seen_l) else (None, None)
+    seen_l, unseen_l = plan
+    if seen_l is None or None in values.values():
+        return aggregate(values, seen)
+    fsum = math.fsum
+    n = len(values)
+    all_avg = fsum(values.values()) / n if n else None
+    seen_avg = fsum([values[l] for l in seen_l]) / len(seen_l) if seen_l else None
+    unseen_avg = fsum([values[l] for l in unseen_l]) / len(unseen_l) if unseen_l else None
+    gap = None if seen_avg is None or unseen_avg is None else seen_avg - unseen_avg
+    return Aggregates(values.get(ENGLISH), seen_avg, unseen_avg, gap, all_avg, ())
 
 
 def _transfer_rows(rows: list[Row], notes: list[str]) -> list[Row]:
