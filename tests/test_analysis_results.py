@@ -271,3 +271,19 @@ def test_results_file_that_is_not_utf8(tmp_path):
     path.write_bytes(b'{"results": {"\xff": 1}}')
     with pytest.raises(CLTError, match=r"results_x\.json: corrupt lm-eval results file"):
         load_results(path)
+
+
+def test_group_entries_are_not_languages(tmp_path):
+    # `lm_eval --tasks clt_all` writes groups beside their subtasks, with aggregated metrics.
+    path = write_results(tmp_path / "r", {"clt_mgsm_en": {"acc": 0.5}, "clt_mgsm_es": {"acc": 0.25}})
+    data = json.loads(path.read_text())
+    data["results"] = {"clt_all": {"alias": "clt_all", "acc,none": 0.375},
+                       "clt_mgsm": {"alias": " - clt_mgsm", "acc,none": 0.375}, **data["results"]}
+    data["groups"] = {"clt_all": data["results"]["clt_all"], "clt_mgsm": data["results"]["clt_mgsm"]}
+    data["group_subtasks"] = {"clt_mgsm": ["clt_mgsm_en", "clt_mgsm_es"], "clt_all": ["clt_mgsm"],
+                              "clt_mgsm_en": [], "clt_mgsm_es": []}
+    path.write_text(json.dumps(data))
+    run = load_results(path)
+    assert sorted(run.tasks) == ["clt_mgsm_en", "clt_mgsm_es"]
+    assert run.other_tasks == ("clt_all", "clt_mgsm")
+    assert {l: s.value for l, s in run.scores("mgsm", "acc").items()} == {"en": 0.5, "es": 0.25}

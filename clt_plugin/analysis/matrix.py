@@ -32,6 +32,7 @@ DEFAULT_METRICS = {
     "mgsm": "acc",
     "mgsm_chat": "acc",
     "synth_math": "acc",
+    "synth_summ": "rougeL",
     "xlsum": "rougeL",
     "dolly": "judge_rating",
     "ifeval": "prompt_level_strict_acc",
