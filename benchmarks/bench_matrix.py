@@ -6,8 +6,8 @@ plus a manifest beside each model), then times, in this one process:
   clt:   load_runs + build_matrix (absolute, with statistics) + render to JSON
 for N in (250, 500, 1000), all taking turns, best of 7 rounds each; the clt pipeline is also
 timed by stage (load only; load + matrix) and with the standard json parser only (orjson
-disabled). Pass: full / bare <= 1.5 wall-clock at N = 1000; linear growth shows as a per-run
-time that stays flat across N.
+disabled). Pass: full / bare <= 1.5 in CPU time at N = 1000 (wall time is printed too; on a
+shared machine it is noise); linear growth shows as a per-run time that stays flat across N.
 
 Run: .venv/bin/python benchmarks/bench_matrix.py [--n 1000] [--keep DIR]
 """
@@ -176,12 +176,14 @@ def main() -> int:
             cells = " ".join(f"{t[s]:8.3f} ({t[s] / t['bare']:4.2f}x)".rjust(18) for s in STAGES)
             print(f"{n:6d} {size / 1e6:6.1f} {t['bare']:7.3f} {cells} {1e6 * t['full'] / n:12.1f}")
     n, _, wall, cpu = results[-1]
-    per_run = [r[2]["full"] / r[0] for r in results]
+    # The verdict uses CPU time: both sides are single-threaded, so on an idle machine wall time
+    # equals CPU time, and CPU time does not move when other jobs share the machine.
+    per_run = [r[3]["full"] / r[0] for r in results]
     spread = max(per_run) / min(per_run)
-    ratio = wall["full"] / wall["bare"]
+    ratio = cpu["full"] / cpu["bare"]
     ok = ratio <= args.limit
-    print(f"\nfull/bare at {n} runs: {ratio:.2f} wall, {cpu['full'] / cpu['bare']:.2f} CPU (limit {args.limit});"
-          f" full time per run varies {spread:.2f}x across N (1.00 = perfectly linear)")
+    print(f"\nfull/bare at {n} runs: {ratio:.2f} CPU, {wall['full'] / wall['bare']:.2f} wall (limit {args.limit}, on CPU);"
+          f" full CPU time per run varies {spread:.2f}x across N (1.00 = perfectly linear)")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -239,8 +239,6 @@ def parse_model_args(model_args: Any) -> dict[str, str]:
     """lm-eval's model_args as a dict: "pretrained=/x,dtype=float32" or a dict, or nothing."""
     if model_args is None or model_args == "":
         return {}
-    if isinstance(model_args, dict) or isinstance(model_args, Mapping):
-        return {str(k): "" if v is None else str(v) for k, v in model_args.items()}
     if isinstance(model_args, str):
         out = {}
         for part in model_args.split(","):
@@ -248,6 +246,8 @@ def parse_model_args(model_args: Any) -> dict[str, str]:
             if sep and key.strip():
                 out[key.strip()] = value.strip()
         return out
+    if isinstance(model_args, Mapping):
+        return {str(k): "" if v is None else str(v) for k, v in model_args.items()}
     raise ValueError(f"expected a string or an object, got {type(model_args).__name__}")
 
 
