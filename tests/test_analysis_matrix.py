@@ -133,7 +133,7 @@ def test_json_schema_document(tmp_path):
     assert set(m) == {"task", "metric", "view", "baseline", "languages", "fidelity_metric", "rows", "statistics",
                       "mixed", "notes"}
     row = m["rows"][2]
-    assert set(row) == {"run", "label", "baseline", "k", "trained", "seen", "values", "aggregates", "missing",
+    assert set(row) == {"run", "label", "baseline", "flagged", "k", "trained", "seen", "values", "aggregates", "missing",
                         "absolute", "absolute_aggregates", "fidelity", "fidelity_by_language"}
     assert row["values"]["es"] == pytest.approx(0.1)
     assert row["absolute"]["es"] == pytest.approx(0.36)
@@ -217,6 +217,9 @@ def test_mixed_settings_are_errors_unless_allowed(tmp_path):
     assert "--allow-mixed" in msg
     m = build_matrix(runs, "mgsm", "acc", allow_mixed=True)
     assert len(m.mixed) == 3
+    # A 1-1 tie: the run met first stands for the majority, the other is marked.
+    assert [(r.run, r.flagged) for r in m.rows] == [("a", False), ("b", True)]
+    assert "| b †" in render([m], runs, "github")
     assert "WARNING: runs are not comparable" in render([m], runs, "github")
     assert json.loads(render([m], runs, "json"))["matrices"][0]["mixed"] == m.mixed
 

@@ -119,7 +119,9 @@ def test_mixed_is_flagged_with_allow_mixed(runs_dir, capsys):
     assert main(["matrix", str(runs_dir)]) == 2
     assert "clt_mgsm_es: n-shot differs: 0 (k0); 8 (k200)" in capsys.readouterr().err
     assert main(["matrix", str(runs_dir), "--allow-mixed"]) == 0
-    assert "mixed: clt_mgsm_es: n-shot differs" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "mixed: clt_mgsm_es: n-shot differs" in out
+    assert "| k200 †" in out and "| k0 (baseline) |" in out
 
 
 def test_report_command(runs_dir, tmp_path):

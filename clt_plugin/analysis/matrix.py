@@ -55,6 +55,7 @@ class Row:
     fidelity_by_lang: dict[str, float | None] = field(default_factory=dict)
     absolute: dict[str, float | None] = field(default_factory=dict)
     absolute_agg: Aggregates | None = None
+    flagged: bool = False  # differs from the other runs in version, hash, few-shot (--allow-mixed)
 
 
 @dataclass
@@ -101,6 +102,11 @@ def metric_for(family: str, metric: str | Mapping[str, str] | None) -> str:
 
 def check_comparable(runs: Sequence[RunResults], family: str) -> list[str]:
     """Differences in task version, task hash or few-shot between runs, one line per difference."""
+    return _comparability(runs, family)[0]
+
+
+def _comparability(runs: Sequence[RunResults], family: str) -> tuple[list[str], set[str]]:
+    """(one line per difference, the runs that differ from the majority in any of them)."""
     # Fast pass: the usual answer is "no difference", found without building per-run lists.
     first: dict[str, tuple] = {}
     first_hash: dict[str, str] = {}
@@ -120,8 +126,9 @@ def check_comparable(runs: Sequence[RunResults], family: str) -> list[str]:
             break
     versions = {r.lm_eval_version for r in runs}
     if not differs and len(versions) <= 1:
-        return []
-    problems = []
+        return [], set()
+    problems: list[str] = []
+    flagged: set[str] = set()
     by_task: dict[str, dict[str, dict[object, list[str]]]] = {}
     for run in runs:
         for t in run.tasks.values():
@@ -140,6 +147,7 @@ def check_comparable(runs: Sequence[RunResults], family: str) -> list[str]:
                     f"{_short(v)} ({', '.join(names)})" for v, names in sorted(values.items(), key=lambda kv: str(kv[0]))
                 )
                 problems.append(f"{task}: {name} differs: {shown}")
+                flagged |= _minority(values)
     versions: dict[str | None, list[str]] = {}
     for run in runs:
         if any(t.family == family for t in run.tasks.values()):
@@ -147,7 +155,14 @@ def check_comparable(runs: Sequence[RunResults], family: str) -> list[str]:
     if len(versions) > 1:
         shown = "; ".join(f"{v} ({', '.join(n)})" for v, n in sorted(versions.items(), key=lambda kv: str(kv[0])))
         problems.append(f"lm_eval version differs: {shown}")
-    return problems
+        flagged |= _minority(versions)
+    return problems, flagged
+
+
+def _minority(groups: Mapping[object, list[str]]) -> set[str]:
+    """Runs outside the largest group (on a tie, the group met first stays unflagged)."""
+    majority = max(groups.values(), key=len)
+    return {name for names in groups.values() if names is not majority for name in names}
 
 
 def _short(value: object) -> str:
@@ -297,7 +312,7 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
         )
 
     differs = differs or len({r.lm_eval_version for r in with_task}) > 1
-    problems = check_comparable(with_task, family) if differs else []
+    problems, flagged = _comparability(with_task, family) if differs else ([], set())
     if problems and not allow_mixed:
         raise CLTError(
             f"runs are not comparable on task {family}:\n  " + "\n  ".join(problems)
@@ -352,6 +367,7 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
                 fidelity_by_lang=fid,
                 absolute=values,
                 absolute_agg=absolute_agg,
+                flagged=r.name in flagged,
             )
         )
 

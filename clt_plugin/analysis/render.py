@@ -58,7 +58,7 @@ def table_rows(matrix: Matrix, digits: int | None = None, percent: bool = False)
         headers.append("Fidelity")
     body = []
     for row in matrix.rows:
-        label = row.label + (" (baseline)" if row.is_baseline else "")
+        label = row.label + (" (baseline)" if row.is_baseline else "") + (" †" if row.flagged else "")
         cells = [label, "–" if row.k is None else str(row.k), " ".join(row.trained) or "–"]
         cells.append(_fmt(row.cells.get(ENGLISH), matrix, digits, scale))
         cells += [_fmt(row.cells.get(l), matrix, digits, scale) for l in _columns(matrix)]
@@ -97,7 +97,8 @@ def statistics_lines(matrix: Matrix) -> list[str]:
 def note_lines(matrix: Matrix) -> list[str]:
     lines = []
     if matrix.mixed:
-        lines.append("WARNING: runs are not comparable (shown because of --allow-mixed):")
+        lines.append("WARNING: runs are not comparable (shown because of --allow-mixed; † marks the runs that "
+                     "differ from the majority):")
         lines += [f"  mixed: {m}" for m in matrix.mixed]
     lines += matrix.notes
     return lines
@@ -169,6 +170,7 @@ def _row_json(row: Row, matrix: Matrix) -> dict[str, Any]:
         "run": row.run,
         "label": row.label,
         "baseline": row.is_baseline,
+        "flagged": row.flagged,
         "k": row.k,
         "trained": list(row.trained),
         "seen": None if row.seen is None else list(row.seen),
