@@ -95,3 +95,34 @@ def test_row_check_is_loud_only_when_rows_were_dropped():
     assert format_row_check(ok).endswith("none dropped")
     bad = dict(ok, train_rows=8, dropped_by_axolotl=2)
     assert "WARNING: axolotl dropped 2 rows" in format_row_check(bad)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from clt_plugin.axolotl.sweep import parse_grid  # noqa: E402
+
+_counts = st.dictionaries(
+    st.sampled_from(["math", "summ", "chat"]),
+    st.dictionaries(st.sampled_from(["en", "es", "fr", "ja", "zh"]), st.integers(0, 10**6), min_size=1),
+    min_size=1,
+)
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=20, unique=True))
+def test_any_grid_of_distinct_counts_parses_back(ks):
+    assert parse_grid(",".join(map(str, ks))) == ks
+
+
+@given(_counts)
+def test_banner_total_row_sums_every_column(counts):
+    total = sum(sum(per.values()) for per in counts.values())
+    manifest = {"counts": counts, "total_rows": total, "languages": {"english": "en", "seen": []}, "seed": 0}
+    lines = format_banner(manifest).splitlines()
+    header = lines[1].split()
+    total_row = [int(x.replace(",", "")) for x in lines[-1].split()[1:]]
+    langs = header[1:-1]
+    assert total_row[:-1] == [sum(per.get(l, 0) for per in counts.values()) for l in langs]
+    assert total_row[-1] == total
+    for line in lines[3:-1]:
+        task, *nums = line.split()
+        assert [int(x.replace(",", "")) for x in nums] == [*(counts[task].get(l, 0) for l in langs), sum(counts[task].values())]
