@@ -122,3 +122,23 @@ def test_paper_grid_names():
 
     assert parse_grid("paper-single") == [0, 100, 200, 400, 800, 1000, 2000, 5000]
     assert parse_grid("paper-multi") == list(range(0, 7001, 500))
+
+
+def test_base_with_a_spec_file_gets_inline_specs_whose_sources_still_resolve(tmp_path):
+    from clt_plugin.axolotl.sweep import plan
+
+    tiny = Path(__file__).resolve().parents[1] / "axolotl_configs" / "tiny-cpu"
+    cfg = yaml.safe_load((tiny / "math.yaml").read_text(encoding="utf-8"))
+    spec = cfg.pop("clt_mixture")
+    spec["tasks"]["math"]["source"]["path"] = str(tiny / "data" / "math_{lang}.jsonl")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "mix.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    cfg["clt_mixture"] = "specs/mix.yaml"
+    (tmp_path / "base.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False), encoding="utf-8")
+    files = plan(tmp_path / "base.yaml", [0, 1000], tmp_path / "grid")["files"]
+    assert sorted(files) == ["base-k0000.yaml", "base-k1000.yaml", "run_all.sh", "slurm_array.sbatch", "sweep.json"]
+    point = yaml.safe_load(files["base-k1000.yaml"])
+    assert point["clt_mixture"]["tasks"]["math"]["per_language"] == 1000
+    assert point["clt_mixture"]["seed"] == spec["seed"]
+    assert point["clt_base_dir"] == "../specs"  # relative source paths mean what they meant beside the spec
+    assert point["output_dir"] == "./outputs/tiny-cpu-math/k1000"
