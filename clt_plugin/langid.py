@@ -12,7 +12,10 @@ Three backends answer with a registry code (``clt_plugin.languages``) or ``None`
   2,750 MGSM questions it is more accurate than either tool alone and over 20x faster than
   langdetect: ``benchmarks/bench_langid.py`` measures both, side by side.
 
-``detect_lines`` labels each line of a reply, for the line-level fidelity metrics.
+``detect_lines`` labels each line of a reply, for the line-level fidelity metrics. The hybrid
+makes its per-text decisions with string-translation tables and anchored regexes (no per-line
+numpy, no Python loop over characters); ``HybridBackend.detect_reference`` states the same
+decisions plainly, and property tests hold the two to the same answers.
 """
 
 from __future__ import annotations
@@ -150,7 +153,10 @@ def dominant_script(text: str) -> str | None:
     sample = text[:_SAMPLE_CHARS]
     if not _BEYOND_LATIN.search(sample):
         return "Latn" if _ANY_LETTER.search(sample) else None
-    counts = script_counts(sample)
+    return _dominant_of(script_counts(sample))
+
+
+def _dominant_of(counts: dict[str, int]) -> str | None:
     if not counts:
         return None
     kana = counts.pop("Kana", 0)
@@ -211,6 +217,81 @@ def _chinese_variant(text: str) -> str:
     trad = sum(ch in _TRADITIONAL for ch in text)
     simp = sum(ch in _SIMPLIFIED for ch in text)
     return "zh-Hant" if trad > simp else "zh"
+
+
+# ---------------------------------------------------------------------------------------------
+# The same decisions at C speed, for the per-line path (fidelity scores every line of every
+# reply). Each helper returns exactly what its plain counterpart above returns; the property
+# tests in tests/test_langid.py hold them to it.
+
+# One ASCII mark per script; str.translate with a list indexed by code point turns a text into
+# its letters' marks (everything else deleted) in one C loop, far cheaper than numpy per line.
+_MARK_OF = {name: chr(0x40 + k) for k, name in enumerate(_SCRIPT_NAMES) if k}
+_SCRIPT_OF_MARK = {mark: name for name, mark in _MARK_OF.items()}
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+@functools.lru_cache(maxsize=1)
+def _script_marks() -> list[str | None]:
+    # Up to the last interval start; code points past it (all outside the table) are left
+    # untranslated by str.translate (IndexError) and removed afterwards as non-ASCII.
+    starts, ids = _STARTS.tolist(), _IDS.tolist()
+    table: list[str | None] = [None] * starts[-1]
+    for lo, hi, k in zip(starts, starts[1:], ids):
+        if k:
+            table[lo:hi] = [chr(0x40 + k)] * (hi - lo)
+    return table
+
+
+def _marks(sample: str) -> str:
+    marks = sample.translate(_script_marks())
+    return marks if marks.isascii() else _NON_ASCII.sub("", marks)
+
+
+def _fast_dominant(sample: str) -> tuple[str | None, str]:
+    """(dominant_script(sample), the script marks of its letters; "" for Latin-only text)."""
+    if not _BEYOND_LATIN.search(sample):
+        return ("Latn" if _ANY_LETTER.search(sample) else None), ""
+    marks = _marks(sample)
+    if not marks:
+        return ("Zzzz" if _ANY_LETTER.search(sample) else None), marks
+    first = marks[0]
+    if marks.count(first) == len(marks):  # one script, the usual case
+        return _dominant_of({_SCRIPT_OF_MARK[first]: len(marks)}), marks
+    return _dominant_of({_SCRIPT_OF_MARK[m]: marks.count(m) for m in set(marks)}), marks
+
+
+# Chinese character classes as marks: "C" Chinese-only, "S" simplified, "T" traditional (a
+# character can be Chinese-only and simplified: "CS"). All are in the Basic Multilingual Plane.
+@functools.lru_cache(maxsize=1)
+def _han_marks() -> list[str | None]:
+    table: list[str | None] = [None] * 0x10000
+    for chars, mark in ((_CHINESE_ONLY, "C"), (_SIMPLIFIED, "S"), (_TRADITIONAL, "T")):
+        for ch in chars:
+            table[ord(ch)] = (table[ord(ch)] or "") + mark
+    return table
+
+
+def _fast_chinese(text: str, marks: str) -> str | None:
+    """For a Han-dominant text with script marks `marks` (of text[:_SAMPLE_CHARS]): its Chinese
+    variant when `_reads_chinese(text)`, else None."""
+    han = text.translate(_han_marks())
+    if "C" not in han and not (_MARK_OF["Kana"] not in marks and marks.count(_MARK_OF["Hani"]) >= _HAN_RUN_WITHOUT_KANA):
+        return None
+    return _variant_of(han)
+
+
+def _variant_of(han: str) -> str:
+    """`_chinese_variant` of a text from its Han marks. (Characters past the BMP stay
+    untranslated, and none of them is C, S or T.)"""
+    return "zh-Hant" if han.count("T") > han.count("S") else "zh"
+
+
+@functools.lru_cache(maxsize=64)
+def _at_least_letters(n: int) -> re.Pattern:
+    """Matches a text with at least n letters (as _ANY_LETTER counts them), stopping at the nth:
+    the two classes partition the characters, so the possessive run never needs to backtrack."""
+    return re.compile(r"(?:[\W\d_]*+[^\W\d_]){%d}" % n)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -373,7 +454,9 @@ class HybridBackend:
         self.threshold = threshold
         self.max_chars = max_chars  # fastText reads this much; more costs time and gains nothing
 
-    def detect(self, text: str) -> str | None:
+    def detect_reference(self, text: str) -> str | None:
+        """The plain statement of the decision: `detect` returns exactly this, faster. Kept as
+        the specification the fast path is tested against."""
         script = dominant_script(text)
         if script == "Hani" and _reads_chinese(text):
             return _chinese_variant(text)
@@ -385,15 +468,59 @@ class HybridBackend:
         if pick is not None and (probs[0] >= self.threshold or not _langdetect_knows_any(cands)):
             # lid.176 has one label for both Chinese scripts; the characters tell them apart.
             return _chinese_variant(text) if pick == "zh" and "zh-Hant" in cands else pick
+        return self._langdetect_among(text, cands)
+
+    def detect(self, text: str) -> str | None:
+        sample = text[:_SAMPLE_CHARS]
+        script, marks = _fast_dominant(sample)
+        if script == "Hani":
+            variant = _fast_chinese(text, marks)
+            if variant is not None:
+                return variant
+        cands = _CANDIDATES.get(script, ())
+        if len(cands) <= 1:
+            return cands[0] if cands else None
+        label, prob = _fasttext_top(_fasttext_line(text[: self.max_chars]))
+        pick = _pick(_BY_FASTTEXT.get(label, ()), cands) if label is not None else None
+        if pick is not None and (prob >= self.threshold or not _langdetect_knows_any(cands)):
+            return _variant_of(text.translate(_han_marks())) if pick == "zh" and "zh-Hant" in cands else pick
+        return self._langdetect_among(text, cands)
+
+    @staticmethod
+    def _langdetect_among(text: str, cands: tuple[str, ...]) -> str | None:
         for code, _ in _langdetect_ranked(text):
             if code in cands:
                 return code
         return None
 
     def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
-        return [self.detect(t) for t in texts]
+        # A reply that repeats a line (models loop) pays for it once; the memo lives for one call.
+        memo: dict[str, str | None] = {}
+        out = []
+        for text in texts:
+            try:
+                code = memo[text]
+            except KeyError:
+                code = memo[text] = self.detect(text)
+            out.append(code)
+        return out
 
 
+def _fasttext_top(line: str) -> tuple[str | None, float]:
+    """fastText's best label (without "__label__"; None: no answer) and its probability for a
+    line without newlines: `_fasttext_predict(line, 1)`, calling the model directly."""
+    try:
+        found = _fasttext_model().f.predict(line + "\n", 1, 0.0, "strict")
+    except (UnicodeError, TypeError):
+        labels, probs = _fasttext_predict(line, k=1)
+        return (labels[0][len("__label__"):], probs[0]) if labels else (None, 0.0)
+    if not found:
+        return None, 0.0
+    prob, label = found[0]
+    return label[len("__label__"):], prob
+
+
+@functools.lru_cache(maxsize=None)
 def _langdetect_knows_any(cands: tuple[str, ...]) -> bool:
     # Amharic and Tigrinya, say: langdetect cannot overrule fastText there, only lose its answer.
     return any(registry.LANGUAGES[c].langdetect for c in cands)
@@ -431,14 +558,24 @@ def identifiable(code: str, backend: str | Backend | None = None) -> bool:
     return registry.validate(code) in get_backend(backend).languages
 
 
+@functools.lru_cache(maxsize=1)
+def _default_backend() -> Backend:
+    # Private, so no caller can change its settings; backends keep no state between calls.
+    return get_backend(DEFAULT_BACKEND)
+
+
+def _backend(backend: str | Backend | None) -> Backend:
+    return _default_backend() if backend is None else get_backend(backend)
+
+
 def detect(text: str, backend: str | Backend | None = None) -> str | None:
     """The registry language `text` is written in, or None (no letters, or no registry language)."""
-    return get_backend(backend).detect(text)
+    return _backend(backend).detect(text)
 
 
 def detect_batch(texts: Iterable[str], backend: str | Backend | None = None) -> list[str | None]:
     """`detect` over many texts, in order: the same answers as one call per text."""
-    return get_backend(backend).detect_batch(list(texts))
+    return _backend(backend).detect_batch(list(texts))
 
 
 def count_letters(text: str) -> int:
@@ -453,11 +590,16 @@ def detect_lines(
     A line with fewer than `min_chars` letters (digits, punctuation and spaces don't count) gets
     None without being identified: "42", "```" or "- 3" say nothing about the language.
     """
-    lines = [line.strip() for line in text.splitlines()]
-    lines = [line for line in lines if line]
-    judged = [i for i, line in enumerate(lines) if count_letters(line) >= min_chars]
-    labels = get_backend(backend).detect_batch([lines[i] for i in judged]) if judged else []
-    out: list[tuple[str, str | None]] = [(line, None) for line in lines]
-    for i, code in zip(judged, labels):
-        out[i] = (lines[i], code)
-    return out
+    lines = [line for line in map(str.strip, text.splitlines()) if line]
+    if type(min_chars) is not int:
+        judged = [count_letters(line) >= min_chars for line in lines]
+    elif min_chars <= 0:
+        judged = [True] * len(lines)
+    else:
+        enough = _at_least_letters(min_chars).match  # stops at the min_chars-th letter
+        judged = [enough(line) for line in lines]
+    to_judge = [line for line, ok in zip(lines, judged) if ok]
+    if not to_judge:
+        return [(line, None) for line in lines]
+    labels = iter(_backend(backend).detect_batch(to_judge))
+    return [(line, next(labels) if ok else None) for line, ok in zip(lines, judged)]

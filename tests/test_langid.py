@@ -413,3 +413,63 @@ def test_detect_lines_keeps_every_non_blank_line_in_order(text, min_chars):
         assert code is None or code in REGISTRY
         if langid.count_letters(line) < min_chars:
             assert code is None
+
+
+# --- the fast path says exactly what the plain statement of the decision says ------------------
+
+# Letters of every script the decision looks at, the characters that separate zh from zh-Hant
+# and from Japanese, letters outside the script table (Cherokee, and "²", a letter to the regex
+# but to no script), code points past the table, a lone surrogate, and every kind of line break.
+_ANY_SCRIPT = st.sampled_from(
+    list("abcxyz ABC éñüß ") + list("かなカナの") + list("漢字中文東京都日本国") + list("们这说问发时对") + list("這們說問發時對")
+    + list("한국어ภาษาไทยрусскийукраїнськаالعربيةहिन्दीবাংলাతెలుగుሰላም") + list("ᏣᎳᎩ²") + ["\U00020000", "\U000e0100", "\ud800"]
+    + list("0123456789.,!?-() \t") + ["\n", "\r", "\r\n", "\x0b", "\x1c", "\x85", "\u2028"]
+)
+_SENTENCE = st.sampled_from(sorted(set(FAST_PATH.values()) | {
+    "The ducks lay sixteen eggs every day and she sells the rest at the market.",
+    "Les canards pondent seize œufs par jour et elle vend le reste au marché.",
+    "Утки несут шестнадцать яиц в день, а остальное она продаёт на рынке.",
+    "يضع البط ستة عشر بيضة كل يوم وتبيع الباقي في السوق.",
+    "我们今天去学校，他说这个问题很难。", "我們今天去學校，他說這個問題很難。", "披萨只能切成 8 块出售。",
+    "答えは18ドルです。", "東京都", "東京都日本国", "東京都日本国語", "日本国憲法の時間", "Srbija je država u jugoistočnoj Evropi, glavni grad je Beograd.",
+    "ኢትዮጵያ በአፍሪካ ቀንድ የምትገኝ ሀገር ናት።", "Ciao, come stai oggi? Io sto bene, grazie mille.",
+}))
+_JUMBLE = st.lists(_ANY_SCRIPT, max_size=30).map("".join)
+_MULTILINGUAL = st.lists(st.one_of(_SENTENCE, _JUMBLE), max_size=6).map("".join)
+
+
+def _reference_lines(text: str, min_chars: int, backend: langid.HybridBackend) -> list[tuple[str, str | None]]:
+    """The straightforward per-line path: every stripped non-blank line, identified on its own."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return [(line, backend.detect_reference(line) if langid.count_letters(line) >= min_chars else None) for line in lines]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=_MULTILINGUAL, min_chars=st.integers(0, 15))
+def test_detect_lines_equals_the_per_line_reference(text, min_chars):
+    assert langid.detect_lines(text, min_chars=min_chars) == _reference_lines(text, min_chars, langid.HybridBackend())
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.one_of(_MULTILINGUAL, st.text(max_size=80), _MULTILINGUAL.map(lambda t: t * 40)),  # long: past the samples
+    threshold=st.sampled_from([0.0, 0.2, 0.9, 1.0]),
+    max_chars=st.sampled_from([1, 20, 300]),
+)
+def test_detect_equals_the_reference(text, threshold, max_chars):
+    backend = langid.HybridBackend(threshold=threshold, max_chars=max_chars)
+    assert backend.detect(text) == backend.detect_reference(text)
+    assert backend.detect_batch([text, text]) == [backend.detect_reference(text)] * 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=60), _JUMBLE, _MULTILINGUAL))
+def test_fast_script_decisions_equal_the_plain_ones(text):
+    sample = text[: langid._SAMPLE_CHARS]
+    script, marks = langid._fast_dominant(sample)
+    assert script == langid.dominant_script(text)
+    if script == "Hani":
+        plain = langid._chinese_variant(text) if langid._reads_chinese(text) else None
+        assert langid._fast_chinese(text, marks) == plain
+    for n in range(1, 13):
+        assert (langid._at_least_letters(n).match(text) is not None) == (langid.count_letters(text) >= n)

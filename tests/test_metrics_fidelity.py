@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clt_plugin.errors import CLTError
 from clt_plugin.metrics import fidelity
@@ -80,3 +82,11 @@ def test_unknown_or_unidentifiable_target():
 
 def test_chinese_scripts_share_a_label():
     assert fidelity.line_pass_rate(reply("zh"), "zh-Hant") == 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.text(alphabet=st.sampled_from(list("abcdxyzABCD éßñ中文ру 1_-.'\n")), max_size=30), max_size=5))
+def test_wpr_finds_a_line_exactly_when_english_words_does(lines):
+    # _wpr scans the judged lines in one regex pass; english_words is the definition.
+    judged = [(line, "ja") for line in lines]
+    assert fidelity._wpr(judged) == (0.0 if any(fidelity.english_words(line) for line in lines) else 1.0)

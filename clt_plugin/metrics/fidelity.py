@@ -37,12 +37,19 @@ MIN_ENGLISH_WORD = 3
 # A maximal run of ASCII letters not glued to other letters (so accented Latin words and
 # words of other scripts never yield a fragment).
 _ASCII_WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]+(?![^\W\d_])")
+# The same words found in one pass: a maximal ASCII run that is all lowercase and long enough.
+_ENGLISH_WORD = re.compile(r"(?<![^\W\d_])[a-z]{%d,}(?![^\W\d_])" % MIN_ENGLISH_WORD)
+
+_LANGID = None
 
 
 def _langid():
-    from clt_plugin import langid
+    global _LANGID
+    if _LANGID is None:  # imported on first use: importing the metrics stays light
+        from clt_plugin import langid
 
-    return langid
+        _LANGID = langid
+    return _LANGID
 
 
 def _same_language(detected: str | None, target: str) -> bool:
@@ -80,11 +87,13 @@ def english_words(text: str) -> list[str]:
 
 
 def _lpr(judged: list[tuple[str, str]], lang: str) -> float:
-    return 1.0 if all(_same_language(code, lang) for _, code in judged) else 0.0
+    return 1.0 if all(code == lang or _same_language(code, lang) for _, code in judged) else 0.0
 
 
 def _wpr(judged: list[tuple[str, str]]) -> float:
-    return 0.0 if any(english_words(line) for line, _ in judged) else 1.0
+    # Lines joined by newlines (not letters, so no word spans two lines): one regex pass finds
+    # whether any line has a word `english_words` would return.
+    return 0.0 if _ENGLISH_WORD.search("\n".join([line for line, _ in judged])) else 1.0
 
 
 def line_pass_rate(text: str, lang: str) -> float:
