@@ -20,6 +20,7 @@ decisions plainly, and property tests hold the two to the same answers.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.util
 import re
@@ -248,16 +249,35 @@ def _marks(sample: str) -> str:
     return marks if marks.isascii() else _NON_ASCII.sub("", marks)
 
 
+_STARTS_LIST, _IDS_LIST = _STARTS.tolist(), _IDS.tolist()
+_CJK_IDS = frozenset(k for k, name in enumerate(_SCRIPT_NAMES) if name in ("Kana", "Hani"))
+
+
+@functools.lru_cache(maxsize=None)
+def _no_other_script(k: int):
+    """fullmatch of a text in which no letter belongs to a script other than number k."""
+    others = []
+    for lo, hi, kk in zip(_STARTS_LIST, _STARTS_LIST[1:], _IDS_LIST):
+        if kk and kk != k:
+            others.append(f"\\U{lo:08x}-\\U{hi - 1:08x}")
+    return re.compile("[^%s]*+" % "".join(others)).fullmatch
+
+
 def _fast_dominant(sample: str) -> tuple[str | None, str]:
-    """(dominant_script(sample), the script marks of its letters; "" for Latin-only text)."""
-    if not _BEYOND_LATIN.search(sample):
+    """(dominant_script(sample), the script marks of its letters; "" when not needed: Latin-only
+    text, or one script other than Han and kana)."""
+    beyond = _BEYOND_LATIN.search(sample)
+    if beyond is None:
         return ("Latn" if _ANY_LETTER.search(sample) else None), ""
+    k = _IDS_LIST[bisect.bisect_right(_STARTS_LIST, ord(beyond.group())) - 1]
+    if k and k not in _CJK_IDS and _no_other_script(k)(sample):
+        return _SCRIPT_NAMES[k], ""  # a letter of script k and none of any other: no counting
     marks = _marks(sample)
     if not marks:
         return ("Zzzz" if _ANY_LETTER.search(sample) else None), marks
     first = marks[0]
-    if marks.count(first) == len(marks):  # one script, the usual case
-        return _dominant_of({_SCRIPT_OF_MARK[first]: len(marks)}), marks
+    if marks.count(first) == len(marks):  # one script: it wins (Han alone is "Hani", kana "Kana")
+        return _SCRIPT_OF_MARK[first], marks
     return _dominant_of({_SCRIPT_OF_MARK[m]: marks.count(m) for m in set(marks)}), marks
 
 
