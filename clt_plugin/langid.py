@@ -500,8 +500,9 @@ class HybridBackend:
         cands = _CANDIDATES.get(script, ())
         if len(cands) <= 1:
             return cands[0] if cands else None
-        label, prob = _fasttext_top(_fasttext_line(text[: self.max_chars]))
-        pick = _pick(_BY_FASTTEXT.get(label, ()), cands) if label is not None else None
+        line = text[: self.max_chars]
+        label, prob = _fasttext_top(_fasttext_line(line) if "\n" in line or "\r" in line else line)
+        pick = _pick_of(label, cands)
         if pick is not None and (prob >= self.threshold or not _langdetect_knows_any(cands)):
             return _variant_of(text.translate(_han_marks())) if pick == "zh" and "zh-Hant" in cands else pick
         return self._langdetect_among(text, cands)
@@ -517,11 +518,11 @@ class HybridBackend:
         # A reply that repeats a line (models loop) pays for it once; the memo lives for one call.
         memo: dict[str, str | None] = {}
         out = []
+        detect = self.detect
         for text in texts:
-            try:
-                code = memo[text]
-            except KeyError:
-                code = memo[text] = self.detect(text)
+            code = memo.get(text, _UNSET)  # not try/except: most lines are new, and raising costs
+            if code is _UNSET:
+                code = memo[text] = detect(text)
             out.append(code)
         return out
 
@@ -544,6 +545,14 @@ def _fasttext_top(line: str) -> tuple[str | None, float]:
 def _langdetect_knows_any(cands: tuple[str, ...]) -> bool:
     # Amharic and Tigrinya, say: langdetect cannot overrule fastText there, only lose its answer.
     return any(registry.LANGUAGES[c].langdetect for c in cands)
+
+
+_UNSET = object()
+
+
+@functools.lru_cache(maxsize=4096)  # (fastText label, candidates): bounded by the label set x scripts
+def _pick_of(label: str | None, cands: tuple[str, ...]) -> str | None:
+    return _pick(_BY_FASTTEXT.get(label, ()), cands) if label is not None else None
 
 
 def _pick(codes: tuple[str, ...], cands: tuple[str, ...]) -> str | None:
