@@ -263,10 +263,12 @@ def _no_other_script(k: int):
     return re.compile("[^%s]*+" % "".join(others)).fullmatch
 
 
-def _fast_dominant(sample: str) -> tuple[str | None, str]:
+def _fast_dominant(sample: str, beyond: re.Match | None | bool = True) -> tuple[str | None, str]:
     """(dominant_script(sample), the script marks of its letters; "" when not needed: Latin-only
-    text, or one script other than Han and kana)."""
-    beyond = _BEYOND_LATIN.search(sample)
+    text, or one script other than Han and kana). `beyond`: `_BEYOND_LATIN.search(sample)` when
+    the caller has it."""
+    if beyond is True:
+        beyond = _BEYOND_LATIN.search(sample)
     if beyond is None:
         return ("Latn" if _ANY_LETTER.search(sample) else None), ""
     k = _IDS_LIST[bisect.bisect_right(_STARTS_LIST, ord(beyond.group())) - 1]
@@ -491,21 +493,51 @@ class HybridBackend:
         return self._langdetect_among(text, cands)
 
     def detect(self, text: str) -> str | None:
-        sample = text[:_SAMPLE_CHARS]
-        script, marks = _fast_dominant(sample)
-        if script == "Hani":
-            variant = _fast_chinese(text, marks)
-            if variant is not None:
-                return variant
-        cands = _CANDIDATES.get(script, ())
-        if len(cands) <= 1:
-            return cands[0] if cands else None
-        line = text[: self.max_chars]
-        label, prob = _fasttext_top(_fasttext_line(line) if "\n" in line or "\r" in line else line)
-        pick = _pick_of(label, cands)
-        if pick is not None and (prob >= self.threshold or not _langdetect_knows_any(cands)):
-            return _variant_of(text.translate(_han_marks())) if pick == "zh" and "zh-Hant" in cands else pick
-        return self._langdetect_among(text, cands)
+        return self.detect_batch((text,))[0]
+
+    def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
+        # `detect_reference` for each text, as one loop with the common steps inlined: per line
+        # (fidelity's use), calling helpers costs as much as the work they do. A text repeated
+        # within the call (a model looping over one line) is decided once.
+        threshold, max_chars = self.threshold, self.max_chars
+        beyond_latin, any_letter, latin = _BEYOND_LATIN.search, _ANY_LETTER.search, _CANDIDATES["Latn"]
+        predict = None
+        memo: dict[str, str | None] = {}
+        out = []
+        for text in texts:
+            code = memo.get(text, _UNSET)  # not try/except: most texts are new, and raising costs
+            if code is not _UNSET:
+                out.append(code)
+                continue
+            sample = text[:_SAMPLE_CHARS]
+            beyond = beyond_latin(sample)
+            if beyond is None:
+                code, cands = None, (latin if any_letter(sample) else ())
+            else:
+                script, marks = _fast_dominant(sample, beyond)
+                code = _fast_chinese(text, marks) if script == "Hani" else None
+                cands = () if code is not None else _CANDIDATES.get(script, ())
+            if len(cands) == 1:
+                code = cands[0]
+            elif cands:
+                line = text[:max_chars]
+                if "\n" in line or "\r" in line:
+                    line = _fasttext_line(line)
+                if predict is None:
+                    predict = _fasttext_model().f.predict
+                try:
+                    found = predict(line + "\n", 1, 0.0, "strict")
+                    label, prob = (found[0][1][len("__label__"):], found[0][0]) if found else (None, 0.0)
+                except (UnicodeError, TypeError):  # lone surrogates: retried with replacement characters
+                    label, prob = _fasttext_top(line)
+                pick = _pick_of(label, cands)
+                if pick is not None and (prob >= threshold or not _langdetect_knows_any(cands)):
+                    code = _variant_of(text.translate(_han_marks())) if pick == "zh" and "zh-Hant" in cands else pick
+                else:
+                    code = self._langdetect_among(text, cands)
+            memo[text] = code
+            out.append(code)
+        return out
 
     @staticmethod
     def _langdetect_among(text: str, cands: tuple[str, ...]) -> str | None:
@@ -513,18 +545,6 @@ class HybridBackend:
             if code in cands:
                 return code
         return None
-
-    def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
-        # A reply that repeats a line (models loop) pays for it once; the memo lives for one call.
-        memo: dict[str, str | None] = {}
-        out = []
-        detect = self.detect
-        for text in texts:
-            code = memo.get(text, _UNSET)  # not try/except: most lines are new, and raising costs
-            if code is _UNSET:
-                code = memo[text] = detect(text)
-            out.append(code)
-        return out
 
 
 def _fasttext_top(line: str) -> tuple[str | None, float]:
