@@ -512,7 +512,8 @@ class HybridBackend:
             sample = text[:_SAMPLE_CHARS]
             beyond = beyond_latin(sample)
             if beyond is None:
-                code, cands = None, (latin if any_letter(sample) else ())
+                script, code = "Latn", None
+                cands = latin if any_letter(sample) else ()
             else:
                 script, marks = _fast_dominant(sample, beyond)
                 code = _fast_chinese(text, marks) if script == "Hani" else None
@@ -530,7 +531,7 @@ class HybridBackend:
                     label, prob = (found[0][1][len("__label__"):], found[0][0]) if found else (None, 0.0)
                 except (UnicodeError, TypeError):  # lone surrogates: retried with replacement characters
                     label, prob = _fasttext_top(line)
-                pick = _pick_of(label, cands)
+                pick = _pick_of(label, script)
                 if pick is not None and (prob >= threshold or not _langdetect_knows_any(cands)):
                     code = _variant_of(text.translate(_han_marks())) if pick == "zh" and "zh-Hant" in cands else pick
                 else:
@@ -570,9 +571,9 @@ def _langdetect_knows_any(cands: tuple[str, ...]) -> bool:
 _UNSET = object()
 
 
-@functools.lru_cache(maxsize=4096)  # (fastText label, candidates): bounded by the label set x scripts
-def _pick_of(label: str | None, cands: tuple[str, ...]) -> str | None:
-    return _pick(_BY_FASTTEXT.get(label, ()), cands) if label is not None else None
+@functools.lru_cache(maxsize=4096)  # (fastText label, script): bounded by lid.176's labels x scripts
+def _pick_of(label: str | None, script: str | None) -> str | None:
+    return _pick(_BY_FASTTEXT.get(label, ()), _CANDIDATES.get(script, ())) if label is not None else None
 
 
 def _pick(codes: tuple[str, ...], cands: tuple[str, ...]) -> str | None:
