@@ -142,3 +142,20 @@ def test_base_with_a_spec_file_gets_inline_specs_whose_sources_still_resolve(tmp
     assert point["clt_mixture"]["seed"] == spec["seed"]
     assert point["clt_base_dir"] == "../specs"  # relative source paths mean what they meant beside the spec
     assert point["output_dir"] == "./outputs/tiny-cpu-math/k1000"
+
+
+def test_resweeping_updates_a_grid_in_place_and_keeps_run_outputs(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text((Path(__file__).resolve().parents[1] / "axolotl_configs" / "tiny-cpu" / "math.yaml").read_text(), encoding="utf-8")
+    assert clt("sweep", str(base), "--per-language", "0,2,4", "-o", str(tmp_path / "grid")).returncode == 0
+    (tmp_path / "grid" / "outputs").mkdir()
+    (tmp_path / "grid" / "outputs" / "model.bin").write_text("trained", encoding="utf-8")
+    again = clt("sweep", str(base), "--per-language", "0,2", "-o", str(tmp_path / "grid"))
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "grid" / "outputs" / "model.bin").read_text(encoding="utf-8") == "trained"
+    assert sorted(p.name for p in (tmp_path / "grid").glob("*.yaml")) == ["base-k0.yaml", "base-k2.yaml"]
+    assert json.loads((tmp_path / "grid" / "sweep.json").read_text(encoding="utf-8"))["per_language"] == [0, 2]
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = clt("sweep", str(base), "--per-language", "0,2", "-o", str(tmp_path / "other"))
+    assert refused.returncode == 2 and "is not a clt sweep directory" in refused.stderr

@@ -186,16 +186,34 @@ def _slurm_script(stem: str, configs: list[str]) -> str:
 
 
 def write(plan_: dict[str, Any], out_dir: str | Path) -> Path:
-    """Write the planned files; the directory appears whole or not at all."""
+    """Write the planned files. A new directory appears whole or not at all; an earlier sweep's
+    directory is updated file by file (each atomic), never replaced, because runs started through
+    its launchers may keep their outputs inside it."""
+    from clt_plugin.io import atomic_write_text, read_json
+
     out_dir = Path(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / SWEEP_MANIFEST).is_file():
+    files = plan_["files"]
+    if not out_dir.exists() or not any(out_dir.iterdir()):
+        with atomic_dir(out_dir) as tmp:
+            os.chmod(tmp, 0o755)
+            for name, text in files.items():
+                (tmp / name).write_text(text, encoding="utf-8")
+                if name.endswith((".sh", ".sbatch")):
+                    os.chmod(tmp / name, 0o755)
+        return out_dir
+    if not (out_dir / SWEEP_MANIFEST).is_file():
         raise CLTError(f"{out_dir}: exists and is not a clt sweep directory; choose an empty or new -o")
-    with atomic_dir(out_dir) as tmp:
-        os.chmod(tmp, 0o755)
-        for name, text in plan_["files"].items():
-            (tmp / name).write_text(text, encoding="utf-8")
-            if name.endswith((".sh", ".sbatch")):
-                os.chmod(tmp / name, 0o755)
+    previous = read_json(out_dir / SWEEP_MANIFEST, "sweep manifest")
+    stale = {p.get("config") for p in previous.get("points", [])} - set(files)
+    for name, text in files.items():
+        if name == SWEEP_MANIFEST:
+            continue
+        atomic_write_text(out_dir / name, text)
+        if name.endswith((".sh", ".sbatch")):
+            os.chmod(out_dir / name, 0o755)
+    for name in sorted(n for n in stale if n and "/" not in n):
+        (out_dir / name).unlink(missing_ok=True)
+    atomic_write_text(out_dir / SWEEP_MANIFEST, files[SWEEP_MANIFEST])  # last: it describes the rest
     return out_dir
 
 
