@@ -3,10 +3,11 @@
 Writes N runs (one lm-eval results file each, 8 clt_mgsm_* tasks with lm-eval-sized configs,
 plus a manifest beside each model), then times, in this one process:
   bare:  for each results file: json.load(open(f))
-  clt:   load_runs + build_matrix (absolute, with statistics) + render to JSON
+  clt:   `clt matrix EVALS --task mgsm --metric acc --format json` in-process (commands.matrix.output:
+         load_runs + build_matrix (absolute, with statistics) + render to JSON)
 for N in (250, 500, 1000), all taking turns, best of 7 rounds each; the clt pipeline is also
-timed by stage (load only; load + matrix) and with the standard json parser only (orjson
-disabled). Pass: full / bare <= 1.5 in CPU time at N = 1000 (wall time is printed too; on a
+timed by stage (load only; load + matrix) and with the standard json parser only (orjson and
+msgspec disabled). Pass: full / bare <= 1.5 in CPU time at N = 1000 (wall time is printed too; on a
 shared machine it is noise); linear growth shows as a per-run time that stays flat across N.
 
 Run: .venv/bin/python benchmarks/bench_matrix.py [--n 1000] [--keep DIR]
@@ -22,10 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from clt_plugin.analysis.matrix import build_matrix
-from clt_plugin.analysis.render import render
 from clt_plugin.analysis import results as results_mod
-from clt_plugin.analysis.results import gc_paused, load_runs
+from clt_plugin.analysis.matrix import build_matrix
+from clt_plugin.analysis.results import load_runs
+from clt_plugin.cli import build_parser
+from clt_plugin.commands import matrix as matrix_command
 from clt_plugin.analysis.synthetic import manifest_dict, results_dict
 
 LANGS = ["en", "es", "fr", "ja", "zh", "ar", "ko", "pt"]
@@ -108,11 +110,11 @@ def clt_matrix(evals: Path) -> int:
 
 
 def clt(evals: Path) -> int:
-    """What `clt matrix EVALS --task mgsm --metric acc --format json` does, minus the process start."""
-    with gc_paused():  # as the command does: one pause for the whole pipeline
-        runs = load_runs([evals])
-        m = build_matrix(runs, "mgsm", "acc")
-        return len(render([m], runs, "json"))
+    """`clt matrix EVALS --task mgsm --metric acc --format json`: the command's own code, from its
+    parsed arguments to the text it writes, minus the process start and the write to stdout."""
+    argv = ["matrix", str(evals), "--task", "mgsm", "--metric", "acc", "--format", "json"]
+    text, _ = matrix_command.output(build_parser(argv).parse_args(argv))
+    return len(text)
 
 
 def interleaved(fns: dict, rounds: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -129,13 +131,20 @@ def interleaved(fns: dict, rounds: int) -> tuple[dict[str, float], dict[str, flo
     return wall, cpu
 
 
+# The optional JSON accelerators of the loader: orjson, and msgspec's views of the files.
+_ACCELERATORS = ("_orjson_loads", "_RESULTS_VIEW", "_MANIFEST_VIEW")
+
+
 def clt_stdlib(evals: Path) -> int:
-    """The same pipeline with the standard json parser only (orjson, when installed, disabled)."""
-    saved, results_mod._orjson_loads = results_mod._orjson_loads, None
+    """The same pipeline with the standard json parser only (orjson and msgspec, when installed, disabled)."""
+    saved = {name: getattr(results_mod, name) for name in _ACCELERATORS}
     try:
+        for name in _ACCELERATORS:
+            setattr(results_mod, name, None)
         return clt(evals)
     finally:
-        results_mod._orjson_loads = saved
+        for name, value in saved.items():
+            setattr(results_mod, name, value)
 
 
 STAGES = ("load", "load+matrix", "full", "full-stdlib")
@@ -163,11 +172,12 @@ def main() -> int:
                 fn()  # warm the page cache and imports
             wall, cpu = interleaved(fns, args.rounds)
             results.append((n, size, wall, cpu))
-    fast = "orjson" if results_mod._orjson_loads else "none (stdlib json)"
+    fast = " + ".join(n for n, on in (("msgspec views", results_mod._RESULTS_VIEW), ("orjson", results_mod._orjson_loads))
+                      if on) or "none (stdlib json)"
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
           f"JSON accelerator: {fast}; best of {args.rounds} interleaved rounds")
     print("bare = json.load of each results file; load = load_runs (results + manifests); "
-          "load+matrix = + build_matrix; full = + JSON output; full-stdlib = full without orjson")
+          "load+matrix = + build_matrix; full = + JSON output; full-stdlib = full without orjson and msgspec")
     for clock, idx in (("wall-clock", 2), ("CPU", 3)):
         print(f"\n{clock} seconds (x bare):")
         print(f"{'runs':>6} {'MB':>6} {'bare':>7} " + " ".join(f"{s:>18}" for s in STAGES) + f" {'us/run full':>12}")

@@ -309,6 +309,7 @@ def test_row_aggregate_fast_path_equals_aggregate(values, seen):
     from clt_plugin.analysis.results import aggregate
 
     plans: dict = {}
-    assert _aggregate_row(values, seen, LANGS, plans) == aggregate(values, seen)
+    assert _aggregate_row(values, seen, LANGS, plans, False) == aggregate(values, seen)
+    assert _aggregate_row(values, seen, LANGS, plans, None not in values.values()) == aggregate(values, seen)
     complete = {l: (v if v is not None else 0.5) for l, v in values.items()}
-    assert _aggregate_row(complete, seen, LANGS, plans) == aggregate(complete, seen)
+    assert _aggregate_row(complete, seen, LANGS, plans, True) == aggregate(complete, seen)

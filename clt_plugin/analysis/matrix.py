@@ -16,11 +16,12 @@ plateau points) always use absolute scores, whatever the view.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from clt_plugin import languages
-from clt_plugin.analysis.results import ENGLISH, Aggregates, RunResults, aggregate, gc_paused
+from clt_plugin.analysis.results import ENGLISH, Aggregates, RunResults, aggregate, gc_paused, value_reader
 from clt_plugin.analysis.stats import Correlation, Plateau, plateau, spearman
 from clt_plugin.errors import CLTError
 
@@ -38,6 +39,7 @@ DEFAULT_METRICS = {
     "ifeval": "prompt_level_strict_acc",
 }
 SERIES = ("english", "seen", "unseen")
+_series_values = operator.attrgetter(*SERIES)
 _REGISTRY_ORDER = {code: i for i, code in enumerate(languages.LANGUAGES)}
 
 
@@ -213,8 +215,12 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 
 def _order_key(order: str):
+    trained_keys: dict[tuple[str, ...], tuple] = {}  # rows share a handful of training sets
+
     def key(row: Row):
-        trained = tuple(lang_sort_key(l) for l in row.trained)
+        trained = trained_keys.get(row.trained)
+        if trained is None:
+            trained = trained_keys[row.trained] = tuple(lang_sort_key(l) for l in row.trained)
         k = (row.k is None, row.k if row.k is not None else 0)
         if order == "lang":
             return (not row.is_baseline, trained, k, row.run)
@@ -272,7 +278,8 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
 
     # One pass over every run's tasks: which runs have the task, their scores and fidelity, and
     # whether anything that makes runs comparable differs (the detailed check runs only then).
-    want_fid = bool(fidelity_metric) and fidelity_metric != metric_name
+    read_metric = value_reader(metric_name)
+    read_fid = value_reader(fidelity_metric) if fidelity_metric and fidelity_metric != metric_name else None
     with_task: list[RunResults] = []
     scores: dict[str, dict[str, float]] = {}
     fidelity: dict[str, dict[str, float]] = {}
@@ -287,17 +294,18 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
             if t.family != family:
                 continue
             found = True
-            all_langs.add(t.lang)
+            lang = t.lang
+            all_langs.add(lang)
             key = (t.version, t.n_shot, t.task_hash)
             if signature.setdefault(t.task, key) != key:
                 differs = True
-            v = t.value(metric_name)
+            v = read_metric(t)
             if v is not None:
-                vals[t.lang] = v
-            if want_fid:
-                v = t.value(fidelity_metric)
+                vals[lang] = v
+            if read_fid is not None:
+                v = read_fid(t)
                 if v is not None:
-                    fids[t.lang] = v
+                    fids[lang] = v
         if found:
             with_task.append(r)
             scores[r.name] = vals
@@ -336,9 +344,10 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
     for r in with_task:
         got = scores[r.name]
         # Every row's dicts hold every language (None where missing); a complete one is reused.
-        values = got if len(got) == len(langs) else {l: got.get(l) for l in langs}
-        missing = [l for l in langs if values[l] is None] if len(got) < len(langs) else []
-        if missing:
+        complete = len(got) == len(langs)
+        values = got if complete else {l: got.get(l) for l in langs}
+        if not complete:
+            missing = [l for l in langs if values[l] is None]
             notes.append(f"run {r.name}: no {metric_name} score for {', '.join(missing)} (shown as –, left out of its averages)")
         m = r.manifest
         seen = m.seen if m is not None else None
@@ -352,7 +361,7 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
             fid = {}
         else:
             fid = fid_got if len(fid_got) == len(langs) else {l: fid_got.get(l) for l in langs}
-        absolute_agg = _aggregate_row(values, seen, langs, plans)
+        absolute_agg = _aggregate_row(values, seen, langs, plans, complete)
         rows.append(
             Row(
                 run=r.name,
@@ -362,7 +371,7 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
                 seen=seen,
                 is_baseline=base_run is not None and r.name == base_run.name,
                 cells=cells,
-                agg=absolute_agg if view == "absolute" else _aggregate_row(cells, seen, langs, plans),
+                agg=absolute_agg if view == "absolute" else _aggregate_row(cells, seen, langs, plans, False),
                 fidelity=_mean(fid.values()) if has_fidelity else None,
                 fidelity_by_lang=fid,
                 absolute=values,
@@ -392,8 +401,9 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
 
 
 def _aggregate_row(values: dict[str, float | None], seen: tuple[str, ...] | None, langs: list[str],
-                   plans: dict) -> Aggregates:
-    """`aggregate(values, seen)` for a row holding every language of the matrix.
+                   plans: dict, complete: bool) -> Aggregates:
+    """`aggregate(values, seen)` for a row holding every language of the matrix (`complete`: and
+    a value for each, known to the caller).
 
     Rows share a handful of seen sets, so the seen/unseen split is worked out once per set; a row
     with every language scored then needs only the sums. Anything else takes the general path.
@@ -408,7 +418,7 @@ def _aggregate_row(values: dict[str, float | None], seen: tuple[str, ...] | None
             unseen_l = [l for l in langs if l != ENGLISH and l not in seen_l]
             plan = plans[seen] = (seen_l, unseen_l) if all(l in in_matrix for l in seen_l) else (None, None)
     seen_l, unseen_l = plan
-    if seen_l is None or None in values.values():
+    if seen_l is None or (not complete and None in values.values()):
         return aggregate(values, seen)
     fsum = math.fsum
     n = len(values)
@@ -456,10 +466,14 @@ def _add_statistics(matrix: Matrix, base_run: RunResults | None, base_abs, runs_
 
     # Curves: one per seen-language set, examples per language on x, baseline at k = 0.
     groups: dict[tuple[str, ...], list[Row]] = {}
+    ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # rows share a handful of seen sets
     for row in runs_all:
         if row.is_baseline or row.k is None or row.seen is None or not row.seen:
             continue
-        groups.setdefault(tuple(sorted(row.seen, key=lang_sort_key)), []).append(row)
+        key = ordered.get(row.seen)
+        if key is None:
+            key = ordered[row.seen] = tuple(sorted(row.seen, key=lang_sort_key))
+        groups.setdefault(key, []).append(row)
     for seen, members in sorted(groups.items()):
         label = ",".join(seen)
         series: dict[str, list[tuple[int, float]]] = {s: [] for s in SERIES}
@@ -470,8 +484,7 @@ def _add_statistics(matrix: Matrix, base_run: RunResults | None, base_abs, runs_
                 if v is not None:
                     series[s].append((0, v))
         for row in sorted(members, key=lambda r: (r.k, r.run)):
-            for s in SERIES:
-                v = getattr(row.absolute_agg, s)
+            for s, v in zip(SERIES, _series_values(row.absolute_agg)):
                 if v is not None:
                     series[s].append((row.k, v))
         matrix.curves[label] = series

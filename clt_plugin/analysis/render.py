@@ -154,14 +154,20 @@ def render_csv(matrices: Sequence[Matrix], percent: bool = False) -> str:
 # --------------------------------------------------------------------------- JSON
 
 
+# Aggregates lists these fields first, in this order: a row's aggregates zip with the names.
+assert Aggregates._fields[: len(AGG_FIELDS)] == AGG_FIELDS
+
+
 def _agg_json(a: Aggregates | None) -> dict[str, Any] | None:
-    if a is None:
-        return None
-    return {f: getattr(a, f) for f in AGG_FIELDS}
+    return None if a is None else dict(zip(AGG_FIELDS, a))
 
 
 def _plateau_json(p: Plateau) -> dict[str, Any]:
     return {"k": p.k, "max_gain": p.max_gain, "gain_at_k": p.gain_at_k, "note": p.note}
+
+
+# The document is encoded as soon as it is built and never kept: it holds the rows' and runs'
+# own tuples and dicts (json writes a tuple as a list) rather than copies of them.
 
 
 def _row_json(row: Row, matrix: Matrix) -> dict[str, Any]:
@@ -172,11 +178,11 @@ def _row_json(row: Row, matrix: Matrix) -> dict[str, Any]:
         "baseline": row.is_baseline,
         "flagged": row.flagged,
         "k": row.k,
-        "trained": list(row.trained),
-        "seen": None if row.seen is None else list(row.seen),
+        "trained": row.trained,
+        "seen": row.seen,
         "values": row.cells,  # every language is a key already (None when missing)
         "aggregates": _agg_json(row.agg),
-        "missing": list(row.agg.missing),
+        "missing": row.agg.missing,
         # The absolute view's values are the absolute scores already: null, not a second copy.
         "absolute": None if absolute else row.absolute,
         "absolute_aggregates": None if absolute else _agg_json(row.absolute_agg),
@@ -199,7 +205,7 @@ def matrix_json(matrix: Matrix) -> dict[str, Any]:
             "spearman_seen_unseen": None if c is None else {"rho": c.rho, "p_value": c.p_value, "n": c.n, "note": c.note},
             "plateau_threshold": matrix.plateau_threshold,
             "plateaus": {g: {s: _plateau_json(p) for s, p in by.items()} for g, by in matrix.plateaus.items()},
-            "curves": {g: {s: [[k, v] for k, v in pts] for s, pts in by.items()} for g, by in matrix.curves.items()},
+            "curves": matrix.curves,  # (k, value) tuples: json arrays
         },
         "mixed": list(matrix.mixed),
         "notes": list(matrix.notes),
@@ -214,11 +220,12 @@ def run_json(run: RunResults) -> dict[str, Any]:
         "manifest": None if run.manifest is None or run.manifest.path is None else str(run.manifest.path),
         "english_only": None if run.manifest is None else run.manifest.english_only,
         "lm_eval_version": run.lm_eval_version,
-        "model_args": dict(run.model_args),
+        "model_args": run.model_args,
     }
 
 
 def document(matrices: Sequence[Matrix], runs: Sequence[RunResults]) -> dict[str, Any]:
+    """The clt-matrix/1 object, to encode: it shares the rows' and runs' tuples and dicts."""
     return {
         "schema": SCHEMA,
         "tool_version": __version__,

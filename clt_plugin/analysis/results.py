@@ -28,9 +28,10 @@ import gc
 import json
 import math
 import os
+from math import isfinite
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence, TypedDict
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
@@ -53,7 +54,7 @@ class Score(NamedTuple):
     stderr: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)  # a sweep holds tens of thousands: attributes stored in the object itself
 class TaskResult:
     """One clt per-language task of one run: its scores and what defines comparability."""
 
@@ -81,12 +82,7 @@ class TaskResult:
 
     def value(self, metric: str) -> float | None:
         """`score(metric).value`, without building a Score in the common case."""
-        if self._metrics is None:
-            v = self.raw.get(metric + ",none")
-            if (type(v) is float or type(v) is int) and v == v and v not in _INFINITIES:
-                return float(v)
-        s = self.score(metric)
-        return None if s is None else s.value
+        return value_reader(metric)(self)
 
     def score(self, metric: str) -> Score | None:
         """`metric` is "name" or "name,filter". A bare name takes filter "none", or the only one."""
@@ -110,7 +106,7 @@ class TaskResult:
         raise CLTError(f"task {self.task}: metric {name!r} has several filters; pick one of: {options}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """The parts of a mixture manifest (clt-manifest/1) that the analysis needs."""
 
@@ -119,10 +115,11 @@ class Manifest:
     per_language: int | None
     english_only: bool
     counts: Mapping[str, Mapping[str, int]]
+    _trained: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def trained_languages(self) -> tuple[str, ...]:
         """Non-English languages with at least one training row, in `seen` order."""
-        cached = self.__dict__.get("_trained")
+        cached = self._trained
         if cached is None:
             have = {lang for per in self.counts.values() for lang, n in per.items() if n > 0 and lang != ENGLISH}
             ordered = [l for l in self.seen if l in have]
@@ -136,7 +133,7 @@ class Manifest:
         return 0 if self.english_only else None
 
 
-@dataclass
+@dataclass(slots=True)
 class RunResults:
     name: str
     source: Path
@@ -150,6 +147,7 @@ class RunResults:
     samples: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     # Tasks in the files that are not clt per-language tasks (groups, other benchmarks).
     other_tasks: tuple[str, ...] = ()
+    _idx: dict[tuple[str, str], TaskResult] | None = field(default=None, init=False, repr=False, compare=False)
 
     def families(self) -> list[str]:
         return sorted({t.family for t in self.tasks.values()})
@@ -181,10 +179,9 @@ class RunResults:
         return None
 
     def _index(self) -> dict[tuple[str, str], TaskResult]:
-        idx = self.__dict__.get("_idx")
+        idx = self._idx
         if idx is None or len(idx) != len(self.tasks):
-            idx = {(t.family, t.lang): t for t in self.tasks.values()}
-            self.__dict__["_idx"] = idx
+            idx = self._idx = {(t.family, t.lang): t for t in self.tasks.values()}
         return idx
 
 
@@ -197,6 +194,28 @@ class Aggregates(NamedTuple):
     missing: tuple[str, ...] = ()  # expected languages with no score (left out of the means)
 
 
+def value_reader(metric: str) -> Callable[[TaskResult], float | None]:
+    """`lambda task: task.value(metric)`, for reading one metric from thousands of tasks.
+
+    The common case, a finite number under "<metric>,none" in lm-eval's object for the task, is
+    read without building the key again or a Score per task; anything else goes through score().
+    """
+    key = metric + ",none"
+
+    def read(task: TaskResult) -> float | None:
+        if task._metrics is None:
+            v = task.raw.get(key)
+            if type(v) is float:
+                if isfinite(v):  # NaN and the infinities are no score
+                    return v
+            elif type(v) is int:
+                return float(v)
+        s = task.score(metric)
+        return None if s is None else s.value
+
+    return read
+
+
 # --------------------------------------------------------------------------- reading JSON
 
 try:  # optional accelerator: parses lm-eval's large results files ~2-3x faster than json
@@ -204,9 +223,43 @@ try:  # optional accelerator: parses lm-eval's large results files ~2-3x faster 
 except ImportError:  # pragma: no cover - depends on the environment
     _orjson_loads = None
 
+try:  # optional accelerator: builds only the keys the analysis reads (see _view)
+    import msgspec
+except ImportError:  # pragma: no cover - depends on the environment
+    msgspec = None
 
-def _loads(raw: bytes, path: str | os.PathLike, what: str) -> Any:
-    """Bytes already read from `path` -> JSON; a parse error names the file and where it broke."""
+
+def _view(name: str, fields: dict[str, Any]):
+    """A decoder of a JSON object into a dict of only `fields` (None without msgspec).
+
+    Most of an lm-eval results file (task configs and prompts, the environment report) is never
+    read here; msgspec checks it as JSON but builds no objects for it. A file that fails the view
+    in any way (not JSON, NaN, another shape) goes through the full parse, whose checks word the
+    error: both ways accept the same files and give the same values for these keys.
+    """
+    return None if msgspec is None else msgspec.json.Decoder(TypedDict(name, fields, total=False))
+
+
+_TaskConfigView = TypedDict("_TaskConfigView", {"metadata": Any}, total=False)
+# The keys parse_results and parse_manifest read.
+_RESULTS_VIEW = _view("_ResultsView", {
+    "results": Any, "configs": dict[str, _TaskConfigView] | None, "versions": Any, "n-shot": Any,
+    "task_hashes": Any, "n-samples": Any, "group_subtasks": Any, "config": Any,
+    "lm_eval_version": Any, "model_name": Any, "model_name_sanitized": Any,
+})
+_MANIFEST_VIEW = _view("_ManifestView", {
+    "schema": Any, "languages": Any, "per_language": Any, "english_only": Any, "counts": Any,
+})
+
+
+def _loads(raw: bytes, path: str | os.PathLike, what: str, view=None) -> Any:
+    """Bytes already read from `path` -> JSON (or its `view`); a parse error names the file and where it broke."""
+    if view is not None:
+        try:
+            raw.decode()  # the view skips strings without checking their UTF-8; the full parse would not
+            return view.decode(raw)
+        except ValueError:
+            pass  # not UTF-8, not JSON, or another shape: the full parse decides
     if _orjson_loads is not None:
         try:
             return _orjson_loads(raw)
@@ -220,8 +273,8 @@ def _loads(raw: bytes, path: str | os.PathLike, what: str) -> Any:
         raise CLTError(f"{path}: corrupt {what} (not UTF-8: {e.reason})") from e
 
 
-def _read_json_fast(path: str | os.PathLike, what: str) -> Any:
-    """Like io.read_json, with orjson when installed (the standard parser otherwise)."""
+def _read_json_fast(path: str | os.PathLike, what: str, view=None) -> Any:
+    """Like io.read_json, with msgspec's `view` and orjson when installed (the standard parser otherwise)."""
     try:
         with open(path, "rb") as f:
             raw = f.read()
@@ -229,7 +282,7 @@ def _read_json_fast(path: str | os.PathLike, what: str) -> Any:
         raise CLTError(f"{path}: {what} not found") from e
     except OSError as e:
         raise CLTError(f"{path}: cannot read {what} ({e.strerror})") from e
-    return _loads(raw, path, what)
+    return _loads(raw, path, what, view)
 
 
 # --------------------------------------------------------------------------- pure helpers
@@ -346,21 +399,35 @@ def load_manifest(path: str | os.PathLike) -> Manifest:
     return parse_manifest(read_json(path, "manifest"), path)
 
 
-def _manifest_from_model_args(args: Mapping[str, str]) -> Manifest | None:
-    # Open directly rather than stat first: one system call per run instead of two.
+def _manifest_from_model_args(args: Mapping[str, str], cache: dict[str, Manifest | None] | None = None
+                              ) -> Manifest | None:
+    """The manifest in the model directory that model_args name; `cache` keeps the ones read
+    (by path) for the runs still to load: runs of one model share one manifest."""
     for key in _MODEL_DIR_KEYS:
         value = args.get(key)
         if value:
             candidate = os.path.join(value, MANIFEST_NAME)
-            try:
-                with open(candidate, "rb") as f:
-                    raw = f.read()
-            except (FileNotFoundError, NotADirectoryError):
-                continue
-            except OSError as e:
-                raise CLTError(f"{candidate}: cannot read manifest ({e.strerror})") from e
-            return parse_manifest(_loads(raw, candidate, "manifest"), Path(candidate))
+            if cache is not None and candidate in cache:
+                found = cache[candidate]
+            else:
+                found = _read_manifest_if_there(candidate)
+                if cache is not None:
+                    cache[candidate] = found
+            if found is not None:
+                return found
     return None
+
+
+def _read_manifest_if_there(path: str) -> Manifest | None:
+    # Open directly rather than stat first: one system call per run instead of two.
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as e:
+        raise CLTError(f"{path}: cannot read manifest ({e.strerror})") from e
+    return parse_manifest(_loads(raw, path, "manifest", _MANIFEST_VIEW), Path(path))
 
 
 def find_manifest(model_args: Mapping[str, str] | RunResults) -> Path | None:
@@ -385,20 +452,25 @@ class _RunFiles:
     samples: list[Path]
 
 
-def _scan(folder: str) -> tuple[list[str], list[str]]:
-    """(results*.json, samples_*.jsonl) directly in `folder`, sorted; one directory read."""
+def _scan(folder: str | os.PathLike) -> tuple[list[str], list[str]]:
+    """Names of the results*.json and samples_*.jsonl directly in `folder`, sorted; one directory read."""
     results, samples = [], []
     with os.scandir(folder) as it:
         for entry in it:
             name = entry.name
             if name.startswith("results") and name.endswith(".json"):
                 if entry.is_file():
-                    results.append(entry.path)
+                    results.append(name)
             elif name.startswith("samples_") and name.endswith(".jsonl"):
-                samples.append(entry.path)
+                samples.append(name)
     results.sort()
     samples.sort()
     return results, samples
+
+
+def _run_files(folder: Path, results: list[str], samples: list[str]) -> _RunFiles:
+    # A child path joined onto a parsed Path costs half a parse of the full string.
+    return _RunFiles(folder, [folder / n for n in results], [folder / n for n in samples])
 
 
 def _discover(path: str | os.PathLike) -> list[_RunFiles]:
@@ -408,16 +480,16 @@ def _discover(path: str | os.PathLike) -> list[_RunFiles]:
     if not path.is_dir():
         raise CLTError(f"{path}: no such results file or directory")
     try:
-        results, samples = _scan(str(path))
+        results, samples = _scan(path)
         if results:
-            return [_RunFiles(path, [Path(p) for p in results], [Path(p) for p in samples])]
+            return [_run_files(path, results, samples)]
         runs = []
         with os.scandir(path) as it:
-            subdirs = sorted(e.path for e in it if e.is_dir())
-        for sub in subdirs:
+            subdirs = sorted((e.name, e.path) for e in it if e.is_dir())
+        for name, sub in subdirs:
             results, samples = _scan(sub)
             if results:
-                runs.append(_RunFiles(Path(sub), [Path(p) for p in results], [Path(p) for p in samples]))
+                runs.append(_run_files(path / name, results, samples))
     except OSError as e:
         raise CLTError(f"{e.filename or path}: cannot read directory ({e.strerror})") from e
     if not runs:
@@ -602,9 +674,8 @@ def _samples_by_task(samples: Sequence[Path], tasks: Iterable[str]) -> dict[str,
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest: Any,
-                samples: Sequence[Path] = ()) -> RunResults:
-    parsed = [parse_results(_read_json_fast(f, "lm-eval results file"), f) for f in files]
+def _merge_files(parsed: Sequence[_FileResults]) -> tuple[dict[str, TaskResult], dict[str, str]]:
+    """The tasks and model_args of a run with several results files (e.g. lm-eval's and `clt judge`'s)."""
     tasks: dict[str, TaskResult] = {}
     model_args: dict[str, str] = {}
     model_from: Path | None = None
@@ -623,7 +694,17 @@ def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest
                 )
         if not model_args and p.model_args:
             model_args, model_from = dict(p.model_args), p.path
+    return tasks, model_args
+
+
+def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest: Any,
+                samples: Sequence[Path] = (), manifests: dict[str, Manifest | None] | None = None) -> RunResults:
+    parsed = [parse_results(_read_json_fast(f, "lm-eval results file", _RESULTS_VIEW), f) for f in files]
     first = parsed[0]
+    if len(parsed) == 1:  # the usual run: nothing to merge, and the parsed objects are its own
+        tasks, model_args = first.tasks, first.model_args
+    else:
+        tasks, model_args = _merge_files(parsed)
     run = RunResults(
         name=name or _default_name(run_dir.parent if len(files) == 1 and files[0] == run_dir else run_dir, parsed),
         source=run_dir,
@@ -633,7 +714,7 @@ def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest
         model_name=next((p.model_name for p in parsed if p.model_name), None),
         lm_eval_version=next((p.lm_eval_version for p in parsed if p.lm_eval_version), None),
         limit=first.limit,
-        samples=_samples_by_task(samples, tasks),
+        samples=_samples_by_task(samples, tasks) if samples else {},
         other_tasks=tuple(sorted({t for p in parsed for t in p.other})),
     )
     if isinstance(manifest, Manifest):
@@ -641,7 +722,7 @@ def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest
     elif manifest is not None:
         run.manifest = load_manifest(manifest)
     else:
-        run.manifest = _manifest_from_model_args(run.model_args)
+        run.manifest = _manifest_from_model_args(run.model_args, manifests)
     return run
 
 
@@ -703,9 +784,10 @@ def load_runs(paths: Iterable[str | os.PathLike] = (), runs: Iterable[RunSpec] =
 
 def _load_runs(paths: Iterable[str | os.PathLike], runs: Iterable[RunSpec]) -> list[RunResults]:
     out: list[RunResults] = []
+    manifests: dict[str, Manifest | None] = {}  # each manifest read once, however many runs share it
     for p in paths:
         for g in _discover(p):
-            out.append(_load_files(g.run_dir, g.results, None, None, g.samples))
+            out.append(_load_files(g.run_dir, g.results, None, None, g.samples, manifests))
     for spec in runs:
         out.append(load_results(spec.path, name=spec.name, manifest=spec.manifest))
     seen: dict[str, RunResults] = {}

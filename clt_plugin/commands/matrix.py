@@ -68,20 +68,32 @@ def load_and_build(args, view: str):
     return runs, matrices
 
 
-def run(args) -> int:
+def output(args) -> tuple[str, list[str]]:
+    """What `clt matrix` writes: the text, and the lines that go to stderr (CSV only)."""
     if args.digits is not None and not 0 <= args.digits <= 12:
         raise CLTError(f"--digits: expected 0 to 12, got {args.digits}")
     # Thousands of small, long-lived objects and no cycles: one collector pause for the whole job.
+    # The runs and matrices die inside the pause (in _output), so that re-enabling the collector
+    # does not start a collection that scans all of them once more for nothing.
     with gc_paused():
-        runs, matrices = load_and_build(args, args.view)
-        text = render(matrices, runs, args.format, digits=args.digits, percent=args.percent)
+        return _output(args)
+
+
+def _output(args) -> tuple[str, list[str]]:
+    runs, matrices = load_and_build(args, args.view)
+    text = render(matrices, runs, args.format, digits=args.digits, percent=args.percent)
+    if args.format != "csv":
+        return text, []
+    # CSV stays machine-readable; what the tables carry below them goes to stderr.
+    return text, [f"clt matrix: {m.task}: {line}" for m in matrices for line in statistics_lines(m) + note_lines(m)]
+
+
+def run(args) -> int:
+    text, stderr_lines = output(args)
     if args.output:
         atomic_write_text(args.output, text)
     else:
         sys.stdout.write(text)
-    if args.format == "csv":
-        # CSV stays machine-readable; what the tables carry below them goes to stderr.
-        for m in matrices:
-            for line in statistics_lines(m) + note_lines(m):
-                print(f"clt matrix: {m.task}: {line}", file=sys.stderr)
+    for line in stderr_lines:
+        print(line, file=sys.stderr)
     return 0
