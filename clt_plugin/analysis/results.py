@@ -256,7 +256,7 @@ def _loads(raw: bytes, path: str | os.PathLike, what: str, view=None) -> Any:
     """Bytes already read from `path` -> JSON (or its `view`); a parse error names the file and where it broke."""
     if view is not None:
         try:
-            raw.decode()  # the view skips strings without checking their UTF-8; the full parse would not
+            raw.decode()  # msgspec skips unread strings unchecked; the full parse rejects bad UTF-8 anywhere
             return view.decode(raw)
         except ValueError:
             pass  # not UTF-8, not JSON, or another shape: the full parse decides
