@@ -26,9 +26,9 @@ def run_env() -> dict[str, str]:
     return env
 
 
-def write_config(path: Path, tiny_model: Path, work: Path, **overrides: Any) -> Path:
-    """tiny-cpu/math.yaml on the tiny model, every output under `work`."""
-    cfg = yaml.safe_load((TINY_CPU / "math.yaml").read_text(encoding="utf-8"))
+def write_config(path: Path, tiny_model: Path, work: Path, base: str = "math.yaml", **overrides: Any) -> Path:
+    """A tiny-cpu config on the tiny model, every output under `work`."""
+    cfg = yaml.safe_load((TINY_CPU / base).read_text(encoding="utf-8"))
     cfg.update(
         base_model=str(tiny_model),
         output_dir=str(work / "out"),

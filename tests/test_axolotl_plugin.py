@@ -15,7 +15,8 @@ import yaml
 
 from axolotl_helpers import axolotl, counts_of, decoded_rows, label, prepared_datasets, read_jsonl, write_config
 
-EXPECTED = {"math": {"en": 6, "es": 2, "fr": 2, "ja": 2, "zh": 2}}
+EXPECTED = {"math": {"en": 4, "es": 2, "fr": 2, "ja": 2, "zh": 2}, "chat": {"en": 4, "es": 2, "fr": 2, "ja": 2, "zh": 2}}
+TOTAL = 24
 
 
 def _tiny_task(root: Path) -> Path:
@@ -49,7 +50,7 @@ def run(tiny_model, tmp_path_factory):
     work = tmp_path_factory.mktemp("axolotl-run")
     tasks = _tiny_task(work)
     config = write_config(
-        work / "config.yaml", tiny_model, work,
+        work / "config.yaml", tiny_model, work, base="multitask.yaml",
         max_steps=2, micro_batch_size=2, val_set_size=0.25,
         eval_strategy="steps", eval_steps=1, save_strategy="steps", save_steps=1,
         load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
@@ -89,7 +90,7 @@ def test_manifest_beside_the_final_model_equals_the_mixture(run):
     manifest = json.loads((run.out / "clt_manifest.json").read_text(encoding="utf-8"))
     assert manifest == run.mixture_manifest
     assert manifest["counts"] == EXPECTED
-    assert manifest["total_rows"] == 14
+    assert manifest["total_rows"] == TOTAL
     assert manifest["per_language"] == 2 and manifest["english_only"] is False
     assert (run.out / "model.safetensors").is_file()
 
@@ -98,14 +99,14 @@ def test_tokenized_training_set_has_the_manifest_counts(run):
     (dataset_dir,) = prepared_datasets(run.work / "prepared")
     labels = label(decoded_rows(dataset_dir, run.tiny_model), run.mixture_rows)
     assert counts_of(labels) == EXPECTED
-    assert len(set(labels)) == len(labels) == 14  # every mixture row exactly once
+    assert len(set(labels)) == len(labels) == TOTAL  # every mixture row exactly once
 
 
 def test_run_record_splits_the_mixture_into_train_and_validation(run):
     record = json.loads((run.out / "clt_training_rows.json").read_text(encoding="utf-8"))
-    assert record["mixture_rows"] == 14
-    assert record["eval_rows_from_mixture"] == 4  # val_set_size 0.25 of 14, rounded up by datasets
-    assert record["train_rows"] == 10
+    assert record["mixture_rows"] == TOTAL
+    assert record["eval_rows_from_mixture"] == 6  # val_set_size 0.25 of 24
+    assert record["train_rows"] == 18
     assert record["dropped_by_axolotl"] == 0
     assert record["train_sha256"] == run.mixture_manifest["train_sha256"]
 
@@ -115,8 +116,9 @@ def test_banner_prints_counts_per_task_and_language(run):
     assert "clt: training on mixture" in log
     header = next(line for line in log.splitlines() if line.startswith("task "))
     assert header.split() == ["task", "en", "es", "fr", "ja", "zh", "total"]
-    math = next(line for line in log.splitlines() if line.startswith("math "))
-    assert math.split() == ["math", "6", "2", "2", "2", "2", "14"]
+    rows = {line.split()[0]: line.split()[1:] for line in log.splitlines() if line.startswith(("math ", "chat ", "total "))}
+    assert rows == {"chat": ["4", "2", "2", "2", "2", "12"], "math": ["4", "2", "2", "2", "2", "12"],
+                    "total": ["8", "4", "4", "4", "4", "24"]}
     assert "none dropped" in log
 
 
