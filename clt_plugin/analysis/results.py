@@ -28,7 +28,6 @@ import gc
 import json
 import math
 import os
-from math import isfinite
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence, TypedDict
@@ -206,7 +205,7 @@ def value_reader(metric: str) -> Callable[[TaskResult], float | None]:
         if task._metrics is None:
             v = task.raw.get(key)
             if type(v) is float:
-                if isfinite(v):  # NaN and the infinities are no score
+                if math.isfinite(v):  # NaN and the infinities are no score
                     return v
             elif type(v) is int:
                 return float(v)
