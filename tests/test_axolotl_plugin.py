@@ -145,3 +145,17 @@ def test_clt_eval_runs_lm_eval_on_the_saved_model(run):
     from clt_plugin.resources import tasks_path
 
     assert include["include_path"][0] == str(tasks_path())
+
+
+def test_a_run_that_crashes_after_start_still_says_what_it_trained_on(tiny_model, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken-model"
+    shutil.copytree(tiny_model, broken)
+    (broken / "model.safetensors").unlink()  # tokenizer and config load; the weights do not
+    config = write_config(tmp_path / "config.yaml", broken, tmp_path)
+    proc = axolotl("train", config, tmp_path / "train.log")
+    assert proc.returncode != 0
+    manifest = json.loads((tmp_path / "out" / "clt_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"] == {"math": {"en": 6, "es": 2, "fr": 2, "ja": 2, "zh": 2}}
+    assert not (tmp_path / "out" / "model.safetensors").exists()
