@@ -54,8 +54,11 @@ def summary(result) -> str:
         f"seen language; English fixed at {result.settings.english} per task), seed {result.settings.seed}, "
         f"{minutes} min {seconds:02d} s",
         "seen languages: es fr ja zh    unseen: ar ko pt    scores in %, from lm_eval on held-out items",
+        "Fidelity: replies in the language asked for (lang_fidelity), mean over the eight languages",
         "",
         result.tables.rstrip(),
+        "",
+        "A toy model on a toy suite: the tables show the mechanics of the experiment, not the paper's results.",
         "",
         "Each table is `clt matrix` over the lm_eval results the runs wrote:",
         "  clt matrix " + " ".join(matrix_args(out)) + " --percent",

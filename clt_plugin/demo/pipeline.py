@@ -22,7 +22,7 @@ import json
 import shutil
 import sys
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -292,7 +292,7 @@ def say(text: str) -> None:
 
 
 def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) -> DemoResult:
-    from clt_plugin.demo.progress import run_logged
+    from clt_plugin.demo.progress import LM_EVAL_BAR, PRETRAIN_BAR, TRAINER_BAR, run_logged
 
     settings.check()
     out = Path(out).resolve()
@@ -309,7 +309,7 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
 
     run_logged(pretrain_argv(out / "base-model", settings), log=out / "logs" / "pretrain.log", cwd=out, env=env,
                desc=stage(f"pre-train a tiny Llama on 8 languages ({settings.pretrain_steps} steps, seed {settings.seed})"),
-               progress=progress)
+               progress=progress, track=PRETRAIN_BAR, unit="step")
     say(stage(f"training sources, mixture spec and axolotl configs for k = {', '.join(map(str, settings.grid))}"))
     sweep_manifest = prepare(out, settings)
     names = []
@@ -321,11 +321,11 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
         model_dir = Path(point["output_dir"])
         run_logged(train_argv(config), log=out / "logs" / f"train-{name}.log", cwd=config.parent, env=env,
                    desc=stage(f"axolotl train  k={k:<{width(settings.grid)}} ({_rows(k, settings)} rows)"),
-                   progress=progress)
+                   progress=progress, track=TRAINER_BAR, unit="step")
         if not (model_dir / "clt_manifest.json").is_file():
             raise CLTError(f"axolotl train left no clt_manifest.json in {model_dir}; see {out / 'logs' / f'train-{name}.log'}")
         run_logged(eval_argv(model_dir, out / "results", settings), log=out / "logs" / f"eval-{name}.log",
-                   cwd=out, env=env, progress=progress,
+                   cwd=out, env=env, progress=progress, track=LM_EVAL_BAR, unit="reply",
                    desc=stage(f"lm_eval        k={k:<{width(settings.grid)}} ({len(eval_tasks())} tasks x {settings.eval_n} items)"))
     tables, report = analyse(out)
     atomic_write_text(out / "tables.md", tables)
@@ -342,7 +342,3 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
 
 def _rows(k: int, settings: DemoSettings) -> int:
     return len(SYNTH_TASKS) * (settings.english + len(SEEN) * k)
-
-
-def with_overrides(settings: DemoSettings, **changes: Any) -> DemoSettings:
-    return replace(settings, **{k: v for k, v in changes.items() if v is not None})

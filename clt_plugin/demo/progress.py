@@ -16,19 +16,25 @@ from pathlib import Path
 
 from clt_plugin.errors import CLTError
 
-# "45%|####      | 290/640 [00:12<00:15, 23.1it/s]": the count and total of a tqdm bar.
-_TQDM = re.compile(rb"(\d+)/(\d+) \[")
+# The count and total of a tqdm bar: "Running generate_until requests:  45%|####   | 290/640 [00:12<...".
+_COUNT = rb"\s*\d+%\|[^|\r\n]*\| (\d+)/(\d+) \["
+# The one bar that measures each tool's real work (a tool also draws bars for loading and saving).
+PRETRAIN_BAR = re.compile(rb"pre-training the tiny model:" + _COUNT)
+TRAINER_BAR = re.compile(rb"(?:^|[\r\n])" + _COUNT)  # the Trainer's bar has no description
+LM_EVAL_BAR = re.compile(rb"Running generate_until requests:" + _COUNT)
 
 
-def run_logged(argv: list[str], *, log: Path, cwd: Path, env: dict[str, str], desc: str, progress: bool) -> None:
-    """Run `argv`; everything it prints goes to `log`; a failure names the log and its tail."""
+def run_logged(argv: list[str], *, log: Path, cwd: Path, env: dict[str, str], desc: str, progress: bool,
+               track: re.Pattern[bytes], unit: str = "it") -> None:
+    """Run `argv`; everything it prints goes to `log`, its `track` bar drives ours; a failure
+    names the log and shows its tail."""
     from tqdm.auto import tqdm
 
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     if not progress:
         print(desc, file=sys.stderr, flush=True)  # a plain line per step in logs and pipes
-    bar = tqdm(desc=desc, total=None, disable=not progress, unit="it", leave=True, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(desc=desc, total=None, disable=not progress, unit=unit, leave=True, file=sys.stderr, dynamic_ncols=True)
     with open(log, "wb") as out:
         out.write(("$ " + " ".join(argv) + "\n").encode())
         out.flush()
@@ -40,11 +46,10 @@ def run_logged(argv: list[str], *, log: Path, cwd: Path, env: dict[str, str], de
             # read1: whatever is available, so `\r`-redrawn bars arrive as they are drawn.
             while chunk := proc.stdout.read1(65536):
                 out.write(chunk)
-                hits = _TQDM.findall(chunk)
+                hits = track.findall(chunk)
                 if hits:
                     n, total = (int(x) for x in hits[-1])
-                    if bar.total != total:
-                        bar.reset(total=total)
+                    bar.total = total  # set, not reset(): the elapsed time counts the whole step
                     bar.n = n
                     bar.refresh()
 
