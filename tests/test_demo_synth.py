@@ -73,6 +73,17 @@ def test_wrong_number_and_empty_reply_score_zero():
     assert synth.score("", _doc(summ))["rougeL"] == 0.0
 
 
+def test_reply_in_language_items_ask_in_english_for_the_items_language():
+    for lang, name in (("ko", "Korean"), ("pt", "Portuguese"), ("en", "English")):
+        item = make_item("synth_lang", lang, "test", SPLIT_OFFSET["test"] + 2, 0)
+        assert item.prompt.startswith(f"Reply in {name}: tell ")
+        assert item.answer == item.response
+    ko = make_item("synth_lang", "ko", "test", SPLIT_OFFSET["test"] + 2, 0)
+    en = make_item("synth_lang", "en", "test", SPLIT_OFFSET["test"] + 2, 0)
+    assert synth.score(en.response, _doc(ko))["lang_fidelity"] == 0.0  # the right message, the wrong language
+    assert synth.score(ko.response, _doc(ko)) == {"rougeL": 1.0, "lang_fidelity": 1.0, "lang_fidelity_wpr": 1.0}
+
+
 def test_test_split_is_a_disjoint_index_range():
     test = make_split("synth_math", "en", "test", 5, seed=0)
     assert [i.id for i in test] == [f"synth_math-test-{SPLIT_OFFSET['test'] + i}" for i in range(5)]
@@ -106,7 +117,7 @@ def test_loader_errors_name_the_value(meta, message):
     assert message in str(e.value)
 
 
-def test_task_yamls_cover_both_families_in_eight_languages():
+def test_task_yamls_cover_the_families_in_eight_languages():
     root = tasks_path()
     assert generate.check(root) == []
     for task in SYNTH_TASKS:

@@ -1,9 +1,11 @@
 """A small synthetic multilingual task suite, in the paper's eight languages.
 
-Two tasks with checkable answers, written from templates so every language has the same
+Three tasks with checkable answers, written from templates so every language has the same
 items (a parallel corpus, like the paper's machine-translated test sets):
 - ``synth_math``: one-step arithmetic word problems; the reply ends with the numeric answer.
 - ``synth_summ``: a three-sentence news brief; the reply is its headline.
+- ``synth_lang``: an instruction in English to reply in the item's language; the reply is a
+  one-line message in that language (scored by language fidelity and ROUGE-L).
 
 Items are numbered, and the same item number is the same problem in every language.
 Generation is a pure function of (language, split, index, seed).
@@ -15,7 +17,7 @@ import random
 from dataclasses import dataclass
 
 SYNTH_LANGUAGES = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
-SYNTH_TASKS = ("synth_math", "synth_summ")
+SYNTH_TASKS = ("synth_math", "synth_summ", "synth_lang")
 # Test items come from a disjoint index range, so no test problem is ever trained on.
 SPLIT_OFFSET = {"train": 0, "test": 1_000_000}
 
@@ -120,6 +122,22 @@ SUMM_INSTRUCTION = {
     "pt": "Escreva uma manchete de uma linha para esta notícia breve.",
 }
 
+LANG_INSTRUCTION = "Reply in {language}: tell {name} that {event} starts at {hour} o'clock."
+LANGUAGE_NAMES = {
+    "en": "English", "es": "Spanish", "fr": "French", "ja": "Japanese",
+    "zh": "Chinese", "ar": "Arabic", "ko": "Korean", "pt": "Portuguese",
+}
+LANG_REPLY = {
+    "en": "{name}, {event} starts at {hour} o'clock.",
+    "es": "{name}, {event} empieza a las {hour}.",
+    "fr": "{name}, {event} commence à {hour} heures.",
+    "ja": "{name}さん、{event}は{hour}時に始まります。",
+    "zh": "{name}，{event}{hour}点开始。",
+    "ar": "يا {name}، يبدأ {event} في الساعة {hour}.",
+    "ko": "{name} 씨, {event}은 {hour}시에 시작합니다.",
+    "pt": "{name}, {event} começa às {hour} horas.",
+}
+
 
 @dataclass(frozen=True)
 class SynthItem:
@@ -128,7 +146,7 @@ class SynthItem:
     lang: str
     prompt: str
     response: str
-    answer: str  # the number for synth_math, the headline for synth_summ
+    answer: str  # the number for synth_math, the reference reply otherwise
 
 
 def _rng(task: str, split: str, index: int, seed: int) -> random.Random:
@@ -158,6 +176,12 @@ def make_item(task: str, lang: str, split: str, index: int, seed: int = 0) -> Sy
         headline = HEADLINE[lang].format(**slots)
         prompt = f"{SUMM_INSTRUCTION[lang]}\n\n{ARTICLE[lang].format(**slots)}"
         return SynthItem(item_id, task, lang, prompt, headline, headline)
+    if task == "synth_lang":
+        slot = rng.randrange(len(EVENTS["en"]))
+        hour = rng.randint(1, 12)
+        prompt = LANG_INSTRUCTION.format(language=LANGUAGE_NAMES[lang], name=name, event=EVENTS["en"][slot], hour=hour)
+        reply = LANG_REPLY[lang].format(name=name, event=EVENTS[lang][slot], hour=hour)
+        return SynthItem(item_id, task, lang, prompt, reply, reply)
     raise ValueError(f"unknown synthetic task {task!r} (known: {', '.join(SYNTH_TASKS)})")
 
 

@@ -19,6 +19,7 @@ from clt_plugin.tasks.prompts import MGSM_TASK_LANGUAGES, mgsm_words
 
 # The demo's synthetic suite (clt_plugin.demo.synth): generated test items, no data files.
 from clt_plugin.demo.synth import SYNTH_LANGUAGES as SYNTH_TASK_LANGUAGES  # noqa: E402
+from clt_plugin.demo.synth import SYNTH_TASKS as SYNTH_FAMILIES  # noqa: E402
 _SYNTH_TEMPLATE = """output_type: generate_until
 dataset_path: clt_synth
 custom_dataset: !function utils.load_synth
@@ -98,9 +99,10 @@ generation_kwargs:
 """,
     "_template_synth_math": _SYNTH_TEMPLATE.format(max_gen_toks=48),
     "_template_synth_summ": _SYNTH_TEMPLATE.format(max_gen_toks=48),
+    "_template_synth_lang": _SYNTH_TEMPLATE.format(max_gen_toks=48),
 }
 
-FAMILY_METRICS = {"mgsm": ["acc"], "mgsm_chat": ["acc"], "xlsum": ["rougeL"], "dolly": [], "synth_math": ["acc"], "synth_summ": ["rougeL"]}
+FAMILY_METRICS = {"mgsm": ["acc"], "mgsm_chat": ["acc"], "xlsum": ["rougeL"], "dolly": [], "synth_math": ["acc"], "synth_summ": ["rougeL"], "synth_lang": ["rougeL"]}
 
 
 def _q(s: str) -> str:
@@ -139,7 +141,7 @@ def family_languages() -> dict[str, tuple[str, ...]]:
 
 def all_family_languages() -> dict[str, tuple[str, ...]]:
     """The real-data families and the demo's synthetic ones."""
-    return {**family_languages(), "synth_math": SYNTH_TASK_LANGUAGES, "synth_summ": SYNTH_TASK_LANGUAGES}
+    return {**family_languages(), **{family: SYNTH_TASK_LANGUAGES for family in SYNTH_FAMILIES}}
 
 
 def render() -> dict[str, str]:
@@ -152,7 +154,7 @@ def render() -> dict[str, str]:
     for family in ("mgsm", "xlsum", "dolly"):
         tasks = [f"clt_{family}_{lang}" for lang in GROUP_LANGUAGES]
         files[f"clt_{family}.yaml"] = group_yaml(f"clt_{family}", tasks, FAMILY_METRICS[family] + fidelity)
-    synth = [f"clt_{family}_{lang}" for family in ("synth_math", "synth_summ") for lang in SYNTH_TASK_LANGUAGES]
+    synth = [f"clt_{family}_{lang}" for family in SYNTH_FAMILIES for lang in SYNTH_TASK_LANGUAGES]
     files["clt_synth.yaml"] = group_yaml("clt_synth", synth, ["acc", "rougeL"] + fidelity)
     files["clt_all.yaml"] = group_yaml("clt_all", ["clt_mgsm", "clt_xlsum", "clt_dolly"], ["lang_fidelity"])
     return files

@@ -1,10 +1,11 @@
-"""The demo's synthetic tasks (``clt_synth_math_{lang}``, ``clt_synth_summ_{lang}``): no files needed.
+"""The demo's synthetic tasks (``clt_synth_{math,summ,lang}_{lang}``): no files needed.
 
 The test split is generated from the task metadata by ``clt_plugin.demo.synth``; metadata knobs
 (``--metadata '{...}'``): ``synth_n`` (items per language, default 100) and ``synth_seed``
 (default 0). Items are parallel across languages and never overlap the training split.
 Scoring uses the project's metric functions, as the real tasks do: ``synth_math`` like MGSM
-(numeric answer extraction), ``synth_summ`` like XL-Sum (ROUGE-L), both with language fidelity.
+(numeric answer extraction), ``synth_summ`` and ``synth_lang`` like XL-Sum (ROUGE-L), all with
+language fidelity (for ``synth_lang``, whether the reply is in the language asked for, is the point).
 """
 
 from __future__ import annotations
