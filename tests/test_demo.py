@@ -139,6 +139,9 @@ def test_bad_grid_and_foreign_directory_fail_before_anything_runs(tmp_path):
     assert not (tmp_path / "d").exists()
     proc = clt("demo", "--quick", "--grid", "0,x", "-o", str(tmp_path / "d"))
     assert proc.returncode == 2 and "--grid: 'x' is not an integer" in proc.stderr
+    proc = clt("demo", "--quick", "--seed", "-1", "-o", str(tmp_path / "d"))
+    assert proc.returncode == 2 and "clt demo: error: --seed: expected 0 to 4294967295, got -1" in proc.stderr
+    assert not (tmp_path / "d").exists()
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me", encoding="utf-8")

@@ -57,6 +57,8 @@ class DemoSettings:
         return cls(seed=seed, grid=grid, english=60, eval_n=6, pretrain_docs=40, pretrain_steps=60, epochs=1)
 
     def check(self) -> None:
+        if not 0 <= self.seed < 2**32:  # numpy and torch take seeds in this range
+            raise CLTError(f"--seed: expected 0 to {2**32 - 1}, got {self.seed}")
         if not self.grid:
             raise CLTError("--grid: no grid points given")
         if 0 not in self.grid:
