@@ -112,7 +112,7 @@ def worker_interleave(src: Path, out: Path) -> dict:
 
 
 def measure(tool: str, rows: int) -> dict:
-    src = generate(rows)
+    generate(rows)  # the worker reads the files this writes (once, then cached on disk)
     with tempfile.TemporaryDirectory(prefix="clt-bench-") as out:
         cmd = [sys.executable, __file__, "--worker", tool, "--rows", str(rows), "--out", out]
         res = subprocess.run(cmd, capture_output=True, text=True, check=False)

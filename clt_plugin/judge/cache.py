@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from clt_plugin.errors import CLTError
+from clt_plugin.resources import user_cache_dir
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judgments (
@@ -40,10 +41,7 @@ def cache_key(judge: str, template_version: str, messages: list[dict[str, str]])
 
 
 def default_cache_path() -> Path:
-    base = os.environ.get("CLT_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "clt-plugin"
-    )
-    return Path(base) / "judge.sqlite"
+    return user_cache_dir() / "judge.sqlite"
 
 
 class JudgeCache:

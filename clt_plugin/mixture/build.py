@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from clt_plugin import __version__
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_dir, canonical_json, read_json, sha256_bytes, sha256_file
 from clt_plugin.languages import ENGLISH
+from clt_plugin.resources import user_cache_dir
 from clt_plugin.mixture.keys import hash_ids, salt
 from clt_plugin.mixture.select import Candidates, Ordering, disjoint_pool, has_duplicates, parallel_pool
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
@@ -44,7 +45,7 @@ def check_output_dir(out_dir: Path, marker: str = MANIFEST_FILE) -> None:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("CLT_CACHE_DIR") or Path.home() / ".cache" / "clt")
+    return user_cache_dir()
 
 
 # ----------------------------------------------------------------------------- language check
@@ -287,7 +288,7 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
                   base_dir: str | Path | None = None, use_cache: bool = True, memo: ScanMemo | None = None) -> dict:
     """Write `out_dir/train.jsonl` and `out_dir/manifest.json` atomically; return the manifest.
 
-    The cache (default `$CLT_CACHE_DIR`, else ~/.cache/clt) is keyed on the normalized spec and
+    The cache (default `clt_plugin.resources.user_cache_dir()`) is keyed on the normalized spec and
     the fingerprints of every source, never on paths, so an edited file is never served stale.
     """
     spec = load_spec(spec)
