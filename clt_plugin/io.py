@@ -114,3 +114,31 @@ def read_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
         raise CLTError(f"{path}: corrupt {what} (line {e.lineno}, column {e.colno}: {e.msg})") from e
     except OSError as e:
         raise CLTError(f"{path}: cannot read {what} ({e.strerror})") from e
+
+
+def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; errors name the file and the line."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise CLTError(f"{path}:{lineno}: invalid JSON ({e.msg}, column {e.colno})") from None
+                if not isinstance(row, dict):
+                    raise CLTError(f"{path}:{lineno}: expected a JSON object per line (got {type(row).__name__})")
+                yield lineno, row
+    except FileNotFoundError:
+        raise CLTError(f"{path}: file not found") from None
+    except UnicodeDecodeError as e:
+        raise CLTError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except OSError as e:
+        raise CLTError(f"{path}: cannot read ({e.strerror or e})") from None
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every object of a JSONL file (see iter_jsonl for the errors)."""
+    return [row for _, row in iter_jsonl(path)]

@@ -70,7 +70,7 @@ def test_real_mifeval_prompts_match_by_text(tmp_path, mifeval_dir):
 @pytest.mark.parametrize(
     "rows, message",
     [
-        (["{oops"], "resp.jsonl:1: not valid JSON"),
+        (["{oops"], "resp.jsonl:1: invalid JSON"),
         ([{"prompt": EXAMPLES[0]["prompt"]}], "resp.jsonl:1: field 'response' is missing"),
         ([{"prompt": EXAMPLES[0]["prompt"], "response": 42}], "resp.jsonl:1: field 'response' must be a string (got 42)"),
         ([{"prompt": "知らない質問", "response": "x"}], "resp.jsonl:1: field 'prompt' value '知らない質問' matches no example"),

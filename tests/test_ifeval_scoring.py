@@ -171,7 +171,7 @@ def test_data_dir_from_environment(mifeval_dir, monkeypatch):
 @pytest.mark.parametrize(
     "line, message",
     [
-        ("{not json", "rows.jsonl:1: not valid JSON"),
+        ("{not json", "rows.jsonl:1: invalid JSON"),
         ('{"prompt": "x", "instruction_id_list": ["en:punctuation:no_comma"]}', "rows.jsonl:1: field 'kwargs' is missing"),
         ('{"prompt": "x", "instruction_id_list": ["en:punctuation:no_comma"], "kwargs": []}', "field 'kwargs' must be a list of 1"),
         ('{"prompt": "", "instruction_id_list": ["en:punctuation:no_comma"], "kwargs": [{}]}', "field 'prompt' must be a non-empty string"),

@@ -10,7 +10,6 @@ Any other language needs a file. Every row is validated; every instruction id mu
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any, Iterable
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
+from clt_plugin.io import read_jsonl
 from clt_plugin.ifeval import registry
 
 log = logging.getLogger(__name__)
@@ -50,29 +50,6 @@ class Example:
 
 def data_file_name(lang: str) -> str:
     return f"{lang}_input_data.jsonl"
-
-
-def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """Rows of a JSONL file; errors name the file and line."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CLTError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise CLTError(f"{path}: cannot read ({e})") from None
-    rows = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise CLTError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise CLTError(f"{path}:{lineno}: expected a JSON object (got {type(row).__name__})")
-        rows.append(row)
-    return rows
 
 
 def parse_example(row: dict[str, Any], lang: str, where: str) -> Example:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
-from clt_plugin.io import sha256_file
+from clt_plugin.io import iter_jsonl, sha256_file
 
 FAMILY_PREFIX = "clt_dolly_"
 _SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[0-9.\-]+)\.jsonl$")
@@ -103,39 +103,27 @@ def read_samples_file(path: str | Path) -> SamplesFile:
     lang = task_language(task, path)
     samples: list[Sample] = []
     seen: set[int] = set()
-    try:
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{lineno}"
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise CLTError(f"{where}: invalid JSON ({e.msg}, column {e.colno})") from None
-                if not isinstance(row, dict):
-                    raise CLTError(f"{where}: expected a JSON object per line")
-                doc_id = row.get("doc_id")
-                if not isinstance(doc_id, int) or isinstance(doc_id, bool):
-                    raise CLTError(f"{where}: doc_id must be an integer (got {doc_id!r})")
-                if doc_id in seen:
-                    raise CLTError(f"{where}: doc_id {doc_id} appears twice")
-                seen.add(doc_id)
-                instruction = _instruction(row)
-                if instruction is None:
-                    raise CLTError(f"{where}: no instruction (doc.inputs or arguments.gen_args_0.arg_0)")
-                response = _text(row.get("filtered_resps"))
-                if response is None:
-                    response = _text(row.get("resps"))
-                if response is None:
-                    raise CLTError(f"{where}: no response text (filtered_resps or resps)")
-                doc = row.get("doc") if isinstance(row.get("doc"), dict) else {}
-                source_id = doc.get("id")
-                samples.append(
-                    Sample(task, lang, doc_id, None if source_id is None else str(source_id), instruction, response)
-                )
-    except OSError as e:
-        raise CLTError(f"{path}: cannot read samples file ({e.strerror})") from e
+    for lineno, row in iter_jsonl(path):
+        where = f"{path}:{lineno}"
+        doc_id = row.get("doc_id")
+        if not isinstance(doc_id, int) or isinstance(doc_id, bool):
+            raise CLTError(f"{where}: doc_id must be an integer (got {doc_id!r})")
+        if doc_id in seen:
+            raise CLTError(f"{where}: doc_id {doc_id} appears twice")
+        seen.add(doc_id)
+        instruction = _instruction(row)
+        if instruction is None:
+            raise CLTError(f"{where}: no instruction (doc.inputs or arguments.gen_args_0.arg_0)")
+        response = _text(row.get("filtered_resps"))
+        if response is None:
+            response = _text(row.get("resps"))
+        if response is None:
+            raise CLTError(f"{where}: no response text (filtered_resps or resps)")
+        doc = row.get("doc") if isinstance(row.get("doc"), dict) else {}
+        source_id = doc.get("id")
+        samples.append(
+            Sample(task, lang, doc_id, None if source_id is None else str(source_id), instruction, response)
+        )
     if not samples:
         raise CLTError(f"{path}: samples file is empty")
     samples.sort(key=lambda s: s.doc_id)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from clt_plugin.errors import CLTError
+from clt_plugin.io import read_jsonl
 
 ENV_VAR = "CLT_DATA_DIR"
 
@@ -40,22 +41,6 @@ def find_file(base: Path | None, subdir: str, names: Iterable[str]) -> Path | No
             if (folder / name).is_file():
                 return folder / name
     return None
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise CLTError(f"{path}:{lineno}: invalid JSON ({e.msg})") from None
-            if not isinstance(row, dict):
-                raise CLTError(f"{path}:{lineno}: expected a JSON object per line")
-            rows.append(row)
-    return rows
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
