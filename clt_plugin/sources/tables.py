@@ -7,6 +7,8 @@ Every table offers the same three operations, which is all the sampler needs:
 
 from __future__ import annotations
 
+import abc
+
 import csv
 import json
 import os
@@ -30,16 +32,18 @@ def _missing(label: str, field: str, found: Sequence[str], where: str | None = N
     return CLTError(f"{at}: missing field {field!r} (columns found: {shown})")
 
 
-class Table:
+class Table(abc.ABC):
     """Base class; `label` names the table in every message and in the manifest."""
 
     label: str
 
+    @abc.abstractmethod
     def fingerprint(self) -> str:
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def columns(self) -> list[str]:
-        raise NotImplementedError
+        ...
 
     def require(self, fields: Sequence[str]) -> None:
         found = self.columns()
@@ -47,13 +51,13 @@ class Table:
             if field not in found:
                 raise _missing(self.label, field, found)
 
+    @abc.abstractmethod
     def scan(self, fields: Sequence[str]) -> Iterator[tuple[np.ndarray, dict[str, list]]]:
         """Yield (row numbers, {field: values}) chunk by chunk, in file order."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def fetch(self, rows: np.ndarray, fields: Sequence[str]) -> Iterator[tuple[int, dict, str]]:
         """Yield (row, record with `fields`, location for messages) for the sorted `rows`."""
-        raise NotImplementedError
 
 
 class LocalTable(Table):
@@ -86,8 +90,9 @@ class LocalTable(Table):
 class _RecordTable(LocalTable):
     """Tables read record by record (JSONL, JSON arrays, CSV): subclasses yield (location, dict)."""
 
+    @abc.abstractmethod
     def _records(self) -> Iterator[tuple[str, dict]]:
-        raise NotImplementedError
+        ...
 
     def _checked(self) -> Iterator[tuple[str, dict]]:
         try:
