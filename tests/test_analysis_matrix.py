@@ -313,3 +313,22 @@ def test_row_aggregate_fast_path_equals_aggregate(values, seen):
     assert _aggregate_row(values, seen, LANGS, plans, None not in values.values()) == aggregate(values, seen)
     complete = {l: (v if v is not None else 0.5) for l, v in values.items()}
     assert _aggregate_row(complete, seen, LANGS, plans, True) == aggregate(complete, seen)
+
+
+@pytest.mark.parametrize(
+    "view, value, digits, scale, shown",
+    [
+        ("delta", -0.00001, 1, 100.0, "+0.0"),
+        ("delta", -0.0004, 3, 1.0, "+0.000"),
+        ("delta", -0.0006, 3, 1.0, "-0.001"),
+        ("transfer", 0.25, 1, 100.0, "+25.0"),
+        ("absolute", -0.00001, 1, 100.0, "0.0"),
+        ("absolute", None, 1, 100.0, "–"),
+    ],
+)
+def test_cells_never_show_a_negative_zero(view, value, digits, scale, shown):
+    from types import SimpleNamespace
+
+    from clt_plugin.analysis.render import _fmt
+
+    assert _fmt(value, SimpleNamespace(view=view), digits, scale) == shown

@@ -36,7 +36,11 @@ def _fmt(value: float | None, matrix: Matrix, digits: int, scale: float) -> str:
         return MISSING
     v = value * scale
     signed = matrix.view in ("delta", "transfer")
-    return f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
+    # A tiny negative rounds to "-0.0"; a table reader takes that for a loss: print it as 0.
+    text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
+    if float(text) == 0.0:
+        text = f"{0.0:+.{digits}f}" if signed else f"{0.0:.{digits}f}"
+    return text
 
 
 def default_digits(matrix: Matrix, percent: bool) -> int:
