@@ -10,11 +10,7 @@ en 3/4, es 1/4, fr 2/4, whatever the random weights.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -23,42 +19,13 @@ from clt_plugin.analysis.render import render
 from clt_plugin.analysis.results import RunSpec, load_results, load_runs
 from clt_plugin.analysis.synthetic import write_manifest, write_results
 from clt_plugin.cli import main
+from toy_tasks import run_lm_eval, write_toy_data, write_toy_tasks
 
 EXPECTED = {"en": 0.75, "es": 0.25, "fr": 0.5}
 
-TASK_YAML = """\
-task: clt_toy_{lang}
-dataset_path: json
-dataset_kwargs:
-  data_files:
-    test: {data}
-test_split: test
-output_type: multiple_choice
-doc_to_text: "{{{{q}}}}"
-doc_to_choice: choices
-doc_to_target: label
-metric_list:
-  - metric: acc
-    aggregation: mean
-    higher_is_better: true
-metadata:
-{metadata}"""
-
-
-def write_toy_tasks(folder: Path) -> None:
-    folder.mkdir(parents=True)
-    for lang, right in (("en", 3), ("es", 1), ("fr", 2)):
-        rows = []
-        for i in range(4):
-            if i < right:
-                rows.append({"q": f"{lang} question {i}", "choices": ["yes"], "label": 0})
-            else:
-                rows.append({"q": f"{lang} question {i}", "choices": ["no", "no"], "label": 1})
-        data = folder / f"toy_{lang}.jsonl"
-        data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-        # fr has no clt metadata: the language then comes from the task name.
-        metadata = "  version: 1\n" + ("" if lang == "fr" else f"  clt_family: toy\n  clt_language: {lang}\n")
-        (folder / f"clt_toy_{lang}.yaml").write_text(TASK_YAML.format(lang=lang, data=data, metadata=metadata))
+# Right items out of four: accuracy 0.75 / 0.25 / 0.5. fr has no clt metadata, so its language
+# comes from the task name.
+OUTCOMES = {"en": [True, True, True, False], "es": [True, False, False, False], "fr": [True, True, False, False]}
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +34,10 @@ def lm_eval_run(tiny_model, tmp_path_factory):
     model = root / "k100"
     shutil.copytree(tiny_model, model)
     write_manifest(model / "clt_manifest.json", {"math": {"en": 1000, "es": 100, "fr": 100}}, seen=["es", "fr"])
-    tasks = root / "tasks"
-    write_toy_tasks(tasks)
+    data = write_toy_data(root / "tasks", OUTCOMES)
+    tasks = write_toy_tasks(root / "tasks", OUTCOMES, data, bare={"fr"})
+    run_lm_eval(model, tasks, OUTCOMES, root / "evals", "--limit", "4")
     out = root / "evals"
-    cmd = [str(Path(sys.executable).with_name("lm_eval")), "--model", "hf",
-           "--model_args", f"pretrained={model},dtype=float32", "--device", "cpu", "--batch_size", "1",
-           "--include_path", str(tasks), "--tasks", "clt_toy_en,clt_toy_es,clt_toy_fr",
-           "--output_path", str(out), "--log_samples", "--limit", "4"]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
     return root, model, out
 
 

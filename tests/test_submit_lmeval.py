@@ -9,73 +9,27 @@ So en scores 1/2 and es 2/2 exactly.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from clt_plugin.analysis.synthetic import write_manifest
 from clt_plugin.cli import main
 from clt_plugin.io import sha256_file
+from toy_tasks import run_lm_eval, write_toy_data, write_toy_tasks
 
 ITEMS = {"en": [True, False], "es": [True, True]}
-
-TASK = """\
-task: clt_toy_{lang}
-dataset_path: json
-dataset_kwargs:
-  data_files:
-    test: {data}
-test_split: test
-output_type: multiple_choice
-doc_to_text: "{{{{q}}}}"
-doc_to_choice: choices
-doc_to_target: label
-metric_list:
-  - metric: acc
-    aggregation: mean
-    higher_is_better: true
-metadata:
-  version: {version}
-  clt_family: toy
-  clt_language: {lang}
-"""
-
-
-def write_tasks(folder: Path, data_dir: Path, version: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for lang in ITEMS:
-        data = data_dir / f"toy_{lang}.jsonl"
-        (folder / f"clt_toy_{lang}.yaml").write_text(TASK.format(lang=lang, data=data, version=version))
-    return folder
-
 
 @pytest.fixture(scope="module")
 def run(tiny_model, tmp_path_factory):
     root = tmp_path_factory.mktemp("submit-lmeval")
-    data = root / "data"
-    data.mkdir()
-    for lang, outcomes in ITEMS.items():
-        rows = [
-            {"q": f"{lang} {i}", "choices": ["a"], "label": 0} if right else {"q": f"{lang} {i}", "choices": ["b", "b"], "label": 1}
-            for i, right in enumerate(outcomes)
-        ]
-        (data / f"toy_{lang}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    tasks = write_tasks(root / "tasks", data, version=1)
+    data = write_toy_data(root / "data", ITEMS)
+    tasks = write_toy_tasks(root / "tasks", ITEMS, data, version=1)
     model = root / "model"
     shutil.copytree(tiny_model, model)
     write_manifest(model / "clt_manifest.json", {"toy": {"en": 100, "es": 10}}, seen=["es"])
     out = root / "evals"
-    cmd = [str(Path(sys.executable).with_name("lm_eval")), "--model", "hf",
-           "--model_args", f"pretrained={model},dtype=float32", "--device", "cpu", "--batch_size", "1",
-           "--include_path", str(tasks), "--tasks", "clt_toy_en,clt_toy_es",
-           "--output_path", str(out), "--log_samples"]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_lm_eval(model, tasks, ITEMS, out)
     return root, model, tasks, data, out
 
 
@@ -104,7 +58,7 @@ def test_real_results_to_submission_to_board(run, capsys):
     assert "| 1 | org/tiny | – | – | 10 per language | es | 0.750 | 0.750 |  | 2026-01-01T00:00:00Z |" in md
 
     # The installed tasks move to version 2: the old results are refused, the old submission is stale.
-    newer = write_tasks(root / "tasks-v2", data, version=2)
+    newer = write_toy_tasks(root / "tasks-v2", ITEMS, data, version=2)
     capsys.readouterr()
     assert main(["submit", str(out), "-o", str(root / "stale.json"), "--tasks-dir", str(newer),
                  "--model-id", "org/tiny"]) == 2
