@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 from clt_plugin import languages
+from clt_plugin.demo.synth import SYNTH_LANGUAGES as SYNTH_TASK_LANGUAGES
+from clt_plugin.demo.synth import SYNTH_TASKS as SYNTH_FAMILIES
 from clt_plugin.metrics.fidelity import wpr_applies
 from clt_plugin.tasks.prompts import MGSM_TASK_LANGUAGES, mgsm_words
 
 # The demo's synthetic suite (clt_plugin.demo.synth): generated test items, no data files.
-from clt_plugin.demo.synth import SYNTH_LANGUAGES as SYNTH_TASK_LANGUAGES  # noqa: E402
-from clt_plugin.demo.synth import SYNTH_TASKS as SYNTH_FAMILIES  # noqa: E402
 _SYNTH_TEMPLATE = """output_type: generate_until
 dataset_path: clt_synth
 custom_dataset: !function utils.load_synth
@@ -40,6 +40,8 @@ GROUP_LANGUAGES = languages.PAPER_LANGUAGES  # the CLT paper's eight: en, es, fr
 
 XLSUM_TASK_LANGUAGES = languages.XLSUM_LANGUAGES
 DOLLY_TASK_LANGUAGES = tuple(code for code, lang in languages.LANGUAGES.items() if lang.aya)
+# IFEval-schema data exists for en, es, fr, ja; any other language reads a file the user supplies.
+IFEVAL_TASK_LANGUAGES = tuple(languages.LANGUAGES)
 
 _METRIC = "  - metric: {name}\n    aggregation: mean\n    higher_is_better: true\n"
 
@@ -102,7 +104,15 @@ generation_kwargs:
     "_template_synth_lang": _SYNTH_TEMPLATE.format(max_gen_toks=48),
 }
 
-FAMILY_METRICS = {"mgsm": ["acc"], "mgsm_chat": ["acc"], "xlsum": ["rougeL"], "dolly": [], "synth_math": ["acc"], "synth_summ": ["rougeL"], "synth_lang": ["rougeL"]}
+FAMILY_METRICS = {
+    "mgsm": ["acc"],
+    "mgsm_chat": ["acc"],
+    "xlsum": ["rougeL"],
+    "dolly": [],
+    "synth_math": ["acc"],
+    "synth_summ": ["rougeL"],
+    "synth_lang": ["rougeL"],
+}
 
 
 def _q(s: str) -> str:
@@ -118,6 +128,15 @@ def task_yaml(family: str, lang: str) -> str:
     out += "metric_list:\n" + "".join(_METRIC.format(name=m) for m in metrics)
     out += f"metadata:\n  version: {VERSION}\n  clt_family: {family}\n  clt_language: {_q(lang)}\n"
     return out
+
+
+def ifeval_task_yaml(lang: str) -> str:
+    # ifeval/ keeps its own template, metrics and utils.py: lm-eval resolves `!function utils.x`
+    # beside the YAML that holds the tag, and the template there names ifeval's functions.
+    return (
+        HEADER + f"include: _clt_ifeval_template_yaml\ntask: clt_ifeval_{lang}\n"
+        f"metadata:\n  version: {VERSION}\n  clt_family: ifeval\n  clt_language: {_q(lang)}\n"
+    )
 
 
 def group_yaml(group: str, tasks: list[str], metrics: list[str]) -> str:
@@ -150,6 +169,8 @@ def render() -> dict[str, str]:
     for family, langs in all_family_languages().items():
         for lang in langs:
             files[f"{family}/clt_{family}_{lang}.yaml"] = task_yaml(family, lang)
+    for lang in IFEVAL_TASK_LANGUAGES:
+        files[f"ifeval/clt_ifeval_{lang}.yaml"] = ifeval_task_yaml(lang)
     fidelity = ["lang_fidelity", "lang_fidelity_wpr"]
     for family in ("mgsm", "xlsum", "dolly"):
         tasks = [f"clt_{family}_{lang}" for lang in GROUP_LANGUAGES]
@@ -170,9 +191,9 @@ def check(root: Path) -> list[str]:
             problems.append(f"missing {name}")
         elif path.read_text(encoding="utf-8") != text:
             problems.append(f"differs {name}")
-    # Other families (e.g. ifeval/) live beside ours; only our folders must hold nothing else.
-    for family in all_family_languages():
-        for path in (root / family).glob("*.yaml"):
+    # A per-language task file the generator does not write would be a stale hand edit.
+    for family in (*all_family_languages(), "ifeval"):
+        for path in (root / family).glob(f"clt_{family}_*.yaml"):
             rel = path.relative_to(root).as_posix()
             if rel not in expected:
                 problems.append(f"not generated {rel}")
