@@ -18,10 +18,10 @@ from clt_plugin.analysis.results import (
     load_results,
     load_runs,
     parse_model_args,
-    parse_task_name,
 )
 from clt_plugin.analysis.synthetic import write_manifest, write_results
 from clt_plugin.errors import CLTError
+from clt_plugin.names import split_task_name
 
 
 def test_parse_model_args_string_and_dict():
@@ -33,13 +33,13 @@ def test_parse_model_args_string_and_dict():
     assert parse_model_args("") == {} and parse_model_args(None) == {}
 
 
-def test_parse_task_name():
-    assert parse_task_name("clt_mgsm_es") == ("mgsm", "es")
-    assert parse_task_name("clt_mgsm_chat_ja") == ("mgsm_chat", "ja")
-    assert parse_task_name("clt_xlsum_zh-Hant") == ("xlsum", "zh-Hant")
-    assert parse_task_name("clt_mgsm") is None  # a group
-    assert parse_task_name("mgsm_direct_es") is None
-    assert parse_task_name("clt_mgsm_xx") is None
+def test_split_task_name():
+    assert split_task_name("clt_mgsm_es") == ("mgsm", "es")
+    assert split_task_name("clt_mgsm_chat_ja") == ("mgsm_chat", "ja")
+    assert split_task_name("clt_xlsum_zh-Hant") == ("xlsum", "zh-Hant")
+    assert split_task_name("clt_mgsm") is None  # a group
+    assert split_task_name("mgsm_direct_es") is None
+    assert split_task_name("clt_mgsm_xx") is None
 
 
 def test_load_results_reads_scores_versions_hashes(tmp_path):

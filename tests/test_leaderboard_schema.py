@@ -19,9 +19,9 @@ from clt_plugin.leaderboard.schema import (
     manifest_sha256,
     parse_submission,
     split_seen,
-    split_task_name,
 )
 from clt_plugin.leaderboard.submit import SubmitOptions, build_submission
+from clt_plugin.names import split_task_name
 
 PAPER = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
 

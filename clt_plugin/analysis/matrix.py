@@ -18,10 +18,18 @@ from __future__ import annotations
 import math
 import operator
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from clt_plugin import languages
-from clt_plugin.analysis.results import ENGLISH, Aggregates, RunResults, aggregate, gc_paused, value_reader
+from clt_plugin.analysis.results import (
+    ENGLISH,
+    Aggregates,
+    RunResults,
+    aggregate,
+    gc_paused,
+    mean,
+    value_reader,
+)
 from clt_plugin.analysis.stats import Correlation, Plateau, plateau, spearman
 from clt_plugin.errors import CLTError
 
@@ -209,11 +217,6 @@ def find_baseline(runs: Sequence[RunResults], name: str | None = None, *, requir
 # --------------------------------------------------------------------------- building
 
 
-def _mean(values: Iterable[float | None]) -> float | None:
-    vals = [v for v in values if v is not None]
-    return math.fsum(vals) / len(vals) if vals else None
-
-
 def _order_key(order: str):
     trained_keys: dict[tuple[str, ...], tuple] = {}  # rows share a handful of training sets
 
@@ -372,7 +375,7 @@ def _build_matrix(runs, task, metric, *, view, baseline, allow_mixed, order, pla
                 is_baseline=base_run is not None and r.name == base_run.name,
                 cells=cells,
                 agg=absolute_agg if view == "absolute" else _aggregate_row(cells, seen, langs, plans, False),
-                fidelity=_mean(fid.values()) if has_fidelity else None,
+                fidelity=mean(fid.values()) if has_fidelity else None,
                 fidelity_by_lang=fid,
                 absolute=values,
                 absolute_agg=absolute_agg,

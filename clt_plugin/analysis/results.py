@@ -18,7 +18,7 @@ merge, and a metric that two files give different values is an error.
 
 The public API, for `clt matrix`, `clt report` and `clt submit`:
 ``load_results``, ``load_runs``, ``find_results_files``, ``load_manifest``, ``find_manifest``,
-``parse_task_name``, ``parse_model_args`` and ``aggregate``.
+``clt_plugin.names.split_task_name``, ``parse_model_args`` and ``aggregate``.
 """
 
 from __future__ import annotations
@@ -35,9 +35,9 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence, Typed
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.io import read_json
+from clt_plugin.names import MANIFEST_NAME, split_task_name
 
 ENGLISH = languages.ENGLISH
-MANIFEST_NAME = "clt_manifest.json"
 DEFAULT_FILTER = "none"
 # model_args keys that name a model directory, most specific first: a LoRA adapter directory
 # (where the axolotl plugin writes the manifest) wins over its base model.
@@ -303,19 +303,13 @@ def parse_model_args(model_args: Any) -> dict[str, str]:
     raise ValueError(f"expected a string or an object, got {type(model_args).__name__}")
 
 
-def parse_task_name(task: str) -> tuple[str, str] | None:
-    """`clt_{family}_{lang}` -> (family, lang) when lang is a registry code, else None."""
-    if not task.startswith("clt_"):
-        return None
-    family, sep, lang = task[4:].rpartition("_")
-    if not sep or not family or lang not in languages.LANGUAGES:
-        return None
-    return family, lang
+def mean(values: Iterable[float | None]) -> float | None:
+    """Mean of the values that exist (None: no score); None when there are none.
 
-
-def _mean(values: list[float]) -> float | None:
-    # fsum is exactly rounded, so the mean does not depend on the order of languages.
-    return math.fsum(values) / len(values) if values else None
+    math.fsum is exactly rounded, so the mean does not depend on the order of the values.
+    """
+    vals = [v for v in values if v is not None]
+    return math.fsum(vals) / len(vals) if vals else None
 
 
 def aggregate(
@@ -333,7 +327,7 @@ def aggregate(
     # v == v is False only for NaN.
     have = {lang: v for lang, v in scores.items() if v is not None and v == v}
     english = have.get(ENGLISH)
-    all_avg = _mean(list(have.values()))
+    all_avg = mean(list(have.values()))
     if seen is None:
         missing = tuple(sorted(l for l in scores if l not in have))
         return Aggregates(english, None, None, None, all_avg, missing)
@@ -342,8 +336,8 @@ def aggregate(
         unseen_set = [l for l in scores if l != ENGLISH and l not in seen_set]
     else:
         unseen_set = [l for l in dict.fromkeys(unseen) if l != ENGLISH and l not in seen_set]
-    seen_avg = _mean([have[l] for l in seen_set if l in have])
-    unseen_avg = _mean([have[l] for l in unseen_set if l in have])
+    seen_avg = mean([have[l] for l in seen_set if l in have])
+    unseen_avg = mean([have[l] for l in unseen_set if l in have])
     gap = None if seen_avg is None or unseen_avg is None else seen_avg - unseen_avg
     if len(have) == len(scores) and all(l in have for l in seen_set) and unseen is None:
         missing: tuple[str, ...] = ()  # the common case: every language scored
@@ -600,7 +594,7 @@ def parse_results(data: Any, path: Path) -> _FileResults:
                 )
         else:
             family = lang = None
-            parsed = parse_task_name(task)
+            parsed = split_task_name(task)
             if parsed:
                 family, lang = parsed
         if family is None:

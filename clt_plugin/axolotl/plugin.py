@@ -13,8 +13,8 @@ from transformers import TrainerCallback
 from clt_plugin.axolotl import ARGS_PATH
 from clt_plugin.axolotl.args import PLACEHOLDER_DATASET
 from clt_plugin.axolotl.banner import format_banner, format_row_check
+from clt_plugin.names import MANIFEST_NAME
 
-MANIFEST_NAME = "clt_manifest.json"
 ROWS_NAME = "clt_training_rows.json"
 
 

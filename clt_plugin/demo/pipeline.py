@@ -31,6 +31,7 @@ import yaml
 from clt_plugin.demo.synth import SYNTH_LANGUAGES, SYNTH_TASKS, make_item
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_json, atomic_write_text
+from clt_plugin.names import MANIFEST_NAME
 
 MARKER = ".clt-demo"
 SEEN = ("es", "fr", "ja", "zh")  # the paper's seen languages; ar, ko, pt stay unseen
@@ -325,8 +326,8 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
         run_logged(train_argv(config), log=out / "logs" / f"train-{name}.log", cwd=config.parent, env=env,
                    desc=stage(f"axolotl train  k={k:<{width(settings.grid)}} ({_rows(k, settings)} rows)"),
                    progress=progress, track=TRAINER_BAR, unit="step")
-        if not (model_dir / "clt_manifest.json").is_file():
-            raise CLTError(f"axolotl train left no clt_manifest.json in {model_dir}; see {out / 'logs' / f'train-{name}.log'}")
+        if not (model_dir / MANIFEST_NAME).is_file():
+            raise CLTError(f"axolotl train left no {MANIFEST_NAME} in {model_dir}; see {out / 'logs' / f'train-{name}.log'}")
         run_logged(eval_argv(model_dir, out / "results", settings), log=out / "logs" / f"eval-{name}.log",
                    cwd=out, env=env, progress=progress, track=LM_EVAL_BAR, unit="reply",
                    desc=stage(f"lm_eval        k={k:<{width(settings.grid)}} ({len(eval_tasks())} tasks x {settings.eval_n} items)"))

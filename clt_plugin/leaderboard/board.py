@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from clt_plugin import languages
+from clt_plugin.analysis.results import mean
 from clt_plugin.errors import CLTError
 from clt_plugin.io import read_json, sha256_file
 from clt_plugin.leaderboard.installed import InstalledTask, normalize_version
@@ -27,7 +28,6 @@ from clt_plugin.leaderboard.schema import (
     Aggregates,
     Submission,
     aggregates,
-    mean,
     metric_range,
     parse_submission,
     primary_metric,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from clt_plugin import resources
 from clt_plugin.errors import CLTError
-from clt_plugin.leaderboard.schema import split_task_name
+from clt_plugin.names import split_task_name
 
 
 @dataclass(frozen=True)

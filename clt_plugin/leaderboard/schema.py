@@ -13,11 +13,20 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from clt_plugin import languages
+from clt_plugin.analysis.results import aggregate, mean
 from clt_plugin.errors import CLTError, format_validation_error
 from clt_plugin.io import canonical_json, sha256_bytes
+from clt_plugin.names import split_task_name, task_name
 
 SCHEMA_VERSION = "clt-submission/1"
 
@@ -206,18 +215,6 @@ def metric_range(metric: str) -> tuple[float, float]:
     return METRIC_RANGES.get(metric.partition(",")[0], (-math.inf, math.inf))
 
 
-def task_name(family: str, language: str) -> str:
-    return f"clt_{family}_{language}"
-
-
-def split_task_name(name: str) -> tuple[str, str] | None:
-    """'clt_mgsm_chat_es' -> ('mgsm_chat', 'es'); None for a name outside the clt_ scheme."""
-    if not name.startswith("clt_") or "_" not in name[4:]:
-        return None
-    family, _, lang = name[4:].rpartition("_")
-    return (family, lang) if family and lang else None
-
-
 def primary_metric(metric_names: set[str] | list[str]) -> str | None:
     names = set(metric_names)
     for m in PRIMARY_METRICS:
@@ -227,15 +224,8 @@ def primary_metric(metric_names: set[str] | list[str]) -> str | None:
     return rest[0] if rest else None
 
 
-def mean(values: list[float]) -> float | None:
-    # math.fsum: the average of the same numbers is the same float whatever their order.
-    return math.fsum(values) / len(values) if values else None
-
-
 def aggregates(scores: dict[str, float], seen: list[str], unseen: list[str]) -> Aggregates:
     """The analysis' aggregates (one definition for `clt matrix` and the board)."""
-    from clt_plugin.analysis.results import aggregate
-
     agg = aggregate(scores, seen, unseen)
     return Aggregates(english=agg.english, seen=agg.seen, unseen=agg.unseen, gap=agg.gap, all=agg.all)
 

@@ -17,17 +17,25 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from clt_plugin import __version__, languages
-from clt_plugin.analysis.results import RunResults, find_results_files, load_results
+from clt_plugin.analysis.results import (
+    RunResults,
+    find_results_files,
+    load_results,
+    mean,
+)
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_text, read_json
-from clt_plugin.leaderboard.installed import InstalledTask, installed_tasks, normalize_version
+from clt_plugin.leaderboard.installed import (
+    InstalledTask,
+    installed_tasks,
+    normalize_version,
+)
 from clt_plugin.leaderboard.schema import (
     FIDELITY_METRIC,
     Submission,
     aggregates,
     format_timestamp,
     manifest_sha256,
-    mean,
     metric_range,
     parse_submission,
     primary_metric,
