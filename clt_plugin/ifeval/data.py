@@ -13,17 +13,18 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.io import read_jsonl
+from clt_plugin.tasks import data as task_data
 from clt_plugin.ifeval import registry
 
 log = logging.getLogger(__name__)
 
-ENV_DATA_DIR = "CLT_DATA_DIR"
+# Beside the other clt data under one data_dir, as in the M-IFEval release: DIR/m-ifeval/{lang}_input_data.jsonl.
+SUBDIR = "m-ifeval"
 HUB_ENGLISH = "google/IFEval"
 HUB_MIFEVAL = "lightblue-tech/M-IFEval"
 MIFEVAL_LANGUAGES = ("es", "fr", "ja")
@@ -96,11 +97,6 @@ def parse_examples(rows: Iterable[dict[str, Any]], lang: str, source: str) -> li
     return out
 
 
-def resolve_data_dir(data_dir: str | os.PathLike | None) -> Path | None:
-    chosen = data_dir or os.environ.get(ENV_DATA_DIR)
-    return Path(chosen) if chosen else None
-
-
 def _hub_rows(lang: str) -> tuple[list[dict[str, Any]], str]:
     if lang == "en":
         import datasets
@@ -135,17 +131,19 @@ def load_examples(
     languages.validate(lang)
     if path is not None:
         return parse_examples(read_jsonl(path), lang, str(path))
-    directory = resolve_data_dir(data_dir)
+    directory = task_data.data_dir({"data_dir": data_dir})
     if directory is not None:
-        candidate = directory / data_file_name(lang)
-        if candidate.is_file():
+        candidate = task_data.find_file(directory, SUBDIR, [data_file_name(lang)])
+        if candidate is not None:
             return parse_examples(read_jsonl(candidate), lang, str(candidate))
         if lang != "en" and lang not in MIFEVAL_LANGUAGES:
-            raise CLTError(f"{candidate}: file not found (IFEval-schema data for {lang!r})")
+            raise CLTError(
+                f"{directory}: no {data_file_name(lang)} there or in {SUBDIR}/ (IFEval-schema data for {lang!r})"
+            )
     elif lang != "en" and lang not in MIFEVAL_LANGUAGES:
         raise CLTError(
             f"no IFEval data for {lang!r}: give a data_dir holding {data_file_name(lang)} "
-            f"(lm-eval --metadata '{{\"data_dir\": ...}}' or ${ENV_DATA_DIR})"
+            f"(lm-eval --metadata '{{\"data_dir\": ...}}' or ${task_data.ENV_VAR})"
         )
     rows, source = _hub_rows(lang)
     return parse_examples(rows, lang, source)
