@@ -30,7 +30,7 @@ def configs_path() -> Path:
 
 
 def example_data_path() -> Path:
-    """Small example data that ships inside the package (used by ``make demo``)."""
+    """Small example data that ships inside the package (what ``clt mix`` builds when given no spec)."""
     return _PKG / "data"
 
 
