@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -42,11 +41,18 @@ def _ensure_parent(path: Path) -> None:
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[Any]:
-    """Write to a temporary file beside `path`, rename over it only if the block succeeds."""
+    """Write to a temporary file beside `path`, rename over it only if the block succeeds.
+
+    The file gets the mode the umask asks for (mkstemp alone would make it 0600); the temporary
+    name carries the PID, so a run killed mid-write leaves a file the next run can clear.
+    """
+    from clt_plugin.outputs import file_mode, temp_name
+
     path = Path(path)
     _ensure_parent(path)
+    tmp = temp_name(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as e:
         raise CLTError(f"{path}: cannot write ({e.strerror})") from e
     binary = "b" in mode
@@ -54,7 +60,10 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
         with os.fdopen(fd, mode, encoding=None if binary else encoding) as f:
             yield f
             f.flush()
+            os.fchmod(f.fileno(), file_mode())
             os.fsync(f.fileno())
+        if path.is_dir():
+            raise CLTError(f"{path}: is a folder; expected a file name")
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -78,42 +87,117 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
 
 @contextlib.contextmanager
 def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary directory; on success it replaces `path` whole, on error it vanishes.
+    """Yield a staging directory; on success it replaces `path` whole, on error it vanishes.
 
-    Readers never see a directory with only some of its files.
+    For clt's own folders (cache entries). Outputs a user names go through
+    `clt_plugin.outputs.output_dir`, which refuses to replace a folder clt did not write.
     """
+    from clt_plugin.outputs import make_staging, remove_leftovers, replace_whole
+
     path = Path(path)
     _ensure_parent(path)
+    remove_leftovers(path)
+    staging = make_staging(path, "cache")
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    except OSError as e:
-        raise CLTError(f"{path}: cannot write ({e.strerror})") from e
-    try:
-        yield tmp
-        if path.exists():
-            old = path.with_name(f".{path.name}.old-{os.getpid()}")
-            os.replace(path, old)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
+        yield staging
+        replace_whole(path, staging, "cache")
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def read_json(path: str | os.PathLike, what: str = "JSON file") -> Any:
-    """json.load with an error that names the file and where it broke."""
+def _read_error(path: Path, what: str, e: BaseException) -> CLTError:
+    """The one message for a file that cannot be read as text, whatever broke."""
+    if isinstance(e, FileNotFoundError):
+        return CLTError(f"{path}: {what} not found")
+    if isinstance(e, IsADirectoryError):
+        return CLTError(f"{path}: is a folder, expected a {what}")
+    if isinstance(e, UnicodeDecodeError):
+        return CLTError(f"{path}: {what} is not UTF-8 text ({e.reason} at byte {e.start})")
+    if isinstance(e, OSError):
+        return CLTError(f"{path}: cannot read {what} ({e.strerror or e})")
+    return CLTError(f"{path}: cannot read {what} ({e})")
+
+
+def read_text(path: str | os.PathLike, what: str = "file") -> str:
+    """A UTF-8 text file; every failure (missing, a folder, a symlink loop, bad bytes) is a CLTError."""
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError as e:
-        raise CLTError(f"{path}: {what} not found") from e
+            return f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise _read_error(path, what, e) from None
+
+
+def parse_json(text: str | bytes, where: str, what: str = "JSON") -> Any:
+    """json.loads whose failures (syntax, nesting too deep for the parser) name `where`."""
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as e:
-        raise CLTError(f"{path}: corrupt {what} (line {e.lineno}, column {e.colno}: {e.msg})") from e
-    except OSError as e:
-        raise CLTError(f"{path}: cannot read {what} ({e.strerror})") from e
+        raise CLTError(f"{where}: corrupt {what} (line {e.lineno}, column {e.colno}: {e.msg})") from None
+    except RecursionError:
+        raise CLTError(f"{where}: {what} is nested too deeply to read") from None
+    except UnicodeDecodeError as e:
+        raise CLTError(f"{where}: {what} is not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def read_json(path: str | os.PathLike, what: str = "JSON file", expect: type | None = None) -> Any:
+    """A JSON file; errors name the file and where it broke. `expect=dict` also checks the shape."""
+    path = Path(path)
+    doc = parse_json(read_text(path, what), str(path), what)
+    if expect is not None and not isinstance(doc, expect):
+        raise CLTError(f"{path}: expected a JSON {_KIND.get(expect, expect.__name__)} at the top of the {what} "
+                       f"(got {kind_of(doc)})")
+    return doc
+
+
+def read_yaml(path: str | os.PathLike, what: str = "YAML file", expect: type | None = None) -> Any:
+    """A YAML file (safe loader); errors name the file, the line and the problem."""
+    import yaml
+
+    path = Path(path)
+    text = read_text(path, what)
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise CLTError(f"{path}: invalid YAML{at}: {problem}") from None
+    except RecursionError:
+        raise CLTError(f"{path}: {what} is nested too deeply to read") from None
+    if expect is not None and not isinstance(doc, expect):
+        raise CLTError(f"{path}: expected a {_KIND.get(expect, expect.__name__)} at the top of the {what} "
+                       f"(got {kind_of(doc)})")
+    return doc
+
+
+_KIND = {dict: "object", list: "array", str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def kind_of(value: Any) -> str:
+    """'object', 'array', 'string', ... : how a message names the JSON type it got."""
+    if value is None:
+        return "null"
+    return _KIND.get(type(value), type(value).__name__)
+
+
+def get_field(doc: Any, key: str, expect: type | tuple[type, ...], where: str, *, required: bool = True,
+          default: Any = None) -> Any:
+    """doc[key] checked against `expect`; a wrong shape names `where`, the field and the value."""
+    if not isinstance(doc, dict):
+        raise CLTError(f"{where}: expected an object (got {kind_of(doc)})")
+    if key not in doc or doc[key] is None:
+        if required:
+            raise CLTError(f"{where}: field {key!r} missing")
+        return default
+    value = doc[key]
+    types = expect if isinstance(expect, tuple) else (expect,)
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        want = " or ".join(_KIND.get(t, t.__name__) for t in types)
+        shown = repr(value) if not isinstance(value, (dict, list)) else kind_of(value)
+        raise CLTError(f"{where}: field {key!r} must be a {want} (got {shown[:80]})")
+    return value
 
 
 def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -128,15 +212,13 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict[str, Any]]]:
                     row = json.loads(line)
                 except json.JSONDecodeError as e:
                     raise CLTError(f"{path}:{lineno}: invalid JSON ({e.msg}, column {e.colno})") from None
+                except RecursionError:
+                    raise CLTError(f"{path}:{lineno}: JSON nested too deeply to read") from None
                 if not isinstance(row, dict):
-                    raise CLTError(f"{path}:{lineno}: expected a JSON object per line (got {type(row).__name__})")
+                    raise CLTError(f"{path}:{lineno}: expected a JSON object per line (got {kind_of(row)})")
                 yield lineno, row
-    except FileNotFoundError:
-        raise CLTError(f"{path}: file not found") from None
-    except UnicodeDecodeError as e:
-        raise CLTError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    except OSError as e:
-        raise CLTError(f"{path}: cannot read ({e.strerror or e})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise _read_error(path, "file", e) from None
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:

@@ -75,7 +75,7 @@ def test_report_is_self_contained_and_escaped(tmp_path):
     runs = grid(tmp_path, {0: "base", 100: evil, 400: "k400"})
     out = build_report(runs, tmp_path / "report", percent=True)
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["index.html", "matrix.json", "mgsm_curves.png", "mgsm_heatmap.png"]
+    assert files == [".clt-output.json", "index.html", "matrix.json", "mgsm_curves.png", "mgsm_heatmap.png"]
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "<script" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&quot;" in page
@@ -103,11 +103,11 @@ def test_report_errors_write_nothing(tmp_path):
     other = tmp_path / "mine"
     other.mkdir()
     (other / "thesis.tex").write_text("keep me")
-    with pytest.raises(CLTError, match=r"holds files a report did not write \(thesis.tex\)"):
+    with pytest.raises(CLTError, match=r"holds files clt did not write \(thesis.tex\)"):
         build_report(runs, other)
     assert (other / "thesis.tex").read_text() == "keep me"
     # A previous report is replaced whole.
     build_report(runs, out)
     build_report(runs, out)
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "matrix.json", "mgsm_curves.png",
-                                                      "mgsm_heatmap.png"]
+    assert sorted(p.name for p in out.iterdir()) == [".clt-output.json", "index.html", "matrix.json",
+                                                      "mgsm_curves.png", "mgsm_heatmap.png"]

@@ -221,7 +221,7 @@ def test_grid_writes_one_nested_directory_per_point(data, tmp_path):
     manifests = build_grid(s, tmp_path / "g", "paper-single", use_cache=False)
     assert list(manifests) == [p for p, _ in grid_points("paper-single")]
     assert [m["counts"]["math"]["es"] for m in manifests.values()] == [0, 100, 200, 200, 200, 200, 200, 200]
-    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == sorted([*manifests, "grid.json"])
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == sorted([*manifests, "grid.json", ".clt-output.json"])
     script = build_grid(s, tmp_path / "s", "paper-script", use_cache=False)
     assert script["latin-k0100"]["languages"]["seen"] == ["es", "fr"]
     assert script["non-latin-k0000"]["languages"]["seen"] == ["ja", "zh"]

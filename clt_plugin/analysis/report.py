@@ -23,10 +23,7 @@ from clt_plugin.analysis.plots import curves_png, heatmap_png
 from clt_plugin.analysis.render import note_lines, render, statistics_lines, table_rows, title
 from clt_plugin.analysis.results import RunResults
 from clt_plugin.errors import CLTError
-from clt_plugin.io import atomic_dir
-
-REPORT_FILES = re.compile(r"^(index\.html|matrix\.json|[\w.-]+_(heatmap|curves)\.png)$")
-
+from clt_plugin.outputs import claim_dir, output_dir
 
 @dataclass
 class TaskReport:
@@ -53,15 +50,7 @@ def task_report(runs: Sequence[RunResults], task: str, metric, *, percent: bool 
     return TaskReport(absolute.task, views, heatmap_png(shown, percent=percent), curves_png(absolute, percent=percent))
 
 
-def _check_out_dir(out_dir: Path) -> None:
-    """Refuse to replace a directory that holds anything a report did not write."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CLTError(f"{out_dir}: exists and is not a directory")
-    if out_dir.is_dir():
-        foreign = sorted(p.name for p in out_dir.iterdir() if not REPORT_FILES.match(p.name))
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (" …" if len(foreign) > 5 else "")
-            raise CLTError(f"{out_dir}: holds files a report did not write ({shown}); choose a new or empty directory")
+COMMAND = "clt report"  # signs the report folder (clt_plugin.outputs owns the output policy)
 
 
 def build_report(
@@ -75,7 +64,7 @@ def build_report(
 ) -> Path:
     """Compute everything first, then write the directory in one atomic step."""
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir)
+    claim_dir(out_dir, COMMAND)  # refused before any work when it is not ours to replace
     if not tasks:
         tasks = sorted({f for r in runs for f in r.families()})
         if not tasks:
@@ -83,9 +72,7 @@ def build_report(
     reports = [task_report(runs, normalize_task(t), metric, percent=percent, **kwargs) for t in tasks]
     page = render_html(reports, runs, percent=percent)
     json_text = render([r.views[0] for r in reports], runs, "json")
-    with atomic_dir(out_dir) as tmp:
-        # mkdtemp makes the directory private; a report is meant to be shared or served.
-        os.chmod(tmp, 0o755)
+    with output_dir(out_dir, COMMAND) as tmp:
         (tmp / "index.html").write_text(page, encoding="utf-8")
         (tmp / "matrix.json").write_text(json_text, encoding="utf-8")
         for r in reports:

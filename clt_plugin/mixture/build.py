@@ -14,10 +14,11 @@ import numpy as np
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_dir, canonical_json, read_json, sha256_bytes, sha256_file
+from clt_plugin.outputs import claim_dir, output_dir
 from clt_plugin.languages import ENGLISH
 from clt_plugin.resources import user_cache_dir
 from clt_plugin.mixture.keys import hash_ids, salt
-from clt_plugin.mixture.select import Candidates, Ordering, disjoint_pool, has_duplicates, parallel_pool
+from clt_plugin.mixture.select import Candidates, Ordering, disjoint_pool, first_duplicate, has_duplicates, parallel_pool
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
 from clt_plugin.sources import Example, Source
 
@@ -29,19 +30,13 @@ MANIFEST_FILE = "manifest.json"
 # ----------------------------------------------------------------------------- output directory
 
 
-def check_output_dir(out_dir: Path, marker: str = MANIFEST_FILE) -> None:
-    """Fail before any work when `out_dir` cannot be written, or holds something that is not ours
-    (an atomic replace would otherwise delete a user's folder)."""
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise CLTError(f"{out_dir}: output exists and is not a directory")
-        if any(out_dir.iterdir()) and not (out_dir / marker).exists():
-            raise CLTError(f"{out_dir}: output directory is not empty and holds no {marker}; refusing to replace it")
-    parent = out_dir.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise CLTError(f"{out_dir}: cannot write the output directory ({parent} is not writable)")
+COMMAND = "clt mix"  # signs the folders build_mixture writes (clt_plugin.outputs)
+
+
+def check_output_dir(out_dir: Path, command: str = COMMAND) -> None:
+    """Fail before any work when `out_dir` cannot be written or is not a folder this command
+    wrote (clt_plugin.outputs: a user's folder is never replaced, a file someone added is kept)."""
+    claim_dir(out_dir, command)
 
 
 def default_cache_dir() -> Path:
@@ -174,9 +169,8 @@ class _TaskBuild:
             if len(got[l]) < need[l]:  # only reachable when rows were dropped
                 self._shortage(l, len(got[l]), f" after dropping {self.dropped[l]} rows in another language")
         for l, examples in got.items():
-            ids = [sid for sid, _ in examples]
-            if len(set(ids)) != len(ids):
-                dup = next(i for i in ids if ids.count(i) > 1)
+            dup = first_duplicate(sid for sid, _ in examples)
+            if dup is not None:
                 raise CLTError(f"{self._label(l)}: id {dup!r} appears more than once; ids must be unique")
         return got
 
@@ -269,7 +263,7 @@ def _from_cache(entry: Path, out_dir: Path) -> dict | None:
             return None  # damaged entry: rebuild rather than trust it
     except (CLTError, OSError):
         return None
-    with atomic_dir(out_dir) as tmp:
+    with output_dir(out_dir, COMMAND) as tmp:
         shutil.copyfile(entry / TRAIN_FILE, tmp / TRAIN_FILE)
         shutil.copyfile(entry / MANIFEST_FILE, tmp / MANIFEST_FILE)
     return manifest
@@ -323,7 +317,7 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
         del got
     lines.sort()
 
-    with atomic_dir(out_dir) as tmp:
+    with output_dir(out_dir, COMMAND) as tmp:
         h = hashlib.sha256()
         with open(tmp / TRAIN_FILE, "wb") as f:
             for _, line in lines:

@@ -6,23 +6,27 @@ from pathlib import Path
 from typing import Any
 
 from clt_plugin.errors import CLTError
-from clt_plugin.io import atomic_dir, canonical_json
+from clt_plugin.io import canonical_json
 from clt_plugin.languages import SCRIPT_GROUPS
 from clt_plugin.mixture.build import ScanMemo, build_mixture, check_output_dir
+from clt_plugin.outputs import output_dir
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
 
-# Shimabucoro et al. (2025): single-task k values, multi-task 0..7k in steps of 500 (plus 100).
+# The one definition of the paper's k grids (Shimabucoro et al., 2025), read by `clt mix --grid`,
+# `clt sweep --per-language NAME`, the shipped configs and their headers: single-task runs use
+# SINGLE_KS, multi-task runs 0 to 7k in steps of 500.
 SINGLE_KS = (0, 100, 200, 400, 800, 1000, 2000, 5000)
-MULTI_KS = (0, 100, *range(500, 7001, 500))
+MULTI_KS = tuple(range(0, 7001, 500))
+# Names for the k lists alone (`clt sweep` varies only k; paper-script also varies the languages).
+K_GRIDS = {"paper-single": SINGLE_KS, "paper-multi": MULTI_KS}
 GRID_INDEX = "grid.json"
+COMMAND = "clt mix --grid"  # signs grid folders (clt_plugin.outputs)
 
 
 def grid_points(name: str) -> list[tuple[str, dict[str, Any]]]:
     """(directory name, changes applied to every task) for each point of preset `name`."""
-    if name == "paper-single":
-        return [(f"k{k:04d}", {"per_language": k}) for k in SINGLE_KS]
-    if name == "paper-multi":
-        return [(f"k{k:04d}", {"per_language": k}) for k in MULTI_KS]
+    if name in K_GRIDS:
+        return [(f"k{k:04d}", {"per_language": k}) for k in K_GRIDS[name]]
     if name == "paper-script":
         return [(f"{group}-k{k:04d}", {"languages": list(langs), "per_language": k})
                 for group, langs in SCRIPT_GROUPS.items() for k in SINGLE_KS]
@@ -38,13 +42,13 @@ def build_grid(spec: MixtureSpec | dict | str | Path, out_root: str | Path, grid
     spec = load_spec(spec)
     points = grid_points(grid)
     out_root = Path(out_root)
-    check_output_dir(out_root, marker=GRID_INDEX)
+    check_output_dir(out_root, COMMAND)
     specs = {point: spec.with_changes(**changes) for point, changes in points}
     floor = {name: max(max([s.english_count(name), *s.tasks[name].counts().values()]) for s in specs.values())
              for name in spec.tasks}
     memo = ScanMemo(floor)
     built: dict[str, dict] = {}
-    with atomic_dir(out_root) as tmp:
+    with output_dir(out_root, COMMAND) as tmp:
         # Largest points first: their rows are a superset of the smaller points' (nesting), so
         # the smaller ones are served from memory.
         for point in sorted(specs, key=lambda p: -sum(sum(t.counts().values()) for t in specs[p].tasks.values())):

@@ -7,6 +7,7 @@ directly on these functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
@@ -67,6 +68,16 @@ class Ordering:
 
     def result(self) -> Candidates:
         return self._merged()
+
+
+def first_duplicate(ids: Iterable[str]) -> str | None:
+    """The first id seen twice, in one linear pass (None when all are distinct)."""
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            return i
+        seen.add(i)
+    return None
 
 
 def has_duplicates(keys: np.ndarray) -> bool:
