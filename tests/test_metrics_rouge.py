@@ -128,3 +128,34 @@ def test_score_properties(a, b):
 @given(lang=st.sampled_from(sorted(SENTENCES)), i=st.integers(0, 7))
 def test_identical_text_scores_one_on_every_script(lang, i):
     assert rouge_l_f(SENTENCES[lang][i], SENTENCES[lang][i], lang) == 1.0
+
+
+@pytest.mark.parametrize(
+    "lang,text,tokens",
+    [
+        # Keycaps (digit, U+FE0F, U+20E3) and emoji with a variation selector are one token each.
+        ("ko", "1️⃣ 첫째 ❤️ 사랑", ["1\ufe0f\u20e3", "첫째", "\u2764\ufe0f", "사랑"]),
+        ("ko", "2⃣번과 ⭐️⭐️ 3️⃣개", ["2\u20e3", "번과", "\u2b50\ufe0f", "\u2b50\ufe0f", "3\ufe0f\u20e3", "개"]),
+        ("ko", "👍🏽 좋아요 ✔︎ 확인", ["\U0001f44d", "\U0001f3fd", "좋아요", "\u2714\ufe0e", "확인"]),
+        ("en", "I ❤️ it, ☺️x", ["i", "\u2764\ufe0f", "it", "\u263a\ufe0f", "x"]),
+    ],
+)
+def test_emoji_keep_their_variation_selectors_and_keycaps(lang, text, tokens):
+    assert tokenize(text, lang) == tokens
+
+
+def test_emoji_tokens_agree_with_multilingual_rouge_on_korean():
+    """The one disagreement once found with the XL-Sum scorer: Korean text with emoji."""
+    from multilingual_rouge import rouge_scorer
+
+    ref = "오늘의 추천 1️⃣ 김치찌개 ❤️ 2️⃣ 불고기 ⭐️⭐️ 맛있어요"
+    preds = ["추천 1️⃣ 김치찌개 ❤️ 맛있어요", "2️⃣ 불고기 ⭐️ 맛있어요 👍🏽", "1 김치찌개 2 불고기"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scorer = rouge_scorer.RougeScorer(["rougeL"], lang="korean", use_stemmer=False)
+        theirs = [scorer.score(ref, p)["rougeL"].fmeasure for p in preds]
+        their_tokens = [t.lower() for t in scorer._tokenizer(ref)]
+    assert tokenize(ref, "ko") == their_tokens
+    assert [rouge_l_f(ref, p, "ko") for p in preds] == pytest.approx(theirs, abs=1e-12)
+    # Hand-worked: all 5 prediction tokens are 5 of the 10 reference tokens, in order: P 1, R 1/2.
+    assert theirs[0] == pytest.approx(2 * 1 * 0.5 / 1.5)
