@@ -131,7 +131,8 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
 # ----------------------------------------------------------------------------- file outputs
 
 
-def _resolve(path: Path, what: str) -> Path:
+def resolve_path(path: Path, what: str) -> Path:
+    """The absolute real path; a symlink loop is a CLTError naming `path`."""
     try:
         return Path(os.path.abspath(path)).resolve()
     except (OSError, RuntimeError) as e:  # a symlink loop: RuntimeError before 3.13, OSError after
@@ -155,7 +156,7 @@ def _check_inputs(out: Path, inputs: Iterable[str | os.PathLike], what: str, ins
         except (OSError, RuntimeError):
             continue
         if real == out or (inside and real.is_relative_to(out)):
-            raise CLTError(f"{out}: the {what} would overwrite the input {given}; choose another output")
+            raise CLTError(f"{out}: the {what} would replace the input {given}; choose another output")
 
 
 def claim_file(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (),
@@ -168,7 +169,7 @@ def claim_file(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] =
     path = Path(path)
     if str(path) == "" or path.name in ("", ".", ".."):
         raise CLTError(f"{str(path)!r}: the {what} must name a file")
-    real = _resolve(path, what)
+    real = resolve_path(path, what)
     if real.is_dir():
         raise CLTError(f"{path}: is a folder; the {what} must name a file (e.g. {path / 'out.json'})")
     if os.path.lexists(real) and not real.is_file():
@@ -209,7 +210,7 @@ def _shown(names: list[str]) -> str:
 def claim_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | os.PathLike] = ()) -> Claim:
     """Check that `command` may write the folder `path`; fail (CLTError) before any work when not."""
     given = Path(path)
-    real = _resolve(given, "output folder")
+    real = resolve_path(given, "output folder")
     if os.path.lexists(real) and not real.is_dir():
         raise CLTError(f"{given}: exists and is not a folder")
     _check_parent(real, "output folder")
@@ -226,7 +227,7 @@ def claim_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | o
     doc = _marker(real)
     if doc is None:
         if leaves or (real / MARKER).exists():
-            raise CLTError(f"{given}: folder holds files clt did not write ({_shown(leaves or [MARKER])}); "
+            raise CLTError(f"{given}: folder was not written by `{command}` (it holds {_shown(leaves or [MARKER])}); "
                            "it is left untouched: choose a new or empty folder")
         return Claim(real, command, exists=True)
     if doc.get("command") != command:

@@ -103,7 +103,7 @@ def test_report_errors_write_nothing(tmp_path):
     other = tmp_path / "mine"
     other.mkdir()
     (other / "thesis.tex").write_text("keep me")
-    with pytest.raises(CLTError, match=r"holds files clt did not write \(thesis.tex\)"):
+    with pytest.raises(CLTError, match=r"was not written by `clt report` \(it holds thesis.tex\)"):
         build_report(runs, other)
     assert (other / "thesis.tex").read_text() == "keep me"
     # A previous report is replaced whole.

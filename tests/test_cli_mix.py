@@ -158,7 +158,7 @@ def test_unwritable_output_dir(work, capsys):
     (work / "mine").mkdir()
     (work / "mine" / "notes.txt").write_text("keep me")
     rc, _, err = mix(write_spec(work), "-o", work / "mine", capsys=capsys)
-    assert rc == 2 and "mine: folder holds files clt did not write (notes.txt); it is left untouched" in err
+    assert rc == 2 and "mine: folder was not written by `clt mix` (it holds notes.txt); it is left untouched" in err
     assert (work / "mine" / "notes.txt").read_text() == "keep me"
 
 

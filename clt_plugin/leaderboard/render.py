@@ -21,10 +21,10 @@ from pathlib import Path
 
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
-from clt_plugin.io import atomic_dir
+from clt_plugin.outputs import MARKER, output_dir, resolve_path
 from clt_plugin.leaderboard.board import Board, FamilyCell, Row
 
-MARKER = ".clt-leaderboard"  # marks a folder this module wrote, so rewriting it is safe
+COMMAND = "clt leaderboard"  # signs the board folder (clt_plugin.outputs: the output policy)
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _MISSING = "–"
 
@@ -433,22 +433,16 @@ def to_html(board: Board) -> str:
 
 
 def _guard_output(out_dir: Path, submissions_dir: Path | None) -> None:
-    out_real = out_dir.resolve()
+    out_real = resolve_path(out_dir, "output folder")
     if submissions_dir is not None:
-        sub_real = submissions_dir.resolve()
+        sub_real = resolve_path(submissions_dir, "submissions folder")
         if out_real == sub_real or sub_real.is_relative_to(out_real):
             raise CLTError(f"{out_dir}: the output folder would replace the submissions folder {submissions_dir}")
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise CLTError(f"{out_dir}: exists and is not a folder")
-        if any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
-            raise CLTError(f"{out_dir}: folder exists and was not written by `clt leaderboard`; choose an empty or new folder")
 
 
 def output_files(board: Board) -> dict[str, str]:
     """Relative file name -> content. Names come from the fixed layout and checked family names."""
     files = {
-        MARKER: "written by clt leaderboard; the whole folder is replaced on each run\n",
         "index.html": to_html(board),
         "leaderboard.md": to_markdown(board),
         "leaderboard.csv": to_csv(board),
@@ -466,7 +460,7 @@ def write_board(board: Board, out_dir: str | Path, submissions_dir: str | Path |
     _guard_output(out_dir, Path(submissions_dir) if submissions_dir is not None else None)
     files = output_files(board)
     written = []
-    with atomic_dir(out_dir) as tmp:
+    with output_dir(out_dir, COMMAND) as tmp:
         tmp_real = tmp.resolve()
         for name, text in files.items():
             target = (tmp / name).resolve()
