@@ -18,7 +18,7 @@ import pytest
 
 from axolotl_helpers import CLT, clt, read_jsonl, run_env
 from clt_plugin.demo import pipeline
-from clt_plugin.demo.synth import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
+from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
 
 SEED = 7
 GRID = (0, 30)

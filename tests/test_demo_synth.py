@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clt_plugin.demo import pipeline
-from clt_plugin.demo.synth import SPLIT_OFFSET, SYNTH_LANGUAGES, SYNTH_TASKS, make_item, make_split
+from clt_plugin.tasks.synth_items import SPLIT_OFFSET, SYNTH_LANGUAGES, SYNTH_TASKS, make_item, make_split
 from clt_plugin.errors import CLTError
 from clt_plugin.resources import tasks_path
 from clt_plugin.tasks import generate, synth

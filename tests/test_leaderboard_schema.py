@@ -16,7 +16,6 @@ from clt_plugin.leaderboard.schema import (
     SCHEMA_VERSION,
     Submission,
     aggregates,
-    manifest_sha256,
     parse_submission,
     split_seen,
 )
@@ -115,12 +114,12 @@ def test_task_names():
     assert split_task_name("clt_es") is None
 
 
-def test_manifest_hash_is_the_file_hash_of_canonical_json(tmp_path):
-    from clt_plugin.io import atomic_write_json, sha256_file
-
-    manifest = {"schema": "clt-manifest/1", "languages": {"seen": ["es"]}, "note": "ü"}
-    atomic_write_json(tmp_path / "m.json", manifest)
-    assert manifest_sha256(manifest) == sha256_file(tmp_path / "m.json")
+def test_embedded_manifest_keeps_its_hash_through_a_round_trip(good):
+    # The submission carries the manifest exactly as read: no field added, none dropped.
+    sub = parse_submission(good)
+    again = parse_submission(json.loads(sub.to_json()))
+    assert again.mixture.manifest.to_dict() == good["mixture"]["manifest"]
+    assert again.mixture.sha256 == sub.mixture.manifest.sha256() == good["mixture"]["sha256"]
 
 
 scores_strategy = st.dictionaries(

@@ -59,7 +59,7 @@ def test_submission_has_exact_scores_aggregates_and_provenance(tmp_path, tasks_d
     assert sub.judge_model is None
     assert sub.seen_languages == ["es", "fr", "ja", "zh"]
     assert sub.mixture.sha256 == sha256_file(model_dir / "clt_manifest.json")
-    assert sub.mixture.manifest["per_language"] == 1000
+    assert sub.mixture.manifest.per_language == 1000
     fam = sub.families["mgsm"]
     assert fam.metric == "acc"
     assert fam.scores == MGSM

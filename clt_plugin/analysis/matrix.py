@@ -20,7 +20,7 @@ import operator
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from clt_plugin import languages
+from clt_plugin import families, languages
 from clt_plugin.analysis.results import (
     ENGLISH,
     Aggregates,
@@ -35,17 +35,7 @@ from clt_plugin.errors import CLTError
 
 VIEWS = ("absolute", "delta", "rel-en", "transfer")
 ORDERS = ("k", "lang")
-FIDELITY_METRIC = "lang_fidelity"
-# The metric each clt family is read by when none is named (COMMON contract).
-DEFAULT_METRICS = {
-    "mgsm": "acc",
-    "mgsm_chat": "acc",
-    "synth_math": "acc",
-    "synth_summ": "rougeL",
-    "xlsum": "rougeL",
-    "dolly": "judge_rating",
-    "ifeval": "prompt_level_strict_acc",
-}
+FIDELITY_METRIC = families.FIDELITY_METRIC
 SERIES = ("english", "seen", "unseen")
 _series_values = operator.attrgetter(*SERIES)
 _REGISTRY_ORDER = {code: i for i, code in enumerate(languages.LANGUAGES)}
@@ -102,8 +92,9 @@ def metric_for(family: str, metric: str | Mapping[str, str] | None) -> str:
         return metric
     if metric and family in metric:
         return metric[family]
-    if family in DEFAULT_METRICS:
-        return DEFAULT_METRICS[family]
+    default = families.primary_metric(family)  # the registry's metric when none is named
+    if default is not None:
+        return default
     raise CLTError(f"task {family}: no default metric; name one with --metric {family}=METRIC")
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence, TypedDict
 
 from clt_plugin import languages
+from clt_plugin import manifest as manifest_model
 from clt_plugin.errors import CLTError
 from clt_plugin.io import read_json
 from clt_plugin.names import MANIFEST_NAME, split_task_name
@@ -107,7 +108,7 @@ class TaskResult:
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
-    """The parts of a mixture manifest (clt-manifest/1) that the analysis needs."""
+    """The parts of a mixture manifest (clt_plugin.manifest.Manifest) that the analysis needs."""
 
     path: Path | None
     seen: tuple[str, ...]
@@ -350,41 +351,10 @@ def aggregate(
 # --------------------------------------------------------------------------- manifests
 
 
-def _manifest_error(path: Path | None, where: str, msg: str) -> CLTError:
-    return CLTError(f"{path or '<manifest>'}: {where}: {msg}")
-
-
 def parse_manifest(data: Any, path: Path | None = None) -> Manifest:
-    """Validate the fields the analysis reads from a clt-manifest/1 object."""
-    if not isinstance(data, dict):
-        raise _manifest_error(path, "<root>", f"expected an object, got {type(data).__name__}")
-    schema = data.get("schema")
-    if not (isinstance(schema, str) and schema.startswith("clt-manifest/")):
-        raise _manifest_error(path, "schema", f"expected 'clt-manifest/1', got {schema!r}")
-    langs = data.get("languages")
-    if not isinstance(langs, dict) or not isinstance(langs.get("seen"), list):
-        raise _manifest_error(path, "languages.seen", f"expected a list of language codes, got {langs!r}")
-    seen = []
-    for i, code in enumerate(langs["seen"]):
-        if code not in languages.LANGUAGES:
-            raise _manifest_error(path, f"languages.seen[{i}]", f"unknown language {code!r}")
-        seen.append(code)
-    per_language = data.get("per_language")
-    if per_language is not None and (isinstance(per_language, bool) or not isinstance(per_language, int)):
-        raise _manifest_error(path, "per_language", f"expected an integer or null, got {per_language!r}")
-    english_only = data.get("english_only")
-    if not isinstance(english_only, bool):
-        raise _manifest_error(path, "english_only", f"expected true or false, got {english_only!r}")
-    counts = data.get("counts")
-    if not isinstance(counts, dict):
-        raise _manifest_error(path, "counts", f"expected {{task: {{lang: n}}}}, got {counts!r}")
-    for task, per in counts.items():
-        if not isinstance(per, dict):
-            raise _manifest_error(path, f"counts.{task}", f"expected {{lang: n}}, got {per!r}")
-        for lang, n in per.items():
-            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-                raise _manifest_error(path, f"counts.{task}.{lang}", f"expected a count >= 0, got {n!r}")
-    return Manifest(path, tuple(seen), per_language, english_only, counts)
+    """The fields the analysis reads, from an object the clt_plugin.manifest model validates."""
+    m = manifest_model.parse_manifest(data, path)
+    return Manifest(path, m.seen, m.per_language, m.english_only, m.counts)
 
 
 def load_manifest(path: str | os.PathLike) -> Manifest:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from clt_plugin.io import atomic_write_json, atomic_write_text
+from clt_plugin.manifest import SCHEMA, Manifest, ManifestLanguages, count_summary
 
 
 def results_dict(
@@ -102,27 +103,25 @@ def write_results(out_dir: str | os.PathLike, scores: Mapping[str, Mapping[str, 
 
 
 def manifest_dict(counts: Mapping[str, Mapping[str, int]], seen: list[str] | None = None) -> dict[str, Any]:
-    """A clt-manifest/1 object with the fields the analysis reads, derived like `clt mix` does."""
+    """A clt_plugin.manifest.Manifest (as its JSON object) for these counts, derived like `clt mix` does."""
     non_en = sorted({l for per in counts.values() for l in per if l != "en"})
-    seen = list(seen if seen is not None else non_en)
-    values = {n for per in counts.values() for l, n in per.items() if l != "en"}
-    english_only = all(n == 0 for per in counts.values() for l, n in per.items() if l != "en")
-    return {
-        "schema": "clt-manifest/1",
-        "tool_version": "0.1.0",
-        "seed": 0,
-        "spec": {},
-        "counts": {t: dict(per) for t, per in counts.items()},
-        "total_rows": sum(n for per in counts.values() for n in per.values()),
-        "languages": {"english": "en", "seen": seen},
-        "per_language": values.pop() if len(values) == 1 else (0 if not values else None),
-        "english_only": english_only,
-        "sources": {},
-        "language_check": {},
-        "train_file": "train.jsonl",
-        "train_sha256": "0" * 64,
-        "spec_sha256": "0" * 64,
-    }
+    per_language, english_only = count_summary(counts)
+    return Manifest(
+        schema=SCHEMA,
+        tool_version="0.1.0",
+        seed=0,
+        spec={},
+        counts={t: dict(per) for t, per in counts.items()},
+        total_rows=sum(n for per in counts.values() for n in per.values()),
+        languages=ManifestLanguages(english="en", seen=list(seen if seen is not None else non_en)),
+        per_language=per_language,
+        english_only=english_only,
+        sources={},
+        language_check={},
+        train_file="train.jsonl",
+        train_sha256="0" * 64,
+        spec_sha256="0" * 64,
+    ).to_dict()
 
 
 def write_manifest(path: str | os.PathLike, counts: Mapping[str, Mapping[str, int]],

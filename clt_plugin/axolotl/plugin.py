@@ -13,6 +13,7 @@ from transformers import TrainerCallback
 from clt_plugin.axolotl import ARGS_PATH
 from clt_plugin.axolotl.args import PLACEHOLDER_DATASET
 from clt_plugin.axolotl.banner import format_banner, format_row_check
+from clt_plugin.manifest import write_manifest
 from clt_plugin.names import MANIFEST_NAME
 
 ROWS_NAME = "clt_training_rows.json"
@@ -95,7 +96,7 @@ class CLTPlugin(BasePlugin):
             _say(format_banner(manifest, str(train_file)))
         if main and not preprocess:
             # Written before tokenization and training: a crashed run still says what it trained on.
-            data.write_json_copy(Path(cfg["output_dir"]) / MANIFEST_NAME, manifest)
+            write_manifest(Path(cfg["output_dir"]) / MANIFEST_NAME, manifest)
         meta = data.tokenize(cfg, train_file)
         if main:
             record = data.row_record(manifest, meta, cfg, train_file)
@@ -116,7 +117,7 @@ class CLTPlugin(BasePlugin):
 
             target = Path(cfg["output_dir"]) / MANIFEST_NAME
             if not target.is_file():
-                data.write_json_copy(target, self.manifest)
+                write_manifest(target, self.manifest)
 
     def post_train_unload(self, cfg):
         # Runs after axolotl has freed the model, so lm_eval gets the memory.

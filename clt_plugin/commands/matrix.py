@@ -8,6 +8,7 @@ from clt_plugin.analysis.matrix import ORDERS, VIEWS, build_matrices
 from clt_plugin.analysis.render import FORMATS, note_lines, render, statistics_lines
 from clt_plugin.analysis.results import RunSpec, gc_paused, load_runs
 from clt_plugin.errors import CLTError
+from clt_plugin.families import FIDELITY_METRIC
 from clt_plugin.io import atomic_write_text
 
 
@@ -20,14 +21,14 @@ def add_common_arguments(parser) -> None:
     parser.add_argument("--task", action="append", default=[], metavar="TASK",
                         help="task family, e.g. mgsm (repeatable; default: every clt task found)")
     parser.add_argument("--metric", action="append", default=[], metavar="[TASK=]METRIC",
-                        help="metric to read, e.g. acc or xlsum=rougeL (default per task: mgsm acc, xlsum rougeL, dolly judge_rating, ...)")
+                        help="metric to read, e.g. acc or xlsum=rougeL (default: each task's primary metric in clt_plugin.families)")
     parser.add_argument("--baseline", metavar="NAME", help="the English-only run (default: the run whose manifest says english_only)")
     parser.add_argument("--allow-mixed", action="store_true",
                         help="compare runs whose task versions, hashes or few-shot settings differ (flagged in the output)")
     parser.add_argument("--order", choices=ORDERS, default="k", help="rows by examples per language (k) or by training language")
     parser.add_argument("--plateau-threshold", type=float, default=0.95, metavar="F",
                         help="plateau: smallest k reaching this fraction of the largest gain (default 0.95)")
-    parser.add_argument("--fidelity-metric", default="lang_fidelity", metavar="METRIC",
+    parser.add_argument("--fidelity-metric", default=FIDELITY_METRIC, metavar="METRIC",
                         help="metric shown alongside as language fidelity ('none' to hide)")
 
 

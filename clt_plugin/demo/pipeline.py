@@ -28,15 +28,13 @@ from typing import Any
 
 import yaml
 
-from clt_plugin.demo.synth import SYNTH_LANGUAGES, SYNTH_TASKS, make_item
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_json, atomic_write_text
 from clt_plugin.names import MANIFEST_NAME
+from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_item
 
 MARKER = ".clt-demo"
 SEEN = ("es", "fr", "ja", "zh")  # the paper's seen languages; ar, ko, pt stay unseen
-# The metric each table reads; synth_lang asks for a reply in a language, so fidelity is its score.
-METRICS = {"synth_math": "acc", "synth_summ": "rougeL", "synth_lang": "lang_fidelity"}
 
 
 @dataclass(frozen=True)
@@ -270,10 +268,11 @@ def _prepare_out_dir(out: Path) -> None:
 
 
 def matrix_args(out: Path) -> list[str]:
-    """`clt matrix` arguments that compute the demo's tables from what its runs wrote."""
+    """`clt matrix` arguments that compute the demo's tables from what its runs wrote (each task
+    read by its primary metric in clt_plugin.families)."""
     args = [str(out / "results")]
     for task in SYNTH_TASKS:
-        args += ["--task", task, "--metric", f"{task}={METRICS[task]}"]
+        args += ["--task", task]
     return args
 
 
@@ -285,9 +284,9 @@ def analyse(out: Path, *, percent: bool = True) -> tuple[str, Path]:
     from clt_plugin.analysis.results import load_runs
 
     runs = load_runs([out / "results"])
-    matrices = build_matrices(runs, list(SYNTH_TASKS), dict(METRICS))
+    matrices = build_matrices(runs, list(SYNTH_TASKS))
     tables = render(matrices, runs, "github", percent=percent)
-    report = build_report(runs, out / "report", list(SYNTH_TASKS), dict(METRICS), percent=percent)
+    report = build_report(runs, out / "report", list(SYNTH_TASKS), percent=percent)
     return tables, Path(report)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from clt_plugin.demo.synth import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
+from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
 
 
 def pretraining_corpus(n_per_language: int, seed: int) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Callable, Protocol
 
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
+from clt_plugin.families import JUDGE_METRIC, JUDGE_RAW_METRIC
 from clt_plugin.io import atomic_open, atomic_write_json, read_json
 from clt_plugin.judge.aggregate import TaskStats, gate, task_stats
 from clt_plugin.judge.cache import JudgeCache, cache_key
@@ -20,8 +21,8 @@ from clt_plugin.judge.parse import PARSER_VERSION, parse_rating
 from clt_plugin.judge.prompt import TEMPLATE_VERSION, build_messages
 from clt_plugin.judge.samples import Sample, SamplesFile, find_source_results, read_all
 
-METRIC = "judge_rating"
-RAW_METRIC = "judge_rating_raw"
+METRIC = JUDGE_METRIC
+RAW_METRIC = JUDGE_RAW_METRIC
 # Sections of the source results file that describe tasks; only the judged tasks' entries are kept.
 _PER_TASK = ("configs", "versions", "n-shot", "task_hashes")
 _DROPPED = ("results", "groups", "group_subtasks", "higher_is_better", "n-samples", "samples")

@@ -15,9 +15,12 @@ from pathlib import Path
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
+from clt_plugin.families import JUDGED_FAMILIES
 from clt_plugin.io import iter_jsonl, sha256_file
 
-FAMILY_PREFIX = "clt_dolly_"
+# The family whose replies are judged (the registry's one judged family: clt_dolly_*).
+(_JUDGED,) = JUDGED_FAMILIES
+FAMILY_PREFIX = f"clt_{_JUDGED}_"
 _SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[0-9.\-]+)\.jsonl$")
 
 

@@ -28,11 +28,10 @@ from clt_plugin.leaderboard.schema import (
     Aggregates,
     Submission,
     aggregates,
-    metric_range,
     parse_submission,
-    primary_metric,
     split_seen,
 )
+from clt_plugin.families import metric_range, score_metric
 
 PICKS = ("latest", "best")
 
@@ -189,7 +188,7 @@ def build_board(files: list[SubmissionFile], installed: dict[str, InstalledTask]
     metrics: dict[str, str] = {}
     for fam in families:
         names = {m for sf in files for t in sf.submission.tasks.values() if t.family == fam for m in t.metrics}
-        metrics[fam] = primary_metric(names) or FIDELITY_METRIC
+        metrics[fam] = score_metric(fam, names) or FIDELITY_METRIC
 
     def cells(sf: SubmissionFile) -> dict[str, FamilyCell]:
         out = {}

@@ -47,11 +47,10 @@ def mixture_label(row: Row) -> str:
     mix = row.submission.mixture
     if mix is None:
         return _MISSING
-    manifest = mix.manifest
-    if manifest.get("english_only"):
+    if mix.manifest.english_only:
         return "English only"
-    k = manifest.get("per_language")
-    return f"{k} per language" if isinstance(k, int) and not isinstance(k, bool) else "mixed"
+    k = mix.manifest.per_language
+    return "mixed" if k is None else f"{k} per language"
 
 
 def stale_label(row: Row) -> str:

@@ -19,36 +19,19 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_serializer,
     model_validator,
 )
 
 from clt_plugin import languages
+from clt_plugin.families import FIDELITY_METRIC, metric_range
 from clt_plugin.analysis.results import aggregate, mean
 from clt_plugin.errors import CLTError, format_validation_error
-from clt_plugin.io import canonical_json, sha256_bytes
+from clt_plugin.io import canonical_json
+from clt_plugin.manifest import Manifest
 from clt_plugin.names import split_task_name, task_name
 
 SCHEMA_VERSION = "clt-submission/1"
-
-# Metric ranges. A value outside its range is a broken results file, not a result.
-# Metrics not listed here only have to be finite.
-METRIC_RANGES: dict[str, tuple[float, float]] = {
-    "acc": (0.0, 1.0),
-    "exact_match": (0.0, 1.0),
-    "rougeL": (0.0, 1.0),
-    "lang_fidelity": (0.0, 1.0),
-    "lang_fidelity_wpr": (0.0, 1.0),
-    "prompt_level_strict_acc": (0.0, 1.0),
-    "inst_level_strict_acc": (0.0, 1.0),
-    "prompt_level_loose_acc": (0.0, 1.0),
-    "inst_level_loose_acc": (0.0, 1.0),
-    "judge_rating": (1.0, 5.0),
-    "judge_rating_raw": (1.0, 5.0),
-}
-
-# The score a board ranks a family by, in order of preference (the first one a family has).
-PRIMARY_METRICS: tuple[str, ...] = ("judge_rating", "acc", "rougeL", "prompt_level_strict_acc", "exact_match")
-FIDELITY_METRIC = "lang_fidelity"
 
 _FAMILY_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _METRIC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*(?:,[A-Za-z0-9_.\-]+)?$")
@@ -127,12 +110,16 @@ class ModelInfo(_Strict):
 class Mixture(_Strict):
     """The mixture manifest the model was trained on, embedded whole (never a path to it)."""
 
-    manifest: dict[str, Any]
+    manifest: Manifest
     sha256: Sha256
+
+    @field_serializer("manifest")
+    def _as_written(self, manifest: Manifest) -> dict[str, Any]:
+        return manifest.to_dict()  # exactly the fields it was read with, so its hash still holds
 
     @model_validator(mode="after")
     def _hash_matches(self) -> Mixture:
-        actual = manifest_sha256(self.manifest)
+        actual = self.manifest.sha256()
         if actual != self.sha256:
             raise ValueError(f"sha256 {self.sha256} does not match the embedded manifest ({actual})")
         return self
@@ -205,25 +192,6 @@ class Submission(_Strict):
 # --------------------------------------------------------------------------- derived values
 
 
-def manifest_sha256(manifest: dict[str, Any]) -> str:
-    """The hash of a manifest as clt writes it (canonical JSON), so it equals the file's sha256."""
-    return sha256_bytes(canonical_json(manifest).encode("utf-8"))
-
-
-def metric_range(metric: str) -> tuple[float, float]:
-    """Allowed values of a metric ("name" or "name,filter"); unknown metrics only need to be finite."""
-    return METRIC_RANGES.get(metric.partition(",")[0], (-math.inf, math.inf))
-
-
-def primary_metric(metric_names: set[str] | list[str]) -> str | None:
-    names = set(metric_names)
-    for m in PRIMARY_METRICS:
-        if m in names:
-            return m
-    rest = sorted(n for n in names if not n.startswith(FIDELITY_METRIC))
-    return rest[0] if rest else None
-
-
 def aggregates(scores: dict[str, float], seen: list[str], unseen: list[str]) -> Aggregates:
     """The analysis' aggregates (one definition for `clt matrix` and the board)."""
     agg = aggregate(scores, seen, unseen)
@@ -248,8 +216,8 @@ def _consistency_problems(sub: Submission):
         if split_task_name(name) != (task.family, task.language):
             yield f"tasks.{name}: name does not match family {task.family!r} and language {task.language!r}"
     if sub.mixture is not None:
-        declared = (sub.mixture.manifest.get("languages") or {}).get("seen")
-        if declared is not None and sorted(declared) != sorted(sub.seen_languages):
+        declared = sub.mixture.manifest.seen
+        if sorted(declared) != sorted(sub.seen_languages):
             yield f"seen_languages {sub.seen_languages} differ from the manifest's languages.seen {declared}"
     for family, fam in sub.families.items():
         where = f"families.{family}"

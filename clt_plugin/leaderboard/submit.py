@@ -35,12 +35,11 @@ from clt_plugin.leaderboard.schema import (
     Submission,
     aggregates,
     format_timestamp,
-    manifest_sha256,
-    metric_range,
     parse_submission,
-    primary_metric,
     split_seen,
 )
+from clt_plugin.families import metric_range, score_metric
+from clt_plugin.manifest import load_manifest
 
 
 @dataclass
@@ -313,9 +312,8 @@ def _mixture(runs: list[RunResults], opts: SubmitOptions) -> tuple[dict | None, 
     if paths:
         if opts.seen is not None:
             raise CLTError("--seen is for models without a manifest; this one has " + paths[0])
-        manifest = read_json(paths[0], "manifest")
-        seen = list(runs[0].manifest.seen if runs[0].manifest else [])
-        return {"manifest": manifest, "sha256": manifest_sha256(manifest)}, seen
+        manifest = load_manifest(paths[0])
+        return {"manifest": manifest, "sha256": manifest.sha256()}, list(manifest.seen)
     if opts.seen is None:
         dirs = sorted({r.model_dir() or "?" for r in runs})
         raise CLTError(
@@ -332,10 +330,10 @@ def _families(tasks: dict[str, dict[str, Any]], seen_languages: list[str]) -> di
     out = {}
     for fam in sorted({t["family"] for t in tasks.values()}):
         fam_tasks = [t for t in tasks.values() if t["family"] == fam]
-        metric = primary_metric({m for t in fam_tasks for m in t["metrics"]})
-        if metric is None:
-            continue
+        metric = score_metric(fam, {m for t in fam_tasks for m in t["metrics"]})
         scores = {t["language"]: t["metrics"][metric] for t in fam_tasks if metric in t["metrics"]}
+        if not scores:
+            continue
         fidelity = {t["language"]: t["metrics"][FIDELITY_METRIC] for t in fam_tasks if FIDELITY_METRIC in t["metrics"]}
         seen, unseen = split_seen(scores, seen_languages)
         out[fam] = {

@@ -13,16 +13,16 @@ import numpy as np
 
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
-from clt_plugin.io import atomic_dir, canonical_json, read_json, sha256_bytes, sha256_file
+from clt_plugin.io import atomic_dir, canonical_json, sha256_bytes, sha256_file
 from clt_plugin.outputs import claim_dir, output_dir
 from clt_plugin.languages import ENGLISH
+from clt_plugin.manifest import SCHEMA, LanguageCheck, Manifest, ManifestLanguages, count_summary, load_manifest
 from clt_plugin.resources import user_cache_dir
 from clt_plugin.mixture.keys import hash_ids, salt
 from clt_plugin.mixture.select import Candidates, Ordering, disjoint_pool, first_duplicate, has_duplicates, parallel_pool
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
 from clt_plugin.sources import Example, Source
 
-SCHEMA = "clt-manifest/1"
 TRAIN_FILE = "train.jsonl"
 MANIFEST_FILE = "manifest.json"
 
@@ -230,25 +230,24 @@ def _order_key(key: bytes, task: str, lang: str, sid: str) -> bytes:
     return hashlib.blake2b(f"{task}\x1f{lang}\x1f{sid}".encode(), key=key, digest_size=16).digest()
 
 
-def _manifest(spec: MixtureSpec, counts, fingerprints, flagged, dropped, train_sha: str, total: int) -> dict:
-    non_en = [n for t in counts.values() for l, n in t.items() if l != ENGLISH]
-    per_language = non_en[0] if non_en and len(set(non_en)) == 1 else (0 if not non_en else None)
-    return {
-        "schema": SCHEMA,
-        "tool_version": __version__,
-        "seed": spec.seed,
-        "spec": spec.normalized(),
-        "counts": counts,
-        "total_rows": total,
-        "languages": {"english": ENGLISH, "seen": spec.seen_languages()},
-        "per_language": per_language,
-        "english_only": all(n == 0 for n in non_en),
-        "sources": fingerprints,
-        "language_check": {"mode": spec.language_check, "flagged": flagged, "dropped": dropped},
-        "train_file": TRAIN_FILE,
-        "train_sha256": train_sha,
-        "spec_sha256": sha256_bytes(canonical_json(spec.normalized()).encode()),
-    }
+def _manifest(spec: MixtureSpec, counts, fingerprints, flagged, dropped, train_sha: str, total: int) -> Manifest:
+    per_language, english_only = count_summary(counts)
+    return Manifest(
+        schema=SCHEMA,
+        tool_version=__version__,
+        seed=spec.seed,
+        spec=spec.normalized(),
+        counts=counts,
+        total_rows=total,
+        languages=ManifestLanguages(english=ENGLISH, seen=spec.seen_languages()),
+        per_language=per_language,
+        english_only=english_only,
+        sources=fingerprints,
+        language_check=LanguageCheck(mode=spec.language_check, flagged=flagged, dropped=dropped),
+        train_file=TRAIN_FILE,
+        train_sha256=train_sha,
+        spec_sha256=sha256_bytes(canonical_json(spec.normalized()).encode()),
+    )
 
 
 def _cache_key(spec: MixtureSpec, fingerprints: dict) -> str:
@@ -258,7 +257,7 @@ def _cache_key(spec: MixtureSpec, fingerprints: dict) -> str:
 
 def _from_cache(entry: Path, out_dir: Path) -> dict | None:
     try:
-        manifest = read_json(entry / MANIFEST_FILE, "cached manifest")
+        manifest = load_manifest(entry / MANIFEST_FILE).to_dict()
         if sha256_file(entry / TRAIN_FILE) != manifest.get("train_sha256"):
             return None  # damaged entry: rebuild rather than trust it
     except (CLTError, OSError):
@@ -324,7 +323,7 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
                 h.update(line)
                 f.write(line)
         manifest = _manifest(spec, counts, fingerprints, flagged, dropped, h.hexdigest(), len(lines))
-        (tmp / MANIFEST_FILE).write_text(canonical_json(manifest), encoding="utf-8")
+        (tmp / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     if entry is not None:
         _to_cache(entry, out_dir)
-    return manifest
+    return manifest.to_dict()

@@ -59,6 +59,12 @@ def to_messages(dataset: str, rec: dict, cols: dict[str, str], lang: str, where:
         title = text(rec[cols["title"]], cols["title"], where)
         body = text(rec[cols["text"]], cols["text"], where)
         return pair(xlsum_prompts.prompt(lang, title, body), text(rec[cols["summary"]], cols["summary"], where))
+    if dataset == "bactrian":
+        prompt = text(rec[cols["instruction"]], cols["instruction"], where)
+        context = rec[cols["input"]]
+        if isinstance(context, str) and context.strip():  # ~40% of rows carry an input
+            prompt = f"{prompt}\n\n{context}"
+        return pair(prompt, text(rec[cols["response"]], cols["response"], where))
     if dataset == "chat":
         if "messages" in cols:
             return from_messages(rec[cols["messages"]], cols["messages"], where, sharegpt=False)

@@ -26,13 +26,19 @@ DATASETS: dict[str, dict[str, Optional[str]]] = {
     "chat": {"id": "id", "messages": "messages", "conversations": "conversations", "language": "language"},
     # CohereForAI/aya_dataset: inputs, targets, language_code (ISO 639-3)
     "aya": {"id": "id", "prompt": "inputs", "response": "targets", "language": "language_code"},
+    # MBZUAI/Bactrian-X: instruction, input (optional context, often empty), output, id; one
+    # config per language (ISO 639-1), each a translation of the same 67k instructions
+    "bactrian": {"id": "id", "instruction": "instruction", "input": "input", "response": "output", "language": None},
 }
 
 # Where each dataset lives on the hub when the spec gives no `path`.
-# csebuetnlp/xlsum's main branch holds a loading script, which datasets>=4 refuses to run; the
-# hub's Parquet export (refs/convert/parquet) has one folder per language config instead.
+# csebuetnlp/xlsum's and MBZUAI/Bactrian-X's main branches hold a loading script, which
+# datasets>=4 refuses to run; the hub's Parquet export (refs/convert/parquet) has one folder per
+# language config instead ({config}/{split}/0000.parquet).
+PARQUET_EXPORT = "refs/convert/parquet"
 HUB_DEFAULTS: dict[str, dict[str, Optional[str]]] = {
-    "xlsum": {"hub": "csebuetnlp/xlsum", "data_dir": "{xlsum}", "revision": "refs/convert/parquet"},
+    "xlsum": {"hub": "csebuetnlp/xlsum", "data_dir": "{xlsum}", "revision": PARQUET_EXPORT},
+    "bactrian": {"hub": "MBZUAI/Bactrian-X", "data_dir": "{lang}", "revision": PARQUET_EXPORT},
     "mcot_math": {"hub": "laihuiyuan/mCoT-MATH", "file": "mcot_math.json"},
     "aya": {"hub": "CohereForAI/aya_dataset"},
 }
@@ -43,10 +49,10 @@ PLACEHOLDERS = ("{lang}", "{xlsum}", "{mgsm}", "{aya}")
 class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dataset: Literal["generic", "xlsum", "mcot_math", "chat", "aya"] = "generic"
+    dataset: Literal["generic", "xlsum", "mcot_math", "chat", "aya", "bactrian"] = "generic"
     format: Optional[Literal["jsonl", "json", "parquet", "csv", "tsv"]] = None
     path: Optional[str] = None  # may contain {lang}: one file per language
-    hub: Optional[str] = None  # a hub dataset id; the default for xlsum, mcot_math and aya
+    hub: Optional[str] = None  # a hub dataset id; xlsum, mcot_math, aya and bactrian have a default
     config: Optional[str] = None  # hub config name; may contain {lang} / {xlsum}
     data_dir: Optional[str] = None  # folder inside the hub repo; may contain {lang} / {xlsum}
     file: Optional[str] = None  # read one file of the hub repo (streamed) instead of load_dataset

@@ -127,6 +127,9 @@ class Source:
             if col not in found:
                 raise missing(name, col)
             cols[name] = col
+        if lang is None and "language" not in cols:
+            raise CLTError(f"{table.label}: dataset {self.cfg.dataset!r} has one table per language; put {{lang}} in "
+                           f"the path (or set fields.language to the column that holds each row's language)")
         if self.cfg.dataset == "chat" and not ({"messages", "conversations"} & set(cols)):
             raise missing("messages", self.cfg.field("messages") or "messages")
         self._cols[i] = cols

@@ -1,15 +1,17 @@
 """MGSM: 8-shot native chain-of-thought (``clt_mgsm_{lang}``) and zero-shot chat (``clt_mgsm_chat_{lang}``).
 
-Test problems: hub ``juletxara/mgsm`` (config = language), or a local file in the MGSM schema:
-``mgsm_{lang}.tsv`` (question<TAB>numeric answer, no header, as in google-research/url-nlp) or
-``mgsm_{lang}.jsonl`` (``question``, ``answer_number``). Exemplars for 8-shot: ``--metadata
-'{"fewshot_file": PATH}'`` (``{lang}`` in PATH is replaced), else ``mgsm_{lang}_train.jsonl`` /
-``.tsv`` beside the test file, else the hub's 8-example train split (MGSM's own exemplars).
-pt, ko and ar are not in MGSM (the CLT paper machine-translated them): they need local files.
+Test problems: hub ``juletxara/mgsm`` read from its Parquet export (its main branch is a loading
+script, which datasets >= 4 refuses), or a local file in the MGSM schema: ``mgsm_{lang}.tsv``
+(question<TAB>numeric answer, no header, as in google-research/url-nlp) or ``mgsm_{lang}.jsonl``
+(``question``, ``answer_number``). Exemplars for 8-shot: ``--metadata '{"fewshot_file": PATH}'``
+(``{lang}`` in PATH is replaced), else ``mgsm_{lang}_train.jsonl`` / ``.tsv`` beside the test
+file, else MGSM's own 8 exemplars shipped in the package (CC BY 4.0), so the prompt never needs
+the hub. pt, ko and ar are not in MGSM (the CLT paper machine-translated them): they need local files.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from clt_plugin import languages
@@ -22,6 +24,12 @@ from clt_plugin.tasks.prompts import mgsm_chat_instruction, mgsm_words
 HUB_ID = "juletxara/mgsm"
 SUBDIR = "mgsm"
 N_SHOT = 8
+
+
+def shipped_exemplars(lang: str) -> Path | None:
+    """MGSM's own exemplar file for `lang` inside the package, or None (not an MGSM language)."""
+    path = Path(__file__).resolve().parent.parent / "data" / "mgsm_exemplars" / f"mgsm_{lang}_train.jsonl"
+    return path if path.is_file() else None
 
 
 def _strip_label(text: str, label: str) -> str:
@@ -132,7 +140,8 @@ def load(**meta: Any):
         test = _test_rows(test_path, lang)
     elif in_mgsm:
         hint = f"To run offline: {_how_to_supply(lang)}"
-        rows = data.load_hub(HUB_ID, languages.get(lang).mgsm, "test", hint)
+        rows = data.load_hub(HUB_ID, None, "test", hint, data_dir=languages.get(lang).mgsm,
+                             revision=data.PARQUET_EXPORT)
         test = [
             {"id": f"mgsm-{lang}-{i}", "question": _strip_label(str(r["question"]), words.question), "answer": None,
              "answer_number": _number(r["answer_number"], f"{HUB_ID}/{lang} row {i + 1}"), "clt_lang": lang}
@@ -148,12 +157,10 @@ def load(**meta: Any):
         raise CLTError(f"clt_mgsm_{lang}: the test set {test_path or HUB_ID} is empty")
     if meta.get("clt_family") == "mgsm_chat":
         return data.to_dataset_dict({"test": test})
-    return data.to_dataset_dict({"test": test, "train": _load_exemplars(meta, lang, base, in_mgsm)})
+    return data.to_dataset_dict({"test": test, "train": _load_exemplars(meta, lang, base)})
 
 
-def _load_exemplars(meta: dict[str, Any], lang: str, base, in_mgsm: bool) -> list[dict[str, Any]]:
-    from pathlib import Path
-
+def _load_exemplars(meta: dict[str, Any], lang: str, base) -> list[dict[str, Any]]:
     if meta.get("fewshot_file"):
         path = Path(str(meta["fewshot_file"]).replace("{lang}", lang)).expanduser()
         if not path.is_file():
@@ -161,15 +168,9 @@ def _load_exemplars(meta: dict[str, Any], lang: str, base, in_mgsm: bool) -> lis
         shots = _read_exemplars(path, lang)
     else:
         names = [f"mgsm_{lang}_train.jsonl", f"mgsm_{lang}_train.json", f"mgsm_{lang}_train.tsv"]
-        path = data.find_file(base, SUBDIR, names)
+        path = data.find_file(base, SUBDIR, names) or shipped_exemplars(lang)
         if path is not None:
             shots = _read_exemplars(path, lang)
-        elif in_mgsm:
-            hint = (
-                f"The 8-shot task needs exemplars: put them in DIR/{SUBDIR}/mgsm_{lang}_train.jsonl "
-                f"or pass --metadata '{{\"fewshot_file\": PATH}}' (or run the zero-shot clt_mgsm_chat_{lang})."
-            )
-            shots = _exemplar_rows(data.load_hub(HUB_ID, languages.get(lang).mgsm, "train", hint), lang, HUB_ID)
         else:
             raise CLTError(f"clt_mgsm_{lang}: no 8-shot exemplars. {_how_to_supply(lang)}")
     if len(shots) < N_SHOT:

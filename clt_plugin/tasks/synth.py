@@ -1,6 +1,6 @@
 """The demo's synthetic tasks (``clt_synth_{math,summ,lang}_{lang}``): no files needed.
 
-The test split is generated from the task metadata by ``clt_plugin.demo.synth``; metadata knobs
+The test split is generated from the task metadata by ``clt_plugin.tasks.synth_items``; metadata knobs
 (``--metadata '{...}'``): ``synth_n`` (items per language, default 100) and ``synth_seed``
 (default 0). Items are parallel across languages and never overlap the training split.
 Scoring uses the project's metric functions, as the real tasks do: ``synth_math`` like MGSM
@@ -35,7 +35,7 @@ def _int(meta: dict[str, Any], key: str, minimum: int) -> int:
 
 
 def test_docs(family: str, lang: str, n: int, seed: int) -> list[dict[str, Any]]:
-    from clt_plugin.demo.synth import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
+    from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
 
     if family not in SYNTH_TASKS:
         raise CLTError(f"unknown synthetic task family {family!r} (known: {', '.join(SYNTH_TASKS)})")

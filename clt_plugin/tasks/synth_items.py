@@ -8,7 +8,8 @@ items (a parallel corpus, like the paper's machine-translated test sets):
   one-line message in that language (scored by language fidelity and ROUGE-L).
 
 Items are numbered, and the same item number is the same problem in every language.
-Generation is a pure function of (language, split, index, seed).
+Generation is a pure function of (language, split, index, seed). The demo trains on the train
+split; the ``clt_synth_*`` lm-eval tasks (clt_plugin.tasks.synth) test on the test split.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-SYNTH_LANGUAGES = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
-SYNTH_TASKS = ("synth_math", "synth_summ", "synth_lang")
+from clt_plugin.families import FAMILIES, SYNTH_FAMILIES
+
+SYNTH_TASKS = SYNTH_FAMILIES
+SYNTH_LANGUAGES = FAMILIES[SYNTH_TASKS[0]].languages
 # Test items come from a disjoint index range, so no test problem is ever trained on.
 SPLIT_OFFSET = {"train": 0, "test": 1_000_000}
 

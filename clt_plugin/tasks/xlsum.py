@@ -1,6 +1,8 @@
 """XL-Sum summarization (``clt_xlsum_{lang}``): seeded random test articles, ROUGE-L + fidelity.
 
-Data: hub ``csebuetnlp/xlsum`` (config = the registry's XL-Sum name), or local files in the
+Data: hub ``csebuetnlp/xlsum`` read from its Parquet export (its main branch is a loading script,
+which datasets >= 4 refuses; the export has one folder per config = the registry's XL-Sum
+name), or local files in the
 XL-Sum release naming, ``{config}_{split}.jsonl`` (e.g. ``japanese_test.jsonl``; fields id, url,
 title, summary, text) under DIR/xlsum or DIR. Metadata knobs: ``xlsum_n`` (articles per language,
 default 250; 0 = all), ``xlsum_seed`` (default 1234), ``xlsum_split`` (default test),
@@ -62,7 +64,7 @@ def load(**meta: Any):
         )
         if base is not None:
             hint = f"(no {' or '.join(names)} in {base / SUBDIR} or {base}) " + hint
-        rows = data.load_hub(HUB_ID, config, split, hint)
+        rows = data.load_hub(HUB_ID, None, split, hint, data_dir=config, revision=data.PARQUET_EXPORT)
         source = f"{HUB_ID}/{config}"
     data.require_fields(rows, FIELDS, source)
     if not rows:
