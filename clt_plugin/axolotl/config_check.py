@@ -18,7 +18,7 @@ from clt_plugin.errors import CLTError
 
 # Both resolve to the same class through axolotl's `module.Class` loader.
 ACCEPTED_PLUGIN_PATHS = (PLUGIN_PATH, "clt_plugin.axolotl.plugin.CLTPlugin")
-KNOWN_KEYS = ("clt_mixture", "clt_eval", "clt_cache_dir", "clt_base_dir")
+KNOWN_KEYS = ("clt_mixture", "clt_eval", "clt_cache_dir", "clt_base_dir", "clt_global_batch_size")
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
@@ -46,8 +46,11 @@ def unknown_clt_keys(cfg: Any) -> list[str]:
     return out
 
 
-def check_config_dict(cfg: dict[str, Any], config_dir: Path | None = None) -> list[str]:
-    """Problems that would make axolotl lose the clt settings (empty list: fine)."""
+def check_config_dict(cfg: dict[str, Any], config_dir: Path | None = None, *, grid: str | None = None,
+                      notes: list[str] | None = None) -> list[str]:
+    """Problems that would make axolotl lose the clt settings or that stop its mixture from being
+    built (empty list: fine). Grid points other than the config's own that ask for more rows
+    than a source holds go to `notes`: the config itself can still be trained."""
     problems: list[str] = unknown_clt_keys(cfg)
     clt_keys = [k for k in cfg if isinstance(k, str) and k.lower().startswith("clt")]
     if not any(k in KNOWN_KEYS for k in clt_keys) and not problems:
@@ -76,10 +79,34 @@ def check_config_dict(cfg: dict[str, Any], config_dir: Path | None = None) -> li
             problems.append("datasets: cannot be combined with clt_mixture (the mixture must be the whole training set)")
         if cfg.get("pretraining_dataset"):
             problems.append("pretraining_dataset: cannot be combined with clt_mixture")
-        problems.extend(_spec_problems(cfg["clt_mixture"], config_dir))
+        spec_problems = _spec_problems(cfg["clt_mixture"], config_dir)
+        problems.extend(spec_problems)
+        if not spec_problems:
+            errors, later = size_problems(cfg, config_dir, grid)
+            problems.extend(errors)
+            if notes is not None:
+                notes.extend(later)
     if cfg.get("clt_eval") is not None:
         problems.extend(_eval_problems(cfg["clt_eval"]))
+    if cfg.get("clt_global_batch_size") is not None:
+        problems.extend(_batch_problems(cfg))
     return problems
+
+
+def _batch_problems(cfg: dict[str, Any]) -> list[str]:
+    """What no GPU count can fix (the world size is only known when the run starts)."""
+    from clt_plugin.axolotl.batch import derive
+
+    try:
+        derive(cfg["clt_global_batch_size"], cfg.get("micro_batch_size") or 1, 1,
+               gradient_accumulation_steps=None)
+    except CLTError as e:
+        return [str(e)]
+    if cfg.get("gradient_accumulation_steps") is not None or cfg.get("batch_size") is not None:
+        key = "gradient_accumulation_steps" if cfg.get("gradient_accumulation_steps") is not None else "batch_size"
+        return [f"{key}: set beside clt_global_batch_size; remove it (the clt plugin derives the accumulation "
+                "from the GPU count when the run starts)"]
+    return []
 
 
 def _eval_problems(value: Any) -> list[str]:
@@ -112,11 +139,61 @@ def _spec_problems(value: Any, config_dir: Path | None) -> list[str]:
     return []
 
 
-def check_config(path: str | Path) -> dict[str, Any]:
-    """Raise CLTError listing every problem; return the config when it is fine."""
+OWN_POINT = "this config"
+
+
+def default_grid(spec) -> str:
+    """The paper grid a config belongs to: multi-task mixtures use paper-multi, others paper-single."""
+    return "paper-multi" if len(spec.tasks) > 1 else "paper-single"
+
+
+def _spec_and_base(cfg: dict[str, Any], config_dir: Path | None):
+    from clt_plugin.mixture import load_spec
+
+    value = cfg["clt_mixture"]
+    if isinstance(value, str):
+        spec_path = Path(value).expanduser()
+        if not spec_path.is_absolute() and config_dir is not None:
+            spec_path = config_dir / spec_path
+        value = str(spec_path)
+    spec = load_spec(value)
+    base = cfg.get("clt_base_dir")
+    if base:
+        base_dir = Path(base).expanduser()
+        if not base_dir.is_absolute() and config_dir is not None:
+            base_dir = config_dir / base_dir
+    else:
+        base_dir = spec.base_dir or config_dir
+    return spec, base_dir
+
+
+def size_problems(cfg: dict[str, Any], config_dir: Path | None, grid: str | None = None) -> tuple[list[str], list[str]]:
+    """(errors, notes) from the source sizes: an error when the config's own mixture asks for
+    more rows than a source holds and `on_shortage: error` would stop the build; a note for
+    each other point of `grid` (default: the config's paper grid; "none": no grid) that would."""
+    from clt_plugin.mixture.grid import grid_points
+    from clt_plugin.sources.sizes import describe, grid_shortages
+
+    try:
+        spec, base_dir = _spec_and_base(cfg, config_dir)
+        grid = grid or default_grid(spec)
+        points = [(OWN_POINT, {})] + ([] if grid == "none" else grid_points(grid))
+        short = grid_shortages(spec, points, base_dir)
+    except CLTError as e:
+        return [f"clt_mixture: {e}"], []
+    own = describe([s for s in short if s["point"] == OWN_POINT])
+    others = describe([s for s in short if s["point"] != OWN_POINT])
+    if spec.on_shortage == "cap":
+        return [], [f"{line} (on_shortage: cap takes what there is)" for line in own + others]
+    return [f"clt_mixture: {line}; on_shortage: error stops the build" for line in own], others
+
+
+def check_config(path: str | Path, *, grid: str | None = None, notes: list[str] | None = None) -> dict[str, Any]:
+    """Raise CLTError listing every problem; return the config when it is fine. Grid points
+    that could not be built are appended to `notes`."""
     path = Path(path)
     cfg = load_config(path)
-    problems = check_config_dict(cfg, path.resolve().parent)
+    problems = check_config_dict(cfg, path.resolve().parent, grid=grid, notes=notes)
     if problems:
         raise CLTError(f"{path}:\n  " + "\n  ".join(problems))
     return cfg

@@ -7,6 +7,9 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("configs", nargs="+", metavar="CONFIG", help="axolotl config YAML files")
+    parser.add_argument("--grid", default=None,
+                        help="grid whose points are size-checked against the sources: paper-single, paper-multi, "
+                             "paper-script or none (default: paper-multi for multi-task mixtures, else paper-single)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -15,11 +18,14 @@ def run(args: argparse.Namespace) -> int:
 
     failures = []
     for path in args.configs:
+        notes: list[str] = []
         try:
-            cfg = check_config(path)
+            cfg = check_config(path, grid=args.grid, notes=notes)
         except CLTError as e:
             failures.append(str(e))
             continue
+        for note in notes:
+            print(f"{path}: warning: {note}")
         if cfg.get("clt_mixture") is None:
             print(f"{path}: ok (no clt_mixture)")
         else:
