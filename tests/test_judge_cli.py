@@ -42,7 +42,7 @@ def test_cli_end_to_end_and_the_key_never_leaks(tmp_path):
     out, cache = tmp_path / "out", tmp_path / "cache" / "judge.sqlite"
     with JudgeServer(api_key=SECRET) as server:
         args = [run, "--endpoint", server.url, "--model", "judge-test", "--api-key-env", "MY_JUDGE_KEY",
-                "-o", out, "--cache", cache, "--backoff", "0", "--max-retries", "1"]
+                "-o", out, "--cache", cache, "--backoff", "0", "--max-retries", "1", "--min-coverage", "0.75"]
         failed = clt(*args, env_extra={"MY_JUDGE_KEY": SECRET})
         # The server echoed the Authorization header into its error body twice: the run fails, redacted.
         assert failed.returncode == 1, failed.stderr
@@ -53,10 +53,12 @@ def test_cli_end_to_end_and_the_key_never_leaks(tmp_path):
         assert set(server.auth_headers) == {f"Bearer {SECRET}"}
         assert sum(server.answered.values()) == 7 and set(server.answered.values()) == {1}
     lines = ok.stdout.splitlines()
-    assert lines[0].split() == ["task", "n", "judge_rating", "judge_rating_raw", "unparseable", "wrong", "language"]
-    assert lines[2].split() == ["clt_dolly_es", "4", "2.000", "4.500", "2", "2"]
-    assert lines[3].split() == ["clt_dolly_fr", "1", "4.000", "4.000", "0", "0"]
-    assert lines[4].split() == ["clt_dolly_ja", "2", "2.500", "2.500", "0", "0"]
+    assert lines[0].split() == ["task", "n", "judge_rating", "judge_rating_raw", "coverage", "unparseable", "wrong",
+                                "language"]
+    # es: 2 of 4 outputs parse (raw coverage 0.5 < 0.75: no raw mean), 3 of 4 rated after gating.
+    assert lines[2].split() == ["clt_dolly_es", "4", "2.000", "-", "3/4", "2", "2"]
+    assert lines[3].split() == ["clt_dolly_fr", "1", "4.000", "4.000", "1/1", "0", "0"]
+    assert lines[4].split() == ["clt_dolly_ja", "2", "2.500", "2.500", "2/2", "0", "0"]
     assert lines[5] == "judge requests: 1, cached: 6, unparseable ratings: 2"
     assert lines[6:8] == ["  unparseable: 1 x no [[rating]] in the judge output",
                           "  unparseable: 1 x rating [[7]] is outside 1-5"]
@@ -156,32 +158,37 @@ def test_cli_bad_samples_exit_2(tmp_path):
 
 
 def test_local_judge_on_the_tiny_model_counts_unparseable(tmp_path, tiny_model):
-    """A random tiny model writes no [[rating]]: every raw rating is counted unparseable, none invented."""
+    """A random tiny model writes no [[rating]]: every raw rating is counted unparseable, none invented,
+    and the two gated replies do not pass as the task's score: null in the results, exit 1."""
     run = write_lm_eval_run(tmp_path / "lm", {"es": RUN["es"]})
     args = [run, "--judge-model", tiny_model, "--max-tokens", "12", "-o", tmp_path / "out",
             "--cache", tmp_path / "c.db", "--quiet"]
     first = clt(*args)
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 1, first.stderr
+    assert first.stderr.splitlines()[-1] == ("clt judge: error: clt_dolly_es: no judge output could be parsed "
+                                             "(4 of 4 unparseable); judge_rating written as null")
     lines = first.stdout.splitlines()
     # raw: nothing parses; gated: the two English replies are rated 1, the Spanish ones stay unrated.
-    assert lines[2].split() == ["clt_dolly_es", "4", "1.000", "-", "4", "2"]
+    assert lines[2].split() == ["clt_dolly_es", "4", "-", "-", "2/4", "4", "2"]
     assert lines[3] == "judge requests: 4, cached: 0, unparseable ratings: 4"
     assert lines[4] == "  unparseable: 4 x no [[rating]] in the judge output"
     results = json.loads(next((tmp_path / "out").glob("results_judge_*.json")).read_text(encoding="utf-8"))
     assert results["results"]["clt_dolly_es"] == {
-        "alias": "clt_dolly_es", "judge_rating,none": 1.0, "judge_rating_stderr,none": 0.0,
-        "judge_rating_raw,none": None, "judge_rating_raw_stderr,none": None,
+        "alias": "clt_dolly_es", "judge_rating,none": None, "judge_rating_stderr,none": None,
+        "judge_rating_raw,none": None, "judge_rating_raw_stderr,none": None, "judge_coverage,none": 0.5,
     }
     assert results["clt_judge"]["counts"]["clt_dolly_es"] == {
         "n": 4, "rated_raw": 0, "unparseable": 4, "fidelity_failed": 2, "rated_gated": 2,
+        "coverage": 0.5, "coverage_raw": 0.0, "mean_gated": 1.0, "mean_raw": None,
     }
+    assert results["clt_judge"]["min_coverage"] == 0.8 and list(results["clt_judge"]["refused"]) == ["clt_dolly_es"]
     assert results["clt_judge"]["judge"]["backend"] == "local"
     rows = [json.loads(l) for l in next((tmp_path / "out").glob("judgments_*.jsonl")).read_text().splitlines()]
     assert all(r["rating_raw"] is None and r["judge_output"] is not None for r in rows)
     assert [r["rating"] for r in rows] == [None, 1, None, 1]
 
     again = clt(*args)  # greedy decoding, cached: the same file, no generation
-    assert again.returncode == 0, again.stderr
+    assert again.returncode == 1, again.stderr
     assert again.stdout.splitlines()[3] == "judge requests: 0, cached: 4, unparseable ratings: 4"
 
 

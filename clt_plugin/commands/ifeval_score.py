@@ -16,8 +16,11 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
-    report = responses.score_responses(args.responses, args.lang, data_dir=args.data_dir, data_path=args.data)
+    from clt_plugin.outputs import claim_file
+
     out = args.output or responses.default_output(args.responses, args.lang)
+    claim_file(out, inputs=[args.responses, *([args.data] if args.data else [])], what="report file")
+    report = responses.score_responses(args.responses, args.lang, data_dir=args.data_dir, data_path=args.data)
     responses.write_report(report, out)
     for lang, res in report["results"].items():
         print(f"{res['task']}  n={res['n']}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -28,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backoff", type=float, metavar="SECONDS", default=1.0, help="first retry delay in seconds, doubled each time")
     parser.add_argument("--max-backoff", type=float, metavar="SECONDS", default=60.0, help="longest wait between retries, seconds")
     parser.add_argument("--max-tokens", type=int, metavar="N", default=512, help="longest judge answer, in tokens (default 512)")
+    parser.add_argument("--min-coverage", type=float, metavar="F", default=None,
+                        help="smallest share of a task's samples that must carry a rating (parsed, or gated to 1 "
+                             "for a reply in the wrong language) for its score to be reported; below it the "
+                             "score is written as null and the command exits 1 (default 0.8)")
     parser.add_argument("--cache", metavar="FILE",
                         help="SQLite cache of judgments (default: judge.sqlite in $CLT_CACHE_DIR, else ~/.cache/clt)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -43,6 +48,11 @@ def _api_key(var: str | None) -> str | None:
 
 
 def _check_numbers(args) -> None:
+    for name, value in (("--timeout", args.timeout), ("--backoff", args.backoff), ("--max-backoff", args.max_backoff)):
+        if not math.isfinite(value):
+            raise CLTError(f"{name}: must be a finite number of seconds (got {value})")
+    if args.min_coverage is not None and not 0.0 <= args.min_coverage <= 1.0:  # also refuses nan
+        raise CLTError(f"--min-coverage: must be between 0 and 1 (got {args.min_coverage})")
     checks = [
         ("--concurrency", args.concurrency, args.concurrency >= 1, "at least 1"),
         ("--timeout", args.timeout, args.timeout > 0, "positive"),
@@ -68,8 +78,12 @@ def _build_judge(args):
 
     if not args.model:
         raise CLTError("--model: required with --endpoint (the judge model's name at that endpoint)")
-    if not args.endpoint.startswith(("http://", "https://")):
-        raise CLTError(f"--endpoint: expected an http:// or https:// URL (got {args.endpoint!r})")
+    from clt_plugin.judge.client import check_endpoint
+
+    try:
+        check_endpoint(args.endpoint)
+    except ValueError as e:
+        raise CLTError(f"--endpoint: {e} (got {args.endpoint!r})") from None
     return EndpointJudge(
         args.endpoint,
         args.model,
@@ -89,9 +103,10 @@ def _fmt(value) -> str:
 
 def run(args) -> int:
     from clt_plugin.judge.cache import default_cache_path
-    from clt_plugin.judge.run import JudgeFailed, judge_run, print_progress
+    from clt_plugin.judge.run import DEFAULT_MIN_COVERAGE, JudgeFailed, judge_run, print_progress
 
     judge = _build_judge(args)
+    min_coverage = DEFAULT_MIN_COVERAGE if args.min_coverage is None else args.min_coverage
     try:
         report = judge_run(
             args.samples,
@@ -99,6 +114,7 @@ def run(args) -> int:
             judge,
             cache_path=args.cache or default_cache_path(),
             progress=None if args.quiet else print_progress,
+            min_coverage=min_coverage,
         )
     except JudgeFailed as e:
         print(f"clt judge: error: {e}", file=sys.stderr)
@@ -109,13 +125,19 @@ def run(args) -> int:
     from tabulate import tabulate
 
     rows = [
-        [s.task, s.n, _fmt(s.mean_gated), _fmt(s.mean_raw), s.unparseable, s.fidelity_failed] for s in report.stats
+        [s.task, s.n, _fmt(report.reported(s, "gated")), _fmt(report.reported(s, "raw")),
+         f"{s.rated_gated}/{s.n}", s.unparseable, s.fidelity_failed]
+        for s in report.stats
     ]
-    print(tabulate(rows, headers=["task", "n", "judge_rating", "judge_rating_raw", "unparseable", "wrong language"],
-                   disable_numparse=True))
+    print(tabulate(rows, headers=["task", "n", "judge_rating", "judge_rating_raw", "coverage", "unparseable",
+                                  "wrong language"], disable_numparse=True))
     total_unparseable = sum(s.unparseable for s in report.stats)
     print(f"judge requests: {report.requests}, cached: {report.cache_hits}, unparseable ratings: {total_unparseable}")
     for reason, count in sorted(report.unparseable_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  unparseable: {count} x {reason}")
     print(f"results: {report.results_path}")
+    if report.refused:
+        for task, why in report.refused.items():
+            print(f"clt judge: error: {task}: {why}", file=sys.stderr)
+        return 1
     return 0

@@ -90,6 +90,10 @@ def _output(args) -> tuple[str, list[str]]:
 
 
 def run(args) -> int:
+    if args.output:  # refused before any work: a folder, a parent that is a file, an input
+        from clt_plugin.outputs import claim_file
+
+        claim_file(args.output, inputs=args.results)
     text, stderr_lines = output(args)
     if args.output:
         atomic_write_text(args.output, text)

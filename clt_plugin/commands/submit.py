@@ -33,6 +33,9 @@ def add_arguments(parser):
 
 
 def run(args) -> int:
+    from clt_plugin.outputs import claim_file
+
+    claim_file(args.output, inputs=args.results, what="submission file")
     opts = SubmitOptions(
         model_id=args.model_id,
         revision=args.revision,

@@ -41,6 +41,16 @@ class TaskStats:
     mean_gated: float | None
     stderr_gated: float | str | None
 
+    @property
+    def coverage(self) -> float:
+        """Share of the samples behind judge_rating (parsed, or gated to 1): 0.0 for no samples."""
+        return self.rated_gated / self.n if self.n else 0.0
+
+    @property
+    def coverage_raw(self) -> float:
+        """Share of the samples whose judge output parsed to a rating (behind judge_rating_raw)."""
+        return self.rated_raw / self.n if self.n else 0.0
+
 
 def task_stats(task: str, lang: str, raw: list[int | None], fidelity: list[bool]) -> TaskStats:
     gated = [gate(r, f) for r, f in zip(raw, fidelity, strict=True)]

@@ -49,6 +49,8 @@ class JudgeCache:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        if self.path.is_dir():
+            raise CLTError(f"{self.path}: is a folder; the judge cache must be a file (e.g. {self.path / 'judge.sqlite'})")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
@@ -59,6 +61,8 @@ class JudgeCache:
             self._db.execute(_SCHEMA)
         except sqlite3.DatabaseError as e:
             raise CLTError(f"{self.path}: cannot open judge cache ({e})") from e
+        except OSError as e:  # a parent that is a file, no permission, ...
+            raise CLTError(f"{self.path}: cannot create the judge cache ({e.strerror or e})") from e
         self._lock = threading.Lock()
 
     def get_many(self, keys: list[str]) -> dict[str, str]:

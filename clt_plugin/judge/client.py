@@ -10,6 +10,7 @@ Retry-After; a refusal that retrying cannot fix (401, 403, 404, 400) stops the w
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import http.client
 import json
 import random
@@ -55,6 +56,24 @@ def chat_url(endpoint: str) -> str:
     """`http://host/v1` -> `http://host/v1/chat/completions`; a full URL is kept as given."""
     endpoint = endpoint.rstrip("/")
     return endpoint if endpoint.endswith("/chat/completions") else endpoint + "/chat/completions"
+
+
+def check_endpoint(endpoint: str) -> str:
+    """The endpoint if it is a usable http(s) URL, else ValueError saying what is wrong with it."""
+    try:
+        parts = urllib.parse.urlsplit(endpoint)
+        port = parts.port  # ValueError when out of range or not a number
+    except ValueError as e:
+        raise ValueError(f"not a valid URL ({e})") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("expected an http:// or https:// URL")
+    if not parts.hostname:
+        raise ValueError("the URL names no host")
+    if port == 0:
+        raise ValueError("port 0 is not a usable port")
+    if any(c.isspace() or ord(c) < 32 for c in endpoint):
+        raise ValueError("the URL holds spaces or control characters")
+    return endpoint
 
 
 def public_url(url: str) -> str:
@@ -119,11 +138,13 @@ class EndpointJudge:
         backoff: float = 1.0,
         max_backoff: float = 60.0,
         max_tokens: int = 512,
+        temperature: float = 0.0,
         concurrency: int = 8,
         sleep: Callable[[float], object] | None = None,
         seed: int = 0,
     ):
-        self.url = chat_url(endpoint)
+        self.url = chat_url(check_endpoint(endpoint))
+        self.temperature = temperature
         self.model = model
         self.timeout = timeout
         self.max_retries = max_retries
@@ -144,14 +165,24 @@ class EndpointJudge:
 
     @property
     def identity(self) -> str:
-        return f"endpoint:{self.model}"
+        """What produced a rating, for the cache key: the server (URL, the query hashed since it may
+        carry secrets), the model name there, and the decoding settings. Another server that
+        answers to the same model name, or other settings, never shares a cached rating."""
+        query = urllib.parse.urlsplit(self.url).query
+        return "endpoint:" + json.dumps({
+            "url": public_url(self.url),
+            "query_sha256": hashlib.sha256(query.encode()).hexdigest() if query else None,
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }, sort_keys=True, separators=(",", ":"))
 
     def describe(self) -> dict:
         return {
             "backend": self.backend,
             "model": self.model,
             "endpoint": public_url(self.url),
-            "temperature": 0.0,
+            "temperature": self.temperature,
             "max_tokens": self.max_tokens,
         }
 
@@ -163,7 +194,7 @@ class EndpointJudge:
 
     def complete(self, messages: list[dict[str, str]]) -> str:
         body = json.dumps(
-            {"model": self.model, "messages": messages, "temperature": 0.0, "max_tokens": self.max_tokens},
+            {"model": self.model, "messages": messages, "temperature": self.temperature, "max_tokens": self.max_tokens},
             ensure_ascii=False,
         ).encode("utf-8")
         last = "no attempt made"

@@ -42,7 +42,8 @@ class LocalJudge:
 
     @property
     def identity(self) -> str:
-        return f"local:{self.path}:{self._fingerprint}"
+        # The decoding settings are part of what produced a rating: another max_tokens, another key.
+        return f"local:{self.path}:{self._fingerprint}:greedy:max_tokens={self.max_tokens}"
 
     def describe(self) -> dict:
         return {"backend": self.backend, "model": self.path.name, "decoding": "greedy", "max_tokens": self.max_tokens}

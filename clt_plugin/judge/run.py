@@ -13,16 +13,21 @@ from typing import Callable, Protocol
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
 from clt_plugin.families import JUDGE_METRIC, JUDGE_RAW_METRIC
-from clt_plugin.io import atomic_open, atomic_write_json, read_json
+from clt_plugin.io import atomic_open, atomic_write_json, kind_of, read_json
 from clt_plugin.judge.aggregate import TaskStats, gate, task_stats
 from clt_plugin.judge.cache import JudgeCache, cache_key
 from clt_plugin.judge.client import JudgeRequestError
 from clt_plugin.judge.parse import PARSER_VERSION, parse_rating
 from clt_plugin.judge.prompt import TEMPLATE_VERSION, build_messages
 from clt_plugin.judge.samples import Sample, SamplesFile, find_source_results, read_all
+from clt_plugin.outputs import claim_file
 
 METRIC = JUDGE_METRIC
 RAW_METRIC = JUDGE_RAW_METRIC
+COVERAGE_METRIC = "judge_coverage"
+# A judged score stands for its task only when most samples carry a rating: below this share of
+# the samples it is written as null (with its coverage beside it) and `clt judge` exits 1.
+DEFAULT_MIN_COVERAGE = 0.8
 # Sections of the source results file that describe tasks; only the judged tasks' entries are kept.
 _PER_TASK = ("configs", "versions", "n-shot", "task_hashes")
 _DROPPED = ("results", "groups", "group_subtasks", "higher_is_better", "n-samples", "samples")
@@ -52,6 +57,28 @@ class RunReport:
     results_path: Path
     judgments_paths: list[Path]
     unparseable_reasons: Counter = field(default_factory=Counter)
+    min_coverage: float = DEFAULT_MIN_COVERAGE
+    refused: dict[str, str] = field(default_factory=dict)  # task -> why its score was not reported
+
+    def reported(self, s: TaskStats, which: str) -> float | None:
+        """The mean written to the results file: None when its coverage is below the minimum."""
+        return reported_mean(s, which, self.min_coverage)
+
+
+def reported_mean(s: TaskStats, which: str, min_coverage: float) -> float | None:
+    mean, coverage = (s.mean_gated, s.coverage) if which == "gated" else (s.mean_raw, s.coverage_raw)
+    return mean if coverage >= min_coverage and coverage > 0 else None
+
+
+def refusal(s: TaskStats, min_coverage: float) -> str | None:
+    """Why the task's judge_rating is not reported, or None when it is."""
+    if s.rated_raw == 0 and s.n:
+        return (f"no judge output could be parsed ({s.unparseable} of {s.n} unparseable); "
+                f"judge_rating written as null")
+    if s.coverage < min_coverage or s.coverage == 0:
+        return (f"judge_rating rests on {s.rated_gated} of {s.n} samples (coverage {s.coverage:.2f} < "
+                f"--min-coverage {min_coverage:g}); written as null")
+    return None
 
 
 def _fidelity_passes() -> Callable[[str, str], bool]:
@@ -109,12 +136,28 @@ def _ask_all(judge: Judge, cache: JudgeCache, todo: dict[str, list[dict[str, str
     return answers, failures
 
 
+def check_source_shape(doc: dict, path: Path) -> None:
+    """The parts of an lm-eval results file that `clt judge` copies must have lm-eval's shapes:
+    checked before any judge request is paid for."""
+    for key in ("config", *_PER_TASK, "n-samples"):
+        if doc.get(key) is not None and not isinstance(doc[key], dict):
+            raise CLTError(f"{path}: field {key!r} must be an object (got {kind_of(doc[key])})")
+    for task, entry in (doc.get("n-samples") or {}).items():
+        if not isinstance(entry, dict):
+            raise CLTError(f"{path}: field 'n-samples.{task}' must be an object with 'original' and 'effective' "
+                           f"(got {kind_of(entry)})")
+        original = entry.get("original")
+        if original is not None and (not isinstance(original, int) or isinstance(original, bool)):
+            raise CLTError(f"{path}: field 'n-samples.{task}.original' must be an integer (got {original!r})")
+
+
 def _source_results(files: list[SamplesFile]) -> tuple[dict, Path | None]:
     found: dict[Path, dict] = {}
     for sf in files:
         path = find_source_results(sf)
         if path is not None and path not in found:
-            found[path] = read_json(path, "lm-eval results file")
+            found[path] = read_json(path, "lm-eval results file", expect=dict)
+            check_source_shape(found[path], path)
     if not found:
         return {}, None
     paths = sorted(found)
@@ -125,7 +168,8 @@ def _source_results(files: list[SamplesFile]) -> tuple[dict, Path | None]:
     return found[paths[0]], paths[0]
 
 
-def _results_doc(files, stats: list[TaskStats], judge: Judge, source: dict, source_path: Path | None) -> dict:
+def _results_doc(files, stats: list[TaskStats], judge: Judge, source: dict, source_path: Path | None,
+                 min_coverage: float = DEFAULT_MIN_COVERAGE) -> dict:
     tasks = [s.task for s in stats]
     doc = {k: v for k, v in source.items() if k not in _DROPPED and k not in _PER_TASK}
     for section in _PER_TASK:
@@ -133,15 +177,18 @@ def _results_doc(files, stats: list[TaskStats], judge: Judge, source: dict, sour
             doc[section] = {t: source[section][t] for t in tasks if t in source[section]}
     doc["results"] = {}
     for s in stats:
+        gated, raw = reported_mean(s, "gated", min_coverage), reported_mean(s, "raw", min_coverage)
         doc["results"][s.task] = {
             "alias": s.task,
-            f"{METRIC},none": s.mean_gated,
-            f"{METRIC}_stderr,none": s.stderr_gated,
-            f"{RAW_METRIC},none": s.mean_raw,
-            f"{RAW_METRIC}_stderr,none": s.stderr_raw,
+            # A score below the coverage minimum is null: every loader reads it as missing.
+            f"{METRIC},none": gated,
+            f"{METRIC}_stderr,none": s.stderr_gated if gated is not None else None,
+            f"{RAW_METRIC},none": raw,
+            f"{RAW_METRIC}_stderr,none": s.stderr_raw if raw is not None else None,
+            f"{COVERAGE_METRIC},none": s.coverage,
         }
     doc["group_subtasks"] = {t: [] for t in tasks}
-    doc["higher_is_better"] = {t: {METRIC: True, RAW_METRIC: True} for t in tasks}
+    doc["higher_is_better"] = {t: {METRIC: True, RAW_METRIC: True, COVERAGE_METRIC: True} for t in tasks}
     source_n = source.get("n-samples", {}) if isinstance(source.get("n-samples"), dict) else {}
     doc["n-samples"] = {
         s.task: {"original": source_n.get(s.task, {}).get("original", s.n), "effective": s.n} for s in stats
@@ -153,6 +200,8 @@ def _results_doc(files, stats: list[TaskStats], judge: Judge, source: dict, sour
         "parser_version": PARSER_VERSION,
         "gating": "clt_plugin.metrics.fidelity.passes; a failing response is rated 1",
         "source_results": source_path.name if source_path else None,
+        "min_coverage": min_coverage,
+        "refused": {s.task: why for s in stats if (why := refusal(s, min_coverage)) is not None},
         "sources": {sf.task: {"file": sf.path.name, "sha256": sf.sha256} for sf in files},
         "counts": {
             s.task: {
@@ -161,6 +210,11 @@ def _results_doc(files, stats: list[TaskStats], judge: Judge, source: dict, sour
                 "unparseable": s.unparseable,
                 "fidelity_failed": s.fidelity_failed,
                 "rated_gated": s.rated_gated,
+                "coverage": s.coverage,
+                "coverage_raw": s.coverage_raw,
+                # Kept for inspection when the score itself is refused (null above).
+                "mean_gated": s.mean_gated,
+                "mean_raw": s.mean_raw,
             }
             for s in stats
         },
@@ -194,6 +248,7 @@ def judge_run(
     cache_path: str | Path,
     fidelity: Callable[[str, str], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
 ) -> RunReport:
     """Judge every clt_dolly sample of one lm-eval run and write judgments + an lm-eval results file.
 
@@ -204,6 +259,13 @@ def judge_run(
     source, source_path = _source_results(files)
     fidelity = fidelity or _fidelity_passes()
     out_dir = Path(out_dir)
+    # Every output is claimed before any paid request: a folder in the way, a parent that is a
+    # file or an input named as output fails now, not after the judge has been paid.
+    date_id = max(sf.date_id for sf in files)
+    judgments_paths = [out_dir / f"judgments_{sf.task}_{date_id}.jsonl" for sf in files]
+    results_path = out_dir / f"results_judge_{date_id}.json"
+    for path in (*judgments_paths, results_path):
+        claim_file(path, inputs=[sf.path for sf in files], what="judge output")
 
     # Gating first: it is cheap, and a language the fidelity check cannot handle fails before
     # any paid request is made.
@@ -243,18 +305,14 @@ def judge_run(
         for sf in files
     ]
 
-    date_id = max(sf.date_id for sf in files)
-    judgments_paths = []
-    for sf in files:
-        path = out_dir / f"judgments_{sf.task}_{date_id}.jsonl"
+    for sf, path in zip(files, judgments_paths):
         with atomic_open(path) as f:
             for row in rows_by_task[sf.task]:
                 f.write(json.dumps(row, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n")
-        judgments_paths.append(path)
     # Written last: a results file on disk means every judgments file beside it is complete.
-    results_path = out_dir / f"results_judge_{date_id}.json"
-    atomic_write_json(results_path, _results_doc(files, stats, judge, source, source_path))
-    return RunReport(stats, len(answers), hits, results_path, judgments_paths, reasons)
+    atomic_write_json(results_path, _results_doc(files, stats, judge, source, source_path, min_coverage))
+    refused = {s.task: why for s in stats if (why := refusal(s, min_coverage)) is not None}
+    return RunReport(stats, len(answers), hits, results_path, judgments_paths, reasons, min_coverage, refused)
 
 
 def print_progress(done: int, total: int, stream=sys.stderr) -> None:

@@ -8,7 +8,6 @@ output path named a .json file). The date_id ties the two together.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.families import JUDGED_FAMILIES
-from clt_plugin.io import iter_jsonl, sha256_file
+from clt_plugin.io import iter_jsonl, read_json, sha256_file
 
 # The family whose replies are judged (the registry's one judged family: clt_dolly_*).
 (_JUDGED,) = JUDGED_FAMILIES
@@ -150,8 +149,8 @@ def find_source_results(sf: SamplesFile) -> Path | None:
     """The lm-eval results file written by the same run as `sf` (same directory, same date_id)."""
     for candidate in sorted(sf.path.parent.glob(f"*_{sf.date_id}.json")):
         try:
-            data = json.loads(candidate.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
+            data = read_json(candidate, "lm-eval results file")
+        except CLTError:  # not a results file we can read: not the one we look for
             continue
         # `clt judge -o` into the run directory puts its own results file there too: skip it.
         if isinstance(data, dict) and isinstance(data.get("results"), dict) and "clt_judge" not in data:
