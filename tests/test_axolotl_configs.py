@@ -67,7 +67,13 @@ def test_shipped_config_passes_axolotl_validation(path, tiny_model, tmp_path):
     assert entry["path"] == "clt_mixture" and entry["type"] == "chat_template"
     assert entry["chat_template"] == raw.get("chat_template", "tokenizer_default")
     if path.parent.name != "tiny-cpu":
-        assert cfg["micro_batch_size"] * cfg["gradient_accumulation_steps"] * 8 == 64
+        # One process here: the plugin derived accumulation 32 for the global batch of 64.
+        assert (cfg["clt_global_batch_size"], cfg["micro_batch_size"], cfg["gradient_accumulation_steps"]) == (64, 2, 32)
+        assert "val_set_size" not in raw and cfg["val_set_size"] in (0, 0.0, None)
+        tasks = raw["clt_mixture"]["tasks"].values()
+        assert {t["validation"] for t in tasks} == {50}
+        (held,) = cfg["test_datasets"]  # the held-out rows, pointed at when the mixture is built
+        assert held["path"] == "clt_validation" and held["type"] == "chat_template"
         assert cfg["learning_rate"] == 1e-5 and cfg["lr_scheduler"] == "constant"
         assert cfg["eval_steps"] == cfg["save_steps"] == 50
         assert cfg["metric_for_best_model"] == "eval_loss" and cfg["load_best_model_at_end"] is True

@@ -225,7 +225,8 @@ def test_grid_writes_one_nested_directory_per_point(data, tmp_path):
     script = build_grid(s, tmp_path / "s", "paper-script", use_cache=False)
     assert script["latin-k0100"]["languages"]["seen"] == ["es", "fr"]
     assert script["non-latin-k0000"]["languages"]["seen"] == ["ja", "zh"]
-    assert [k for _, c in grid_points("paper-multi") for k in [c["per_language"]]][:4] == [0, 100, 500, 1000]
+    assert [c["per_language"] for _, c in grid_points("paper-multi")] == [0, 500, 1000, 1500, 2000, 2500, 3000, 3500,
+                                                                         4000, 4500, 5000, 5500, 6000, 6500, 7000]
 
 
 def test_parquet_and_jsonl_copies_give_the_same_mixture_with_bounded_memory_paths(data, tmp_path, monkeypatch):

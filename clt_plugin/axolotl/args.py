@@ -26,6 +26,9 @@ PLACEHOLDER_DATASET: dict[str, Any] = {
     "split": "train",
 }
 
+# `test_datasets:` entry for the mixture's held-out validation rows (spec `validation:`).
+VALIDATION_PLACEHOLDER = "clt_validation"
+
 COMBINE_ERROR = (
     "clt_mixture: cannot be combined with `{key}:` -- the mixture must be the whole training set, "
     "or the manifest would not say what the model saw; add the other data to the mixture spec as "
@@ -33,9 +36,9 @@ COMBINE_ERROR = (
 )
 
 
-def is_placeholder(entry: Any) -> bool:
+def is_placeholder(entry: Any, placeholder: str = PLACEHOLDER_PATH) -> bool:
     path = entry.get("path") if hasattr(entry, "get") else getattr(entry, "path", None)
-    return path == PLACEHOLDER_PATH
+    return path == placeholder
 
 
 def validate_mixture_value(value: Any) -> Any:
@@ -113,6 +116,11 @@ class CLTArgs(BaseModel):
         json_schema_extra={"description": "mixture spec (same schema as `clt mix`) or a path to one"},
     )
     clt_eval: CLTEvalArgs | None = None
+    clt_global_batch_size: int | None = Field(
+        default=None, ge=1,
+        json_schema_extra={"description": "rows per optimizer step over all GPUs; the plugin derives "
+                                          "gradient_accumulation_steps = this / (data-parallel processes x micro_batch_size)"},
+    )
     clt_cache_dir: str | None = Field(default=None, json_schema_extra={"description": "mixture engine cache"})
     clt_base_dir: str | None = Field(
         default=None,

@@ -48,6 +48,8 @@ def format_row_check(record: dict[str, Any]) -> str:
         f"clt: tokenized {record['mixture_rows']} mixture rows -> {record['train_rows']} train"
         f" + {record['eval_rows_from_mixture']} validation"
     )
+    if record.get("validation_rows"):
+        base += f" (+ {record['eval_rows']} held-out validation rows of the spec's {record['validation_rows']})"
     if dropped:
         return (
             f"{base}; WARNING: axolotl dropped {dropped} rows (longer than sequence_len, or duplicates): "

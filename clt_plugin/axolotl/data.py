@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from clt_plugin.axolotl.args import PLACEHOLDER_DATASET, is_placeholder
+from clt_plugin.axolotl.args import PLACEHOLDER_DATASET, VALIDATION_PLACEHOLDER, is_placeholder
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_open, canonical_json, sha256_bytes
 
@@ -56,8 +56,9 @@ def _freeze(train_file: Path, sha: str, root: Path) -> Path:
     return frozen
 
 
-def build(cfg: Any) -> tuple[dict[str, Any], Path]:
-    """Build (or find in the engine's cache) the mixture; returns the manifest and its frozen rows."""
+def build(cfg: Any) -> tuple[dict[str, Any], Path, Path | None]:
+    """Build (or find in the engine's cache) the mixture; returns the manifest, its frozen training
+    rows and its frozen validation rows (None when the spec holds none out)."""
     from filelock import FileLock
 
     from clt_plugin.mixture import build_mixture
@@ -75,28 +76,33 @@ def build(cfg: Any) -> tuple[dict[str, Any], Path]:
         if not train_file.is_file():
             raise CLTError(f"{out_dir}: the mixture engine wrote no train.jsonl")
         frozen = _freeze(train_file, manifest["train_sha256"], root)
-    return manifest, frozen
+        held = manifest.get("validation")
+        frozen_validation = _freeze(Path(out_dir) / held["file"], held["sha256"], root) if held else None
+    return manifest, frozen, frozen_validation
 
 
-def point_datasets_at(cfg: Any, train_file: Path) -> None:
-    """Make the placeholder `datasets:` entry name the mixture file (adding one if missing)."""
+def point_datasets_at(cfg: Any, train_file: Path, key: str = "datasets", placeholder: str | None = None) -> None:
+    """Make the placeholder `datasets:` (or `test_datasets:`) entry name the mixture file (adding one if missing)."""
+    placeholder = placeholder or PLACEHOLDER_DATASET["path"]
     frozen_dir = str(train_file.parent)
-    datasets = list(cfg.get("datasets") or [])
+    datasets = list(cfg.get(key) or [])
     # A second call in one process finds the entry it pointed before.
-    entries = [d for d in datasets if is_placeholder(d) or str(d.get("path", "")).startswith(frozen_dir)]
+    entries = [d for d in datasets if is_placeholder(d, placeholder) or str(d.get("path", "")).startswith(frozen_dir)]
     if not entries:
-        datasets.append(dict(PLACEHOLDER_DATASET))
+        datasets.append({**PLACEHOLDER_DATASET, "path": placeholder})
         entries = [datasets[-1]]
     for entry in entries:
         entry["path"] = str(train_file)
-    cfg["datasets"] = datasets
+    cfg[key] = datasets
 
 
-def tokenize(cfg: Any, train_file: Path) -> Any:
+def tokenize(cfg: Any, train_file: Path, validation_file: Path | None = None) -> Any:
     """axolotl's own pipeline: chat_template tokenization, length filter, packing, val split, cache."""
     from axolotl.common.datasets import load_datasets
 
     point_datasets_at(cfg, train_file)
+    if validation_file is not None:
+        point_datasets_at(cfg, validation_file, "test_datasets", VALIDATION_PLACEHOLDER)
     return load_datasets(cfg=cfg)
 
 
@@ -115,6 +121,9 @@ def row_record(manifest: dict[str, Any], meta: Any, cfg: Any, train_file: Path) 
         "eval_rows_from_mixture": eval_from_mixture,
         "dropped_by_axolotl": total - train_rows - eval_from_mixture,
         "val_set_size": cfg.get("val_set_size") or 0,
+        # The spec's held-out rows, as axolotl tokenized them (its `test_datasets`).
+        "validation_rows": (manifest.get("validation") or {}).get("total_rows", 0),
+        "eval_rows": eval_rows,
         "sequence_len": cfg.get("sequence_len"),
     }
 

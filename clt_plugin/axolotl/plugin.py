@@ -11,7 +11,7 @@ from axolotl.integrations.base import BasePlugin
 from transformers import TrainerCallback
 
 from clt_plugin.axolotl import ARGS_PATH
-from clt_plugin.axolotl.args import PLACEHOLDER_DATASET
+from clt_plugin.axolotl.args import PLACEHOLDER_DATASET, VALIDATION_PLACEHOLDER
 from clt_plugin.axolotl.banner import format_banner, format_row_check
 from clt_plugin.manifest import write_manifest
 from clt_plugin.names import MANIFEST_NAME
@@ -43,6 +43,18 @@ class _ManifestIntoCheckpoints(TrainerCallback):
         return control
 
 
+def _holds_out_validation(cfg: dict) -> bool:
+    """Whether the mixture spec sets `validation:` rows (an invalid spec is left to axolotl's validation)."""
+    from clt_plugin.errors import CLTError
+    from clt_plugin.mixture import load_spec
+
+    try:
+        spec = load_spec(cfg["clt_mixture"] if isinstance(cfg["clt_mixture"], str) else dict(cfg["clt_mixture"]))
+    except (CLTError, TypeError, ValueError):
+        return False
+    return any(task.validation for task in spec.tasks.values())
+
+
 class CLTPlugin(BasePlugin):
     """`plugins: [clt_plugin.axolotl.CLTPlugin]`: train on an exact `clt_mixture`."""
 
@@ -61,6 +73,14 @@ class CLTPlugin(BasePlugin):
         if unknown:
             # axolotl would drop a misspelled key without a word, and train on something else.
             raise ValueError("; ".join(unknown))
+        from clt_plugin.axolotl import batch
+        from clt_plugin.errors import CLTError
+
+        try:
+            # Here, on the raw config, so axolotl derives batch_size and its step counts from it.
+            batch.apply(cfg)
+        except CLTError as e:
+            raise ValueError(str(e)) from None
         if cfg.get("clt_mixture") is None:
             return
         config_path = cfg.get("axolotl_config_path")
@@ -83,21 +103,34 @@ class CLTPlugin(BasePlugin):
                 if cfg.get(key):
                     entry[key] = cfg[key]
             cfg["datasets"] = [entry]
+            if _holds_out_validation(cfg):
+                if cfg.get("val_set_size") or cfg.get("test_datasets"):
+                    key = "val_set_size" if cfg.get("val_set_size") else "test_datasets"
+                    raise ValueError(f"{key}: {cfg[key]!r} cannot be combined with the clt_mixture's `validation:` "
+                                     "rows (they are the validation set); remove it")
+                # axolotl evaluates on `test_datasets`; load_datasets points this at the held-out rows.
+                cfg["test_datasets"] = [{**entry, "path": VALIDATION_PLACEHOLDER}]
 
     def load_datasets(self, cfg, preprocess: bool = False):
         if cfg.get("clt_mixture") is None:
             return None
         from clt_plugin.axolotl import data
 
-        manifest, train_file = data.build(cfg)
+        from clt_plugin.axolotl.batch import effective
+
+        manifest, train_file, validation_file = data.build(cfg)
+        plan = effective(cfg)
+        # What this run trains with, beside what it trains on (the engine's cached manifest is left as built).
+        manifest = {**manifest, "batch": {**plan.as_dict(), "requested_global_batch_size": cfg.get("clt_global_batch_size")}}
         self.manifest = manifest
         main = _is_main_process()
         if main:
             _say(format_banner(manifest, str(train_file)))
+            _say(f"clt: {plan.describe()}")
         if main and not preprocess:
             # Written before tokenization and training: a crashed run still says what it trained on.
             write_manifest(Path(cfg["output_dir"]) / MANIFEST_NAME, manifest)
-        meta = data.tokenize(cfg, train_file)
+        meta = data.tokenize(cfg, train_file, validation_file)
         if main:
             record = data.row_record(manifest, meta, cfg, train_file)
             _say(format_row_check(record))

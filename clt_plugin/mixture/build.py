@@ -24,6 +24,7 @@ from clt_plugin.mixture.spec import MixtureSpec, load_spec
 from clt_plugin.sources import Example, Source
 
 TRAIN_FILE = "train.jsonl"
+VALIDATION_FILE = "validation.jsonl"  # written when a task holds rows out (spec `validation:`)
 MANIFEST_FILE = "manifest.json"
 
 
@@ -80,7 +81,8 @@ class _TaskBuild:
     def __init__(self, spec: MixtureSpec, name: str, base_dir: Path | None, detect, memo: ScanMemo | None = None):
         self.spec, self.name, self.detect, self.memo = spec, name, detect, memo
         self.task = spec.tasks[name]
-        self.want = {ENGLISH: spec.english_count(name), **self.task.counts()}
+        self.held = self.task.validation  # the first rows of each language's sample are validation rows
+        self.want = spec.rows_to_draw(name)
         # English is opened only when rows are asked of it: an English-free spec needs no English file.
         langs = ([ENGLISH] if self.want[ENGLISH] else []) + list(self.task.languages)
         self.where = f"{spec._root}.tasks.{name}.source"
@@ -133,7 +135,8 @@ class _TaskBuild:
             return k
         if self.spec.on_shortage == "cap":
             return have
-        raise CLTError(f"{self.where}: {lang}: asked for {k} rows but {self._label(lang)} has only {have}{why} "
+        asked = f"{k} rows ({self.held} validation + {k - self.held} training)" if self.held else f"{k} rows"
+        raise CLTError(f"{self.where}: {lang}: asked for {asked} but {self._label(lang)} has only {have}{why} "
                        f"(set on_shortage: cap to take what there is)")
 
     def _accept(self, cands: dict[str, Candidates], why: dict[str, str]) -> dict[str, list[tuple[str, bytes]]]:
@@ -250,6 +253,19 @@ def _manifest(spec: MixtureSpec, counts, fingerprints, flagged, dropped, train_s
     )
 
 
+def _write_validation(out: Path, held_lines: list[tuple[bytes, bytes]], counts: dict[str, dict[str, int]]) -> dict:
+    """validation.jsonl and what the manifest says of it: counts, hash, and a hash of the row ids."""
+    h = hashlib.sha256()
+    with open(out / VALIDATION_FILE, "wb") as f:
+        for _, line in held_lines:
+            h.update(line)
+            f.write(line)
+    ids = sorted(f"{r['clt']['task']}\x1f{r['clt']['lang']}\x1f{r['clt']['source_id']}"
+                 for r in (json.loads(line) for _, line in held_lines))
+    return {"file": VALIDATION_FILE, "counts": counts, "total_rows": len(held_lines), "sha256": h.hexdigest(),
+            "ids_sha256": sha256_bytes("\n".join(ids).encode("utf-8"))}
+
+
 def _cache_key(spec: MixtureSpec, fingerprints: dict) -> str:
     return sha256_bytes(canonical_json({"tool_version": __version__, "spec": spec.normalized(),
                                         "sources": fingerprints}).encode())
@@ -260,11 +276,16 @@ def _from_cache(entry: Path, out_dir: Path) -> dict | None:
         manifest = load_manifest(entry / MANIFEST_FILE).to_dict()
         if sha256_file(entry / TRAIN_FILE) != manifest.get("train_sha256"):
             return None  # damaged entry: rebuild rather than trust it
+        held = manifest.get("validation")
+        if held and sha256_file(entry / VALIDATION_FILE) != held.get("sha256"):
+            return None
     except (CLTError, OSError):
         return None
     with output_dir(out_dir, COMMAND) as tmp:
         shutil.copyfile(entry / TRAIN_FILE, tmp / TRAIN_FILE)
         shutil.copyfile(entry / MANIFEST_FILE, tmp / MANIFEST_FILE)
+        if held:
+            shutil.copyfile(entry / VALIDATION_FILE, tmp / VALIDATION_FILE)
     return manifest
 
 
@@ -273,6 +294,8 @@ def _to_cache(entry: Path, out_dir: Path) -> None:
         with atomic_dir(entry) as tmp:
             shutil.copyfile(out_dir / TRAIN_FILE, tmp / TRAIN_FILE)
             shutil.copyfile(out_dir / MANIFEST_FILE, tmp / MANIFEST_FILE)
+            if (out_dir / VALIDATION_FILE).is_file():
+                shutil.copyfile(out_dir / VALIDATION_FILE, tmp / VALIDATION_FILE)
     except (CLTError, OSError):
         pass  # a cache that cannot be written only costs time next run
 
@@ -303,11 +326,19 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
 
     order_salt = salt(spec.seed, "order")
     lines: list[tuple[bytes, bytes]] = []  # (seeded order key, JSON line): the output order is a seeded shuffle
+    held_lines: list[tuple[bytes, bytes]] = []
+    held_counts: dict[str, dict[str, int]] = {}
     counts: dict[str, dict[str, int]] = {}
     flagged: dict[str, dict[str, int]] = {}
     dropped: dict[str, dict[str, int]] = {}
     for name, b in builds.items():
         got = b.run()
+        if b.held:
+            held = {l: got[l][: b.held] for l in b.want}
+            got = {l: got[l][b.held:] for l in b.want}
+            held_counts[name] = {l: len(held[l]) for l in b.want}
+            for l in b.want:
+                held_lines.extend((_order_key(order_salt, name, l, sid), line) for sid, line in held[l])
         counts[name] = {l: len(got[l]) for l in b.want}
         if spec.language_check != "off":
             flagged[name], dropped[name] = b.flagged, b.dropped
@@ -323,6 +354,9 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
                 h.update(line)
                 f.write(line)
         manifest = _manifest(spec, counts, fingerprints, flagged, dropped, h.hexdigest(), len(lines))
+        if held_lines:
+            held_lines.sort()
+            manifest = manifest.model_copy(update={"validation": _write_validation(tmp, held_lines, held_counts)})
         (tmp / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     if entry is not None:
         _to_cache(entry, out_dir)

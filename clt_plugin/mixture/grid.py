@@ -44,8 +44,7 @@ def build_grid(spec: MixtureSpec | dict | str | Path, out_root: str | Path, grid
     out_root = Path(out_root)
     check_output_dir(out_root, COMMAND)
     specs = {point: spec.with_changes(**changes) for point, changes in points}
-    floor = {name: max(max([s.english_count(name), *s.tasks[name].counts().values()]) for s in specs.values())
-             for name in spec.tasks}
+    floor = {name: max(max(s.rows_to_draw(name).values()) for s in specs.values()) for name in spec.tasks}
     memo = ScanMemo(floor)
     built: dict[str, dict] = {}
     with output_dir(out_root, COMMAND) as tmp:

@@ -45,6 +45,10 @@ class TaskSpec(BaseModel):
     english: Count = 0
     per_language: Any = 0  # int, or {lang: int}
     languages: list[LangCode] = []
+    # Rows per language (English and each added one) held out for validation: drawn first in each
+    # language's key order, so they are the same at every grid point and never among the
+    # training rows, which follow them (nested, exactly english + per_language).
+    validation: Count = 0
 
     @field_validator("per_language", mode="before")
     @classmethod
@@ -132,6 +136,12 @@ class MixtureSpec(BaseModel):
         t = self.tasks[task]
         return t.english - sum(t.counts().values()) if self.mode == "replace" else t.english
 
+    def rows_to_draw(self, task: str) -> dict[str, int]:
+        """Rows taken per language of a task, in key order: validation rows first, then training rows."""
+        t = self.tasks[task]
+        return {registry.ENGLISH: self.english_count(task) + t.validation,
+                **{lang: n + t.validation for lang, n in t.counts().items()}}
+
     def normalized(self) -> dict:
         """Every default filled in, counts spelled per language: two specs that mean the same build
         the same mixture and hash the same."""
@@ -147,6 +157,8 @@ class MixtureSpec(BaseModel):
                     "english": task.english,
                     "languages": list(task.languages),
                     "per_language": task.counts(),
+                    # Only when set: specs without validation keep the hashes they always had.
+                    **({"validation": task.validation} if task.validation else {}),
                 }
                 for name, task in sorted(self.tasks.items())
             },
