@@ -47,6 +47,9 @@ _REGISTRY: tuple[Language, ...] = (
     _L("sw", "Swahili", "Latn", "swahili", "sw", "swh", "sw", "sw"),
     _L("te", "Telugu", "Telu", "telugu", "te", "tel", "te", "te"),
     _L("th", "Thai", "Thai", "thai", "th", "tha", "th", "th"),
+    # The rest of the Language Confusion Benchmark (Marchisio et al., 2024): LPR/WPR must judge
+    # every one of its languages.
+    _L("it", "Italian", "Latn", None, None, "ita", "it", "it"),
     # The rest of XLSum.
     _L("am", "Amharic", "Ethi", "amharic", None, "amh", None, "am"),
     _L("az", "Azerbaijani", "Latn", "azerbaijani", None, "azj", None, "az"),

@@ -57,7 +57,19 @@ def test_the_papers_eight_and_every_mgsm_and_xlsum_language_are_present():
     assert set(MGSM) | set(XLSUM.values()) <= set(LANGUAGES)
     assert languages.MGSM_LANGUAGES == ("en", "es", "fr", "ja", "zh", "bn", "de", "ru", "sw", "te", "th")
     assert set(languages.XLSUM_LANGUAGES) == set(XLSUM.values()) and len(languages.XLSUM_LANGUAGES) == 45
-    assert len(LANGUAGES) == 46  # XLSum's 45 plus German (MGSM only)
+    assert len(LANGUAGES) == 47  # XLSum's 45, German (MGSM only) and Italian (Language Confusion)
+
+
+# The Language Confusion Benchmark's 15 languages (Marchisio et al., 2024), as lid.176 labels them.
+CONFUSION = ("ar", "de", "en", "es", "fr", "hi", "id", "it", "ja", "ko", "pt", "ru", "tr", "vi", "zh")
+
+
+def test_every_language_confusion_benchmark_language_is_present_with_its_lid_label():
+    for code in CONFUSION:
+        assert LANGUAGES[code].fasttext == code, code
+    assert LANGUAGES["it"] == languages.Language("it", "Italian", "Latn", None, None, "ita", "it", "it")
+    # The benchmark's WPR languages are exactly its languages not written in Latin script.
+    assert {c for c in CONFUSION if LANGUAGES[c].script != "Latn"} == {"ar", "hi", "ja", "ko", "ru", "zh"}
 
 
 def test_dataset_fields():
@@ -153,7 +165,7 @@ def test_reverse_maps():
     assert languages.from_fasttext("zh") == "zh" and languages.from_fasttext("sr") == "sr"
     shared = {l.fasttext for l in LANGUAGES.values() if l.fasttext and languages.from_fasttext(l.fasttext) != l.code}
     assert shared == {"zh", "sr"}
-    for unknown in ("it", "xx", ""):
+    for unknown in ("el", "xx", ""):  # Greek: in no tool mapping of the registry
         assert languages.from_langdetect(unknown) is None
         assert languages.from_fasttext(unknown) is None
         assert languages.from_aya(unknown) is None
