@@ -49,10 +49,17 @@ class Args:
     def get(self, key: str, default: Any = None) -> Any:
         return self.kwargs.get(key, default)
 
-    def int(self, key: str) -> int:
+    def int(self, key: str, minimum: int = 0, maximum: int | None = None) -> int:
+        """An integer kwarg inside its domain. Counts are never negative: the reference IFEval does
+        not take a negative as given (it draws a random one), so scoring with it would be wrong."""
         value = self.kwargs[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        if (isinstance(value, bool) or not isinstance(value, (int, float)) or value != value
+                or value in (float("inf"), float("-inf")) or int(value) != value):
             raise InstructionArgumentError(f"instruction {self.instruction_id!r}: {key} must be an integer (got {value!r})")
+        if value < minimum or (maximum is not None and value > maximum):
+            domain = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
+            raise InstructionArgumentError(
+                f"instruction {self.instruction_id!r}: {key} must be {domain} (got {value!r})")
         return int(value)
 
     def str(self, key: str) -> str:
@@ -87,7 +94,7 @@ RELATIONS: dict[str, Callable[[int, int], bool]] = {
 
 def relation(args: Args, key: str = "relation") -> Callable[[int, int], bool]:
     value = args.get(key)
-    if value not in RELATIONS:
+    if not isinstance(value, str) or value not in RELATIONS:
         raise InstructionArgumentError(
             f"instruction {args.instruction_id!r}: unknown {key} {value!r} (known: {', '.join(RELATIONS)})"
         )
@@ -186,6 +193,8 @@ def applicable(instruction_id: str, lang: str) -> bool:
 def build(instruction_id: str, kwargs: Mapping[str, Any] | None, lang: str, prompt: str = "") -> Check:
     """A ready checker for one instruction of one example."""
     res = resolve(instruction_id, lang)
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise InstructionArgumentError(f"instruction {instruction_id!r}: kwargs must be an object (got {kwargs!r:.60})")
     # IFEval rows list every kwarg of every instruction with null values; only set ones count.
     given = {k: v for k, v in (kwargs or {}).items() if v is not None}
     allowed = set(res.spec.required) | set(res.spec.optional)

@@ -1,7 +1,8 @@
 """Scoring responses generated elsewhere (vLLM, an API): JSONL rows of `prompt` + `response`.
 
-Each row is matched to its IFEval-schema example by `key` (when the row has one and the data
-knows it) or else by the prompt text, then scored by `scoring.process`, the code path of the
+Each row is matched to its IFEval-schema example by `key` and prompt text when it has both (a
+mismatch is refused: M-IFEval numbers its examples 1..N in every language, so a key alone cannot
+tell Japanese responses from Spanish ones), by `key` or by prompt text when it has one, then scored by `scoring.process`, the code path of the
 lm-eval task. Everything is validated before anything is written.
 """
 
@@ -21,6 +22,11 @@ SCHEMA = "clt-ifeval-score/1"
 
 def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def examples_lang(examples: list[data.Example]) -> str:
+    langs = sorted({getattr(e, "lang", None) or "" for e in examples} - {""})
+    return "/".join(langs) if langs else "given"
 
 
 def match_responses(
@@ -43,6 +49,15 @@ def match_responses(
             example = by_key.get(str(row["key"]))
             if example is None and "prompt" not in row:
                 raise CLTError(f"{where}: field 'key' value {row['key']!r} matches no example")
+            prompt = row.get("prompt")
+            if example is not None and prompt is not None:
+                if not isinstance(prompt, str):
+                    raise CLTError(f"{where}: field 'prompt' must be a string (got {prompt!r:.60})")
+                if prompt.strip() != example.prompt.strip():
+                    raise CLTError(
+                        f"{where}: field 'prompt' value {_short(prompt)!r} is not the prompt of key "
+                        f"{row['key']!r} in the {examples_lang(examples)} data ({_short(example.prompt)!r}); "
+                        "are the responses in another language than --lang?")
         if example is None:
             if "prompt" not in row:
                 raise CLTError(f"{where}: field 'prompt' is missing (each row needs 'prompt' or 'key')")
