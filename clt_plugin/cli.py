@@ -50,6 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     except CLTError as e:
         print(f"clt {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        # The last line of defence for the file system's refusals (a loop of symlinks, a full
+        # disk, no permission) that a reader did not map itself: one line naming the path.
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"clt {args.command}: error: {where}{e.strerror or e}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"clt {args.command}: error: an input is nested too deeply to read", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"clt {args.command}: interrupted", file=sys.stderr)
         return 130

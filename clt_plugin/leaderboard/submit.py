@@ -299,7 +299,7 @@ def _model_info(run: RunResults, opts: SubmitOptions) -> dict[str, Any]:
     if not base and model_dir and Path(model_dir, "config.json").is_file():
         # A fine-tuned model's config names the checkpoint it started from; a local path there
         # would only name someone's disk, so it is left out.
-        name = read_json(Path(model_dir, "config.json"), "model config").get("_name_or_path")
+        name = read_json(Path(model_dir, "config.json"), "model config", expect=dict).get("_name_or_path")
         if isinstance(name, str) and name and not _looks_local(name) and name != model_id:
             base = name
     return {"id": model_id, "revision": opts.revision or run.model_args.get("revision") or None, "base_model": base or None}

@@ -139,6 +139,8 @@ class Source:
         """Yield (table index, language, row numbers, ids) for every row of a wanted language."""
         wanted = set(self.languages)
         for i, (table, lang) in enumerate(self.bindings):
+            if not table.columns():  # an empty file offers no rows: a shortage, not a missing field
+                continue
             cols = self.columns(i)
             fields = [c for c in (cols.get("id"), cols.get("language")) if c]
             codes: dict[object, str | None] = {}
