@@ -22,6 +22,7 @@ from clt_plugin import languages
 from clt_plugin.analysis.results import mean
 from clt_plugin.errors import CLTError
 from clt_plugin.io import read_json, sha256_file
+from clt_plugin.outputs import resolve_path
 from clt_plugin.leaderboard.installed import InstalledTask, normalize_version
 from clt_plugin.leaderboard.schema import (
     FIDELITY_METRIC,
@@ -98,13 +99,17 @@ def collect(submissions_dir: str | Path) -> list[SubmissionFile]:
     root = Path(submissions_dir)
     if not root.is_dir():
         raise CLTError(f"{root}: submissions folder not found")
-    real_root = root.resolve()
+    real_root = resolve_path(root, "submissions folder")
     problems: list[str] = []
     found: list[SubmissionFile] = []
     for path in sorted(root.iterdir(), key=lambda p: p.name):
         if path.suffix != ".json" or path.name.startswith("."):
             continue
-        real = path.resolve()
+        try:
+            real = path.resolve()
+        except (OSError, RuntimeError):  # a loop of symlinks: RuntimeError before Python 3.13
+            problems.append(f"{path}: a loop of symbolic links; refusing to read it")
+            continue
         if not real.is_relative_to(real_root):
             problems.append(f"{path}: links outside {root}; refusing to read it")
             continue

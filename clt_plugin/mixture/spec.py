@@ -199,6 +199,8 @@ def load_spec(path_or_dict: Any, source: str | None = None, *, root: str = ROOT,
             mark = getattr(e, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             raise CLTError(f"{path}: malformed YAML{where}: {getattr(e, 'problem', None) or e}") from None
+        except RecursionError:
+            raise CLTError(f"{path}: mixture spec is nested too deeply to read") from None
         source = source or str(path)
         if base_dir is None:
             base_dir = path.resolve().parent

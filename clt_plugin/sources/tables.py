@@ -158,6 +158,8 @@ class JsonlTable(_RecordTable):
                     yield f"{self.label}:{lineno}", json.loads(line)
                 except json.JSONDecodeError as e:
                     raise CLTError(f"{self.label}:{lineno}: malformed JSON line ({e.msg}, column {e.colno})") from None
+                except RecursionError:
+                    raise CLTError(f"{self.label}:{lineno}: JSON nested too deeply to read") from None
 
 
 class JsonTable(_RecordTable):

@@ -9,13 +9,12 @@ its own subfolder first (``DIR/mgsm``, ``DIR/xlsum``, ``DIR/aya_evaluation_suite
 from __future__ import annotations
 
 import csv
-import json
 import os
 from pathlib import Path
 from typing import Any, Iterable
 
 from clt_plugin.errors import CLTError
-from clt_plugin.io import read_jsonl
+from clt_plugin.io import parse_json, read_jsonl, read_text
 
 ENV_VAR = "CLT_DATA_DIR"
 
@@ -49,10 +48,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     if suffix == ".jsonl":
         return read_jsonl(path)
     if suffix == ".json":
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise CLTError(f"{path}: invalid JSON ({e.msg})") from None
+        data = parse_json(read_text(path, "data file"), str(path), "JSON data file")
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise CLTError(f"{path}: expected a JSON list of objects")
         return data
