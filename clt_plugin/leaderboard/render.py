@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
-import html
 import io
 import json
 import re
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
+from clt_plugin import textsafe
 from clt_plugin.outputs import MARKER, output_dir, resolve_path
 from clt_plugin.leaderboard.board import Board, FamilyCell, Row
 
@@ -147,13 +147,10 @@ def _about(board: Board) -> list[str]:
 # --------------------------------------------------------------------------- Markdown
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
 def md_escape(text: str) -> str:
-    """Plain text for a Markdown table cell: no markup, no raw HTML, no cell breaks."""
-    text = html.escape(text, quote=False)
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Plain text for a Markdown table cell: no markup, no raw HTML, no cell, row or block breaks,
+    no bidi reordering (clt_plugin.textsafe)."""
+    return textsafe.md_cell(text)
 
 
 def _md_table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -183,8 +180,8 @@ def to_markdown(board: Board) -> str:
 
 
 def csv_cell(text: str) -> str:
-    # A leading = + - @ (or tab/CR) makes spreadsheets evaluate the cell as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # A leading = + - @ (or a control character) makes spreadsheets evaluate the cell as a formula.
+    return textsafe.csv_cell(text)
 
 
 def _csv(rows: list[list[str]]) -> str:
@@ -323,7 +320,7 @@ def json_for_script(obj: object) -> str:
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    return textsafe.html_text(text)
 
 
 def _html_table(columns: list[tuple[str, str]], rows: list[list[tuple[str, str | None, str]]]) -> str:
