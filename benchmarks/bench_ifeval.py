@@ -5,7 +5,7 @@
 The English M-IFEval prompts (541) are each answered by --per-prompt varied responses (the same
 pool as tests/test_ifeval_reference.py). Compared: lm-eval's `ifeval` scoring (google-research's
 checkers, what a user would pick for English) and `clt_plugin.ifeval.scoring.process` (which
-also scores lang_fidelity). Prints responses per second (process CPU time, best of --repeat),
+also scores lpr). Prints responses per second (process CPU time, best of --repeat),
 the ratio, and the four accuracies of each with their largest difference.
 
 Target: the largest accuracy difference <= 0.01. Exit 1 when missed; 0 with SKIP when no data.

@@ -80,7 +80,7 @@ def write_runs(root: Path, n: int, env: str) -> list[Path]:
         counts = {"math": {"en": 10000, **{l: k for l in SEEN}}}
         (model / "clt_manifest.json").write_text(json.dumps(manifest_dict(counts, SEEN), indent=2))
         scores = {f"clt_mgsm_{l}": {"acc": round(0.2 + k / 20000 + (i % 97) / 1000 + j / 100, 6),
-                                    "lang_fidelity": 0.95} for j, l in enumerate(LANGS)}
+                                    "lpr": 0.95} for j, l in enumerate(LANGS)}
         data = results_dict(scores, model_args=f"pretrained={model},dtype=bfloat16", n_shot=8,
                             task_hashes={t: f"{j:064x}" for j, t in enumerate(scores)})
         for cfg in data["configs"].values():

@@ -128,8 +128,8 @@ def bench_fidelity() -> None:
     print(f"\nFidelity, {len(LANGS)} languages x {N_DOCS} multi-line replies (every 5th has an English line)")
     print(f"{'lang':<6}{'LPR':>7}{'WPR':>7}{'langdetect LPR':>16}{'langdetect doc-level pass':>27}")
     for l in LANGS:
-        lpr = sum(s["lang_fidelity"] for s in scores[l]) / N_DOCS
-        wpr = [s["lang_fidelity_wpr"] for s in scores[l] if "lang_fidelity_wpr" in s]
+        lpr = sum(s["lpr"] for s in scores[l]) / N_DOCS
+        wpr = [s["wpr"] for s in scores[l] if "wpr" in s]
         want = {"zh": "zh-cn"}.get(l, l)
         ld = sum(d == want for d in detected[l]) / N_DOCS
         wpr_s = f"{sum(wpr) / len(wpr):.3f}" if wpr else "-"

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 from clt_plugin import languages
 
-# Language fidelity, reported by every clt task beside its own metrics (clt_plugin.metrics.fidelity).
-FIDELITY_METRIC = "lang_fidelity"
-# The word-level variant, reported for target languages not written in Latin script.
-WPR_METRIC = "lang_fidelity_wpr"
+# Language fidelity, reported by every clt task beside its own metrics (clt_plugin.metrics.fidelity):
+# the Language Confusion Benchmark's line-level pass rate, for every language lid.176 identifies,
+FIDELITY_METRIC = "lpr"
+# and its word-level pass rate, for target languages not written in Latin script.
+WPR_METRIC = "wpr"
 FIDELITY_METRICS: tuple[str, ...] = (FIDELITY_METRIC, WPR_METRIC)
 # What `clt judge` adds to a judged family's results (1-5; `_raw` before the language gate).
 JUDGE_METRIC = "judge_rating"
@@ -122,9 +123,10 @@ def score_metric(family: str, available: set[str] | list[str] = ()) -> str | Non
 
 def task_metrics(family: str, lang: str) -> tuple[str, ...]:
     """The metrics a generated `clt_{family}_{lang}` task reports, in its YAML's order."""
-    from clt_plugin.metrics.fidelity import wpr_applies
+    from clt_plugin.metrics.fidelity import applies, wpr_applies
 
-    return (*FAMILIES[family].metrics, FIDELITY_METRIC, *((WPR_METRIC,) if wpr_applies(lang) else ()))
+    fidelity = (FIDELITY_METRIC, *((WPR_METRIC,) if wpr_applies(lang) else ())) if applies(lang) else ()
+    return (*FAMILIES[family].metrics, *fidelity)
 
 
 def metric_range(metric: str) -> tuple[float, float]:

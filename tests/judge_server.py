@@ -251,18 +251,18 @@ def write_lm_eval_run(out_dir, runs: dict, model_args: str = "pretrained=/models
                 "doc_id": i, "doc": doc, "target": "reference answer",
                 "arguments": [(prompt, {"until": ["<|end|>"], "max_gen_toks": 64})],
                 "resps": [[response]], "filtered_resps": [response], "filter": "none",
-                "metrics": ["lang_fidelity"], "doc_hash": hash_string(instruction),
+                "metrics": ["lpr"], "doc_hash": hash_string(instruction),
                 "prompt_hash": hash_string(prompt), "target_hash": hash_string("reference answer"),
-                "lang_fidelity": 1.0,
+                "lpr": 1.0,
             })
         all_samples[task] = samples
-        results["results"][task] = {"alias": task, "lang_fidelity,none": 1.0, "lang_fidelity_stderr,none": 0.0}
+        results["results"][task] = {"alias": task, "lpr,none": 1.0, "lpr_stderr,none": 0.0}
         results["group_subtasks"][task] = []
         results["configs"][task] = {"task": task, "metadata": {"version": 1, "clt_family": "dolly",
                                                                "clt_language": lang}}
         results["versions"][task] = 1
         results["n-shot"][task] = 0
-        results["higher_is_better"][task] = {"lang_fidelity": True}
+        results["higher_is_better"][task] = {"lpr": True}
         results["n-samples"][task] = {"original": 200, "effective": len(pairs)}
     tracker.save_results_aggregated(results=results, samples=all_samples)
     for task, samples in all_samples.items():

@@ -26,7 +26,7 @@ def make_run(root, name, counts, scores, *, seen=None, task="mgsm", metric="acc"
     for lang, value in scores.items():
         metrics = {metric: value}
         if fidelity is not None:
-            metrics["lang_fidelity"] = fidelity[lang]
+            metrics["lpr"] = fidelity[lang]
         per_task[f"clt_{task}_{lang}"] = metrics
     return write_results(root / "evals" / name, per_task, model_args=f"pretrained={model},dtype=float32", **kw)
 

@@ -27,7 +27,7 @@ def grid(root, names=None):
         model = root / "models" / f"m{k}"
         write_manifest(model / "clt_manifest.json", {"math": {"en": 1000, **{l: k for l in SEEN}}}, seen=SEEN)
         scores = {f"clt_mgsm_{l}": {"acc": 0.2 + (k / 4000 if l in SEEN else k / 8000) + 0.01 * i,
-                                     "lang_fidelity": 0.9}
+                                     "lpr": 0.9}
                   for i, l in enumerate(LANGS) if not (k == 100 and l == "pt")}
         write_results(root / "evals" / f"r{k}", scores, model_args=f"pretrained={model}")
     from clt_plugin.analysis.results import RunSpec

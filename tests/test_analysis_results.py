@@ -48,7 +48,7 @@ def test_load_results_reads_scores_versions_hashes(tmp_path):
     out = tmp_path / "evals" / "run"
     write_results(
         out,
-        {"clt_mgsm_en": {"acc": 0.5, "lang_fidelity": 1.0}, "clt_mgsm_es": {"acc": 0.25}},
+        {"clt_mgsm_en": {"acc": 0.5, "lpr": 1.0}, "clt_mgsm_es": {"acc": 0.25}},
         model_args=f"pretrained={model},dtype=float32",
         task_hashes={"clt_mgsm_en": "h-en", "clt_mgsm_es": "h-es"},
         n_shot=8,
@@ -61,7 +61,7 @@ def test_load_results_reads_scores_versions_hashes(tmp_path):
     assert run.families() == ["mgsm"]
     assert run.score("mgsm", "en", "acc").value == 0.5
     assert run.score("mgsm", "en", "acc").stderr == 0.01
-    assert run.score("mgsm", "es", "lang_fidelity") is None
+    assert run.score("mgsm", "es", "lpr") is None
     t = run.task("mgsm", "es")
     assert (t.version, t.n_shot, t.task_hash, t.n_samples) == (2, 8, "h-es", 250)
     assert run.manifest is not None and run.manifest.seen == ("es", "fr")
@@ -128,12 +128,12 @@ def test_lm_eval_output_path_layout_and_samples(tmp_path):
 
 def test_judge_file_merges_and_conflicts_are_errors(tmp_path):
     d = tmp_path / "run"
-    write_results(d, {"clt_dolly_es": {"lang_fidelity": 0.9}}, date="2026-01-01T00-00-00.1")
+    write_results(d, {"clt_dolly_es": {"lpr": 0.9}}, date="2026-01-01T00-00-00.1")
     judge = write_results(d, {"clt_dolly_es": {"judge_rating": 3.5, "judge_rating_raw": 3.75}},
                           date="2026-01-02T00-00-00.1")
     run = load_results(d)
     assert run.score("dolly", "es", "judge_rating").value == 3.5
-    assert run.score("dolly", "es", "lang_fidelity").value == 0.9
+    assert run.score("dolly", "es", "lpr").value == 0.9
     assert len(run.files) == 2
     write_results(d, {"clt_dolly_es": {"judge_rating": 4.0}}, date="2026-01-03T00-00-00.1")
     with pytest.raises(CLTError, match=r"metric judge_rating,none is 3\.5 in .*results_2026-01-02.* but 4\.0 in .*results_2026-01-03"):
@@ -144,7 +144,7 @@ def test_judge_file_merges_and_conflicts_are_errors(tmp_path):
 def test_version_conflict_inside_a_run(tmp_path):
     d = tmp_path / "run"
     write_results(d, {"clt_mgsm_es": {"acc": 0.5}}, version=1, date="a")
-    write_results(d, {"clt_mgsm_es": {"lang_fidelity": 0.5}}, version=2, date="b")
+    write_results(d, {"clt_mgsm_es": {"lpr": 0.5}}, version=2, date="b")
     with pytest.raises(CLTError, match="task clt_mgsm_es: version differs"):
         load_results(d)
 

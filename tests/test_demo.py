@@ -52,7 +52,7 @@ def test_prints_the_tables_the_report_and_the_path_to_open(demo):
     assert tables.rstrip() in stdout
     assert "### clt_synth_math · acc · absolute" in tables
     assert "### clt_synth_summ · rougeL · absolute" in tables
-    assert "### clt_synth_lang · lang_fidelity · absolute" in tables
+    assert "### clt_synth_lang · lpr · absolute" in tables
     report = demo.out / "report"
     assert stdout.rstrip().endswith(f"open {report / 'index.html'}")
     for name in ("index.html", "matrix.json", "synth_math_heatmap.png", "synth_summ_heatmap.png", "synth_lang_heatmap.png"):
@@ -127,7 +127,7 @@ def test_every_score_is_the_metric_over_the_logged_generations(demo):
             expected_items = make_split(family, lang, "test", SETTINGS.eval_n, seed=SEED)
             assert sorted(s["doc"]["prompt"] for s in samples) == sorted(i.prompt for i in expected_items)
             main = "acc" if family == "synth_math" else "rougeL"
-            for metric in (main, "lang_fidelity"):
+            for metric in (main, "lpr"):
                 recomputed = [score(s["resps"][0][0], s["doc"])[metric] for s in samples]
                 assert metrics[f"{metric},none"] == pytest.approx(sum(recomputed) / len(recomputed), abs=1e-12)
 

@@ -31,7 +31,7 @@ def test_every_generated_family_is_registered_with_a_primary_metric():
 
 def test_score_metric_falls_back_only_for_unknown_families():
     assert families.score_metric("xlsum", {"acc", "rougeL"}) == "rougeL"
-    assert families.score_metric("custom", {"lang_fidelity", "zeta", "alpha,flex"}) == "alpha,flex"
+    assert families.score_metric("custom", {"lpr", "zeta", "alpha,flex"}) == "alpha,flex"
     assert families.score_metric("custom", {FIDELITY_METRIC}) is None
 
 

@@ -14,7 +14,7 @@ from clt_plugin.ifeval.lm_eval_task import doc_from_logged
 
 REPO = Path(__file__).resolve().parents[1]
 TASKS = REPO / "lm_eval_tasks" / "ifeval"
-METRICS = (*scoring.METRICS, "lang_fidelity")
+METRICS = (*scoring.METRICS, "lpr")
 
 
 @pytest.fixture(scope="module")

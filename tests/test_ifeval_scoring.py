@@ -57,13 +57,13 @@ def test_process_gives_the_four_metrics_and_fidelity():
     assert out["inst_level_strict_acc"] == [True, False]
     assert out["prompt_level_loose_acc"] is False
     assert out["inst_level_loose_acc"] == [True, False]
-    assert out["lang_fidelity"] == 1.0
+    assert out["lpr"] == 1.0
 
 
 def test_fidelity_follows_a_response_language_instruction():
     d = doc(["ja:language:response_language"], [{"language": "fr"}], prompt="フランス語で書いて。", lang="ja")
     french = "Bonjour, je vous écris pour vous parler de la ville de Paris et de son histoire ancienne."
-    assert scoring.process(d, french, "ja")["lang_fidelity"] == 1.0
+    assert scoring.process(d, french, "ja")["lpr"] == 1.0
     assert scoring.expected_language(d, "ja") == "fr"
 
 

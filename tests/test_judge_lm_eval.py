@@ -72,7 +72,7 @@ def test_lm_eval_samples_to_judge_results(tmp_path, tiny_model):
     run = load_results(run_dir)  # lm-eval's results and the judge's, merged as one run
     metrics = run.tasks["clt_dolly_es"].metrics
     assert metrics["judge_rating"]["none"].value == sum(expected) / 2
-    assert "lang_fidelity" in metrics
+    assert "lpr" in metrics
     assert run.model_args["pretrained"] == str(tiny_model)
     judgments = [json.loads(l) for l in next(run_dir.glob("judgments_clt_dolly_es_*.jsonl")).read_text().splitlines()]
     assert [j["rating"] for j in judgments] == expected

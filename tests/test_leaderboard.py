@@ -34,7 +34,7 @@ EVIL = '<script>document.title="pwned";window.__pwned=1</script>'
 
 def mgsm(base: float) -> dict[str, dict[str, float]]:
     """acc = base + i/16 per language i (dyadic, so every average below is exact)."""
-    return {f"clt_mgsm_{l}": {"acc": base + i / 16, "lang_fidelity": 1.0} for i, l in enumerate(PAPER)}
+    return {f"clt_mgsm_{l}": {"acc": base + i / 16, "lpr": 1.0} for i, l in enumerate(PAPER)}
 
 
 def xlsum(value: float) -> dict[str, dict[str, float]]:
@@ -211,7 +211,7 @@ def test_escapers_never_let_markup_through(text):
 
 def test_judged_family_shows_its_judge(tmp_path):
     tasks = write_task_dir(tmp_path / "tasks", {"dolly": PAPER})
-    ratings = {f"clt_dolly_{l}": {"judge_rating": 1.0 + i / 2, "lang_fidelity": 1.0} for i, l in enumerate(PAPER)}
+    ratings = {f"clt_dolly_{l}": {"judge_rating": 1.0 + i / 2, "lpr": 1.0} for i, l in enumerate(PAPER)}
     write_example_submission(tmp_path / "subs" / "a.json", tmp_path / "work", tasks, "org/a", ratings,
                              judge_model="=judge<b>")
     board = build_board(collect(tmp_path / "subs"), installed_tasks(tasks))

@@ -37,7 +37,7 @@ EVIL_IMG = '<img src=x onerror="window.__pwned=2;document.title=\'pwned\'">'
 
 
 def mgsm(base: float):
-    return {f"clt_mgsm_{l}": {"acc": base + i / 16, "lang_fidelity": 1.0} for i, l in enumerate(PAPER)}
+    return {f"clt_mgsm_{l}": {"acc": base + i / 16, "lpr": 1.0} for i, l in enumerate(PAPER)}
 
 
 def xlsum(value: float):

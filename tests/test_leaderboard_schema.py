@@ -29,7 +29,7 @@ PAPER = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
 def good(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("schema")
     tasks = write_task_dir(tmp / "tasks", {"mgsm": PAPER})
-    scores = {f"clt_mgsm_{l}": {"acc": i / 8, "lang_fidelity": 1.0} for i, l in enumerate(PAPER)}
+    scores = {f"clt_mgsm_{l}": {"acc": i / 8, "lpr": 1.0} for i, l in enumerate(PAPER)}
     results, _ = write_model_results(tmp, "m", scores)
     built = build_submission([results], SubmitOptions(model_id="org/m", created_at="2026-01-01T00:00:00Z"),
                              tasks_dir=tasks)
@@ -67,7 +67,7 @@ BAD = [
     ("model/owner", "x", r"submission\.model\.owner: unknown field 'owner'"),
     ("tasks/clt_mgsm_es/metrics/acc", float("nan"), r"submission\.tasks\.clt_mgsm_es\.metrics\.acc: value nan is not a finite"),
     ("tasks/clt_mgsm_es/metrics/acc", float("inf"), r"metrics\.acc: value inf is not a finite number"),
-    ("tasks/clt_mgsm_es/metrics/lang_fidelity", 1.25, r"tasks\.clt_mgsm_es: out of range: lang_fidelity=1\.25 \(allowed 0\.\.1\)"),
+    ("tasks/clt_mgsm_es/metrics/lpr", 1.25, r"tasks\.clt_mgsm_es: out of range: lpr=1\.25 \(allowed 0\.\.1\)"),
     ("tasks/clt_mgsm_es/metrics/x y", 0.5, r"metric name 'x y' is not NAME or NAME,FILTER"),
     ("tasks/clt_mgsm_es/language", "xx", r"submission\.tasks\.clt_mgsm_es\.language: unknown language 'xx'"),
     ("tasks/clt_mgsm_es/family", "../../etc", r"family: task family '\.\./\.\./etc' must be lower-case"),

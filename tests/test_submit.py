@@ -23,7 +23,7 @@ FIDELITY = {"en": 1.0, "es": 0.875, "fr": 1.0, "ja": 0.75, "zh": 0.5, "ar": 0.25
 
 
 def mgsm_scores(**override) -> dict[str, dict[str, float]]:
-    out = {f"clt_mgsm_{l}": {"acc": MGSM[l], "lang_fidelity": FIDELITY[l]} for l in PAPER}
+    out = {f"clt_mgsm_{l}": {"acc": MGSM[l], "lpr": FIDELITY[l]} for l in PAPER}
     for task, metrics in override.items():
         if metrics is None:
             out.pop(task)
@@ -69,7 +69,7 @@ def test_submission_has_exact_scores_aggregates_and_provenance(tmp_path, tasks_d
     assert fam.fidelity_mean == 0.6875
     task = sub.tasks["clt_mgsm_ja"]
     assert (task.family, task.language, task.version, task.num_fewshot, task.n_samples) == ("mgsm", "ja", 1, 0, 250)
-    assert task.metrics == {"acc": 0.25, "lang_fidelity": 0.75}
+    assert task.metrics == {"acc": 0.25, "lpr": 0.75}
     assert built.files == [next(results.glob("results_*.json"))]
 
 
@@ -100,7 +100,7 @@ def test_created_at_sources():
 
 
 def test_judge_results_merge_and_name_the_judge(tmp_path, tasks_dir):
-    dolly = {f"clt_dolly_{l}": {"lang_fidelity": 1.0} for l in PAPER}
+    dolly = {f"clt_dolly_{l}": {"lpr": 1.0} for l in PAPER}
     scores = {**mgsm_scores(), **dolly}
     results, model_dir = write_model_results(tmp_path, "m", scores)
     judged = results_dict({f"clt_dolly_{l}": {"judge_rating": 3.5, "judge_rating_raw": 4.0} for l in PAPER},
@@ -113,7 +113,7 @@ def test_judge_results_merge_and_name_the_judge(tmp_path, tasks_dir):
     assert sub.judge_model == "judge-model-1"
     assert sub.families["dolly"].metric == "judge_rating"
     assert sub.families["dolly"].aggregates.all == 3.5
-    assert sub.tasks["clt_dolly_ko"].metrics == {"judge_rating": 3.5, "judge_rating_raw": 4.0, "lang_fidelity": 1.0}
+    assert sub.tasks["clt_dolly_ko"].metrics == {"judge_rating": 3.5, "judge_rating_raw": 4.0, "lpr": 1.0}
     # --judge-model names it when the results do not.
     sub = build_submission([results, judge_dir], SubmitOptions(model_id="org/m", judge_model="other"),
                            tasks_dir=tasks_dir).submission
@@ -144,7 +144,7 @@ def test_languages_option_narrows_the_requirement(tmp_path, tasks_dir):
 
 
 def _nan_scores():
-    return mgsm_scores(clt_mgsm_es={"acc": float("nan"), "lang_fidelity": 1.0})
+    return mgsm_scores(clt_mgsm_es={"acc": float("nan"), "lpr": 1.0})
 
 
 REFUSALS = {
@@ -165,8 +165,8 @@ REFUSALS = {
         lambda: mgsm_scores(clt_mgsm_fr={"acc": 1.5}), {}, r"clt_mgsm_fr acc=1\.5 is outside 0\.\.1",
     ),
     "negative fidelity": (
-        lambda: mgsm_scores(clt_mgsm_fr={"acc": 0.5, "lang_fidelity": -0.25}), {},
-        r"clt_mgsm_fr lang_fidelity=-0\.25 is outside 0\.\.1",
+        lambda: mgsm_scores(clt_mgsm_fr={"acc": 0.5, "lpr": -0.25}), {},
+        r"clt_mgsm_fr lpr=-0\.25 is outside 0\.\.1",
     ),
     "judge rating above 5": (
         lambda: {**mgsm_scores(), **{f"clt_dolly_{l}": {"judge_rating": 7.0} for l in PAPER}}, {},
@@ -242,8 +242,8 @@ def test_missing_and_corrupt_results_are_named(tmp_path, tasks_dir, capsys):
 
 
 def test_unjudged_dolly_points_to_clt_judge(tmp_path, tasks_dir):
-    scores = {**mgsm_scores(), **{f"clt_dolly_{l}": {"lang_fidelity": 1.0} for l in PAPER}}
+    scores = {**mgsm_scores(), **{f"clt_dolly_{l}": {"lpr": 1.0} for l in PAPER}}
     results, _ = write_model_results(tmp_path, "m", scores)
-    with pytest.raises(CLTError, match=r"task clt_dolly_ar has no score metric, only lang_fidelity \(a judged task "
+    with pytest.raises(CLTError, match=r"task clt_dolly_ar has no score metric, only lpr \(a judged task "
                                        r"needs its `clt judge` results too\)"):
         build_submission([results], SubmitOptions(model_id="m"), tasks_dir=tasks_dir)

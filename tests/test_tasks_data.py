@@ -48,7 +48,10 @@ def test_every_task_yaml_names_its_family_and_language():
             assert cfg["metadata"] == {"version": generate.VERSION, "clt_family": family, "clt_language": lang}
             assert cfg["include"] == f"../_template_{family}"
             metrics = [m["metric"] for m in cfg["metric_list"]]
-            assert ("lang_fidelity_wpr" in metrics) == (languages.get(lang).script != "Latn")
+            # LPR wherever lid.176 identifies the language; WPR also needs a non-Latin script.
+            identifiable = languages.get(lang).fasttext is not None
+            assert ("lpr" in metrics) == identifiable
+            assert ("wpr" in metrics) == (identifiable and languages.get(lang).script != "Latn")
             seen += 1
     assert seen == 2 * 14 + len(languages.XLSUM_LANGUAGES) + len(generate.DOLLY_TASK_LANGUAGES)
     for code in ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt", "bn", "de", "ru", "sw", "te", "th"):
@@ -173,9 +176,9 @@ def test_offline_hub_failure_explains_local_files(tmp_path, monkeypatch):
 def test_mgsm_score():
     doc = {"clt_lang": "ja", "answer_number": "18"}
     assert mgsm.score("まず16から3を引きます。\n答えは１８です。", doc) == {
-        "acc": 1.0, "lang_fidelity": 1.0, "lang_fidelity_wpr": 1.0}
+        "acc": 1.0, "lpr": 1.0, "wpr": 1.0}
     assert mgsm.score("First subtract 3 from 16, then multiply.\nThe answer is 17.", doc)["acc"] == 0.0
-    assert mgsm.score("First subtract 3 from 16, then multiply.\nThe answer is 17.", doc)["lang_fidelity"] == 0.0
+    assert mgsm.score("First subtract 3 from 16, then multiply.\nThe answer is 17.", doc)["lpr"] == 0.0
 
 
 # ---- XL-Sum ----------------------------------------------------------------------------------
@@ -197,7 +200,7 @@ def test_xlsum_seeded_sample(data_root):
 def test_xlsum_prompt_and_score(data_root):
     doc = xlsum.load(**meta("xlsum", "ja", data_dir=str(data_root), xlsum_max_chars=20))["test"][0]
     assert xlsum.doc_to_text(doc) == f"次の記事を1〜2文で要約してください。\n\n記事：{doc['text'][:20]}\n\n要約："
-    assert xlsum.score(doc["summary"], doc) == {"rougeL": 1.0, "lang_fidelity": 1.0, "lang_fidelity_wpr": 1.0}
+    assert xlsum.score(doc["summary"], doc) == {"rougeL": 1.0, "lpr": 1.0, "wpr": 1.0}
     write_jsonl(data_root / "xlsum" / "french_test.jsonl", [{"id": 1, "text": "x"}])
     with pytest.raises(CLTError, match=r"french_test.jsonl: row 1: missing field\(s\) summary"):
         xlsum.load(**meta("xlsum", "fr", data_dir=str(data_root)))
@@ -216,4 +219,4 @@ def test_dolly_subsets_and_languages(data_root):
     with pytest.raises(CLTError, match="has no rows with language 'arb'"):
         dolly.load(**meta("dolly", "ar", data_dir=str(data_root)))
     assert dolly.score("Bonjour à tous, voici une réponse entièrement en français.", {"clt_lang": "fr"}) == {
-        "lang_fidelity": 1.0}
+        "lpr": 1.0}

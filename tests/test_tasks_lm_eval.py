@@ -102,10 +102,10 @@ def response(sample) -> str:
 def test_results_hold_metrics_per_language(lm_eval_run):
     results, _, _ = lm_eval_run
     r = results["results"]
-    assert set(r["clt_mgsm_zh"]) >= {"acc,none", "lang_fidelity,none", "lang_fidelity_wpr,none"}
-    assert set(r["clt_mgsm_chat_ja"]) >= {"acc,none", "lang_fidelity,none", "lang_fidelity_wpr,none"}
-    assert set(r["clt_xlsum_ja"]) >= {"rougeL,none", "lang_fidelity,none", "lang_fidelity_wpr,none"}
-    assert "lang_fidelity,none" in r["clt_dolly_fr"] and "lang_fidelity_wpr,none" not in r["clt_dolly_fr"]
+    assert set(r["clt_mgsm_zh"]) >= {"acc,none", "lpr,none", "wpr,none"}
+    assert set(r["clt_mgsm_chat_ja"]) >= {"acc,none", "lpr,none", "wpr,none"}
+    assert set(r["clt_xlsum_ja"]) >= {"rougeL,none", "lpr,none", "wpr,none"}
+    assert "lpr,none" in r["clt_dolly_fr"] and "wpr,none" not in r["clt_dolly_fr"]
     for task in TASKS:
         family, lang = task[4:].rsplit("_", 1)
         assert results["configs"][task]["metadata"]["clt_family"] == family
@@ -119,12 +119,14 @@ def test_mgsm_values_equal_metric_functions(lm_eval_run):
         rows = samples[task]
         assert [s["doc"]["answer_number"] for s in rows] == ["18", "3", "70000"]  # the real MGSM answers
         accs = [float(extract_answer(response(s), lang) == s["target"]) for s in rows]
-        lpr = [fidelity.line_pass_rate(response(s), lang) for s in rows]
-        wpr = [fidelity.word_pass_rate(response(s), lang) for s in rows]
+        lpr = [fidelity.line_pass(response(s), lang) for s in rows]
+        wpr = [fidelity.word_pass(response(s), lang) for s in rows]
         res = results["results"][task]
         assert res["acc,none"] == mean(accs)
-        assert res["lang_fidelity,none"] == mean(lpr)
-        assert res["lang_fidelity_wpr,none"] == mean(wpr)
+        # Per document 1.0 / 0.0 / None (left out); the task's value is the benchmark's LPR / WPR.
+        assert [s["lpr"] for s in rows] == [None if v is None else float(v) for v in lpr]
+        assert res["lpr,none"] == fidelity.rates([response(s) for s in rows], lang).lpr
+        assert res["wpr,none"] == fidelity.rates([response(s) for s in rows], lang).wpr
         assert [s["acc"] for s in rows] == accs
 
 
@@ -146,7 +148,7 @@ def test_xlsum_values_equal_rouge(lm_eval_run):
     rouge = [rouge_l_f(s["doc"]["summary"], response(s).strip(), "ja") for s in rows]
     res = results["results"]["clt_xlsum_ja"]
     assert res["rougeL,none"] == mean(rouge)
-    assert res["lang_fidelity,none"] == mean([fidelity.line_pass_rate(response(s), "ja") for s in rows])
+    assert res["lpr,none"] == fidelity.rates([response(s) for s in rows], "ja").lpr
     assert [s["rougeL"] for s in rows] == rouge
     assert rows[0]["arguments"]["gen_args_0"]["arg_0"].startswith("次の記事を1〜2文で要約してください。")
 
@@ -160,8 +162,7 @@ def test_dolly_samples_carry_what_the_judge_needs(lm_eval_run):
         assert doc["inputs"] == s["arguments"]["gen_args_0"]["arg_0"]
         assert doc["id"] and doc["targets"]
     assert [s["doc"]["id"] for s in rows] == ["100", "101", "102"]
-    lpr = [fidelity.line_pass_rate(response(s), "fr") for s in rows]
-    assert results["results"]["clt_dolly_fr"]["lang_fidelity,none"] == mean(lpr)
+    assert results["results"]["clt_dolly_fr"]["lpr,none"] == fidelity.rates([response(s) for s in rows], "fr").lpr
     # `clt judge` reads these very files: prompt, response, language and id all come through.
     from clt_plugin.judge.samples import read_samples_file
 

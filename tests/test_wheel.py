@@ -91,4 +91,4 @@ def test_clt_task_runs_from_the_wheel(wheel_env, tiny_model, mgsm_dir):
     assert f"({bundled}/mgsm_chat/clt_mgsm_chat_en.yaml)" in proc.stdout + proc.stderr
     (results_file,) = out.rglob("results_*.json")
     results = json.loads(results_file.read_text())["results"]["clt_mgsm_chat_en"]
-    assert {"acc,none", "lang_fidelity,none"} <= set(results)
+    assert {"acc,none", "lpr,none"} <= set(results)

@@ -54,7 +54,7 @@ def summary(result) -> str:
         f"seen language; English fixed at {result.settings.english} per task), seed {result.settings.seed}, "
         f"{minutes} min {seconds:02d} s",
         "seen languages: es fr ja zh    unseen: ar ko pt    scores in %, from lm_eval on held-out items",
-        "Fidelity: replies in the language asked for (lang_fidelity), mean over the eight languages",
+        "Fidelity: replies in the language asked for (lpr), mean over the eight languages",
         "",
         result.tables.rstrip(),
         "",

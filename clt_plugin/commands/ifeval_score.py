@@ -24,7 +24,7 @@ def run(args) -> int:
     responses.write_report(report, out)
     for lang, res in report["results"].items():
         print(f"{res['task']}  n={res['n']}")
-        for metric in (*METRICS, "lang_fidelity"):
+        for metric in (*METRICS, "lpr"):
             print(f"  {metric:<24} {res[metric]:.4f}")
     print(f"wrote {out}")
     return 0

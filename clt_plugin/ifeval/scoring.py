@@ -67,14 +67,16 @@ def expected_language(doc: Mapping[str, Any], lang: str) -> str:
     return lang
 
 
-def fidelity(doc: Mapping[str, Any], response: str, lang: str) -> float:
-    """1.0 when the reply is in the expected language (LPR via clt_plugin.metrics.fidelity)."""
+def fidelity(doc: Mapping[str, Any], response: str, lang: str) -> float | None:
+    """The reply's LPR value in the expected language (clt_plugin.metrics.fidelity): 1.0 pass,
+    0.0 fail, None when no line is long enough to judge (left out, as in the benchmark)."""
     target = expected_language(doc, lang)
-    if target in languages.LANGUAGES:
-        from clt_plugin.metrics import fidelity as fid
+    from clt_plugin.metrics import fidelity as fid
 
-        return float(fid.line_pass_rate(response, target))
-    # A language the registry does not know: whole-reply identification is all there is.
+    if target in languages.LANGUAGES and fid.applies(target):
+        verdict = fid.line_pass(response, target)
+        return None if verdict is None else float(verdict)
+    # A language the registry (or lid.176) does not know: whole-reply identification is all there is.
     from clt_plugin.ifeval.language import is_in
 
     return 1.0 if response.strip() and is_in(response, target) else 0.0
@@ -83,7 +85,7 @@ def fidelity(doc: Mapping[str, Any], response: str, lang: str) -> float:
 def process(doc: Mapping[str, Any], response: str, lang: str | None = None) -> dict[str, Any]:
     lang = lang or doc.get("lang") or "en"
     out = judge(doc, response, lang).metrics()
-    out["lang_fidelity"] = fidelity(doc, response, lang)
+    out["lpr"] = fidelity(doc, response, lang)
     return out
 
 
@@ -104,6 +106,8 @@ def aggregate(rows: Iterable[Mapping[str, Any]]) -> dict[str, float]:
         "prompt_level_loose_acc": sum(bool(r["prompt_level_loose_acc"]) for r in rows) / len(rows),
         "inst_level_loose_acc": flatten_mean(r["inst_level_loose_acc"] for r in rows),
     }
-    if all("lang_fidelity" in r for r in rows):
-        out["lang_fidelity"] = sum(float(r["lang_fidelity"]) for r in rows) / len(rows)
+    if all("lpr" in r for r in rows):
+        from clt_plugin.metrics.fidelity import judged_mean
+
+        out["lpr"] = judged_mean(r["lpr"] for r in rows)
     return out

