@@ -198,7 +198,7 @@ def _results_doc(files, stats: list[TaskStats], judge: Judge, source: dict, sour
         "judge": judge.describe(),
         "template_version": TEMPLATE_VERSION,
         "parser_version": PARSER_VERSION,
-        "gating": "clt_plugin.metrics.fidelity.passes; a failing response is rated 1",
+        "gating": "clt_plugin.metrics.fidelity.passes (fails LPR, the Language Confusion Benchmark's line test); a failing response is rated 1",
         "source_results": source_path.name if source_path else None,
         "min_coverage": min_coverage,
         "refused": {s.task: why for s in stats if (why := refusal(s, min_coverage)) is not None},
