@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "tables, plots and an HTML page over many runs"),
     "judge": ("judge", "LLM-as-judge ratings for clt_dolly samples"),
     "ifeval-score": ("ifeval_score", "score IFEval-style responses made elsewhere"),
+    "fidelity": ("fidelity", "LPR/WPR (Language Confusion Benchmark) of completions made elsewhere"),
     "submit": ("submit", "build a validated leaderboard submission"),
     "leaderboard": ("leaderboard", "render a leaderboard from submissions"),
     "demo": ("demo", "run the embedded end-to-end demo"),
