@@ -10,23 +10,41 @@ from pathlib import Path
 import pytest
 import yaml
 
-from axolotl_helpers import AXOLOTL, clt, decoded_rows, label, prepared_datasets, read_jsonl, run_env, write_config
+from axolotl_helpers import AXOLOTL, TINY_CPU, clt, decoded_rows, label, prepared_datasets, read_jsonl, run_env, write_config
+
+
+VALIDATION = 1  # held-out rows per language
+BANNER_BATCH = "clt: global batch 4 = 1 data-parallel process x micro batch 2 x accumulation 2"
 
 
 @pytest.fixture(scope="module")
 def swept(tiny_model, tmp_path_factory):
-    """A 2-point sweep (k=0, k=2) trained through its own sequential launcher."""
+    """A 2-point sweep (k=0, k=2) with a global batch and a held-out validation set, trained
+    through its own sequential launcher, started from another directory."""
     work = tmp_path_factory.mktemp("sweep")
-    base = write_config(work / "base.yaml", tiny_model, work, max_steps=1)
+    base = write_config(work / "base.yaml", tiny_model, work, max_steps=1, gradient_accumulation_steps=None,
+                        clt_global_batch_size=4, eval_strategy="steps", eval_steps=1)
+    cfg = yaml.safe_load(base.read_text(encoding="utf-8"))
+    cfg["clt_mixture"]["tasks"]["math"]["validation"] = VALIDATION
+    base.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
     made = clt("sweep", str(base), "--per-language", "0,2", "-o", str(work / "grid"))
     assert made.returncode == 0, made.stderr
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
     launcher = subprocess.run(
-        ["bash", str(work / "grid" / "run_all.sh"), "--launcher", "python"],
+        ["bash", str(work / "grid" / "run_all.sh"), "--launcher", "python"], cwd=elsewhere,
         env={**run_env(), "AXOLOTL": AXOLOTL}, capture_output=True, text=True, timeout=1200,
     )
     (work / "launcher.log").write_text(launcher.stdout + launcher.stderr, encoding="utf-8")
     assert launcher.returncode == 0, launcher.stderr[-4000:]
     return work
+
+
+def _tiny_base(path: Path) -> Path:
+    """The tiny-cpu config copied elsewhere, its sources still the ones beside the original."""
+    cfg = yaml.safe_load((TINY_CPU / "math.yaml").read_text(encoding="utf-8"))
+    cfg["clt_base_dir"] = str(TINY_CPU)
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 def _manifest(work: Path, k: int) -> dict:
@@ -49,6 +67,28 @@ def test_sweep_manifest_lists_one_config_per_point(swept):
         assert _manifest(swept, point["per_language"])["spec_sha256"] == point["spec_sha256"]
 
 
+def test_validation_rows_are_the_same_at_every_point_and_never_trained_on(swept):
+    k0, k2 = _manifest(swept, 0), _manifest(swept, 2)
+    assert k0["validation"] == k2["validation"]
+    assert k0["validation"]["counts"] == {"math": {lang: VALIDATION for lang in ("en", "es", "fr", "ja", "zh")}}
+    held_file = swept / "prepared" / "clt_mixtures" / "by-sha256" / f"{k0['validation']['sha256']}.jsonl"
+    held = {(r["clt"]["lang"], r["clt"]["source_id"]) for r in read_jsonl(held_file)}
+    assert len(held) == 5
+    for manifest in (k0, k2):
+        assert not held & {(r["clt"]["lang"], r["clt"]["source_id"]) for r in _rows(swept, manifest)}
+        rows = json.loads((swept / "out" / f"k{manifest['per_language']}" / "clt_training_rows.json").read_text())
+        assert (rows["train_rows"], rows["eval_rows"], rows["validation_rows"]) == (manifest["total_rows"], 5, 5)
+
+
+def test_global_batch_is_derived_announced_and_recorded(swept):
+    log = (swept / "launcher.log").read_text(encoding="utf-8")
+    assert log.count(BANNER_BATCH) == 2  # one banner per grid point
+    for k in (0, 2):
+        assert _manifest(swept, k)["batch"] == {
+            "global_batch_size": 4, "micro_batch_size": 2, "gradient_accumulation_steps": 2, "data_parallel": 1,
+            "world_size": 1, "requested_global_batch_size": 4}
+
+
 def test_grid_points_are_nested_mixtures(swept):
     k0, k2 = _manifest(swept, 0), _manifest(swept, 2)
     assert k0["english_only"] is True and k0["counts"] == {"math": {"en": 6, "es": 0, "fr": 0, "ja": 0, "zh": 0}}
@@ -65,25 +105,74 @@ def test_tokenized_grid_points_are_nested(swept, tiny_model):
     for dataset_dir in prepared_datasets(swept / "prepared"):
         decoded = decoded_rows(dataset_dir, tiny_model)
         by_size[len(decoded)] = collections.Counter(decoded)
-    assert sorted(by_size) == [6, 14]
+    # k=0 and k=2 training rows, and one validation set that both points share (tokenized once)
+    assert sorted(by_size) == [5, 6, 14]
     assert not (by_size[6] - by_size[14])  # every k=0 row is among the k=2 rows
     k2 = _manifest(swept, 2)
     labels = label(list(by_size[14].elements()), _rows(swept, k2))
     assert collections.Counter(lang for _, lang, _ in labels) == {"en": 6, "es": 2, "fr": 2, "ja": 2, "zh": 2}
 
 
-def test_slurm_array_runs_the_point_of_its_task_id(swept):
+def _recorder(folder: Path) -> Path:
+    """A stand-in for the launchers' target that records its argv and working directory."""
+    shim = folder / "record-axolotl"
+    shim.write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$PWD" "$@" >> "$RECORD"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    return shim
+
+
+def _run_slurm(script: Path, cwd: Path, record: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(script)], cwd=cwd, capture_output=True, text=True, timeout=60,
+                          env={**run_env(), "AXOLOTL": str(_recorder(record.parent)), "RECORD": str(record), **env})
+
+
+def test_slurm_array_runs_the_point_of_its_task_id(swept, tmp_path):
     grid = swept / "grid"
     text = (grid / "slurm_array.sbatch").read_text(encoding="utf-8")
     assert "#SBATCH --array=0-1" in text
     for task_id, config in [(0, "base-k0.yaml"), (1, "base-k2.yaml")]:
-        proc = subprocess.run(
-            ["bash", str(grid / "slurm_array.sbatch")],
-            env={**run_env(), "AXOLOTL": "echo", "SLURM_ARRAY_TASK_ID": str(task_id), "SLURM_SUBMIT_DIR": str(grid)},
-            capture_output=True, text=True, timeout=60,
-        )
+        record = tmp_path / f"argv{task_id}"
+        proc = _run_slurm(grid / "slurm_array.sbatch", tmp_path, record, SLURM_ARRAY_TASK_ID=str(task_id))
         assert proc.returncode == 0, proc.stderr
-        assert proc.stdout.split() == ["train", config]
+        assert record.read_text(encoding="utf-8").splitlines() == [str(grid), "train", config]
+
+
+def test_sbatch_from_the_repository_root_finds_the_sweep_from_slurms_spool_copy(tiny_model, tmp_path):
+    """`sbatch sweeps/x/slurm_array.sbatch` from the root: Slurm runs a copy from its spool folder
+    with SLURM_SUBMIT_DIR set to the root, so the script cannot look beside itself."""
+    root = tmp_path / "repo"
+    base = write_config(root / "configs" / "base.yaml", tiny_model, root)
+    assert clt("sweep", str(base), "--per-language", "0,2", "-o", "sweeps/x", cwd=root).returncode == 0
+    spool = tmp_path / "spool" / "job42"
+    spool.mkdir(parents=True)
+    (spool / "slurm_script").write_bytes((root / "sweeps" / "x" / "slurm_array.sbatch").read_bytes())
+    record = tmp_path / "argv"
+    proc = _run_slurm(spool / "slurm_script", spool, record, SLURM_ARRAY_TASK_ID="1", SLURM_SUBMIT_DIR=str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert record.read_text(encoding="utf-8").splitlines() == [str(root / "sweeps" / "x"), "train", "base-k2.yaml"]
+    # Submitted from elsewhere with nothing to go on: a clear error, and axolotl never started.
+    lost = _run_slurm(spool / "slurm_script", spool, tmp_path / "none", SLURM_ARRAY_TASK_ID="0",
+                      SLURM_SUBMIT_DIR=str(tmp_path))
+    assert lost.returncode == 2 and "cannot find the sweep folder" in lost.stderr and "SWEEP_DIR" in lost.stderr
+    assert not (tmp_path / "none").exists()
+    found = _run_slurm(spool / "slurm_script", spool, tmp_path / "set", SLURM_ARRAY_TASK_ID="0",
+                       SLURM_SUBMIT_DIR=str(tmp_path), SWEEP_DIR=str(root / "sweeps" / "x"))
+    assert found.returncode == 0, found.stderr
+    unset = _run_slurm(root / "sweeps" / "x" / "slurm_array.sbatch", tmp_path, tmp_path / "unset")
+    assert unset.returncode == 2 and "SLURM_ARRAY_TASK_ID is not set" in unset.stderr
+    outside = _run_slurm(root / "sweeps" / "x" / "slurm_array.sbatch", tmp_path, tmp_path / "out", SLURM_ARRAY_TASK_ID="2")
+    assert outside.returncode == 2 and "SLURM_ARRAY_TASK_ID=2 is outside 0..1" in outside.stderr
+
+
+def test_sequential_launcher_runs_every_point_from_any_directory(swept, tmp_path):
+    record = tmp_path / "argv"
+    proc = subprocess.run(["bash", str(swept / "grid" / "run_all.sh"), "--launcher", "python"], cwd=tmp_path,
+                          env={**run_env(), "AXOLOTL": str(_recorder(tmp_path)), "RECORD": str(record)},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    grid = str(swept / "grid")
+    assert record.read_text(encoding="utf-8").splitlines() == [
+        grid, "train", "base-k0.yaml", "--launcher", "python", grid, "train", "base-k2.yaml", "--launcher", "python"]
 
 
 def test_sweep_is_deterministic(swept):
@@ -102,7 +191,7 @@ def test_sweep_is_deterministic(swept):
 ])
 def test_bad_grid_is_refused_and_nothing_written(tmp_path, grid, message):
     base = tmp_path / "base.yaml"
-    base.write_text((Path(__file__).resolve().parents[1] / "axolotl_configs" / "tiny-cpu" / "math.yaml").read_text(), encoding="utf-8")
+    _tiny_base(base)
     proc = clt("sweep", str(base), "--per-language", grid, "-o", str(tmp_path / "grid"))
     assert proc.returncode == 2 and message in proc.stderr
     assert not (tmp_path / "grid").exists()
@@ -122,6 +211,21 @@ def test_paper_grid_names():
 
     assert parse_grid("paper-single") == [0, 100, 200, 400, 800, 1000, 2000, 5000]
     assert parse_grid("paper-multi") == list(range(0, 7001, 500))
+
+
+def test_one_definition_of_each_named_grid():
+    """clt sweep, clt mix --grid and the shipped config headers read the same lists."""
+    from clt_plugin.axolotl.shipped import render_all
+    from clt_plugin.axolotl.sweep import parse_grid
+    from clt_plugin.mixture.grid import K_GRIDS, grid_points
+
+    for name, ks in K_GRIDS.items():
+        assert parse_grid(name) == [c["per_language"] for _, c in grid_points(name)] == list(ks)
+    configs = render_all()
+    multi = configs["llama-3.1-8b/multitask.yaml"]
+    assert "--per-language paper-multi -o DIR   (k = 0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, " \
+           "5500, 6000, 6500, 7000)" in multi
+    assert "--per-language paper-single -o DIR   (k = 0, 100, 200, 400, 800, 1000, 2000, 5000)" in configs["llama-3.1-8b/math.yaml"]
 
 
 def test_base_with_a_spec_file_gets_inline_specs_whose_sources_still_resolve(tmp_path):
@@ -146,7 +250,7 @@ def test_base_with_a_spec_file_gets_inline_specs_whose_sources_still_resolve(tmp
 
 def test_resweeping_updates_a_grid_in_place_and_keeps_run_outputs(tmp_path):
     base = tmp_path / "base.yaml"
-    base.write_text((Path(__file__).resolve().parents[1] / "axolotl_configs" / "tiny-cpu" / "math.yaml").read_text(), encoding="utf-8")
+    _tiny_base(base)
     assert clt("sweep", str(base), "--per-language", "0,2,4", "-o", str(tmp_path / "grid")).returncode == 0
     (tmp_path / "grid" / "outputs").mkdir()
     (tmp_path / "grid" / "outputs" / "model.bin").write_text("trained", encoding="utf-8")
@@ -158,4 +262,4 @@ def test_resweeping_updates_a_grid_in_place_and_keeps_run_outputs(tmp_path):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
     refused = clt("sweep", str(base), "--per-language", "0,2", "-o", str(tmp_path / "other"))
-    assert refused.returncode == 2 and "is not a clt sweep directory" in refused.stderr
+    assert refused.returncode == 2 and "was not written by `clt sweep`" in refused.stderr

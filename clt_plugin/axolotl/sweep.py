@@ -19,9 +19,10 @@ import yaml
 from clt_plugin import __version__
 from clt_plugin.axolotl.config_check import check_config_dict, load_config
 from clt_plugin.errors import CLTError
-from clt_plugin.io import atomic_dir, canonical_json, sha256_bytes
+from clt_plugin.io import canonical_json, sha256_bytes
 
 SWEEP_MANIFEST = "sweep.json"
+COMMAND = "clt sweep"  # signs sweep folders (clt_plugin.outputs: the output policy)
 SEQUENTIAL = "run_all.sh"
 SLURM = "slurm_array.sbatch"
 
@@ -232,34 +233,20 @@ def _slurm_script(stem: str, configs: list[str], submitted_from: str | None) -> 
 
 
 def write(plan_: dict[str, Any], out_dir: str | Path) -> Path:
-    """Write the planned files. A new directory appears whole or not at all; an earlier sweep's
-    directory is updated file by file (each atomic), never replaced, because runs started through
-    its launchers may keep their outputs inside it."""
-    from clt_plugin.io import atomic_write_text, read_json
+    """Write the planned files (clt_plugin.outputs). A new folder appears whole or not at all; an
+    earlier sweep's folder is updated file by file, never replaced, because runs started through
+    its launchers keep their outputs inside it: those are never touched, configs of dropped grid
+    points are removed, sweep.json goes last since it describes the rest."""
+    from clt_plugin.outputs import dir_mode, output_dir
 
     out_dir = Path(out_dir)
     files = plan_["files"]
-    if not out_dir.exists() or not any(out_dir.iterdir()):
-        with atomic_dir(out_dir) as tmp:
-            os.chmod(tmp, 0o755)
-            for name, text in files.items():
-                (tmp / name).write_text(text, encoding="utf-8")
-                if name.endswith((".sh", ".sbatch")):
-                    os.chmod(tmp / name, 0o755)
-        return out_dir
-    if not (out_dir / SWEEP_MANIFEST).is_file():
-        raise CLTError(f"{out_dir}: exists and is not a clt sweep directory; choose an empty or new -o")
-    previous = read_json(out_dir / SWEEP_MANIFEST, "sweep manifest")
-    stale = {p.get("config") for p in previous.get("points", [])} - set(files)
-    for name, text in files.items():
-        if name == SWEEP_MANIFEST:
-            continue
-        atomic_write_text(out_dir / name, text)
-        if name.endswith((".sh", ".sbatch")):
-            os.chmod(out_dir / name, 0o755)
-    for name in sorted(n for n in stale if n and "/" not in n):
-        (out_dir / name).unlink(missing_ok=True)
-    atomic_write_text(out_dir / SWEEP_MANIFEST, files[SWEEP_MANIFEST])  # last: it describes the rest
+    out_dir.parent.mkdir(parents=True, exist_ok=True)  # `-o sweeps/llama-math` on a fresh checkout
+    with output_dir(out_dir, COMMAND, keep_folder=True, last=[SWEEP_MANIFEST]) as tmp:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+            if name.endswith((".sh", ".sbatch")):
+                os.chmod(tmp / name, dir_mode())  # executable, as far as the umask allows
     return out_dir
 
 
