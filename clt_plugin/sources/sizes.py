@@ -85,7 +85,7 @@ def grid_shortages(spec, points: Iterable[tuple[str, dict]], base_dir: Path | No
         avail = availability(task.source, langs, base_dir if base_dir is not None else spec.base_dir)
         for point, changes in points:
             at = spec.with_changes(**changes) if changes else spec
-            asked = {ENGLISH: at.english_count(name), **at.tasks[name].counts()}
+            asked = at.rows_to_draw(name)  # training rows plus the spec's held-out validation rows
             for lang, n in asked.items():
                 have = avail.counts.get(lang)
                 if have is not None and n > have:
