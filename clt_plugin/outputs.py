@@ -254,6 +254,10 @@ def _write_marker(folder: Path, command: str, files: Iterable[str], state: str) 
 
 def make_staging(path: Path, command: str) -> Path:
     """A private staging folder beside `path`, marked at once so a later run can recognise it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CLTError(f"{path}: cannot create the folder {path.parent} ({e.strerror or e})") from None
     for _ in range(100):
         staging = temp_name(path)
         try:
@@ -295,9 +299,12 @@ def _swap(claim: Claim, staging: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
-def _merge(claim: Claim, staging: Path, files: list[str]) -> None:
-    """File-by-file replace inside a folder that also holds files clt did not write (kept)."""
+def _merge(claim: Claim, staging: Path, files: list[str], last: Iterable[str] = ()) -> None:
+    """File-by-file replace inside a folder that also holds files clt did not write (kept).
+    Files named in `last` are moved in after the others (an index that describes the rest)."""
     target, new = claim.path, set(files)
+    late = [f for f in last if f in new]
+    files = [f for f in files if f not in late] + late
     foreign = set(claim.foreign)
     for rel in files:
         parts = Path(rel).parts
@@ -346,29 +353,31 @@ def replace_whole(path: Path, staging: Path, command: str) -> None:
     _swap(Claim(path, command, exists=path.is_dir()), staging)
 
 
-def install(claim: Claim, staging: Path) -> None:
+def install(claim: Claim, staging: Path, *, keep_folder: bool = False, last: Iterable[str] = ()) -> None:
     """Move a finished staging folder to the claimed output (see the module docstring)."""
     files = _finish(staging, claim.command)
     again = claim_dir(claim.path, claim.command)  # the folder may have changed while we worked
-    if again.foreign or _cwd_inside(again.path):
-        _merge(again, staging, files)
+    if again.exists and (keep_folder or again.foreign or _cwd_inside(again.path)):
+        _merge(again, staging, files, last)
     else:
         _swap(again, staging)
 
 
 @contextlib.contextmanager
-def output_dir(path: str | os.PathLike, command: str, *,
-               inputs: Iterable[str | os.PathLike] = ()) -> Iterator[Path]:
+def output_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | os.PathLike] = (),
+               keep_folder: bool = False, last: Iterable[str] = ()) -> Iterator[Path]:
     """Yield a staging folder to fill; on success it becomes `path` (see the module docstring).
 
     `command` (e.g. "clt mix") signs the folder: another command's folder is refused.
+    `keep_folder`: an existing folder is updated file by file, never swapped (others may be
+    writing inside it, e.g. runs started from a sweep folder); `last` are moved in last then.
     On an error the staging folder is removed and `path` is as it was.
     """
     claim = claim_dir(path, command, inputs=inputs)
     staging = make_staging(claim.path, command)
     try:
         yield staging
-        install(claim, staging)
+        install(claim, staging, keep_folder=keep_folder, last=last)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
