@@ -1,7 +1,6 @@
-"""Example inputs for the leaderboard: task YAMLs, results and submissions with known scores.
+"""Leaderboard test inputs: task YAMLs, results and submissions with known scores.
 
-Used by the tests, and handy to try `clt leaderboard` without training anything. The results
-files are written by clt_plugin.analysis.synthetic in lm-eval's exact layout, and go through
+The results files are written in lm-eval's exact layout (the analysis fixtures) and go through
 the same `build_submission` path as real ones.
 """
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from clt_plugin.cli import main
 from clt_plugin.errors import CLTError
 from clt_plugin.leaderboard.board import build_board, collect
-from clt_plugin.leaderboard.example import write_example_submission, write_task_dir
+from leaderboard_fixtures import write_example_submission, write_task_dir
 from clt_plugin.leaderboard.installed import installed_tasks, normalize_version
 from clt_plugin.leaderboard.render import (
     MARKER,
@@ -125,12 +125,12 @@ def test_outputs_are_complete_deterministic_and_escaped(world):
 
     page = first["index.html"].decode()
     assert EVIL not in page
-    assert "&lt;script&gt;document.title=&quot;pwned&quot;;window.__pwned=1&lt;/script&gt;" in page
+    assert "&lt;script&gt;document.title=&#34;pwned&#34;;window.__pwned=1&lt;/script&gt;" in page
     assert page.count("<script") == 2  # the JSON data block and the page's own script
     data_block = re.search(r'<script type="application/json" id="clt-board-data">(.*?)</script>', page, re.S).group(1)
     assert "<" not in data_block and ">" not in data_block
     assert json.loads(data_block)["rows"][1]["model"]["id"] == EVIL
-    assert "Content-Security-Policy" in page and "script-src &#x27;sha256-" in page
+    assert "Content-Security-Policy" in page and "script-src &#39;sha256-" in page
 
     md = first["leaderboard.md"].decode()
     assert "&lt;script&gt;" in md and "<script" not in md

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from clt_plugin.leaderboard.board import build_board, collect
-from clt_plugin.leaderboard.example import write_example_submission, write_task_dir
+from leaderboard_fixtures import write_example_submission, write_task_dir
 from clt_plugin.leaderboard.installed import installed_tasks
 from clt_plugin.leaderboard.render import write_board
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clt_plugin.errors import CLTError
-from clt_plugin.leaderboard.example import write_model_results, write_task_dir
+from leaderboard_fixtures import write_model_results, write_task_dir
 from clt_plugin.leaderboard.schema import (
     SCHEMA_VERSION,
     Submission,

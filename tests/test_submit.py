@@ -12,7 +12,7 @@ from clt_plugin.analysis.synthetic import results_dict, write_results
 from clt_plugin.cli import main
 from clt_plugin.errors import CLTError
 from clt_plugin.io import sha256_file
-from clt_plugin.leaderboard.example import write_model_results, write_task_dir
+from leaderboard_fixtures import write_model_results, write_task_dir
 from clt_plugin.leaderboard.schema import parse_submission
 from clt_plugin.leaderboard.submit import SubmitOptions, build_submission, resolve_created_at
 
@@ -162,15 +162,15 @@ REFUSALS = {
     ),
     "NaN": (_nan_scores, {}, r"values that are not numbers:\n.*results_.*\.json: results\.clt_mgsm_es\.acc,none is nan"),
     "accuracy above 1": (
-        lambda: mgsm_scores(clt_mgsm_fr={"acc": 1.5}), {}, r"clt_mgsm_fr acc=1\.5 is outside 0\.\.1",
+        lambda: mgsm_scores(clt_mgsm_fr={"acc": 1.5}), {}, r"values out of range:\n.*results_.*\.json: results\.clt_mgsm_fr: out of range: acc=1\.5 \(allowed 0\.\.1\)",
     ),
     "negative fidelity": (
         lambda: mgsm_scores(clt_mgsm_fr={"acc": 0.5, "lpr": -0.25}), {},
-        r"clt_mgsm_fr lpr=-0\.25 is outside 0\.\.1",
+        r"results\.clt_mgsm_fr: out of range: lpr=-0\.25 \(allowed 0\.\.1\)",
     ),
     "judge rating above 5": (
         lambda: {**mgsm_scores(), **{f"clt_dolly_{l}": {"judge_rating": 7.0} for l in PAPER}}, {},
-        r"clt_dolly_ar judge_rating=7\.0 is outside 1\.\.5",
+        r"results\.clt_dolly_ar: out of range: judge_rating=7\.0 \(allowed 1\.\.5\)",
     ),
 }
 
@@ -210,7 +210,7 @@ def test_same_model_split_over_two_folders_is_one_submission(tmp_path, tasks_dir
     # The same task twice with different values cannot be merged.
     c = tmp_path / "again"
     write_results(c, {"clt_mgsm_ko": {"acc": 0.5}}, model_args=f"pretrained={model_dir},dtype=float32")
-    with pytest.raises(CLTError, match=r"task clt_mgsm_ko .*: acc is 0\.25 vs 0\.5; submit one run per task"):
+    with pytest.raises(CLTError, match=r"task clt_mgsm_ko: metric acc,none is 0\.25 in .*more/results_.*\.json but 0\.5 in .*again/results_"):
         build_submission([a, b, c], SubmitOptions(model_id="m"), tasks_dir=tasks_dir)
 
 

@@ -28,7 +28,7 @@ import gc
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence, TypedDict
 
@@ -147,6 +147,7 @@ class RunResults:
     samples: dict[str, tuple[Path, ...]] = field(default_factory=dict)
     # Tasks in the files that are not clt per-language tasks (groups, other benchmarks).
     other_tasks: tuple[str, ...] = ()
+    judge_models: dict[str, tuple[Path, ...]] = field(default_factory=dict)  # judge -> its results files
     _idx: dict[tuple[str, str], TaskResult] | None = field(default=None, init=False, repr=False, compare=False)
 
     def families(self) -> list[str]:
@@ -245,7 +246,7 @@ _TaskConfigView = TypedDict("_TaskConfigView", {"metadata": Any}, total=False)
 _RESULTS_VIEW = _view("_ResultsView", {
     "results": Any, "configs": dict[str, _TaskConfigView] | None, "versions": Any, "n-shot": Any,
     "task_hashes": Any, "n-samples": Any, "group_subtasks": Any, "config": Any,
-    "lm_eval_version": Any, "model_name": Any, "model_name_sanitized": Any,
+    "lm_eval_version": Any, "model_name": Any, "model_name_sanitized": Any, "clt_judge": Any,
 })
 _MANIFEST_VIEW = _view("_ManifestView", {
     "schema": Any, "languages": Any, "per_language": Any, "english_only": Any, "counts": Any,
@@ -525,6 +526,7 @@ class _FileResults:
     model_name_sanitized: str | None
     lm_eval_version: str | None
     limit: Any
+    judge_model: str | None = None  # `clt judge` results name their judge
 
 
 def parse_results(data: Any, path: Path) -> _FileResults:
@@ -588,7 +590,14 @@ def parse_results(data: Any, path: Path) -> _FileResults:
         model_name_sanitized=_str_or_none(data.get("model_name_sanitized")),
         lm_eval_version=version if isinstance(version, str) else None,
         limit=config.get("limit"),
+        judge_model=_judge_model(data.get("clt_judge")),
     )
+
+
+def _judge_model(section: Any) -> str | None:
+    judge = section.get("judge") if isinstance(section, dict) else None
+    model = judge.get("model") if isinstance(judge, dict) else None
+    return model if isinstance(model, str) and model else None
 
 
 def _merge_task(into: TaskResult, new: TaskResult) -> None:
@@ -614,6 +623,8 @@ def _merge_task(into: TaskResult, new: TaskResult) -> None:
                     f"but {score.value!r} in {new.files[0]}; keep one results file per run"
                 )
             mine[flt] = score
+    # Every file's raw entries stay readable (a NaN one file wrote is not hidden by the other's value).
+    into.raw = {**new.raw, **into.raw}
     into.files = into.files + new.files
 
 
@@ -635,6 +646,20 @@ def _samples_by_task(samples: Sequence[Path], tasks: Iterable[str]) -> dict[str,
         if task in wanted:
             out.setdefault(task, []).append(p)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def merge_tasks(runs: Sequence[RunResults]) -> dict[str, TaskResult]:
+    """The clt tasks of several runs of one model, merged as one run's files are: a value two runs
+    both report must agree. The runs' own TaskResults are left as they were."""
+    tasks: dict[str, TaskResult] = {}
+    for run in runs:
+        for name, tr in run.tasks.items():
+            if name in tasks:
+                _merge_task(tasks[name], tr)
+            else:
+                # A copy: merging into it must not change the run it came from.
+                tasks[name] = replace(tr, raw=dict(tr.raw), _metrics={m: dict(f) for m, f in tr.metrics.items()})
+    return tasks
 
 
 def _merge_files(parsed: Sequence[_FileResults]) -> tuple[dict[str, TaskResult], dict[str, str]]:
@@ -679,6 +704,8 @@ def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest
         limit=first.limit,
         samples=_samples_by_task(samples, tasks) if samples else {},
         other_tasks=tuple(sorted({t for p in parsed for t in p.other})),
+        judge_models={m: tuple(p.path for p in parsed if p.judge_model == m)
+                      for m in sorted({p.judge_model for p in parsed if p.judge_model})},
     )
     if isinstance(manifest, Manifest):
         run.manifest = manifest

@@ -8,8 +8,8 @@ stands for the model is chosen by `pick`:
 - ``best``: the highest overall score; ties go to the newest. Useful to see the ceiling of
   each recipe, but it rewards resubmitting, so it is not the default.
 
-Every number shown is recomputed from the per-task metrics of the chosen submission, with one
-metric per task family for all rows (the most preferred metric any submission has).
+Every number shown is the chosen submission's own, as `clt submit` computed it and the schema
+re-checked it on reading; a family's column shows one metric (the registry's) for all rows.
 """
 
 from __future__ import annotations
@@ -21,18 +21,11 @@ from pathlib import Path
 from clt_plugin import languages
 from clt_plugin.analysis.results import mean
 from clt_plugin.errors import CLTError
-from clt_plugin.io import read_json, sha256_file
-from clt_plugin.outputs import resolve_path
+from clt_plugin.families import metric_range
+from clt_plugin.io import parse_json, sha256_bytes
 from clt_plugin.leaderboard.installed import InstalledTask, normalize_version
-from clt_plugin.leaderboard.schema import (
-    FIDELITY_METRIC,
-    Aggregates,
-    Submission,
-    aggregates,
-    parse_submission,
-    split_seen,
-)
-from clt_plugin.families import metric_range, score_metric
+from clt_plugin.leaderboard.schema import FamilyResult, Submission, parse_submission
+from clt_plugin.outputs import resolve_path
 
 PICKS = ("latest", "best")
 
@@ -52,23 +45,11 @@ class StaleTask:
 
 
 @dataclass(frozen=True)
-class FamilyCell:
-    """One row's numbers for one task family."""
-
-    scores: dict[str, float]
-    fidelity: dict[str, float]
-    seen: tuple[str, ...]
-    unseen: tuple[str, ...]
-    aggregates: Aggregates
-    fidelity_mean: float | None
-
-
-@dataclass(frozen=True)
 class Row:
     rank: int
     file: SubmissionFile
     overall: float | None
-    families: dict[str, FamilyCell]
+    families: dict[str, FamilyResult]  # as the submission carries them (validated on reading)
     stale: tuple[StaleTask, ...]
     submissions: int  # how many submissions this model has in the folder
 
@@ -116,12 +97,16 @@ def collect(submissions_dir: str | Path) -> list[SubmissionFile]:
         if not real.is_file():
             problems.append(f"{path}: not a regular file")
             continue
-        try:
-            sub = parse_submission(read_json(path, "submission"), source=str(path))
+        try:  # read once: the hash shown on the board is of the bytes that were validated
+            raw = real.read_bytes()
+            sub = parse_submission(parse_json(raw, str(path), "submission"), source=str(path))
+        except OSError as e:
+            problems.append(f"{path}: cannot read it ({e.strerror})")
+            continue
         except CLTError as e:
             problems.append(str(e))
             continue
-        found.append(SubmissionFile(path.name, sha256_file(path), sub))
+        found.append(SubmissionFile(path.name, sha256_bytes(raw), sub))
     if problems:
         raise CLTError("invalid submissions:\n" + "\n".join(problems))
     if not found:
@@ -133,14 +118,12 @@ def collect(submissions_dir: str | Path) -> list[SubmissionFile]:
 
 
 def stale_tasks(sub: Submission, installed: dict[str, InstalledTask]) -> tuple[StaleTask, ...]:
-    out = []
-    for name in sorted(sub.tasks):
-        submitted = normalize_version(sub.tasks[name].version)
-        have = installed.get(name)
-        now = normalize_version(have.version) if have else None
-        if now != submitted:
-            out.append(StaleTask(name, str(sub.tasks[name].version), None if have is None else str(have.version)))
-    return tuple(out)
+    return tuple(
+        StaleTask(name, str(task.version), None if have is None else str(have.version))
+        for name, task in sorted(sub.tasks.items())
+        for have in [installed.get(name)]
+        if normalize_version(task.version) != (normalize_version(have.version) if have else None)
+    )
 
 
 def _normalized(value: float, metric: str) -> float:
@@ -150,35 +133,28 @@ def _normalized(value: float, metric: str) -> float:
     return (value - lo) / (hi - lo)
 
 
-def overall_score(cells: dict[str, FamilyCell], families: tuple[str, ...], metrics: dict[str, str]) -> float | None:
+def overall_score(sub: Submission, families: tuple[str, ...]) -> float | None:
     """Mean over all board families of the all-language average, each scaled to 0..1.
 
     None when the row lacks a family: a model is not ranked on the tasks it chose to skip.
     """
-    values = []
-    for fam in families:
-        cell = cells.get(fam)
-        if cell is None or cell.aggregates.all is None:
-            return None
-        values.append(_normalized(cell.aggregates.all, metrics[fam]))
-    return mean(values)
-
-
-def _family_cell(sub: Submission, family: str, metric: str) -> FamilyCell | None:
-    tasks = [t for t in sub.tasks.values() if t.family == family]
-    scores = {t.language: t.metrics[metric] for t in tasks if metric in t.metrics}
-    if not scores:
+    cells = [sub.families.get(fam) for fam in families]
+    if any(c is None or c.aggregates.all is None for c in cells):
         return None
-    fidelity = {t.language: t.metrics[FIDELITY_METRIC] for t in tasks if FIDELITY_METRIC in t.metrics}
-    seen, unseen = split_seen(scores, sub.seen_languages)
-    return FamilyCell(
-        scores=scores,
-        fidelity=fidelity,
-        seen=tuple(seen),
-        unseen=tuple(unseen),
-        aggregates=aggregates(scores, seen, unseen),
-        fidelity_mean=mean([fidelity[l] for l in sorted(fidelity)]),
-    )
+    return mean([_normalized(c.aggregates.all, c.metric) for c in cells])
+
+
+def _board_metrics(files: list[SubmissionFile], families: tuple[str, ...]) -> dict[str, str]:
+    """The one metric each family's columns show; submissions that score a family by different
+    metrics cannot share a column."""
+    metrics: dict[str, str] = {}
+    for fam in families:
+        used = {sf.submission.families[fam].metric: sf.name for sf in files if fam in sf.submission.families}
+        if len(used) > 1:
+            shown = ", ".join(f"{name}: {metric}" for metric, name in sorted(used.items()))
+            raise CLTError(f"task family {fam} is scored by different metrics ({shown}); one board needs one")
+        metrics[fam] = next(iter(used))
+    return metrics
 
 
 def _order_languages(langs: set[str]) -> tuple[str, ...]:
@@ -190,42 +166,21 @@ def build_board(files: list[SubmissionFile], installed: dict[str, InstalledTask]
     if pick not in PICKS:
         raise CLTError(f"--pick {pick!r}: choose one of {', '.join(PICKS)}")
     families = tuple(sorted({f for sf in files for f in sf.submission.families}))
-    metrics: dict[str, str] = {}
-    for fam in families:
-        names = {m for sf in files for t in sf.submission.tasks.values() if t.family == fam for m in t.metrics}
-        metrics[fam] = score_metric(fam, names) or FIDELITY_METRIC
-
-    def cells(sf: SubmissionFile) -> dict[str, FamilyCell]:
-        out = {}
-        for fam in families:
-            cell = _family_cell(sf.submission, fam, metrics[fam])
-            if cell is not None:
-                out[fam] = cell
-        return out
-
-    by_model: dict[str, list[tuple[SubmissionFile, dict[str, FamilyCell], float | None]]] = {}
+    metrics = _board_metrics(files, families)
+    by_model: dict[str, list[tuple[SubmissionFile, float | None]]] = {}
     for sf in files:
-        c = cells(sf)
-        by_model.setdefault(sf.submission.model.id, []).append((sf, c, overall_score(c, families, metrics)))
+        by_model.setdefault(sf.submission.model.id, []).append((sf, overall_score(sf.submission, families)))
 
-    chosen = []
-    for model_id in sorted(by_model):
-        candidates = by_model[model_id]
-        if pick == "latest":
-            best = max(candidates, key=lambda x: (x[0].submission.created_at, x[0].name))
-        else:
-            best = max(
-                candidates,
-                key=lambda x: (x[2] is not None, x[2] or 0.0, x[0].submission.created_at, x[0].name),
-            )
-        chosen.append((best, len(candidates)))
+    def preference(candidate: tuple[SubmissionFile, float | None]) -> tuple:
+        sf, overall = candidate
+        newest = (sf.submission.created_at, sf.name)
+        return newest if pick == "latest" else (overall is not None, overall or 0.0, *newest)
 
+    chosen = [(max(candidates, key=preference), len(candidates)) for candidates in by_model.values()]
     # Ranked by overall score, unranked rows last, then by model id for a stable order.
-    chosen.sort(key=lambda c: (c[0][2] is None, -(c[0][2] or 0.0), c[0][0].submission.model.id))
-    rows = []
-    for i, ((sf, c, overall), count) in enumerate(chosen, start=1):
-        rows.append(Row(i, sf, overall, c, stale_tasks(sf.submission, installed), count))
-
+    chosen.sort(key=lambda c: (c[0][1] is None, -(c[0][1] or 0.0), c[0][0].submission.model.id))
+    rows = [Row(i, sf, overall, dict(sf.submission.families), stale_tasks(sf.submission, installed), count)
+            for i, ((sf, overall), count) in enumerate(chosen, start=1)]
     langs = {
         fam: _order_languages({l for r in rows if fam in r.families for l in r.families[fam].scores}) for fam in families
     }

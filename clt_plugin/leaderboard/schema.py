@@ -1,9 +1,9 @@
 """The leaderboard submission: a versioned, self-checking record of one model's clt_* results.
 
-A submission is plain JSON (documented in docs/submission-schema.md). Everything a board shows
-can be recomputed from the per-task metrics it carries, and the validators below do recompute
-it: a hand-edited score or aggregate that disagrees with the task metrics is refused, so a
-board never has to trust a number it cannot check.
+A submission is plain JSON (docs/submission-schema.md). Its per-family numbers are computed by
+one function, `family_result`, from the per-task metrics it carries: `clt submit` calls it to
+build them and the validators call it again to check them, so a hand-edited score or aggregate
+is refused and a board can show the stored numbers without recomputing anything.
 """
 
 from __future__ import annotations
@@ -13,38 +13,30 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_serializer,
-    model_validator,
-)
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_serializer, model_validator
 
 from clt_plugin import languages
-from clt_plugin.families import FIDELITY_METRIC, metric_range
 from clt_plugin.analysis.results import aggregate, mean
 from clt_plugin.errors import CLTError, format_validation_error
+from clt_plugin.families import FIDELITY_METRIC, metric_range
 from clt_plugin.io import canonical_json
 from clt_plugin.manifest import Manifest
 from clt_plugin.names import split_task_name, task_name
 
 SCHEMA_VERSION = "clt-submission/1"
-
-_FAMILY_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-_METRIC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*(?:,[A-Za-z0-9_.\-]+)?$")
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _TIMESTAMP_FMT = "%Y-%m-%dT%H:%M:%SZ"
-# Tolerance when re-deriving an average: the builder rounds nothing, so only float noise differs.
-_TOL = 1e-9
+_TOL = 1e-9  # re-derived averages differ from stored ones by float noise at most
 
 
-def _check_family(value: str) -> str:
-    if not _FAMILY_RE.match(value):
-        raise ValueError(f"task family {value!r} must be lower-case letters, digits and single underscores")
-    return value
+def _matches(pattern: str, message: str):
+    regex = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(message.format(value=value))
+        return value
+
+    return AfterValidator(check)
 
 
 def _check_language(value: str) -> str:
@@ -52,12 +44,6 @@ def _check_language(value: str) -> str:
         return languages.validate(value)
     except languages.UnknownLanguageError:
         raise ValueError(f"unknown language {value!r} (not in clt_plugin.languages)") from None
-
-
-def _check_metric(value: str) -> str:
-    if not _METRIC_RE.match(value):
-        raise ValueError(f"metric name {value!r} is not NAME or NAME,FILTER of [A-Za-z0-9_.-]")
-    return value
 
 
 def _check_finite(value: float) -> float:
@@ -81,20 +67,15 @@ def _check_timestamp(value: str) -> str:
     return value
 
 
-def _check_sha256(value: str) -> str:
-    if not _SHA256_RE.match(value):
-        raise ValueError(f"{value!r} is not a lower-case hex SHA-256")
-    return value
-
-
-Family = Annotated[str, AfterValidator(_check_family)]
+Family = Annotated[str, _matches(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$",
+                                 "task family {value!r} must be lower-case letters, digits and single underscores")]
+Metric = Annotated[str, _matches(r"^[A-Za-z][A-Za-z0-9_.\-]*(?:,[A-Za-z0-9_.\-]+)?$",
+                                 "metric name {value!r} is not NAME or NAME,FILTER of [A-Za-z0-9_.-]")]
+Sha256 = Annotated[str, _matches(r"^[0-9a-f]{64}$", "{value!r} is not a lower-case hex SHA-256")]
 Lang = Annotated[str, AfterValidator(_check_language)]
-Metric = Annotated[str, AfterValidator(_check_metric)]
 Finite = Annotated[float, AfterValidator(_check_finite)]
 Text = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_check_text)]
 Timestamp = Annotated[str, AfterValidator(_check_timestamp)]
-Sha256 = Annotated[str, AfterValidator(_check_sha256)]
-Version = int | float | str
 
 
 class _Strict(BaseModel):
@@ -128,7 +109,7 @@ class Mixture(_Strict):
 class TaskResult(_Strict):
     family: Family
     language: Lang
-    version: Version
+    version: int | float | str
     task_hash: Text | None = None
     num_fewshot: int | None = Field(default=None, ge=0)
     n_samples: int | None = Field(default=None, ge=0)
@@ -136,18 +117,15 @@ class TaskResult(_Strict):
 
     @model_validator(mode="after")
     def _in_range(self) -> TaskResult:
-        bad = []
-        for name, value in self.metrics.items():
-            lo, hi = metric_range(name)
-            if not lo <= value <= hi:
-                bad.append(f"{name}={value!r} (allowed {lo:g}..{hi:g})")
+        bad = [f"{name}={value!r} (allowed {lo:g}..{hi:g})" for name, value in self.metrics.items()
+               for lo, hi in [metric_range(name)] if not lo <= value <= hi]
         if bad:
             raise ValueError("out of range: " + ", ".join(bad))
         return self
 
 
 class Aggregates(_Strict):
-    """Averages of a family's primary metric. `seen` excludes English, as the paper plots it."""
+    """Averages of a family's metric. `seen` excludes English, as the paper plots it."""
 
     english: Finite | None = None
     seen: Finite | None = None
@@ -192,61 +170,77 @@ class Submission(_Strict):
 # --------------------------------------------------------------------------- derived values
 
 
+def split_seen(evaluated: list[str] | set[str], seen_languages: list[str]) -> tuple[list[str], list[str]]:
+    """Evaluated non-English languages, split into seen (trained on) and unseen (eval only)."""
+    others = sorted(lang for lang in evaluated if lang != languages.ENGLISH)
+    return [lang for lang in others if lang in seen_languages], [lang for lang in others if lang not in seen_languages]
+
+
 def aggregates(scores: dict[str, float], seen: list[str], unseen: list[str]) -> Aggregates:
     """The analysis' aggregates (one definition for `clt matrix` and the board)."""
     agg = aggregate(scores, seen, unseen)
     return Aggregates(english=agg.english, seen=agg.seen, unseen=agg.unseen, gap=agg.gap, all=agg.all)
 
 
-def split_seen(evaluated: list[str] | set[str], seen_languages: list[str]) -> tuple[list[str], list[str]]:
-    """Evaluated non-English languages, split into seen (trained on) and unseen (eval only)."""
-    seen_set = set(seen_languages)
-    others = sorted(l for l in evaluated if l != languages.ENGLISH)
-    return [l for l in others if l in seen_set], [l for l in others if l not in seen_set]
+def family_result(tasks: dict[str, TaskResult], family: str, metric: str,
+                  seen_languages: list[str]) -> FamilyResult | None:
+    """A family's numbers from its tasks' metrics: the one place they are computed (None: no
+    task of the family has `metric`)."""
+    of_family = [t for t in tasks.values() if t.family == family]
+    scores = {t.language: t.metrics[metric] for t in of_family if metric in t.metrics}
+    if not scores:
+        return None
+    fidelity = {t.language: t.metrics[FIDELITY_METRIC] for t in of_family if FIDELITY_METRIC in t.metrics}
+    seen, unseen = split_seen(scores, seen_languages)
+    return FamilyResult(
+        metric=metric, scores=dict(sorted(scores.items())), fidelity=dict(sorted(fidelity.items())),
+        seen=seen, unseen=unseen, aggregates=aggregates(scores, seen, unseen),
+        fidelity_mean=mean([fidelity[lang] for lang in sorted(fidelity)]),
+    )
 
 
-def _close(a: float | None, b: float | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) <= _TOL * max(1.0, abs(a), abs(b))
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= _TOL * max(1.0, abs(a), abs(b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    return a == b
 
 
 def _consistency_problems(sub: Submission):
     for name, task in sub.tasks.items():
         if split_task_name(name) != (task.family, task.language):
             yield f"tasks.{name}: name does not match family {task.family!r} and language {task.language!r}"
-    if sub.mixture is not None:
-        declared = sub.mixture.manifest.seen
-        if sorted(declared) != sorted(sub.seen_languages):
-            yield f"seen_languages {sub.seen_languages} differ from the manifest's languages.seen {declared}"
-    for family, fam in sub.families.items():
-        where = f"families.{family}"
-        for lang, value in fam.scores.items():
-            task = sub.tasks.get(task_name(family, lang))
-            if task is None:
-                yield f"{where}.scores.{lang}: no task {task_name(family, lang)} in tasks"
-            elif task.metrics.get(fam.metric) != value:
-                yield f"{where}.scores.{lang}: {value!r} is not the task's {fam.metric} ({task.metrics.get(fam.metric)!r})"
-        for lang, value in fam.fidelity.items():
-            task = sub.tasks.get(task_name(family, lang))
-            if task is None or task.metrics.get(FIDELITY_METRIC) != value:
-                yield f"{where}.fidelity.{lang}: {value!r} is not the task's {FIDELITY_METRIC}"
-        listed = {t.language for t in sub.tasks.values() if t.family == family and fam.metric in t.metrics}
-        if listed != set(fam.scores):
-            yield f"{where}.scores: languages {sorted(fam.scores)} differ from the tasks' {sorted(listed)}"
-        seen, unseen = split_seen(fam.scores, sub.seen_languages)
-        if (fam.seen, fam.unseen) != (seen, unseen):
-            yield f"{where}: seen/unseen should be {seen}/{unseen} for seen_languages {sub.seen_languages}"
-            continue
-        expected = aggregates(fam.scores, seen, unseen)
-        for field in Aggregates.model_fields:
-            if not _close(getattr(fam.aggregates, field), getattr(expected, field)):
-                yield f"{where}.aggregates.{field}: {getattr(fam.aggregates, field)!r} should be {getattr(expected, field)!r}"
-        if not _close(fam.fidelity_mean, mean([fam.fidelity[l] for l in sorted(fam.fidelity)])):
-            yield f"{where}.fidelity_mean: does not match the mean of fidelity"
+    if sub.mixture is not None and sorted(sub.mixture.manifest.seen) != sorted(sub.seen_languages):
+        yield f"seen_languages {sub.seen_languages} differ from the manifest's languages.seen {list(sub.mixture.manifest.seen)}"
     task_families = {t.family for t in sub.tasks.values()}
     if task_families != set(sub.families):
         yield f"families {sorted(sub.families)} differ from the tasks' families {sorted(task_families)}"
+    for family, stored in sub.families.items():
+        where = f"families.{family}"
+        for lang, value in stored.scores.items():
+            task = sub.tasks.get(task_name(family, lang))
+            if task is None:
+                yield f"{where}.scores.{lang}: no task {task_name(family, lang)} in tasks"
+            elif task.metrics.get(stored.metric) != value:
+                yield f"{where}.scores.{lang}: {value!r} is not the task's {stored.metric} ({task.metrics.get(stored.metric)!r})"
+        expected = family_result(sub.tasks, family, stored.metric, sub.seen_languages)
+        if expected is None:
+            continue
+        if set(stored.scores) != set(expected.scores):
+            yield f"{where}.scores: languages {sorted(stored.scores)} differ from the tasks' {sorted(expected.scores)}"
+            continue
+        if (stored.seen, stored.unseen) != (expected.seen, expected.unseen):
+            yield f"{where}: seen/unseen should be {expected.seen}/{expected.unseen} for seen_languages {sub.seen_languages}"
+            continue
+        if stored.fidelity != expected.fidelity:
+            yield f"{where}.fidelity: does not match the tasks' {FIDELITY_METRIC}"
+        for field in Aggregates.model_fields:
+            have, want = getattr(stored.aggregates, field), getattr(expected.aggregates, field)
+            if not _close(have, want):
+                yield f"{where}.aggregates.{field}: {have!r} should be {want!r}"
+        if not _close(stored.fidelity_mean, expected.fidelity_mean):
+            yield f"{where}.fidelity_mean: does not match the mean of fidelity"
 
 
 # --------------------------------------------------------------------------- loading

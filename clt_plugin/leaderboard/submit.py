@@ -16,29 +16,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from pydantic import ValidationError
+
 from clt_plugin import __version__, languages
-from clt_plugin.analysis.results import (
-    RunResults,
-    find_results_files,
-    load_results,
-    mean,
-)
-from clt_plugin.errors import CLTError
+from clt_plugin.analysis.results import RunResults, find_results_files, load_results, merge_tasks
+from clt_plugin.analysis.results import TaskResult as AnalysisTask
+from clt_plugin.errors import CLTError, format_validation_error
+from clt_plugin.families import score_metric
 from clt_plugin.io import atomic_write_text, read_json
-from clt_plugin.leaderboard.installed import (
-    InstalledTask,
-    installed_tasks,
-    normalize_version,
-)
+from clt_plugin.leaderboard.installed import InstalledTask, installed_tasks, normalize_version
 from clt_plugin.leaderboard.schema import (
-    FIDELITY_METRIC,
+    FamilyResult,
     Submission,
-    aggregates,
+    TaskResult,
+    family_result,
     format_timestamp,
     parse_submission,
-    split_seen,
 )
-from clt_plugin.families import metric_range, score_metric
 from clt_plugin.manifest import load_manifest
 
 
@@ -91,24 +85,17 @@ def resolve_created_at(value: str | None, environ: dict[str, str] | None = None)
 
 
 def _load(paths: Iterable[str | os.PathLike], manifest: str | os.PathLike | None) -> list[RunResults]:
-    runs = []
-    for p in paths:
-        for run_dir in find_results_files(p):
-            runs.append(load_results(run_dir, manifest=manifest))
+    runs = [load_results(run_dir, manifest=manifest) for p in paths for run_dir in find_results_files(p)]
     if not runs:
         raise CLTError("no results given")
     return runs
 
 
-def _model_identity(run: RunResults) -> tuple[str, str]:
-    model = run.model_dir() or run.model_name or ""
-    return model, run.model_args.get("revision", "")
-
-
 def _one_model(runs: list[RunResults]) -> None:
     by_model: dict[tuple[str, str], list[Path]] = {}
     for run in runs:
-        by_model.setdefault(_model_identity(run), []).extend(run.files)
+        identity = (run.model_dir() or run.model_name or "", run.model_args.get("revision", ""))
+        by_model.setdefault(identity, []).extend(run.files)
     if len(by_model) > 1:
         shown = "; ".join(
             f"{model or '<unnamed>'}{'@' + rev if rev else ''} ({', '.join(map(str, files))})"
@@ -117,133 +104,70 @@ def _one_model(runs: list[RunResults]) -> None:
         raise CLTError(f"the results come from {len(by_model)} different models: {shown}; a submission is one model")
 
 
-def _raw_checks(runs: list[RunResults]) -> dict[Path, dict]:
-    """Read each results file once more for what the loader drops: NaN values, the judge section."""
-    raw: dict[Path, dict] = {}
-    problems = []
-    for run in runs:
-        for path in run.files:
-            data = read_json(path, "lm-eval results file")
-            raw[path] = data
-            for task, entry in sorted((data.get("results") or {}).items()):
-                if task not in run.tasks or not isinstance(entry, dict):
-                    continue
-                for key, value in sorted(entry.items()):
-                    name = key.partition(",")[0]
-                    if name.endswith("_stderr") or isinstance(value, bool) or not isinstance(value, (int, float)):
-                        continue
-                    if not math.isfinite(value):
-                        problems.append(f"{path}: results.{task}.{key} is {value!r}")
+def _files(task: AnalysisTask) -> str:
+    return ", ".join(map(str, task.files))
+
+
+def _check_numbers(tasks: dict[str, AnalysisTask]) -> None:
+    """lm-eval writes NaN for a metric it could not compute; the loader reads that as no score,
+    a submission refuses it."""
+    problems = [
+        f"{_files(t)}: results.{name}.{key} is {value!r}"
+        for name, t in sorted(tasks.items()) for key, value in sorted(t.raw.items())
+        if isinstance(value, float) and not math.isfinite(value) and not key.partition(",")[0].endswith("_stderr")
+    ]
     if problems:
         raise CLTError("values that are not numbers:\n" + "\n".join(problems))
-    return raw
 
 
-def _judge_model(raw: dict[Path, dict], given: str | None) -> str | None:
-    found: dict[str, list[Path]] = {}
-    for path, data in raw.items():
-        judge = (data.get("clt_judge") or {}).get("judge") if isinstance(data.get("clt_judge"), dict) else None
-        model = judge.get("model") if isinstance(judge, dict) else None
-        if isinstance(model, str) and model:
-            found.setdefault(model, []).append(path)
-    if given:
-        return given
+def _one_value(found: dict[str, list[Path]], what: str) -> str | None:
     if len(found) > 1:
-        shown = "; ".join(f"{m} ({', '.join(map(str, ps))})" for m, ps in sorted(found.items()))
-        raise CLTError(f"the judge results use different judge models: {shown}")
+        shown = "; ".join(f"{v} ({', '.join(map(str, ps))})" for v, ps in sorted(found.items()))
+        raise CLTError(f"the results {what}: {shown}")
     return next(iter(found), None)
 
 
-def _one_value(runs: list[RunResults], attr: str, what: str) -> str | None:
-    values: dict[str, list[Path]] = {}
+def _collect(runs: list[RunResults], attr: str) -> dict[str, list[Path]]:
+    found: dict[str, list[Path]] = {}
     for run in runs:
-        v = getattr(run, attr)
-        if v:
-            values.setdefault(v, []).extend(run.files)
-    if len(values) > 1:
-        shown = "; ".join(f"{v} ({', '.join(map(str, ps))})" for v, ps in sorted(values.items()))
-        raise CLTError(f"the results come from different {what}s: {shown}")
-    return next(iter(values), None)
+        value = getattr(run, attr)
+        if isinstance(value, dict):  # judge model -> its files
+            for v, files in value.items():
+                found.setdefault(v, []).extend(files)
+        elif value:
+            found.setdefault(value, []).extend(run.files)
+    return found
 
 
-def _metric_values(task) -> dict[str, float]:
-    """{metric: value}: the bare name when a metric has one filter (or 'none'), else 'name,filter'."""
-    out: dict[str, float] = {}
+def _task_entry(task: AnalysisTask) -> dict[str, Any]:
+    metrics = {}
     for name, by_filter in sorted(task.metrics.items()):
         for flt, score in sorted(by_filter.items()):
             # As the analysis reads them: a bare name is filter "none", or the only filter.
-            bare = len(by_filter) == 1 or flt == "none"
-            out[name if bare else f"{name},{flt}"] = score.value
-    return out
-
-
-def _merge_tasks(runs: list[RunResults]) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """All runs' clt tasks as plain dicts; one task in two runs must agree on what they share."""
-    merged: dict[str, dict[str, Any]] = {}
-    ignored: set[str] = set()
-    for run in runs:
-        ignored.update(run.other_tasks)
-        for name, task in sorted(run.tasks.items()):
-            entry = {
-                "family": task.family,
-                "language": task.lang,
-                "version": task.version,
-                "task_hash": task.task_hash,
-                "num_fewshot": task.n_shot if isinstance(task.n_shot, int) and not isinstance(task.n_shot, bool) else None,
-                "n_samples": task.n_samples if isinstance(task.n_samples, int) else None,
-                "metrics": _metric_values(task),
-                "files": list(task.files),
-            }
-            have = merged.get(name)
-            if have is None:
-                merged[name] = entry
-                continue
-            where = f"task {name} ({', '.join(map(str, have['files']))} and {', '.join(map(str, entry['files']))})"
-            for key in ("version", "task_hash", "num_fewshot"):
-                if have[key] is not None and entry[key] is not None and have[key] != entry[key]:
-                    raise CLTError(f"{where}: {key} differs ({have[key]!r} vs {entry[key]!r})")
-                if have[key] is None:
-                    have[key] = entry[key]
-            for metric, value in entry["metrics"].items():
-                if metric in have["metrics"] and have["metrics"][metric] != value:
-                    raise CLTError(f"{where}: {metric} is {have['metrics'][metric]!r} vs {value!r}; submit one run per task")
-                have["metrics"][metric] = value
-            have["files"] += entry["files"]
-            if have["n_samples"] is None:
-                have["n_samples"] = entry["n_samples"]
-    return merged, sorted(ignored)
+            metrics[name if len(by_filter) == 1 or flt == "none" else f"{name},{flt}"] = score.value
+    shots = task.n_shot if isinstance(task.n_shot, int) and not isinstance(task.n_shot, bool) else None
+    return {"family": task.family, "language": task.lang, "version": task.version, "task_hash": task.task_hash,
+            "num_fewshot": shots, "n_samples": task.n_samples if isinstance(task.n_samples, int) else None,
+            "metrics": metrics}
 
 
 # --------------------------------------------------------------------------- checks
 
 
-def _check_ranges(tasks: dict[str, dict[str, Any]]) -> None:
-    problems = []
-    for name, t in sorted(tasks.items()):
-        for metric, value in sorted(t["metrics"].items()):
-            lo, hi = metric_range(metric)
-            if not lo <= value <= hi:
-                problems.append(
-                    f"{', '.join(map(str, t['files']))}: {name} {metric}={value!r} is outside {lo:g}..{hi:g}"
-                )
-    if problems:
-        raise CLTError("values out of range:\n" + "\n".join(problems))
-
-
-def _check_versions(tasks: dict[str, dict[str, Any]], installed: dict[str, InstalledTask]) -> None:
+def _check_versions(tasks: dict[str, AnalysisTask], installed: dict[str, InstalledTask]) -> None:
     # One line per results file and kind of mismatch: a stale run usually has many tasks at once.
     groups: dict[tuple[str, str], list[str]] = {}
     for name, t in sorted(tasks.items()):
         have = installed.get(name)
         if have is None:
             why = "not installed clt tasks"
-        elif t["version"] is None:
+        elif t.version is None:
             why = "without a version in the results"
-        elif normalize_version(t["version"]) != normalize_version(have.version):
-            why = f"version {t['version']!r} in the results but version {have.version!r} installed ({have.path.parent})"
+        elif normalize_version(t.version) != normalize_version(have.version):
+            why = f"version {t.version!r} in the results but version {have.version!r} installed ({have.path.parent})"
         else:
             continue
-        groups.setdefault((", ".join(map(str, t["files"])), why), []).append(name)
+        groups.setdefault((_files(t), why), []).append(name)
     if groups:
         lines = [f"{files}: {', '.join(names)}: {why}" for (files, why), names in sorted(groups.items())]
         raise CLTError(
@@ -256,13 +180,10 @@ def expected_languages(seen: list[str], wanted: list[str] | None) -> list[str]:
     return list(dict.fromkeys(base))
 
 
-def _check_languages(
-    tasks: dict[str, dict[str, Any]], installed: dict[str, InstalledTask], expected: list[str]
-) -> None:
+def _check_languages(tasks: dict[str, AnalysisTask], installed: dict[str, InstalledTask], expected: list[str]) -> None:
     problems = []
-    families = sorted({t["family"] for t in tasks.values()})
-    for fam in families:
-        have = {t["language"] for t in tasks.values() if t["family"] == fam}
+    for fam in sorted({t.family for t in tasks.values()}):
+        have = {t.lang for t in tasks.values() if t.family == fam}
         available = {t.language for t in installed.values() if t.family == fam}
         missing = [l for l in expected if l in available and l not in have]
         if missing:
@@ -326,40 +247,27 @@ def _mixture(runs: list[RunResults], opts: SubmitOptions) -> tuple[dict | None, 
 # --------------------------------------------------------------------------- building
 
 
-def _families(tasks: dict[str, dict[str, Any]], seen_languages: list[str]) -> dict[str, dict[str, Any]]:
+def _families(tasks: dict[str, TaskResult], seen_languages: list[str]) -> dict[str, FamilyResult]:
     out = {}
-    for fam in sorted({t["family"] for t in tasks.values()}):
-        fam_tasks = [t for t in tasks.values() if t["family"] == fam]
-        metric = score_metric(fam, {m for t in fam_tasks for m in t["metrics"]})
-        scores = {t["language"]: t["metrics"][metric] for t in fam_tasks if metric in t["metrics"]}
-        if not scores:
-            continue
-        fidelity = {t["language"]: t["metrics"][FIDELITY_METRIC] for t in fam_tasks if FIDELITY_METRIC in t["metrics"]}
-        seen, unseen = split_seen(scores, seen_languages)
-        out[fam] = {
-            "metric": metric,
-            "scores": dict(sorted(scores.items())),
-            "fidelity": dict(sorted(fidelity.items())),
-            "seen": seen,
-            "unseen": unseen,
-            "aggregates": aggregates(scores, seen, unseen).model_dump(),
-            "fidelity_mean": mean([fidelity[l] for l in sorted(fidelity)]),
-        }
+    for fam in sorted({t.family for t in tasks.values()}):
+        metric = score_metric(fam, {m for t in tasks.values() if t.family == fam for m in t.metrics})
+        result = family_result(tasks, fam, metric, seen_languages) if metric else None
+        if result is not None:
+            out[fam] = result
     return out
 
 
-def _check_primary_present(tasks: dict[str, dict[str, Any]], families: dict[str, dict[str, Any]]) -> None:
+def _check_scores_present(tasks: dict[str, TaskResult], families: dict[str, FamilyResult],
+                          files: dict[str, str]) -> None:
     problems = []
     for name, t in sorted(tasks.items()):
-        fam = families.get(t["family"])
+        fam = families.get(t.family)
         if fam is None:
             # Dolly-style tasks score only fidelity in lm-eval; their score comes from `clt judge`.
-            problems.append(
-                f"{', '.join(map(str, t['files']))}: task {name} has no score metric, only "
-                f"{', '.join(sorted(t['metrics']))} (a judged task needs its `clt judge` results too)"
-            )
-        elif fam["metric"] not in t["metrics"]:
-            problems.append(f"{', '.join(map(str, t['files']))}: task {name} has no {fam['metric']} value")
+            problems.append(f"{files[name]}: task {name} has no score metric, only {', '.join(sorted(t.metrics))}"
+                            " (a judged task needs its `clt judge` results too)")
+        elif fam.metric not in t.metrics:
+            problems.append(f"{files[name]}: task {name} has no {fam.metric} value")
     if problems:
         raise CLTError("scores missing:\n" + "\n".join(problems))
 
@@ -370,44 +278,49 @@ def build_submission(
     *,
     tasks_dir: str | os.PathLike | None = None,
 ) -> Built:
-    """Read, check and assemble; raises CLTError naming every problem of the first failing check."""
+    """Read (each file once), check and assemble; raises CLTError naming every problem of the first failing check."""
     opts = options or SubmitOptions()
     runs = _load(results, opts.manifest)
     _one_model(runs)
-    raw = _raw_checks(runs)
-    tasks, ignored = _merge_tasks(runs)
-    if not tasks:
-        files = ", ".join(str(f) for r in runs for f in r.files)
-        raise CLTError(f"no clt_* task results in {files}")
-    _check_ranges(tasks)
+    merged = merge_tasks(runs)
+    if not merged:
+        raise CLTError(f"no clt_* task results in {', '.join(str(f) for r in runs for f in r.files)}")
+    _check_numbers(merged)
     installed = installed_tasks(tasks_dir)
-    _check_versions(tasks, installed)
+    _check_versions(merged, installed)
     mixture, seen = _mixture(runs, opts)
-    wanted = None if opts.languages is None else [languages.validate(l) for l in opts.languages]
-    _check_languages(tasks, installed, expected_languages(seen, wanted))
-    families = _families(tasks, seen)
-    _check_primary_present(tasks, families)
-
-    lm_eval_version = _one_value(runs, "lm_eval_version", "lm-eval version")
+    wanted = None if opts.languages is None else [languages.validate(lang) for lang in opts.languages]
+    _check_languages(merged, installed, expected_languages(seen, wanted))
+    lm_eval_version = _one_value(_collect(runs, "lm_eval_version"), "come from different lm-eval versions")
     if not lm_eval_version:
         raise CLTError("the results do not say which lm-eval version made them (no lm_eval_version)")
+    judge = opts.judge_model or _one_value(_collect(runs, "judge_models"), "use different judge models")
+
+    files = {name: _files(t) for name, t in merged.items()}
+    tasks, problems = {}, []
+    for name, t in sorted(merged.items()):
+        try:  # the schema checks each metric's range; the message names the files
+            tasks[name] = TaskResult.model_validate(_task_entry(t))
+        except ValidationError as e:
+            problems.append(format_validation_error(e, root=f"results.{name}", source=files[name]))
+    if problems:
+        raise CLTError("values out of range:\n" + "\n".join(problems))
+    families = _families(tasks, seen)
+    _check_scores_present(tasks, families, files)
     doc = {
         "schema": "clt-submission/1",
         "created_at": resolve_created_at(opts.created_at),
         "tool_version": __version__,
         "model": _model_info(runs[0], opts),
         "lm_eval_version": lm_eval_version,
-        "judge_model": _judge_model(raw, opts.judge_model),
+        "judge_model": judge,
         "seen_languages": sorted(seen),
         "mixture": mixture,
-        "tasks": {
-            name: {k: v for k, v in t.items() if k != "files"} for name, t in sorted(tasks.items())
-        },
+        "tasks": tasks,
         "families": families,
     }
     submission = parse_submission(doc, source="submission")
-    files = sorted({f for r in runs for f in r.files})
-    return Built(submission, files, ignored)
+    return Built(submission, sorted({f for r in runs for f in r.files}), sorted({t for r in runs for t in r.other_tasks}))
 
 
 def write_submission(submission: Submission, out: str | os.PathLike) -> Path:
