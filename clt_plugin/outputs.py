@@ -234,22 +234,60 @@ def claim_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | o
         raise CLTError(f"{given}: folder was written by `{doc.get('command')}`, not `{command}`; "
                        "it is left untouched: choose another folder")
     listed = set(doc["files"])
+    if doc.get("state") == "running":  # written in place and interrupted: all but what was kept is ours
+        kept = set(doc.get("kept") or [])
+        listed = {f for f in leaves if f not in kept}
     return Claim(real, command, exists=True, owned={f for f in leaves if f in listed},
                  foreign=[f for f in leaves if f not in listed])
 
 
-def _marker_doc(command: str, files: Iterable[str], state: str) -> str:
+def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[str] = ()) -> str:
     from clt_plugin import __version__
 
     doc = {"signature": SIGNATURE, "command": command, "tool_version": __version__, "state": state,
            "host": socket.gethostname(), "files": sorted(files)}
+    if state == "running":
+        doc["kept"] = sorted(kept)
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
 
-def _write_marker(folder: Path, command: str, files: Iterable[str], state: str) -> None:
+def _write_marker(folder: Path, command: str, files: Iterable[str], state: str, kept: Iterable[str] = ()) -> None:
     from clt_plugin.io import atomic_write_text
 
-    atomic_write_text(folder / MARKER, _marker_doc(command, files, state))
+    atomic_write_text(folder / MARKER, _marker_doc(command, files, state, kept))
+
+
+def _remove_owned(target: Path, owned: Iterable[str]) -> None:
+    for rel in sorted(owned, reverse=True):
+        with contextlib.suppress(FileNotFoundError):
+            (target / rel).unlink()
+        parent = (target / rel).parent
+        while parent != target:
+            try:
+                parent.rmdir()  # only ever succeeds on an empty folder
+            except OSError:
+                break
+            parent = parent.parent
+
+
+def start_in_place(path: str | os.PathLike, command: str) -> Claim:
+    """For a command whose tools write straight into its folder (`clt demo` runs axolotl and
+    lm_eval there): claim the folder, remove what this command wrote there before (only that),
+    and mark it as being written; `finish_in_place` then lists what the run wrote."""
+    claim = claim_dir(path, command)
+    try:
+        claim.path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CLTError(f"{path}: cannot create the output folder ({e.strerror or e})") from None
+    _remove_owned(claim.path, claim.owned)
+    _write_marker(claim.path, command, [], "running", kept=claim.foreign)
+    return claim
+
+
+def finish_in_place(claim: Claim) -> None:
+    kept = set(claim.foreign)
+    files = [f for f in _leaves(claim.path) if f != MARKER and f not in kept]
+    _write_marker(claim.path, claim.command, files, "complete")
 
 
 def make_staging(path: Path, command: str) -> Path:
@@ -322,16 +360,7 @@ def _merge(claim: Claim, staging: Path, files: list[str], last: Iterable[str] = 
         t = target / rel
         t.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / rel, t)
-    for rel in sorted(claim.owned - new, reverse=True):
-        with contextlib.suppress(FileNotFoundError):
-            (target / rel).unlink()
-        parent = (target / rel).parent
-        while parent != target:
-            try:
-                parent.rmdir()  # only ever succeeds on an empty folder
-            except OSError:
-                break
-            parent = parent.parent
+    _remove_owned(target, claim.owned - new)
     _write_marker(target, claim.command, new, "complete")
     shutil.rmtree(staging, ignore_errors=True)
 

@@ -147,5 +147,5 @@ def test_bad_grid_and_foreign_directory_fail_before_anything_runs(tmp_path):
     (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
     proc = clt("demo", "--quick", "-o", str(foreign))
     assert proc.returncode == 2
-    assert f"-o {foreign}: exists and is not a clt demo directory" in proc.stderr
+    assert f"{foreign}: folder was not written by `clt demo` (it holds notes.txt)" in proc.stderr
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]

@@ -19,7 +19,6 @@ Layout of the demo directory:
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -33,7 +32,7 @@ from clt_plugin.io import atomic_write_json, atomic_write_text
 from clt_plugin.names import MANIFEST_NAME
 from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_item
 
-MARKER = ".clt-demo"
+COMMAND = "clt demo"  # signs the demo folder (clt_plugin.outputs: the output policy)
 SEEN = ("es", "fr", "ja", "zh")  # the paper's seen languages; ar, ko, pt stay unseen
 
 
@@ -256,15 +255,12 @@ class DemoResult:
     runs: list[str]
 
 
-def _prepare_out_dir(out: Path) -> None:
-    if out.exists():
-        if not out.is_dir():
-            raise CLTError(f"-o {out}: exists and is not a directory")
-        if any(out.iterdir()) and not (out / MARKER).is_file():
-            raise CLTError(f"-o {out}: exists and is not a clt demo directory; choose an empty or new one")
-        shutil.rmtree(out)  # a previous demo: start clean, so nothing stale reaches the tables
-    out.mkdir(parents=True)
-    (out / MARKER).write_text("written by `clt demo`; `clt demo -o` may delete and rewrite this directory\n")
+def _prepare_out_dir(out: Path):
+    """Claim the demo folder (clt_plugin.outputs): a previous demo's files are removed so nothing
+    stale reaches the tables, files someone else put there are kept, a foreign folder is refused."""
+    from clt_plugin.outputs import start_in_place
+
+    return start_in_place(out, COMMAND)
 
 
 def matrix_args(out: Path) -> list[str]:
@@ -299,7 +295,7 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
 
     settings.check()
     out = Path(out).resolve()
-    _prepare_out_dir(out)
+    claim = _prepare_out_dir(out)
     started = time.monotonic()
     env = tool_env()
     n_steps = 2 + 2 * len(settings.grid)
@@ -340,6 +336,9 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
         "matrix_command": ["clt", "matrix", *matrix_args(out), "--percent"],
         "seconds": round(seconds, 1),
     })
+    from clt_plugin.outputs import finish_in_place
+
+    finish_in_place(claim)  # the marker now lists every file this run wrote
     return DemoResult(out, settings, tables, report, seconds, names)
 
 
