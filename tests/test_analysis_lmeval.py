@@ -79,6 +79,12 @@ def test_real_run_against_a_baseline(lm_eval_run, tmp_path, capsys):
     text = capsys.readouterr().out
     row = next(line for line in text.splitlines() if line.startswith("| k100"))
     # No unseen language was evaluated: unseen and gap are "–", never 0.
-    assert [c.strip() for c in row.strip("|").split("|")] == [
-        "k100", "100", "es fr", "100.0", "33.3", "66.7", "50.0", "–", "–", "66.7"]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert [c.split(" ±")[0] for c in cells] == ["k100", "100", "es fr", "100.0", "33.3", "66.7", "50.0", "–", "–", "66.7"]
+    # Four items per language, read from lm-eval's samples: wide bootstrap intervals, and English is
+    # 100 % of itself in every resample.
+    assert cells[3] == "100.0 ±0.0" and all(" ±" in c for c in cells[4:7] + cells[9:])
+    assert "no per-item scores" in text and "for base:" in text  # the baseline has no samples file
+    assert m.rows[1].methods == ("bootstrap over items",)
+    assert m.rows[0].methods == ("normal approximation from lm-eval stderr",)
     assert json.loads(render([m], runs, "json"))["matrices"][0]["rows"][1]["absolute"] == EXPECTED

@@ -1,24 +1,40 @@
-"""Plots (size, not blank) and the self-contained HTML report (escaping, atomicity)."""
+"""Figures (pages, sizes, resolution, labels, not blank, reproducible) and the HTML report
+(jinja2 autoescaping, linked figures, Table 2, atomicity, thousands of runs)."""
 
 from __future__ import annotations
 
 import io
 import json
 import re
+import struct
 
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
 from clt_plugin.analysis.matrix import build_matrix
-from clt_plugin.analysis.plots import curves_png, curves_size, heatmap_png, heatmap_size
-from clt_plugin.analysis.report import build_report
-from clt_plugin.analysis.results import load_runs
+from clt_plugin.analysis.plots import (
+    DPI,
+    MAX_HEIGHT_IN,
+    PAGE_ROWS,
+    curves_figure,
+    curves_png,
+    heatmap_figure,
+    heatmap_pages,
+    heatmap_png,
+    heatmap_size,
+    render_figure,
+)
+from clt_plugin.analysis.report import TABLE_ROWS, build_report
+from clt_plugin.analysis.results import RunSpec, load_runs
 from clt_plugin.analysis.synthetic import write_manifest, write_results
+from clt_plugin.analysis.uncertainty import StatOptions
 from clt_plugin.errors import CLTError
+from synthetic_samples import write_item_run
 
 SEEN = ["es", "fr", "ja", "zh"]
 LANGS = ["en", *SEEN, "ar", "ko", "pt"]
+FAST = StatOptions(resamples=500)
 
 
 def grid(root, names=None):
@@ -27,16 +43,22 @@ def grid(root, names=None):
         model = root / "models" / f"m{k}"
         write_manifest(model / "clt_manifest.json", {"math": {"en": 1000, **{l: k for l in SEEN}}}, seen=SEEN)
         scores = {f"clt_mgsm_{l}": {"acc": 0.2 + (k / 4000 if l in SEEN else k / 8000) + 0.01 * i,
-                                     "lpr": 0.9}
+                                     "lang_fidelity": 0.9}
                   for i, l in enumerate(LANGS) if not (k == 100 and l == "pt")}
         write_results(root / "evals" / f"r{k}", scores, model_args=f"pretrained={model}")
-    from clt_plugin.analysis.results import RunSpec
-
     return load_runs([], [RunSpec(name, root / "evals" / f"r{k}") for k, name in names.items()])
 
 
 def decode(png: bytes) -> np.ndarray:
     return mpimg.imread(io.BytesIO(png), format="png")
+
+
+def png_dpi(png: bytes) -> float:
+    """Dots per inch from the PNG's pHYs chunk (pixels per metre)."""
+    i = png.index(b"pHYs")
+    x, _, unit = struct.unpack(">IIB", png[i + 4:i + 13])
+    assert unit == 1
+    return x * 0.0254
 
 
 def assert_not_blank(img: np.ndarray) -> None:
@@ -45,69 +67,143 @@ def assert_not_blank(img: np.ndarray) -> None:
     assert len(np.unique((rgb * 255).astype(np.uint8), axis=0)) > 20
 
 
-def test_heatmap_size_and_content(tmp_path):
-    m = build_matrix(grid(tmp_path), "mgsm", "acc", view="delta")
+def test_heatmap_page_size_resolution_and_reproducibility(tmp_path):
+    m = build_matrix(grid(tmp_path), "mgsm", "acc", view="delta", stats=FAST)
+    (page,) = heatmap_pages(m)
+    # English | seen | unseen, whatever order the languages came in.
+    assert page.columns == LANGS and page.blocks == [("English", 1), ("seen", 4), ("unseen", 3)]
+    assert [r.run for r in page.rows] == ["base", "k100", "k400"]
     png = heatmap_png(m)
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
     img = decode(png)
-    assert (img.shape[1], img.shape[0]) == heatmap_size(m) == (850, 286)
+    assert (img.shape[1], img.shape[0]) == heatmap_size(page) == (round((2.8 + 0.62 * 8) * DPI), round((1.9 + 0.9) * DPI))
+    assert round(png_dpi(png)) == DPI >= 200
     assert_not_blank(img)
-    # Same matrix, same bytes.
-    assert heatmap_png(m) == png
+    assert heatmap_png(m) == png  # same matrix, same bytes
+    svg = render_figure(heatmap_figure(m, page), "svg").decode()
+    assert svg == render_figure(heatmap_figure(m, page), "svg").decode()
+    for label in ("evaluation language", "run (examples per language)", "acc gain over base", "unseen", "seen"):
+        assert label in svg  # text stays text in the SVG
+    assert "<svg" in svg
 
 
-def test_curves_size_and_content(tmp_path):
-    m = build_matrix(grid(tmp_path), "mgsm", "acc")
-    img = decode(curves_png(m))
-    assert (img.shape[1], img.shape[0]) == curves_size(m) == (500, 380)
+def test_heatmaps_split_by_group_and_page_never_taller_than_a_page(tmp_path):
+    write_manifest(tmp_path / "mb" / "clt_manifest.json", {"math": {"en": 10, "es": 0, "ja": 0}}, seen=["es"])
+    write_results(tmp_path / "e" / "base", {f"clt_mgsm_{l}": {"acc": 0.1} for l in ("en", "es", "ja")},
+                  model_args=f"pretrained={tmp_path / 'mb'}")
+    for i in range(2 * PAGE_ROWS + 5):
+        lang = "es" if i % 2 else "ja"
+        model = tmp_path / "m" / f"r{i:03d}"
+        write_manifest(model / "clt_manifest.json", {"math": {"en": 10, lang: i + 1}}, seen=[lang])
+        write_results(tmp_path / "e" / f"r{i:03d}", {f"clt_mgsm_{l}": {"acc": 0.1 + 0.001 * i} for l in ("en", "es", "ja")},
+                      model_args=f"pretrained={model}")
+    m = build_matrix(load_runs([tmp_path / "e"]), "mgsm", "acc", view="delta", stats=FAST)
+    pages = heatmap_pages(m)
+    # 33 ja runs and 32 es runs, 29 per page beside the baseline: two pages each, each group its own.
+    assert [(p.group, p.page, p.pages, len(p.rows)) for p in pages] == [
+        ("seen ja", 1, 2, 30), ("seen ja", 2, 2, 5), ("seen es", 1, 2, 30), ("seen es", 2, 2, 4)]
+    assert [p.columns for p in pages] == [["en", "ja", "es"]] * 2 + [["en", "es", "ja"]] * 2
+    for p in pages:
+        assert p.rows[0].is_baseline
+        w, h = heatmap_size(p)
+        assert h <= MAX_HEIGHT_IN * DPI
+    img = decode(render_figure(heatmap_figure(m, pages[0]), "png"))
+    assert img.shape[0] <= MAX_HEIGHT_IN * DPI
+
+
+def test_curves_with_bands(tmp_path):
+    m = build_matrix(grid(tmp_path), "mgsm", "acc", stats=FAST)
+    (group,) = m.groups
+    assert set(group.curves) == {"english", "seen", "unseen", *(f"lang:{l}" for l in LANGS)}
+    # Every point has its interval: the bands.
+    assert all(lo <= v <= hi for pts in group.curves.values() for _, v, lo, hi in pts)
+    png = curves_png(m)
+    img = decode(png)
+    assert (img.shape[1], img.shape[0]) == (2000, 800) and round(png_dpi(png)) == DPI
     assert_not_blank(img)
+    assert curves_figure(m, group) is not None
 
 
 def test_no_curves_without_manifests(tmp_path):
     write_results(tmp_path / "r", {"clt_mgsm_en": {"acc": 0.5}, "clt_mgsm_es": {"acc": 0.4}})
-    m = build_matrix(load_runs([tmp_path / "r"]), "mgsm", "acc")
-    assert curves_png(m) is None
+    m = build_matrix(load_runs([tmp_path / "r"]), "mgsm", "acc", stats=FAST)
+    assert curves_png(m) is None and m.groups == []
     assert_not_blank(decode(heatmap_png(m)))
 
 
-def test_report_is_self_contained_and_escaped(tmp_path):
+def test_report_escapes_links_its_figures_and_has_table_2(tmp_path):
     evil = '<script>alert("x")</script>&"'
     runs = grid(tmp_path, {0: "base", 100: evil, 400: "k400"})
-    out = build_report(runs, tmp_path / "report", percent=True)
+    out = build_report(runs, tmp_path / "report", percent=True, stats=FAST)
     files = sorted(p.name for p in out.iterdir())
-    assert files == [".clt-output.json", "index.html", "matrix.json", "mgsm_curves.png", "mgsm_heatmap.png"]
+    assert files == [".clt-output.json", "index.html", "matrix.json", "mgsm_curves_001.png", "mgsm_curves_001.svg",
+                     "mgsm_heatmap_001.png", "mgsm_heatmap_001.svg"]
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "<script" not in page
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&quot;" in page
-    # Nothing fetched from elsewhere: every image is inline, no links to other files.
-    assert not re.search(r'(src|href)="(?!data:)', page)
-    imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(imgs) == 2
-    import base64
-
-    assert base64.b64decode(imgs[0]) == (out / "mgsm_heatmap.png").read_bytes()
-    for title in ("absolute (score)", "delta (gain over base)", "rel-en (% of the run", "Spearman ρ", "Plateau"):
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#34;" in page
+    # Figures are files beside the page; nothing else is fetched.
+    srcs = re.findall(r'(?:src|href)="([^"]*)"', page)
+    assert sorted(srcs) == ["mgsm_curves_001.png", "mgsm_heatmap_001.png"]
+    for title in ("absolute (score)", "delta (gain over base)", "rel-en (% of the run", "Spearman ρ", "Plateau",
+                  "Holm-corrected", "per model and task"):
         assert title in page
     assert '<td class="missing">–</td>' in page  # pt is missing for one run
+    assert re.search(r"<td>seen es,fr,ja,zh</td><td>1\.00 \[", page)  # Table 2: rho with its interval
     doc = json.loads((out / "matrix.json").read_text())
-    assert doc["schema"] == "clt-matrix/1" and doc["runs"][1]["name"] == evil
+    assert doc["schema"] == "clt-matrix/2" and doc["runs"][1]["name"] == evil
+
+
+def test_report_of_runs_with_samples_shows_intervals_and_marks(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 200
+    base = {l: (rng.random(n) < 0.3).astype(float).tolist() for l in ("en", "es", "ar")}
+    write_item_run(tmp_path, "base", {"math": {"en": 100, "es": 0}}, base, seen=["es"])
+    trained = dict(base, es=np.maximum(base["es"], (rng.random(n) < 0.5)).tolist())  # +~0.35 on es only
+    write_item_run(tmp_path, "k100", {"math": {"en": 100, "es": 100}}, trained, seen=["es"])
+    out = build_report(load_runs([tmp_path / "evals"]), tmp_path / "rep", stats=FAST)
+    page = (out / "index.html").read_text(encoding="utf-8")
+    delta = page[page.index("delta (gain over base)"):]
+    assert re.search(r'<td class="sig">\+0\.\d{3} ±0\.\d{3}\*</td>', delta)  # es: planted, marked
+    assert "<td>+0.000 ±0.000</td>" in delta  # en, ar: the same items, no change, no mark
+
+
+def test_report_over_many_runs_stays_small(tmp_path, monkeypatch):
+    from clt_plugin.analysis import report
+
+    monkeypatch.setattr(report, "TABLE_ROWS", 30)  # the same code path as the real 200, at a test's cost
+    n = 50
+    write_manifest(tmp_path / "mb" / "clt_manifest.json", {"math": {"en": 10, "es": 0}}, seen=["es"])
+    write_results(tmp_path / "e" / "base", {"clt_mgsm_en": {"acc": 0.1}, "clt_mgsm_es": {"acc": 0.1}},
+                  model_args=f"pretrained={tmp_path / 'mb'}")
+    for i in range(n):
+        model = tmp_path / "m" / f"r{i:03d}"
+        write_manifest(model / "clt_manifest.json", {"math": {"en": 10, "es": i + 1}}, seen=["es"])
+        write_results(tmp_path / "e" / f"r{i:03d}", {"clt_mgsm_en": {"acc": 0.1}, "clt_mgsm_es": {"acc": 0.1 + i / 1000}},
+                      model_args=f"pretrained={model}")
+    out = build_report(load_runs([tmp_path / "e"]), tmp_path / "rep", stats=FAST)
+    heatmaps = sorted(out.glob("mgsm_heatmap_*.png"))
+    assert len(heatmaps) == -(-n // (PAGE_ROWS - 1))
+    assert max(decode(p.read_bytes()).shape[0] for p in heatmaps) <= MAX_HEIGHT_IN * DPI
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "21 more runs not shown here" in page  # n + baseline - TABLE_ROWS
+    assert TABLE_ROWS == 200
+    assert len(json.loads((out / "matrix.json").read_text())["matrices"][0]["rows"]) == n + 1
 
 
 def test_report_errors_write_nothing(tmp_path):
     runs = grid(tmp_path)
     out = tmp_path / "report"
     with pytest.raises(CLTError, match="no run has results for task clt_xlsum"):
-        build_report(runs, out, ["xlsum"])
+        build_report(runs, out, ["xlsum"], stats=FAST)
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]
     other = tmp_path / "mine"
     other.mkdir()
     (other / "thesis.tex").write_text("keep me")
     with pytest.raises(CLTError, match=r"was not written by `clt report` \(it holds thesis.tex\)"):
-        build_report(runs, other)
+        build_report(runs, other, stats=FAST)
     assert (other / "thesis.tex").read_text() == "keep me"
     # A previous report is replaced whole.
-    build_report(runs, out)
-    build_report(runs, out)
-    assert sorted(p.name for p in out.iterdir()) == [".clt-output.json", "index.html", "matrix.json",
-                                                      "mgsm_curves.png", "mgsm_heatmap.png"]
+    build_report(runs, out, stats=FAST)
+    first = sorted(p.name for p in out.iterdir())
+    build_report(runs, out, stats=FAST)
+    assert sorted(p.name for p in out.iterdir()) == first

@@ -44,14 +44,19 @@ def test_console_script_delta_table(runs_dir):
     assert lines[0] == "### clt_mgsm · acc · delta (gain over k0)"
     row = next(l for l in lines if l.startswith("| k200"))
     assert [c.strip() for c in row.strip("|").split("|")] == [
-        "k200", "200", "es fr", "+0.0", "+20.0", "+20.0", "+10.0", "+20.0", "+10.0", "+10.0", "+12.5"]
+        # results_dict's stderr 0.01 and no samples: unpaired normal intervals, delta se = 0.01 * sqrt(2)
+        # per language (±1.96 * 1.414 = ±2.8 points); the seen average of two: se 0.01 (±2.0); the gap:
+        # hypot(0.01, 0.01414) (±3.4); all four: 0.00707 (±1.4). * = significant after Holm (9 tests).
+        "k200", "200", "es fr", "+0.0 ±2.8", "+20.0 ±2.8*", "+20.0 ±2.8*", "+10.0 ±2.8*", "+20.0 ±2.0*",
+        "+10.0 ±2.8*", "+10.0 ±3.4*", "+12.5 ±1.4*"]
+    assert "Holm-corrected, significant at 0.05 (9 tests in this table)" in r.stdout
 
 
 def test_json_to_file_and_csv_notes_on_stderr(runs_dir, tmp_path, capsys):
     out = tmp_path / "out" / "m.json"
     assert main(["matrix", str(runs_dir), "--format", "json", "-o", str(out)]) == 0
     doc = json.loads(out.read_text())
-    assert doc["schema"] == "clt-matrix/1"
+    assert doc["schema"] == "clt-matrix/2"
     assert doc["matrices"][0]["rows"][1]["values"] == {"en": 0.5, "es": 0.5, "fr": 0.45, "ko": 0.3}
     assert main(["matrix", str(runs_dir), "--format", "csv", "--view", "rel-en"]) == 0
     captured = capsys.readouterr()
@@ -67,7 +72,7 @@ def test_explicit_runs_with_manifests(tmp_path, capsys):
     assert main(["matrix", "--run", f"base={tmp_path / 'a'}:{m0}", "--run", f"ja50={tmp_path / 'b'}:{m1}",
                  "--view", "transfer", "--digits", "2"]) == 0
     out = capsys.readouterr().out
-    assert "| ja       |  50 | ja        | +0.00 | +0.20 |" in out
+    assert "| ja       |  50 | ja        | +0.00 ±0.03 | +0.20 ±0.03* |" in out
 
 
 @pytest.mark.parametrize("extra,message", [
@@ -129,4 +134,5 @@ def test_report_command(runs_dir, tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(tmp_path / "rep" / "index.html")
     assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [
-        "index.html", "matrix.json", "mgsm_curves.png", "mgsm_heatmap.png"]
+        ".clt-output.json", "index.html", "matrix.json", "mgsm_curves_001.png", "mgsm_curves_001.svg",
+        "mgsm_heatmap_001.png", "mgsm_heatmap_001.svg"]

@@ -1,56 +1,127 @@
-"""`clt report`: PNG plots and one self-contained HTML page over many runs.
+"""`clt report`: figures and one HTML page over many runs.
 
-The output directory holds ``index.html`` (tables, statistics, notes and every plot embedded
-as base64 PNG: no external file, script or font), the same plots as ``<task>_heatmap.png`` and
-``<task>_curves.png``, and ``matrix.json`` (schema clt-matrix/1, absolute view). It is written
-whole or not at all. Every piece of text from the inputs (run names, notes, task and metric
-names) is HTML-escaped.
+The output folder holds ``index.html`` (rendered from templates/report.html by jinja2 with
+autoescaping: every string from the inputs is escaped), ``matrix.json`` (schema clt-matrix/2,
+absolute view), and each figure as SVG and PNG (200 dpi): per task, a heatmap per group of
+comparable runs (base model, seen set) split into pages of at most plots.PAGE_ROWS runs, and
+the curves of each group. The page links the PNGs beside it; tables show at most TABLE_ROWS runs
+per view (the JSON and `clt matrix` have them all), so a report over thousands of runs stays
+small and quick to open.
+
+It is written through clt_plugin.outputs: a folder only this command wrote is replaced, any
+other is refused; nothing is half-written.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from clt_plugin import __version__
 from clt_plugin.analysis.matrix import Matrix, build_matrix, find_baseline, normalize_task
-from clt_plugin.analysis.plots import curves_png, heatmap_png
-from clt_plugin.analysis.render import note_lines, render, statistics_lines, table_rows, title
+from clt_plugin.analysis.plots import curves_figure, heatmap_figure, heatmap_pages, heatmap_size, render_figure
+from clt_plugin.analysis.render import MISSING, SIGNIFICANT, note_lines, render, statistics_lines, table_rows, title
 from clt_plugin.analysis.results import RunResults
+from clt_plugin.analysis.uncertainty import StatOptions
 from clt_plugin.errors import CLTError
 from clt_plugin.outputs import claim_dir, output_dir
+
+COMMAND = "clt report"  # signs the report folder (clt_plugin.outputs owns the output policy)
+TABLE_ROWS = 200
+_TEMPLATES = Path(__file__).with_name("templates")
+
 
 @dataclass
 class TaskReport:
     task: str
-    views: list[Matrix]  # absolute first, then delta / rel-en / transfer where they apply
-    heatmap: bytes
-    curves: bytes | None
+    metric: str
+    absolute: Matrix
+    views: list[dict] = field(default_factory=list)  # rendered tables, one per view
+    figures: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes
+    heatmaps: list[dict] = field(default_factory=list)
+    curves: list[dict] = field(default_factory=list)
+    stats: list[str] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
 
 
 def _safe_name(task: str) -> str:
     return re.sub(r"[^\w.-]", "_", task)
 
 
+def _table(matrix: Matrix, percent: bool) -> dict:
+    headers, body = table_rows(matrix, None, percent)
+    rows = []
+    for row, cells in list(zip(matrix.rows, body))[:TABLE_ROWS]:
+        out = []
+        for i, c in enumerate(cells):
+            cls = "missing" if c == MISSING and i > 2 else ("sig" if c.endswith(SIGNIFICANT) and i > 2 else "")
+            out.append({"text": c, "cls": cls})
+        rows.append({"baseline": row.is_baseline, "cells": out})
+    more = ""
+    if len(matrix.rows) > TABLE_ROWS:
+        more = (f"{len(matrix.rows) - TABLE_ROWS} more runs not shown here: see matrix.json or "
+                f"`clt matrix --view {matrix.view}`")
+    return {"title": title(matrix), "headers": headers, "rows": rows, "more": more}
+
+
+def _figure_entry(name: str, alt: str, width_px: int) -> dict:
+    # Shown at half the pixel width: 200 dpi files at about 100 dpi on screen.
+    return {"png": f"{name}.png", "svg": f"{name}.svg", "alt": alt, "width": width_px // 2}
+
+
 def task_report(runs: Sequence[RunResults], task: str, metric, *, percent: bool = False, **kwargs) -> TaskReport:
     absolute = build_matrix(runs, task, metric, view="absolute", **kwargs)
-    views = [absolute]
-    has_baseline = absolute.baseline is not None
-    if has_baseline:
-        views.append(build_matrix(runs, task, metric, view="delta", **kwargs))
-    views.append(build_matrix(runs, task, metric, view="rel-en", **kwargs))
-    if has_baseline and any(len(r.trained) == 1 for r in absolute.rows):
-        views.append(build_matrix(runs, task, metric, view="transfer", **kwargs))
-    shown = views[1] if has_baseline else absolute
-    return TaskReport(absolute.task, views, heatmap_png(shown, percent=percent), curves_png(absolute, percent=percent))
+    rep = TaskReport(absolute.task, absolute.metric, absolute)
+    rep.views.append(_table(absolute, percent))
+    shown = absolute
+    if absolute.baseline is not None:
+        shown = build_matrix(runs, task, metric, view="delta", **kwargs)
+        rep.views.append(_table(shown, percent))
+    rel = build_matrix(runs, task, metric, view="rel-en", **kwargs)
+    rep.views.append(_table(rel, percent))
+    del rel
+    if absolute.baseline is not None and any(r.trained for r in absolute.rows if not r.is_baseline):
+        rep.views.append(_table(build_matrix(runs, task, metric, view="transfer", **kwargs), percent))
+    stem = _safe_name(rep.task)
+    for gi, page in enumerate(heatmap_pages(shown)):
+        name = f"{stem}_heatmap_{gi + 1:03d}"
+        fig = heatmap_figure(shown, page, percent=percent)
+        rep.figures[f"{name}.png"] = render_figure(fig, "png")
+        rep.figures[f"{name}.svg"] = render_figure(fig, "svg")
+        rep.heatmaps.append(_figure_entry(name, f"heatmap: {title(shown)}, {page.group}, page {page.page}",
+                                          heatmap_size(page)[0]))
+    for gi, group in enumerate(absolute.groups):
+        fig = curves_figure(absolute, group, percent=percent)
+        if fig is None:
+            continue
+        name = f"{stem}_curves_{gi + 1:03d}"
+        rep.figures[f"{name}.png"] = render_figure(fig, "png")
+        rep.figures[f"{name}.svg"] = render_figure(fig, "svg")
+        rep.curves.append(_figure_entry(name, f"curves of clt_{rep.task}, {group.label}", 2000))
+    rep.stats = statistics_lines(shown)
+    rep.notes = [{"text": n, "warn": n.startswith(("WARNING", "  mixed"))} for n in note_lines(absolute)]
+    return rep
 
 
-COMMAND = "clt report"  # signs the report folder (clt_plugin.outputs owns the output policy)
+def rho_table(reports: Sequence[TaskReport]) -> dict | None:
+    """The paper's Table 2: rows are (base model, seen set) groups, columns tasks, cells rho [interval]."""
+    groups: dict[str, dict[str, str]] = {}
+    for rep in reports:
+        for g in rep.absolute.groups:
+            c = g.spearman
+            if c.rho is None:
+                text = "n/a"
+            else:
+                text = f"{c.rho:.2f}" + (f" [{g.rho_ci.low:.2f}, {g.rho_ci.high:.2f}]" if g.rho_ci else "")
+            groups.setdefault(g.label, {})[rep.task] = text
+    if not groups:
+        return None
+    tasks = [r.task for r in reports]
+    return {"headers": ["model · seen set", *tasks],
+            "rows": [[label, *(cells.get(t, "–") for t in tasks)] for label, cells in groups.items()]}
 
 
 def build_report(
@@ -62,7 +133,7 @@ def build_report(
     percent: bool = False,
     **kwargs,
 ) -> Path:
-    """Compute everything first, then write the directory in one atomic step."""
+    """Compute everything first, then write the folder in one step."""
     out_dir = Path(out_dir)
     claim_dir(out_dir, COMMAND)  # refused before any work when it is not ours to replace
     if not tasks:
@@ -70,95 +141,40 @@ def build_report(
         if not tasks:
             raise CLTError("no clt_* task results in the runs: " + ", ".join(r.name for r in runs))
     reports = [task_report(runs, normalize_task(t), metric, percent=percent, **kwargs) for t in tasks]
-    page = render_html(reports, runs, percent=percent)
-    json_text = render([r.views[0] for r in reports], runs, "json")
+    page = render_html(reports, runs, kwargs.get("stats") or StatOptions())
+    json_text = render([r.absolute for r in reports], runs, "json")
     with output_dir(out_dir, COMMAND) as tmp:
         (tmp / "index.html").write_text(page, encoding="utf-8")
         (tmp / "matrix.json").write_text(json_text, encoding="utf-8")
         for r in reports:
-            (tmp / f"{_safe_name(r.task)}_heatmap.png").write_bytes(r.heatmap)
-            if r.curves is not None:
-                (tmp / f"{_safe_name(r.task)}_curves.png").write_bytes(r.curves)
+            for name, data in r.figures.items():
+                (tmp / name).write_bytes(data)
     return out_dir
 
 
-# --------------------------------------------------------------------------- HTML
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
-h1{font-size:1.5em}h2{font-size:1.25em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
-h3{font-size:1.05em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1em}
-th,td{border:1px solid #ddd;padding:.25em .5em;text-align:right;white-space:nowrap}
-th:first-child,td:first-child,th:nth-child(3),td:nth-child(3){text-align:left}
-thead th{background:#f3f3f3}tr.baseline td{background:#fafae6}
-td.missing{color:#999;text-align:center}
-ul.notes{font-size:.85em;color:#444}li.warn{color:#a00;font-weight:600}
-img{max-width:100%;height:auto;border:1px solid #eee;margin:.5em 0}
-.muted{color:#777;font-size:.85em}
-"""
+    return Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=False, keep_trailing_newline=True)
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _table_html(matrix: Matrix, percent: bool) -> str:
-    headers, body = table_rows(matrix, None, percent)
-    out = ["<table>", "<thead><tr>" + "".join(f"<th>{_e(h)}</th>" for h in headers) + "</tr></thead>", "<tbody>"]
-    for row, cells in zip(matrix.rows, body):
-        cls = ' class="baseline"' if row.is_baseline else ""
-        tds = "".join(f'<td class="missing">{_e(c)}</td>' if c == "–" and i > 2 else f"<td>{_e(c)}</td>"
-                      for i, c in enumerate(cells))
-        out.append(f"<tr{cls}>{tds}</tr>")
-    out.append("</tbody></table>")
-    return "\n".join(out)
-
-
-def _img(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
-
-
-def render_html(reports: Sequence[TaskReport], runs: Sequence[RunResults], *, percent: bool = False) -> str:
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Cross-lingual transfer report</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>Cross-lingual transfer report</h1>",
-        f'<p class="muted">clt-plugin {_e(__version__)} · {len(runs)} runs · tasks: '
-        + _e(", ".join(r.task for r in reports)) + "</p>",
-    ]
+def render_html(reports: Sequence[TaskReport], runs: Sequence[RunResults], stats: StatOptions) -> str:
     baseline = find_baseline(runs)
-    parts.append("<h2>Runs</h2><table><thead><tr><th>Run</th><th>k</th><th>trained</th><th>baseline</th>"
-                 "<th>results</th><th>manifest</th></tr></thead><tbody>")
+    run_rows = []
     for run in runs:
         m = run.manifest
         k = "–" if m is None or m.examples_per_language() is None else m.examples_per_language()
-        trained = " ".join(m.trained_languages()) if m is not None else "–"
-        is_base = "yes" if baseline is not None and baseline.name == run.name else ""
-        manifest = "–" if m is None or m.path is None else m.path
-        parts.append(f"<tr><td>{_e(run.name)}</td><td>{_e(k)}</td><td>{_e(trained or '–')}</td><td>{is_base}</td>"
-                     f"<td>{_e(run.source)}</td><td>{_e(manifest)}</td></tr>")
-    parts.append("</tbody></table>")
-    for rep in reports:
-        parts.append(f"<h2>clt_{_e(rep.task)} · {_e(rep.views[0].metric)}</h2>")
-        shown = rep.views[1] if len(rep.views) > 1 and rep.views[1].view == "delta" else rep.views[0]
-        parts.append(_img(rep.heatmap, f"heatmap: {title(shown)}"))
-        if rep.curves is not None:
-            parts.append(_img(rep.curves, f"curves of clt_{rep.task}"))
-        stats = statistics_lines(rep.views[0])
-        if stats:
-            parts.append("<ul>" + "".join(f"<li>{_e(s)}</li>" for s in stats) + "</ul>")
-        for m in rep.views:
-            parts.append(f"<h3>{_e(title(m))}</h3>")
-            parts.append(_table_html(m, percent))
-        notes = note_lines(rep.views[0])
-        if notes:
-            parts.append('<ul class="notes">' + "".join(
-                f'<li class="warn">{_e(n)}</li>' if n.startswith(("WARNING", "  mixed")) else f"<li>{_e(n)}</li>"
-                for n in notes) + "</ul>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+        seeds = "–" if m is None else (f"{getattr(m, 'training_seed', None) if getattr(m, 'training_seed', None) is not None else '–'}"
+                                       f"/{m.seed if getattr(m, 'seed', None) is not None else '–'}")
+        run_rows.append({
+            "name": run.name, "k": k, "trained": (" ".join(m.trained_languages()) or "–") if m is not None else "–",
+            "baseline": "yes" if baseline is not None and baseline.name == run.name else "", "seed": seeds,
+            "source": run.source, "manifest": "–" if m is None or m.path is None else m.path,
+        })
+    tasks_out = [{"task": r.task, "metric": r.metric, "heatmaps": r.heatmaps, "curves": r.curves, "stats": r.stats,
+                  "views": r.views, "notes": r.notes} for r in reports]
+    return _environment().get_template("report.html").render(
+        version=__version__, runs=runs, tasks=[r.task for r in reports], uncertainty=stats.describe(),
+        rho_table=rho_table(reports), run_rows=run_rows, tasks_out=tasks_out,
+    )

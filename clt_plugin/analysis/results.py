@@ -23,19 +23,16 @@ The public API, for `clt matrix`, `clt report` and `clt submit`:
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import json
 import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence, TypedDict
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from clt_plugin import languages
 from clt_plugin import manifest as manifest_model
 from clt_plugin.errors import CLTError
-from clt_plugin.io import read_json
+from clt_plugin.io import parse_json, read_json, read_text
 from clt_plugin.names import MANIFEST_NAME, split_task_name
 
 ENGLISH = languages.ENGLISH
@@ -115,6 +112,8 @@ class Manifest:
     per_language: int | None
     english_only: bool
     counts: Mapping[str, Mapping[str, int]]
+    seed: int | None = None  # the mixture's sampling seed
+    training_seed: int | None = None  # the trainer's seed (`clt sweep --seeds`), when recorded
     _trained: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def trained_languages(self) -> tuple[str, ...]:
@@ -217,75 +216,6 @@ def value_reader(metric: str) -> Callable[[TaskResult], float | None]:
     return read
 
 
-# --------------------------------------------------------------------------- reading JSON
-
-try:  # optional accelerator: parses lm-eval's large results files ~2-3x faster than json
-    from orjson import loads as _orjson_loads
-except ImportError:  # pragma: no cover - depends on the environment
-    _orjson_loads = None
-
-try:  # optional accelerator: builds only the keys the analysis reads (see _view)
-    import msgspec
-except ImportError:  # pragma: no cover - depends on the environment
-    msgspec = None
-
-
-def _view(name: str, fields: dict[str, Any]):
-    """A decoder of a JSON object into a dict of only `fields` (None without msgspec).
-
-    Most of an lm-eval results file (task configs and prompts, the environment report) is never
-    read here; msgspec checks it as JSON but builds no objects for it. A file that fails the view
-    in any way (not JSON, NaN, another shape) goes through the full parse, whose checks word the
-    error: both ways accept the same files and give the same values for these keys.
-    """
-    return None if msgspec is None else msgspec.json.Decoder(TypedDict(name, fields, total=False))
-
-
-_TaskConfigView = TypedDict("_TaskConfigView", {"metadata": Any}, total=False)
-# The keys parse_results and parse_manifest read.
-_RESULTS_VIEW = _view("_ResultsView", {
-    "results": Any, "configs": dict[str, _TaskConfigView] | None, "versions": Any, "n-shot": Any,
-    "task_hashes": Any, "n-samples": Any, "group_subtasks": Any, "config": Any,
-    "lm_eval_version": Any, "model_name": Any, "model_name_sanitized": Any, "clt_judge": Any,
-})
-_MANIFEST_VIEW = _view("_ManifestView", {
-    "schema": Any, "languages": Any, "per_language": Any, "english_only": Any, "counts": Any,
-})
-
-
-def _loads(raw: bytes, path: str | os.PathLike, what: str, view=None) -> Any:
-    """Bytes already read from `path` -> JSON (or its `view`); a parse error names the file and where it broke."""
-    if view is not None:
-        try:
-            raw.decode()  # msgspec skips unread strings unchecked; the full parse rejects bad UTF-8 anywhere
-            return view.decode(raw)
-        except ValueError:
-            pass  # not UTF-8, not JSON, or another shape: the full parse decides
-    if _orjson_loads is not None:
-        try:
-            return _orjson_loads(raw)
-        except ValueError:
-            pass  # NaN, or broken: the standard parser decides and words the error
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as e:
-        raise CLTError(f"{path}: corrupt {what} (line {e.lineno}, column {e.colno}: {e.msg})") from e
-    except UnicodeDecodeError as e:
-        raise CLTError(f"{path}: corrupt {what} (not UTF-8: {e.reason})") from e
-
-
-def _read_json_fast(path: str | os.PathLike, what: str, view=None) -> Any:
-    """Like io.read_json, with msgspec's `view` and orjson when installed (the standard parser otherwise)."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError as e:
-        raise CLTError(f"{path}: {what} not found") from e
-    except OSError as e:
-        raise CLTError(f"{path}: cannot read {what} ({e.strerror})") from e
-    return _loads(raw, path, what, view)
-
-
 # --------------------------------------------------------------------------- pure helpers
 
 
@@ -355,7 +285,9 @@ def aggregate(
 def parse_manifest(data: Any, path: Path | None = None) -> Manifest:
     """The fields the analysis reads, from an object the clt_plugin.manifest model validates."""
     m = manifest_model.parse_manifest(data, path)
-    return Manifest(path, m.seen, m.per_language, m.english_only, m.counts)
+    training_seed = getattr(m, "training_seed", None)
+    return Manifest(path, m.seen, m.per_language, m.english_only, m.counts, m.seed,
+                    training_seed if isinstance(training_seed, int) and not isinstance(training_seed, bool) else None)
 
 
 def load_manifest(path: str | os.PathLike) -> Manifest:
@@ -383,15 +315,10 @@ def _manifest_from_model_args(args: Mapping[str, str], cache: dict[str, Manifest
 
 
 def _read_manifest_if_there(path: str) -> Manifest | None:
-    # Open directly rather than stat first: one system call per run instead of two.
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except (FileNotFoundError, NotADirectoryError):
+    if not os.path.isfile(path):
         return None
-    except OSError as e:
-        raise CLTError(f"{path}: cannot read manifest ({e.strerror})") from e
-    return parse_manifest(_loads(raw, path, "manifest", _MANIFEST_VIEW), Path(path))
+    raw = read_text(Path(path), "manifest")
+    return parse_manifest(parse_json(raw, path, "manifest"), Path(path))
 
 
 def find_manifest(model_args: Mapping[str, str] | RunResults) -> Path | None:
@@ -687,7 +614,7 @@ def _merge_files(parsed: Sequence[_FileResults]) -> tuple[dict[str, TaskResult],
 
 def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest: Any,
                 samples: Sequence[Path] = (), manifests: dict[str, Manifest | None] | None = None) -> RunResults:
-    parsed = [parse_results(_read_json_fast(f, "lm-eval results file", _RESULTS_VIEW), f) for f in files]
+    parsed = [parse_results(read_json(f, "lm-eval results file"), f) for f in files]
     first = parsed[0]
     if len(parsed) == 1:  # the usual run: nothing to merge, and the parsed objects are its own
         tasks, model_args = first.tasks, first.model_args
@@ -753,26 +680,8 @@ class RunSpec:
         return cls(name.strip(), Path(rest), manifest)
 
 
-@contextlib.contextmanager
-def gc_paused():
-    """Loading builds many small, acyclic objects that stay alive: the cyclic collector would
-    rescan all of them again and again for nothing. Reference counting still frees garbage."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def load_runs(paths: Iterable[str | os.PathLike] = (), runs: Iterable[RunSpec] = ()) -> list[RunResults]:
     """Every run under `paths` plus the explicit `runs`; two runs with one name is an error."""
-    with gc_paused():
-        return _load_runs(paths, runs)
-
-
-def _load_runs(paths: Iterable[str | os.PathLike], runs: Iterable[RunSpec]) -> list[RunResults]:
     out: list[RunResults] = []
     manifests: dict[str, Manifest | None] = {}  # each manifest read once, however many runs share it
     for p in paths:

@@ -6,7 +6,9 @@ import sys
 
 from clt_plugin.analysis.matrix import ORDERS, VIEWS, build_matrices
 from clt_plugin.analysis.render import FORMATS, note_lines, render, statistics_lines
-from clt_plugin.analysis.results import RunSpec, gc_paused, load_runs
+from clt_plugin.analysis.bootstrap import CORRECTIONS, DEFAULT_RESAMPLES
+from clt_plugin.analysis.results import RunSpec, load_runs
+from clt_plugin.analysis.uncertainty import StatOptions
 from clt_plugin.errors import CLTError
 from clt_plugin.families import FIDELITY_METRIC
 from clt_plugin.io import atomic_write_text
@@ -30,6 +32,23 @@ def add_common_arguments(parser) -> None:
                         help="plateau: smallest k reaching this fraction of the largest gain (default 0.95)")
     parser.add_argument("--fidelity-metric", default=FIDELITY_METRIC, metavar="METRIC",
                         help="metric shown alongside as language fidelity ('none' to hide)")
+    stats = parser.add_argument_group("uncertainty")
+    stats.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES, metavar="N",
+                       help=f"bootstrap resamples (and sign flips) per interval and test (default {DEFAULT_RESAMPLES})")
+    stats.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0): same seed, same numbers")
+    stats.add_argument("--level", type=float, default=0.95, metavar="F", help="confidence level of the intervals (default 0.95)")
+    stats.add_argument("--correction", choices=CORRECTIONS, default="holm",
+                       help="multiple-comparison correction of the delta tests (default holm; bh: Benjamini-Hochberg)")
+    stats.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (default 0.05)")
+    stats.add_argument("--pool", action="store_true",
+                       help="also compute rho over runs of different base models or seen sets (labelled as pooled)")
+
+
+def stat_options(args) -> StatOptions:
+    opts = StatOptions(resamples=args.resamples, seed=args.seed, level=args.level, correction=args.correction,
+                       alpha=args.alpha)
+    opts.check()
+    return opts
 
 
 def add_arguments(parser) -> None:
@@ -37,7 +56,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--view", choices=VIEWS, default="absolute")
     parser.add_argument("--format", choices=FORMATS, default="github")
     parser.add_argument("--percent", action="store_true", help="show fractions as percentages")
-    parser.add_argument("--digits", type=int, metavar="N", help="decimals shown (default 4, or 1 for percentages)")
+    parser.add_argument("--digits", type=int, metavar="N", help="decimals shown (default 3, or 1 for percentages)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
 
 
@@ -64,7 +83,7 @@ def load_and_build(args, view: str):
     matrices = build_matrices(
         runs, args.task, parse_metric(args.metric), view=view, baseline=args.baseline,
         allow_mixed=args.allow_mixed, order=args.order, plateau_threshold=args.plateau_threshold,
-        fidelity_metric=fidelity,
+        fidelity_metric=fidelity, stats=stat_options(args), pool=args.pool,
     )
     return runs, matrices
 
@@ -73,14 +92,6 @@ def output(args) -> tuple[str, list[str]]:
     """What `clt matrix` writes: the text, and the lines that go to stderr (CSV only)."""
     if args.digits is not None and not 0 <= args.digits <= 12:
         raise CLTError(f"--digits: expected 0 to 12, got {args.digits}")
-    # Thousands of small, long-lived objects and no cycles: one collector pause for the whole job.
-    # The runs and matrices die inside the pause (in _output), so that re-enabling the collector
-    # does not start a collection that scans all of them once more for nothing.
-    with gc_paused():
-        return _output(args)
-
-
-def _output(args) -> tuple[str, list[str]]:
     runs, matrices = load_and_build(args, args.view)
     text = render(matrices, runs, args.format, digits=args.digits, percent=args.percent)
     if args.format != "csv":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clt_plugin.analysis.report import build_report
 from clt_plugin.analysis.results import RunSpec, load_runs
-from clt_plugin.commands.matrix import add_common_arguments, parse_metric
+from clt_plugin.commands.matrix import add_common_arguments, parse_metric, stat_options
 from clt_plugin.errors import CLTError
 
 
@@ -23,7 +23,7 @@ def run(args) -> int:
     out = build_report(
         runs, args.output, args.task, parse_metric(args.metric), percent=args.percent,
         baseline=args.baseline, allow_mixed=args.allow_mixed, order=args.order,
-        plateau_threshold=args.plateau_threshold, fidelity_metric=fidelity,
+        plateau_threshold=args.plateau_threshold, fidelity_metric=fidelity, stats=stat_options(args), pool=args.pool,
     )
     print(out / "index.html")
     return 0
