@@ -46,6 +46,27 @@ def write_config(path: Path, tiny_model: Path, work: Path, base: str = "math.yam
     return path
 
 
+# What `axolotl fetch deepspeed_configs` (GitHub, unreachable in tests) provides as zero3_bf16.json:
+# a ZeRO stage-3 config whose batch, precision and clipping follow the axolotl config ("auto").
+ZERO3_BF16 = {
+    "zero_optimization": {"stage": 3, "overlap_comm": True, "contiguous_gradients": True,
+                          "stage3_gather_16bit_weights_on_model_save": True},
+    "bf16": {"enabled": "auto"},
+    "gradient_accumulation_steps": "auto",
+    "gradient_clipping": "auto",
+    "train_batch_size": "auto",
+    "train_micro_batch_size_per_gpu": "auto",
+}
+
+
+def write_zero3(folder: Path) -> Path:
+    """deepspeed_configs/zero3_bf16.json under `folder`, where the shipped ZeRO-3 configs look for it."""
+    path = folder / "deepspeed_configs" / "zero3_bf16.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ZERO3_BF16, indent=2), encoding="utf-8")
+    return path
+
+
 def axolotl(command: str, config: Path, log: Path, *extra: str) -> subprocess.CompletedProcess:
     argv = [AXOLOTL, command, str(config), *extra]
     if command == "train":

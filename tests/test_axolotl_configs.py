@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from axolotl_helpers import REPO, axolotl, clt, write_config
+from axolotl_helpers import REPO, axolotl, clt, write_config, write_zero3
 
 CONFIGS = REPO / "axolotl_configs"
 SHIPPED = sorted(p for p in CONFIGS.glob("*/*.yaml"))
@@ -58,7 +58,9 @@ def _validate(path: Path, tiny_model: Path, tmp_path: Path, **overrides):
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[str(p.relative_to(CONFIGS)) for p in SHIPPED])
-def test_shipped_config_passes_axolotl_validation(path, tiny_model, tmp_path):
+def test_shipped_config_passes_axolotl_validation(path, tiny_model, tmp_path, monkeypatch):
+    write_zero3(tmp_path)  # ZeRO-3 configs read deepspeed_configs/ from where axolotl starts
+    monkeypatch.chdir(tmp_path)
     cfg = _validate(path, tiny_model, tmp_path)
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert cfg["clt_mixture"] == raw["clt_mixture"]
@@ -80,6 +82,13 @@ def test_shipped_config_passes_axolotl_validation(path, tiny_model, tmp_path):
         assert cfg["adapter"] is None  # full fine-tuning
     else:
         assert cfg["bf16"] is False and cfg["fp16"] is False and not cfg["flash_attention"]
+
+
+def test_a_missing_deepspeed_config_is_named_with_the_fix(tiny_model, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match=r"^deepspeed: deepspeed_configs/zero3_bf16.json not found from .* run "
+                                         r"`axolotl fetch deepspeed_configs` in this folder first$"):
+        _validate(CONFIGS / "llama-3.1-8b" / "math.yaml", tiny_model, tmp_path)
 
 
 def test_datasets_beside_clt_mixture_is_rejected(tiny_model, tmp_path):

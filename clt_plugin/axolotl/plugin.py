@@ -81,6 +81,11 @@ class CLTPlugin(BasePlugin):
             batch.apply(cfg)
         except CLTError as e:
             raise ValueError(str(e)) from None
+        deepspeed = cfg.get("deepspeed")
+        if isinstance(deepspeed, str) and deepspeed.endswith(".json") and not Path(deepspeed).is_file():
+            # accelerate would otherwise try to parse the path itself as JSON ("Expecting value").
+            raise ValueError(f"deepspeed: {deepspeed} not found from {Path.cwd()} (axolotl reads it relative to where "
+                             "it starts): run `axolotl fetch deepspeed_configs` in this folder first")
         if cfg.get("clt_mixture") is None:
             return
         config_path = cfg.get("axolotl_config_path")
