@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from clt_plugin import lm_eval_cli
 from clt_plugin.axolotl.args import CLTEvalArgs
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_json, atomic_write_text
@@ -49,38 +50,24 @@ def model_args_for(cfg: Any, args: CLTEvalArgs) -> dict[str, Any]:
 
 def build_command(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> tuple[list[str], dict[str, str], Path, list[str]]:
     """(argv, extra environment, results dir, include paths) for one lm_eval run; writes nothing."""
-    from clt_plugin.resources import tasks_path
-
     try:
-        include = [str(tasks_path())]
-    except FileNotFoundError as e:
+        include = lm_eval_cli.include_paths([_resolve(p, base_dir) for p in args.include_paths])
+    except CLTError as e:
         raise CLTError(f"clt_eval: {e}") from None
-    include += [_resolve(p, base_dir) for p in args.include_paths]
     tasks = [_resolve(t, base_dir) if t.endswith((".yaml", ".yml")) else t for t in args.task_names()]
     results_dir = Path(cfg["output_dir"]).resolve() / EVAL_DIRNAME
-    margs = ",".join(f"{k}={v}" for k, v in model_args_for(cfg, args).items())
-    argv = [
-        sys.executable, "-m", "lm_eval", "run",
-        "--model", "hf",
-        "--model_args", margs,
-        "--tasks", ",".join(tasks),
-        "--batch_size", str(args.batch_size),
-        "--device", args.device or _default_device(),
-        "--output_path", str(results_dir),
-    ]
-    if len(include) == 1:
-        argv += ["--include_path", include[0]]
-    else:
-        # The CLI flag takes one directory; lm_eval's --config file takes the list.
-        argv += ["--config", str(results_dir / "lm_eval_config.yaml")]
-    if args.limit is not None:
-        argv += ["--limit", str(args.limit)]
-    if args.num_fewshot is not None:
-        argv += ["--num_fewshot", str(args.num_fewshot)]
-    if args.log_samples:
-        argv.append("--log_samples")
-    if args.apply_chat_template:
-        argv.append("--apply_chat_template")
+    argv = lm_eval_cli.run_argv({
+        "model": "hf",
+        "model_args": ",".join(f"{k}={v}" for k, v in model_args_for(cfg, args).items()),
+        "tasks": ",".join(tasks),
+        "batch_size": args.batch_size,
+        "device": args.device or _default_device(),
+        "output_path": results_dir,
+        "limit": args.limit,
+        "num_fewshot": args.num_fewshot,
+        "log_samples": args.log_samples,
+        "apply_chat_template": args.apply_chat_template,
+    }, include, results_dir / lm_eval_cli.CONFIG_FILE)
     env = {}
     if args.data_dir:
         env["CLT_DATA_DIR"] = _resolve(args.data_dir, base_dir)
@@ -91,7 +78,7 @@ def run_clt_eval(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> Path:
     argv, env, results_dir, include = build_command(cfg, args, base_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     if "--config" in argv:
-        atomic_write_text(argv[argv.index("--config") + 1], yaml.safe_dump({"include_path": include}))
+        atomic_write_text(argv[argv.index("--config") + 1], yaml.safe_dump(lm_eval_cli.config_for(include)))
     atomic_write_json(results_dir / "command.json", {"argv": argv[1:], "env": env})
     print(f"clt: evaluating {argv[argv.index('--model_args') + 1]} on {argv[argv.index('--tasks') + 1]}", file=sys.stderr, flush=True)
     proc = subprocess.run(argv, env={**os.environ, **env}, check=False)

@@ -9,24 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from clt_plugin.errors import CLTError
-from clt_plugin.resources import tasks_path
-
-LM_EVAL_SUBCOMMANDS = ("run", "ls", "validate")
-
-
-def lm_eval_argv(args: list[str]) -> list[str]:
-    """The lm_eval argument list for `clt eval ARGS`: the clt tasks folder added."""
-    args = list(args)
-    if args and args[0] == "--":
-        args = args[1:]
-    if any(a == "--include_path" or a.startswith("--include_path=") for a in args):
-        raise CLTError(
-            "--include_path: clt eval sets it to the clt tasks folder; to add another folder, run "
-            f"lm_eval yourself (the clt tasks are in {tasks_path()})"
-        )
-    sub = args.pop(0) if args and args[0] in LM_EVAL_SUBCOMMANDS else "run"
-    return [sub, *args, "--include_path", str(tasks_path())]
+from clt_plugin.lm_eval_cli import user_argv as lm_eval_argv
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from clt_plugin import lm_eval_cli
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_json, atomic_write_text
 from clt_plugin.names import MANIFEST_NAME
@@ -224,22 +225,18 @@ def eval_tasks() -> list[str]:
 
 
 def eval_argv(model_dir: Path, results_dir: Path, settings: DemoSettings) -> list[str]:
-    from clt_plugin.resources import tasks_path
-
-    return [
-        sys.executable, "-m", "lm_eval", "run",
-        "--model", "hf",
-        "--model_args", f"pretrained={model_dir},dtype=float32",
-        "--tasks", ",".join(eval_tasks()),
-        "--include_path", str(tasks_path()),
-        "--apply_chat_template",
-        "--batch_size", str(settings.eval_batch_size),
-        "--device", "cpu",
-        "--metadata", json.dumps({"synth_n": settings.eval_n, "synth_seed": settings.seed}),
-        "--seed", str(settings.seed),
-        "--log_samples",
-        "--output_path", str(results_dir),
-    ]
+    return lm_eval_cli.run_argv({
+        "model": "hf",
+        "model_args": f"pretrained={model_dir},dtype=float32",
+        "tasks": ",".join(eval_tasks()),
+        "apply_chat_template": True,
+        "batch_size": settings.eval_batch_size,
+        "device": "cpu",
+        "metadata": json.dumps({"synth_n": settings.eval_n, "synth_seed": settings.seed}),
+        "seed": settings.seed,
+        "log_samples": True,
+        "output_path": results_dir,
+    })
 
 
 # --------------------------------------------------------------------------- the demo

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.io import read_jsonl
-from clt_plugin.tasks import data as task_data
+from clt_plugin import datadir
 from clt_plugin.ifeval import registry
 
 log = logging.getLogger(__name__)
@@ -131,9 +131,9 @@ def load_examples(
     languages.validate(lang)
     if path is not None:
         return parse_examples(read_jsonl(path), lang, str(path))
-    directory = task_data.data_dir({"data_dir": data_dir})
+    directory = datadir.data_dir({"data_dir": data_dir})
     if directory is not None:
-        candidate = task_data.find_file(directory, SUBDIR, [data_file_name(lang)])
+        candidate = datadir.find_file(directory, SUBDIR, [data_file_name(lang)])
         if candidate is not None:
             return parse_examples(read_jsonl(candidate), lang, str(candidate))
         if lang != "en" and lang not in MIFEVAL_LANGUAGES:
@@ -143,7 +143,7 @@ def load_examples(
     elif lang != "en" and lang not in MIFEVAL_LANGUAGES:
         raise CLTError(
             f"no IFEval data for {lang!r}: give a data_dir holding {data_file_name(lang)} "
-            f"(lm-eval --metadata '{{\"data_dir\": ...}}' or ${task_data.ENV_VAR})"
+            f"(lm-eval --metadata '{{\"data_dir\": ...}}' or ${datadir.ENV_VAR})"
         )
     rows, source = _hub_rows(lang)
     return parse_examples(rows, lang, source)

@@ -9,37 +9,13 @@ its own subfolder first (``DIR/mgsm``, ``DIR/xlsum``, ``DIR/aya_evaluation_suite
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 from typing import Any, Iterable
 
+# Shared with the IFEval scorer (clt_plugin.datadir); the task modules call them through here.
+from clt_plugin.datadir import ENV_VAR, data_dir, find_file  # noqa: F401
 from clt_plugin.errors import CLTError
 from clt_plugin.io import parse_json, read_jsonl, read_text
-
-ENV_VAR = "CLT_DATA_DIR"
-
-
-def data_dir(meta: dict[str, Any]) -> Path | None:
-    """The local data directory from task metadata or the environment, or None (use the hub)."""
-    value = meta.get("data_dir") or os.environ.get(ENV_VAR)
-    if not value:
-        return None
-    path = Path(str(value)).expanduser()
-    if not path.is_dir():
-        source = "--metadata data_dir" if meta.get("data_dir") else ENV_VAR
-        raise CLTError(f"{source}: {value!r} is not a directory")
-    return path
-
-
-def find_file(base: Path | None, subdir: str, names: Iterable[str]) -> Path | None:
-    if base is None:
-        return None
-    names = list(names)
-    for folder in (base / subdir, base):
-        for name in names:
-            if (folder / name).is_file():
-                return folder / name
-    return None
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,38 @@
+"""The one lm_eval command-line builder that `clt eval`, the plugin's clt_eval and the demo use."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from clt_plugin import lm_eval_cli
+from clt_plugin.demo.pipeline import DemoSettings, eval_argv
+from clt_plugin.errors import CLTError
+from clt_plugin.resources import tasks_path
+
+
+def test_options_in_order_flags_bare_and_unset_left_out():
+    assert lm_eval_cli.options({"model": "hf", "limit": None, "log_samples": True, "apply_chat_template": False,
+                                "batch_size": 4}) == ["--model", "hf", "--log_samples", "--batch_size", "4"]
+
+
+def test_run_argv_includes_the_clt_tasks_once_or_through_a_config_file(tmp_path):
+    one = lm_eval_cli.run_argv({"model": "hf", "tasks": "clt_mgsm_es"})
+    assert one == [sys.executable, "-m", "lm_eval", "run", "--model", "hf", "--tasks", "clt_mgsm_es",
+                   "--include_path", str(tasks_path())]
+    folders = lm_eval_cli.include_paths(["/more"])
+    two = lm_eval_cli.run_argv({"model": "hf"}, folders, tmp_path / "c.yaml")
+    assert two[-2:] == ["--config", str(tmp_path / "c.yaml")] and "--include_path" not in two
+    assert lm_eval_cli.config_for(folders) == {"include_path": [str(tasks_path()), "/more"]}
+    with pytest.raises(CLTError, match="several task folders need an lm_eval --config file"):
+        lm_eval_cli.run_argv({}, folders)
+
+
+def test_the_demo_runs_lm_eval_through_it():
+    argv = eval_argv(Path("/m"), Path("/r"), DemoSettings())
+    assert argv[:4] == [sys.executable, "-m", "lm_eval", "run"]
+    assert argv[-2:] == ["--include_path", str(tasks_path())]
+    assert argv[argv.index("--metadata") + 1] == '{"synth_n": 40, "synth_seed": 0}'
+    assert "--apply_chat_template" in argv and "--log_samples" in argv
