@@ -3,7 +3,8 @@
 - ROUGE-L: clt_plugin.metrics.rouge vs `rouge_score` (Google's package, the usual choice).
   Target: at most 2x rouge_score's time while correct for every script (rouge_score scores
   non-Latin text as empty; agreement with the XL-Sum authors' `multilingual-rouge` is shown).
-- Fidelity: clt_plugin.metrics.fidelity (LPR, plus WPR for non-Latin targets) vs plain
+- Fidelity: clt_plugin.metrics.fidelity (LPR, plus WPR for non-Latin targets; the Language
+  Confusion Benchmark's definitions, compared with its own script in bench_fidelity.py) vs plain
   `langdetect.detect`, once per reply (the cheapest use, which cannot see a confused line) and
   once per line (the same LPR). Target: at least 20x faster.
 
@@ -103,7 +104,7 @@ def bench_fidelity() -> None:
     from clt_plugin.metrics import fidelity
 
     docs = {lang: responses(lang, N_DOCS) for lang in LANGS}
-    t_init, _ = timed(lambda: [fidelity.line_pass_rate(docs[l][0], l) for l in LANGS])  # model load
+    t_init, _ = timed(lambda: [fidelity.line_pass(docs[l][0], l) for l in LANGS])  # model load
 
     def ours():
         return {l: [fidelity.scores(d, l) for d in docs[l]] for l in LANGS}
@@ -119,7 +120,7 @@ def bench_fidelity() -> None:
             want = {"zh": "zh-cn"}.get(l, l)
             out[l] = [
                 float(all(langdetect.detect(line) == want for line in d.splitlines()
-                          if sum(c.isalpha() for c in line) >= fidelity.MIN_LINE_LETTERS))
+                          if sum(c.isalpha() for c in line) >= 10))
                 for d in docs[l]
             ]
         return out
@@ -128,8 +129,8 @@ def bench_fidelity() -> None:
     print(f"\nFidelity, {len(LANGS)} languages x {N_DOCS} multi-line replies (every 5th has an English line)")
     print(f"{'lang':<6}{'LPR':>7}{'WPR':>7}{'langdetect LPR':>16}{'langdetect doc-level pass':>27}")
     for l in LANGS:
-        lpr = sum(s["lpr"] for s in scores[l]) / N_DOCS
-        wpr = [s["wpr"] for s in scores[l] if "wpr" in s]
+        lpr = fidelity.judged_mean(s["lpr"] for s in scores[l])
+        wpr = [s["wpr"] for s in scores[l] if s.get("wpr") is not None]
         want = {"zh": "zh-cn"}.get(l, l)
         ld = sum(d == want for d in detected[l]) / N_DOCS
         wpr_s = f"{sum(wpr) / len(wpr):.3f}" if wpr else "-"
