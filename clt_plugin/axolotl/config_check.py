@@ -11,8 +11,6 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from clt_plugin.axolotl import PLUGIN_PATH
 from clt_plugin.errors import CLTError
 
@@ -22,17 +20,12 @@ KNOWN_KEYS = ("clt_mixture", "clt_eval", "clt_cache_dir", "clt_base_dir", "clt_g
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
+    from clt_plugin.io import kind_of, read_yaml
+
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CLTError(f"{path}: config not found") from None
-    except OSError as e:
-        raise CLTError(f"{path}: cannot read config ({e.strerror})") from None
-    except yaml.YAMLError as e:
-        raise CLTError(f"{path}: not valid YAML ({e})") from None
+    data = read_yaml(path, "config")  # every read/parse failure is one line naming the file
     if not isinstance(data, dict):
-        raise CLTError(f"{path}: an axolotl config must be a mapping (got {type(data).__name__})")
+        raise CLTError(f"{path}: an axolotl config must be a mapping (got {kind_of(data)})")
     return data
 
 

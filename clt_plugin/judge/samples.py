@@ -148,11 +148,11 @@ def read_all(paths: list[str | Path]) -> list[SamplesFile]:
 def find_source_results(sf: SamplesFile) -> Path | None:
     """The lm-eval results file written by the same run as `sf` (same directory, same date_id)."""
     for candidate in sorted(sf.path.parent.glob(f"*_{sf.date_id}.json")):
-        try:
-            data = read_json(candidate, "lm-eval results file")
-        except CLTError:  # not a results file we can read: not the one we look for
-            continue
-        # `clt judge -o` into the run directory puts its own results file there too: skip it.
+        if candidate.name.startswith("results_judge_"):
+            continue  # `clt judge -o` into the run directory puts its own results file there
+        # The run's own results file must be readable: judging without it would drop its
+        # settings from the output, so a broken one stops the run before any request.
+        data = read_json(candidate, "lm-eval results file", expect=dict if candidate.name.startswith("results_") else None)
         if isinstance(data, dict) and isinstance(data.get("results"), dict) and "clt_judge" not in data:
             return candidate
     return None
