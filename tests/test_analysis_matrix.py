@@ -330,3 +330,67 @@ def test_cells_never_show_a_negative_zero(view, value, digits, scale, shown):
     from clt_plugin.analysis.render import _fmt
 
     assert _fmt(value, SimpleNamespace(view=view), digits, scale) == shown
+
+
+@pytest.mark.parametrize("family", sorted(__import__("clt_plugin.families", fromlist=["FAMILIES"]).FAMILIES))
+def test_every_view_on_every_shipped_family(tmp_path, family):
+    """No --metric: each family's primary metric; the demo's families included. With no
+    single-source run, the transfer view shows each run's source set."""
+    from clt_plugin import families
+
+    fam = families.FAMILIES[family]
+    metric = fam.primary
+    langs = [l for l in ("en", "es", "fr", "ja", "ko") if l in fam.languages] or list(fam.languages[:3])
+    seen = [l for l in langs if l != "en"][:2]
+    lo, hi = families.metric_range(metric)
+    for name, k in (("base", 0), ("k40", 40), ("k80", 80)):
+        model = tmp_path / "models" / name
+        write_manifest(model / "clt_manifest.json", {"t": {"en": 10, **{l: k for l in seen}}}, seen=seen)
+        scores = {f"clt_{family}_{l}": {metric: lo + (hi - lo) * (0.2 + k / 400 + 0.01 * i)}
+                  for i, l in enumerate(langs)}
+        write_results(tmp_path / "evals" / name, scores, model_args=f"pretrained={model}")
+    runs = load_runs([tmp_path / "evals"])
+    for view in ("absolute", "delta", "rel-en", "transfer"):
+        (m,) = build_matrices(runs, None, None, view=view)
+        assert m.task == family and m.metric == metric
+        trained = [r for r in m.rows if not r.is_baseline]
+        assert all(r.ci.get(seen[0]) is not None for r in trained)
+        if view == "transfer":
+            assert [r.label for r in m.rows] == ["+".join(seen) + " (k40)", "+".join(seen) + " (k80)"]
+        for fmt in ("github", "latex", "csv", "json"):
+            assert render([m], runs, fmt)
+
+
+evil_st = st.text(alphabet=st.sampled_from(list("ab|<>&*_`[]\\=+-@\n\t ~#") + ["\u202e"]), min_size=1, max_size=12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(evil_st, evil_st)
+def test_text_formats_escape_every_name(tmp_path_factory, name, family_suffix):
+    """Run names and task families from the inputs never break a github table row, never carry
+    markup, and never start a formula in CSV."""
+    import csv
+    import io
+    import re
+
+    root = tmp_path_factory.mktemp("esc")
+    write_results(root / "r", {"clt_mgsm_en": {"acc": 0.5}, "clt_mgsm_es": {"acc": 0.25}})
+    from clt_plugin.analysis.results import RunSpec
+
+    runs = load_runs([], [RunSpec(name.replace("=", "_") or "x", root / "r")])
+    runs[0].name = name  # any string a user's folder or --run could carry
+    m = build_matrix(runs, "mgsm", "acc")
+    for row in m.rows:
+        row.run = row.label = name
+    m.task = "mgsm" + family_suffix
+    text = render([m], runs, "github")
+    table = [l for l in text.splitlines() if l.startswith("|")]
+    assert len(table) == 3  # header, rule, one row: no newline split the row
+    # Every cell boundary is an unescaped "|": the row has as many as the header.
+    unescaped = lambda line: len(re.findall(r"(?<!\\)\|", line))  # noqa: E731
+    assert unescaped(table[2]) == unescaped(table[0])
+    assert "<" not in text and "\u202e" not in text
+    rows = list(csv.reader(io.StringIO(render([m], runs, "csv"))))
+    for cell in (rows[1][0], rows[1][3], rows[1][4]):
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert cell.removeprefix("'") in (name, m.task) or cell == name
