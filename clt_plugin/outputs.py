@@ -149,13 +149,20 @@ def _check_parent(path: Path, what: str) -> None:
         raise CLTError(f"{path}: cannot write the {what}: {parent} is not writable")
 
 
+# Files a command reads inside an input folder: an output may be written beside them, never over them.
+INPUT_NAMES = ("results*.json", "samples_*.jsonl")
+
+
 def _check_inputs(out: Path, inputs: Iterable[str | os.PathLike], what: str, inside: bool) -> None:
     for given in inputs:
         try:
             real = Path(os.path.abspath(given)).resolve()
         except (OSError, RuntimeError):
             continue
-        if real == out or (inside and real.is_relative_to(out)):
+        over_input = (real == out or (inside and real.is_relative_to(out))
+                      or (not inside and real.is_dir() and out.is_relative_to(real) and out.exists()
+                          and any(out.match(p) for p in INPUT_NAMES)))
+        if over_input:
             raise CLTError(f"{out}: the {what} would replace the input {given}; choose another output")
 
 
