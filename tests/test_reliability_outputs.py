@@ -1,0 +1,189 @@
+"""The one output policy (clt_plugin.outputs): no user file is ever deleted.
+
+A folder is replaced only when the same clt command wrote it (its signed marker), and only the
+files it wrote; a folder it did not write is refused and left as it was; staging folders of
+killed runs are removed by the next run; modes follow the umask.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_write_text
+from clt_plugin.outputs import MARKER, SIGNATURE, claim_dir, claim_file, output_dir, remove_leftovers
+from reliability_inputs import COMMANDS, build_workspace, snapshot
+from test_reliability_cli import fresh_copy, run_clt
+
+FOLDER_COMMANDS = ["mix", "report", "leaderboard", "sweep"]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("outputs")
+    base = root / "base"
+    paths = build_workspace(base)
+    return root, base, {name: p.relative_to(base) for name, p in paths.items()}
+
+
+def write_files(folder: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("cmd", FOLDER_COMMANDS)
+def test_a_folder_clt_did_not_write_is_refused_and_left_untouched(workspace, cmd):
+    argv, output, _ = COMMANDS[cmd]
+    root, _ = fresh_copy(workspace)
+    # The issue's case: a project folder whose manifest.json / grid.json is the user's own.
+    write_files(root / output, {"manifest.json": "{}", "grid.json": "{}", "notes/spec.md": "my notes"})
+    before = snapshot(root)
+    rc, err = run_clt(root, argv)
+    assert rc == 2, err
+    assert err.strip() == (f"clt {cmd}: error: {output}: folder was not written by `clt {cmd}` (it holds grid.json, "
+                           "manifest.json, notes/spec.md); it is left untouched: choose a new or empty folder")
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("cmd", FOLDER_COMMANDS)
+def test_rerunning_replaces_only_the_files_it_wrote(workspace, cmd):
+    argv, output, _ = COMMANDS[cmd]
+    root, _ = fresh_copy(workspace)
+    assert run_clt(root, argv)[0] == 0
+    marker = json.loads((root / output / MARKER).read_text(encoding="utf-8"))
+    assert marker["signature"] == SIGNATURE and marker["command"] == f"clt {cmd}" and marker["state"] == "complete"
+    written = sorted(marker["files"])
+    assert written and all((root / output / f).is_file() for f in written)
+    write_files(root / output, {"added-by-me.txt": "keep", "sub/also-mine.txt": "keep too"})
+    rc, err = run_clt(root, argv)
+    assert rc == 0, err
+    assert (root / output / "added-by-me.txt").read_text(encoding="utf-8") == "keep"
+    assert (root / output / "sub" / "also-mine.txt").read_text(encoding="utf-8") == "keep too"
+    assert sorted(json.loads((root / output / MARKER).read_text(encoding="utf-8"))["files"]) == written
+
+
+def test_a_folder_of_another_clt_command_is_refused(workspace):
+    root, _ = fresh_copy(workspace)
+    assert run_clt(root, COMMANDS["report"][0])[0] == 0
+    before = snapshot(root)
+    rc, err = run_clt(root, ["mix", "spec.yaml", "-o", "rep", "--no-cache"])
+    assert rc == 2 and err.strip() == ("clt mix: error: rep: folder was written by `clt report`, not `clt mix`; "
+                                       "it is left untouched: choose another folder")
+    assert snapshot(root) == before
+
+
+def test_mix_into_the_working_directory(workspace):
+    root, _ = fresh_copy(workspace)
+    empty = root / "empty"
+    empty.mkdir()
+    rc, err = run_clt(empty, ["mix", "../spec.yaml", "-o", ".", "--no-cache"])
+    assert rc == 0, err
+    assert sorted(p.name for p in empty.iterdir()) == [MARKER, "manifest.json", "train.jsonl"]
+    assert run_clt(empty, ["mix", "../spec.yaml", "-o", ".", "--no-cache"])[0] == 0  # its own: rebuilt in place
+    before = snapshot(root)
+    rc, err = run_clt(root, ["mix", "spec.yaml", "-o", ".", "--no-cache"])  # a folder full of the user's files
+    assert rc == 2 and "folder was not written by `clt mix`" in err, err
+    assert snapshot(root) == before
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(workspace):
+    """A real SIGKILL in the middle of writing a folder output; the next `clt mix` cleans up."""
+    root, _ = fresh_copy(workspace)
+    code = ("import sys, time; from clt_plugin.outputs import output_dir\n"
+            "with output_dir(sys.argv[1], 'clt mix') as tmp:\n"
+            "    (tmp / 'train.jsonl').write_text('x' * 100000); print('ready', flush=True); time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(root / "out")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+    left = [p.name for p in root.iterdir() if p.name.startswith(".out.clt-")]
+    assert len(left) == 1 and left[0].endswith(".tmp") and not (root / "out").exists()
+    # A foreign hidden folder with a similar name, and a staging folder of a live process, stay.
+    (root / f".out.clt-{_dead_pid()}-00000000.tmp").mkdir()  # an empty one of a dead process: removed
+    (root / ".out.clt-notes").mkdir()
+    live = root / f".out.clt-{os.getppid()}-11111111.tmp"
+    live.mkdir()
+    rc, err = run_clt(root, COMMANDS["mix"][0])
+    assert rc == 0, err
+    assert {p.name for p in root.iterdir() if p.name.startswith(".out.")} == {".out.clt-notes", live.name}
+
+
+def test_stale_temporary_files_of_atomic_writes_are_removed(tmp_path):
+    stale = tmp_path / f".table.md.clt-{_dead_pid()}-abcdef12.tmp"
+    stale.write_text("half", encoding="utf-8")
+    mine = tmp_path / ".table.md.clt-draft"  # not our pattern: never touched
+    mine.write_text("user", encoding="utf-8")
+    claim_file(tmp_path / "table.md")
+    assert not stale.exists() and mine.read_text(encoding="utf-8") == "user"
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_outputs_follow_the_umask(tmp_path, mask):
+    old = os.umask(mask)
+    try:
+        with output_dir(tmp_path / "folder", "clt test") as tmp:
+            (tmp / "a.txt").write_text("a", encoding="utf-8")
+            (tmp / "sub").mkdir()
+        atomic_write_text(tmp_path / "file.txt", "x")
+    finally:
+        os.umask(old)
+    mode = lambda p: os.stat(p).st_mode & 0o777  # noqa: E731
+    assert mode(tmp_path / "folder") == 0o777 & ~mask
+    assert mode(tmp_path / "folder" / "sub") == 0o777 & ~mask
+    assert mode(tmp_path / "folder" / "a.txt") == mode(tmp_path / "file.txt") == 0o666 & ~mask
+    assert mode(tmp_path / "folder" / MARKER) == 0o666 & ~mask
+
+
+NAMES = st.text(alphabet="abcdefghij_-.", min_size=1, max_size=8).filter(lambda n: n not in (".", "..") and
+                                                                         not n.startswith(".clt-output"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(user=st.dictionaries(st.lists(NAMES, min_size=1, max_size=3).map("/".join), st.text(max_size=5), max_size=5),
+       ours=st.dictionaries(st.sampled_from(["a.txt", "b.txt", "d/c.txt"]), st.text(max_size=5), min_size=1),
+       again=st.dictionaries(st.sampled_from(["a.txt", "b.txt", "d/e.txt"]), st.text(max_size=5), min_size=1))
+def test_user_files_survive_any_rewrite_and_foreign_folders_are_never_claimed(tmp_path_factory, user, ours, again):
+    root = tmp_path_factory.mktemp("prop")
+    # Without the marker, no content makes a folder claimable.
+    if user:
+        write_files(root / "foreign", user)
+        before = snapshot(root / "foreign")
+        with pytest.raises(CLTError, match="folder was not written by `clt test`"):
+            claim_dir(root / "foreign", "clt test")
+        assert snapshot(root / "foreign") == before
+    # Our folder, then files added by someone, then a rewrite with other files.
+    with output_dir(root / "out", "clt test") as tmp:
+        write_files(tmp, ours)
+    clashes = [u for u in user if u in again or any(u.startswith(a + "/") or a.startswith(u + "/") for a in again)
+               or any(u.startswith(o + "/") or o.startswith(u + "/") for o in ours) or u in ours]
+    added = {u: t for u, t in user.items() if u not in clashes}
+    write_files(root / "out", added)
+    with output_dir(root / "out", "clt test") as tmp:
+        write_files(tmp, again)
+    for rel, text in {**added, **again}.items():
+        assert (root / "out" / rel).read_text(encoding="utf-8") == text
+    for rel in set(ours) - set(again):
+        assert not (root / "out" / rel).exists()  # what it wrote before and not now is gone
+    remove_leftovers(root / "out")
+    assert not [p for p in root.iterdir() if p.name.startswith(".out.clt-")]
