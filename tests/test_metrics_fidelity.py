@@ -192,6 +192,15 @@ def test_jieba_spaces_make_a_formula_line_judged_in_chinese():
     assert fidelity.line_pass(FR + "\n- 3 + 4 = 7", "fr") is True
 
 
+def test_thai_lines_are_counted_in_words_not_phrases():
+    # Beyond the benchmark's languages: whitespace would leave every clean Thai line out and judge
+    # only the English one, so a Thai reply could fail but never pass.
+    text = "\n".join(SENTENCES["th"][:2])
+    assert all(len(line.split()) < fidelity.MIN_TOKENS for line in text.split("\n"))
+    assert fidelity.line_pass(text, "th") is True
+    assert fidelity.line_pass(text + "\n" + EN, "th") is False
+
+
 @pytest.mark.parametrize("lang", sorted(SENTENCES))
 def test_monolingual_replies_pass_on_every_script(lang):
     text = "\n".join(SENTENCES[lang][:3]) + "\n\n```\n42\n```"

@@ -9,7 +9,9 @@ pass rates over a set of completions that should be in a target language (their
    split on ``"\\n"``.
 2. A line is *judged* when it has at least ``MIN_TOKENS`` (5) tokens: whitespace-separated words,
    Chinese words from jieba, Japanese words from MeCab (fugashi). The tokenizer is the target
-   language's, whatever the line is written in.
+   language's, whatever the line is written in. (Beyond the benchmark's languages: Thai words
+   from PyThaiNLP's newmm, since Thai spaces separate phrases; Burmese, also written without
+   word spaces, keeps the whitespace rule, so most of its lines are left out.)
 3. Each judged line gets fastText lid.176's top label; a probability of ``MIN_PROBABILITY`` (0.3)
    or less makes it ``"unknown"``. A line passes only when its label *is* the target's label:
    labels are compared as they come (``ms`` is not ``id``, ``wuu`` is not ``zh``), so a line
@@ -100,7 +102,18 @@ def _tokenizer(lang: str) -> Callable[[str], list[str]]:
         return _jieba()
     if script == "Jpan":
         return _mecab()
+    if script == "Thai":
+        return _thai()
     return _str_split
+
+
+@functools.lru_cache(maxsize=1)
+def _thai() -> Callable[[str], list[str]]:
+    # Not a benchmark language. Thai puts spaces between phrases, not words: split on whitespace,
+    # a clean Thai reply would never reach 5 tokens (left out) while an English line in it would.
+    from pythainlp.tokenize import word_tokenize
+
+    return lambda line: [t for t in word_tokenize(line, engine="newmm") if not t.isspace()]
 
 
 def tokenize(line: str, lang: str) -> list[str]:
