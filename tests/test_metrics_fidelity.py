@@ -207,3 +207,21 @@ def test_monolingual_replies_pass_on_every_script(lang):
     j = fidelity.judge(text, lang)
     if j.judged:  # Thai and the like have few spaces: a line may have under 5 tokens
         assert j.line_pass is True, j.wrong_lines
+
+
+def _combine(a: bool | None, b: bool | None) -> bool | None:
+    return b if a is None else a if b is None else a and b
+
+
+_LINES = st.lists(st.sampled_from([FR, EN, ES, ZH, JA, "42", "Bonjour à tous", "**Étape 1**", "1 2 3 4 5", ""]), max_size=5)
+
+
+@settings(max_examples=30, deadline=None)
+@given(a=_LINES, b=_LINES, tail=_LINES)
+def test_lines_are_judged_independently(a, b, tail):
+    """A completion's verdict is its lines' verdicts combined (a wrong line fails it, unjudged lines
+    count for nothing), and nothing after "\\nQ:" counts."""
+    left, right = "\n".join(a), "\n".join(b)
+    whole = left + "\n" + right
+    assert fidelity.line_pass(whole, "fr") == _combine(fidelity.line_pass(left, "fr"), fidelity.line_pass(right, "fr"))
+    assert fidelity.line_pass(whole + "\nQ: " + "\n".join(tail), "fr") == fidelity.line_pass(whole, "fr")
