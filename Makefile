@@ -27,7 +27,7 @@ COMPAT_TESTS := tests/test_axolotl_configs.py tests/test_axolotl_plugin.py tests
   tests/test_axolotl_batch.py tests/test_sweep.py tests/test_mixture.py tests/test_sources.py \
   $(wildcard tests/test_mixture_*.py tests/test_tasks_*.py tests/test_hub_*.py)
 
-.PHONY: setup browser test demo bench compat clean
+.PHONY: setup browser lint test demo bench compat clean
 
 setup: $(STAMP)
 
@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml constraints.txt setup.py
 	# disk when pip's find-links has one (CI machines), else PyTorch's CPU index.
 	$(BIN)/pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null \
 	  || $(BIN)/pip install --quiet torch==2.13.0 --index-url $(TORCH_CPU_INDEX)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[train,dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[all,dev]'
 	# multilingual-rouge's tokenizer for Japanese needs `unidic`'s downloaded dictionary;
 	# without `unidic`, fugashi falls back to the bundled `unidic-lite`, which works offline.
 	$(BIN)/pip uninstall --quiet -y unidic || true
@@ -52,7 +52,12 @@ browser:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver fonts-liberation >/dev/null; \
 	fi
 
-test: setup browser
+# Lint and format check (rules in pyproject.toml [tool.ruff]); `ruff format .` fixes the latter.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup browser lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 demo: setup

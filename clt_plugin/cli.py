@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from clt_plugin import __version__
+from clt_plugin import __version__, extras
 from clt_plugin.errors import CLTError
 
 # name -> (module under clt_plugin.commands, one-line help). Modules load only when used,
@@ -43,14 +43,27 @@ def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _missing_extra(error: ModuleNotFoundError, command: str) -> int:
+    found = extras.missing(error)
+    if found is None:
+        raise error
+    print(f"clt {command}: error: {found}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(argv).parse_args(argv)
+    try:
+        args = build_parser(argv).parse_args(argv)
+    except ModuleNotFoundError as e:  # the command's module needs an extra that is not installed
+        return _missing_extra(e, next((a for a in argv if not a.startswith("-")), ""))
     try:
         return int(args._run(args) or 0)
     except CLTError as e:
         print(f"clt {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:
+        return _missing_extra(e, args.command)
     except OSError as e:
         # The last line of defence for the file system's refusals (a loop of symlinks, a full
         # disk, no permission) that a reader did not map itself: one line naming the path.

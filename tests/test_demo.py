@@ -15,8 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from axolotl_helpers import CLT, clt, read_jsonl, run_env
+
 from clt_plugin.demo import pipeline
 from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
 

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clt_plugin.demo import pipeline
-from clt_plugin.tasks.synth_items import SPLIT_OFFSET, SYNTH_LANGUAGES, SYNTH_TASKS, make_item, make_split
 from clt_plugin.errors import CLTError
 from clt_plugin.resources import tasks_path
 from clt_plugin.tasks import generate, synth
+from clt_plugin.tasks.synth_items import SPLIT_OFFSET, SYNTH_LANGUAGES, SYNTH_TASKS, make_item, make_split
 
 tasks_st = st.sampled_from(SYNTH_TASKS)
 langs_st = st.sampled_from(SYNTH_LANGUAGES)

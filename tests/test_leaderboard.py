@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from leaderboard_fixtures import write_example_submission, write_task_dir
 
 from clt_plugin.cli import main
 from clt_plugin.errors import CLTError
 from clt_plugin.leaderboard.board import build_board, collect
-from leaderboard_fixtures import write_example_submission, write_task_dir
 from clt_plugin.leaderboard.installed import installed_tasks, normalize_version
 from clt_plugin.leaderboard.render import (
-    MARKER,
     csv_cell,
     json_for_script,
     md_escape,
@@ -27,6 +26,7 @@ from clt_plugin.leaderboard.render import (
     to_html,
     to_markdown,
 )
+from clt_plugin.outputs import MARKER
 
 PAPER = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
 EVIL = '<script>document.title="pwned";window.__pwned=1</script>'

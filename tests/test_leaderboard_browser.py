@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from leaderboard_fixtures import write_example_submission, write_task_dir
 
 from clt_plugin.leaderboard.board import build_board, collect
-from leaderboard_fixtures import write_example_submission, write_task_dir
 from clt_plugin.leaderboard.installed import installed_tasks
 from clt_plugin.leaderboard.render import write_board
 

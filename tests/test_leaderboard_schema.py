@@ -9,9 +9,9 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from leaderboard_fixtures import write_model_results, write_task_dir
 
 from clt_plugin.errors import CLTError
-from leaderboard_fixtures import write_model_results, write_task_dir
 from clt_plugin.leaderboard.schema import (
     SCHEMA_VERSION,
     Submission,

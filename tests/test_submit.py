@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from leaderboard_fixtures import write_model_results, write_task_dir
 
 from clt_plugin.analysis.synthetic import results_dict, write_results
 from clt_plugin.cli import main
 from clt_plugin.errors import CLTError
 from clt_plugin.io import sha256_file
-from leaderboard_fixtures import write_model_results, write_task_dir
 from clt_plugin.leaderboard.schema import parse_submission
 from clt_plugin.leaderboard.submit import SubmitOptions, build_submission, resolve_created_at
 

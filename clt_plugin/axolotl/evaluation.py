@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from clt_plugin import lm_eval_cli
+from clt_plugin import extras, lm_eval_cli
 from clt_plugin.axolotl.args import CLTEvalArgs
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_json, atomic_write_text
@@ -75,6 +75,7 @@ def build_command(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> tuple[list[str
 
 
 def run_clt_eval(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> Path:
+    extras.require("lm_eval", "clt_eval")  # a core-only training node: say so before lm_eval fails
     argv, env, results_dir, include = build_command(cfg, args, base_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     if "--config" in argv:

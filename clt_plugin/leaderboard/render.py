@@ -28,7 +28,7 @@ from markupsafe import Markup
 from clt_plugin import __version__, textsafe
 from clt_plugin.errors import CLTError
 from clt_plugin.leaderboard.board import Board, Row
-from clt_plugin.outputs import MARKER, output_dir, resolve_path
+from clt_plugin.outputs import output_dir, resolve_path
 
 COMMAND = "clt leaderboard"  # signs the board folder (clt_plugin.outputs: the output policy)
 _SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
