@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from clt_plugin.errors import CLTError
 from clt_plugin.judge.client import EndpointJudge
 from clt_plugin.judge.run import JudgeFailed, judge_run
 from judge_server import JudgeServer, write_lm_eval_run
@@ -41,9 +42,12 @@ def run_dir(tmp_path):
 
 def test_ratings_gating_counts_and_results_file(tmp_path, run_dir):
     with JudgeServer() as server:
-        report = judge_run([run_dir], tmp_path / "out", judge(server, concurrency=3), cache_path=tmp_path / "c.db")
+        report = judge_run([run_dir], tmp_path / "out", judge(server, concurrency=3), cache_path=tmp_path / "c.db",
+                           min_coverage=0.75)
         assert sum(server.answered.values()) == 6 and set(server.answered.values()) == {1}
     es, ja = report.stats
+    assert (es.coverage, es.coverage_raw, ja.coverage) == (0.75, 0.5, 1.0)
+    assert report.refused == {}
     assert (es.n, es.rated_raw, es.unparseable, es.fidelity_failed, es.rated_gated) == (4, 2, 2, 2, 3)
     assert (es.mean_raw, es.mean_gated) == (4.5, 2.0)
     assert (ja.mean_raw, ja.mean_gated, ja.unparseable) == (2.5, 2.5, 0)
@@ -56,12 +60,15 @@ def test_ratings_gating_counts_and_results_file(tmp_path, run_dir):
         "alias": "clt_dolly_es",
         "judge_rating,none": 2.0,
         "judge_rating_stderr,none": 1.0,  # gated 4, 1, 1: sd sqrt(3) / sqrt(3)
-        "judge_rating_raw,none": 4.5,
-        "judge_rating_raw_stderr,none": 0.5,
+        "judge_rating_raw,none": None,  # 2 of 4 parsed: coverage 0.5 < 0.75, not reported
+        "judge_rating_raw_stderr,none": None,
+        "judge_coverage,none": 0.75,
     }
     assert results["clt_judge"]["counts"]["clt_dolly_es"] == {
         "n": 4, "rated_raw": 2, "unparseable": 2, "fidelity_failed": 2, "rated_gated": 3,
+        "coverage": 0.75, "coverage_raw": 0.5, "mean_gated": 2.0, "mean_raw": 4.5,
     }
+    assert (results["clt_judge"]["min_coverage"], results["clt_judge"]["refused"]) == (0.75, {})
     assert results["clt_judge"]["template_version"] == "clt-judge-v1"
     assert results["clt_judge"]["judge"]["model"] == "judge-test"
     # Carried over from the source run, so `clt matrix` ties the ratings to the model and task.
@@ -85,6 +92,27 @@ def test_ratings_gating_counts_and_results_file(tmp_path, run_dir):
     loaded = load_results(tmp_path / "out")
     assert loaded.tasks["clt_dolly_es"].metrics["judge_rating"]["none"].value == 2.0
     assert loaded.tasks["clt_dolly_ja"].metrics["judge_rating_raw"]["none"].value == 2.5
+    assert "judge_rating_raw" not in loaded.tasks["clt_dolly_es"].metrics  # null: missing, never a number
+
+
+def test_a_score_below_the_coverage_minimum_is_null_everywhere(tmp_path, run_dir):
+    """The issue's real-server case: a judge that rarely writes [[k]]; the few gated replies must
+    not pass as the task's score (default minimum 0.8)."""
+    run = write_lm_eval_run(tmp_path / "lm2", {"es": [("A WANT(none)", ES_OK), ("B WANT(none)", ES_OK2),
+                                                       ("C WANT(none)", EN)]})
+    with JudgeServer() as server:
+        report = judge_run([run], tmp_path / "out", judge(server), cache_path=tmp_path / "c.db")
+    (es,) = report.stats
+    assert (es.n, es.rated_raw, es.rated_gated, es.mean_gated) == (3, 0, 1, 1.0)
+    assert report.refused == {"clt_dolly_es": "no judge output could be parsed (3 of 3 unparseable); "
+                                              "judge_rating written as null"}
+    results = json.loads(report.results_path.read_text(encoding="utf-8"))
+    assert results["results"]["clt_dolly_es"]["judge_rating,none"] is None
+    assert results["results"]["clt_dolly_es"]["judge_coverage,none"] == 1 / 3
+    from clt_plugin.analysis.results import load_results
+
+    task = load_results(tmp_path / "out").tasks["clt_dolly_es"]
+    assert "judge_rating" not in task.metrics and task.metrics["judge_coverage"]["none"].value == 1 / 3
 
 
 def test_rerun_is_served_from_the_cache(tmp_path, run_dir):
@@ -108,8 +136,10 @@ def test_all_unparseable_gives_no_raw_mean(tmp_path):
         "judge_rating_stderr,none": None,
         "judge_rating_raw,none": None,
         "judge_rating_raw_stderr,none": None,
+        "judge_coverage,none": 0.0,
     }
     assert results["clt_judge"]["counts"]["clt_dolly_fr"]["unparseable"] == 2
+    assert list(report.refused) == ["clt_dolly_fr"]
     assert report.unparseable_reasons == {"no [[rating]] in the judge output": 1, "rating [[2.5]] is not an integer": 1}
 
 
@@ -180,3 +210,41 @@ def test_concurrency_is_bounded(tmp_path, run_dir, concurrency):
     with JudgeServer(gather=concurrency) as server:
         judge_run([run_dir], tmp_path / "out", judge(server, concurrency=concurrency), cache_path=tmp_path / "c.db")
         assert server.max_in_flight == concurrency
+
+
+def test_another_server_or_other_decoding_is_asked_again_never_served_old_ratings(tmp_path, run_dir):
+    """TGI answers to the model name `tgi` everywhere: a second server with that name, or the same
+    server at another --max-tokens, gets its own requests; the cache answers only the same setup."""
+    with JudgeServer() as first, JudgeServer() as second:
+        judge_run([run_dir], tmp_path / "a", EndpointJudge(first.url, "tgi", backoff=0.0), cache_path=tmp_path / "c.db",
+                  min_coverage=0.5)
+        judge_run([run_dir], tmp_path / "b", EndpointJudge(second.url, "tgi", backoff=0.0), cache_path=tmp_path / "c.db",
+                  min_coverage=0.5)
+        assert sum(first.attempts.values()) == sum(second.attempts.values()) == 6
+        again = judge_run([run_dir], tmp_path / "c", EndpointJudge(first.url, "tgi", backoff=0.0, max_tokens=128),
+                          cache_path=tmp_path / "c.db", min_coverage=0.5)
+        assert sum(first.attempts.values()) == 12 and (again.requests, again.cache_hits) == (6, 0)
+        same = judge_run([run_dir], tmp_path / "d", EndpointJudge(first.url, "tgi", backoff=0.0, max_tokens=128),
+                         cache_path=tmp_path / "c.db", min_coverage=0.5)
+        assert (same.requests, same.cache_hits) == (0, 6) and sum(first.attempts.values()) == 12
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda d: d.update(config=["hf"]), "field 'config' must be an object (got array)"),
+    (lambda d: d["n-samples"].update(clt_dolly_es=200), "field 'n-samples.clt_dolly_es' must be an object with "
+                                                        "'original' and 'effective' (got integer)"),
+    (lambda d: d["n-samples"]["clt_dolly_es"].update(original="200"),
+     "field 'n-samples.clt_dolly_es.original' must be an integer (got '200')"),
+    (lambda d: d.update(versions=[1]), "field 'versions' must be an object (got array)"),
+])
+def test_results_of_an_unexpected_shape_are_refused_before_any_request(tmp_path, run_dir, change, message):
+    results = next(run_dir.glob("results_*.json"))
+    doc = json.loads(results.read_text(encoding="utf-8"))
+    change(doc)
+    results.write_text(json.dumps(doc), encoding="utf-8")
+    with JudgeServer() as server:
+        with pytest.raises(CLTError) as err:
+            judge_run([run_dir], tmp_path / "out", judge(server), cache_path=tmp_path / "c.db")
+        assert sum(server.attempts.values()) == 0  # nothing paid for
+    assert str(err.value) == f"{results}: {message}"
+    assert not (tmp_path / "out").exists()

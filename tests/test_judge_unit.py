@@ -7,14 +7,14 @@ import random
 import threading
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clt_plugin.errors import CLTError
 from clt_plugin.judge.aggregate import gate, mean_and_stderr, task_stats
 from clt_plugin.judge.cache import JudgeCache, cache_key
 from clt_plugin.judge.client import backoff_delay, chat_url, extract_content, parse_retry_after, public_url
-from clt_plugin.judge.client import Redactor, _Transient
+from clt_plugin.judge.client import EndpointJudge, Redactor, _Transient
 from clt_plugin.judge.parse import parse_rating
 from clt_plugin.judge.prompt import TEMPLATE_VERSION, build_messages
 from clt_plugin.judge.samples import read_all, read_samples_file
@@ -284,3 +284,38 @@ def test_redactor_removes_every_copy_of_the_key(key, pieces):
     assert key not in cleaned
     assert cleaned.count("[REDACTED]") >= text.count(key)
     assert Redactor(None)(text) == text
+
+
+# The inputs that change a rating: the server (URL), the model there, the decoding settings, the
+# prompt template and the rendered prompt. Any one changed must give another key.
+KEY_INPUTS = st.fixed_dictionaries({
+    "url": st.sampled_from(["http://127.0.0.1:8000/v1", "http://127.0.0.1:8001/v1", "https://api.example.com/v1",
+                            "http://127.0.0.1:8000/v2", "http://127.0.0.1:8000/v1?deployment=b"]),
+    "model": st.sampled_from(["tgi", "judge-a", "judge-b"]),
+    "temperature": st.sampled_from([0.0, 0.7]),
+    "max_tokens": st.sampled_from([128, 512]),
+    "template": st.sampled_from(["clt-judge-v1", "clt-judge-v2"]),
+    "response": st.sampled_from(["r", "r2"]),
+})
+
+
+def _key(inputs: dict) -> str:
+    judge = EndpointJudge(inputs["url"], inputs["model"], temperature=inputs["temperature"],
+                          max_tokens=inputs["max_tokens"])
+    try:
+        return cache_key(judge.identity, inputs["template"], build_messages("i", inputs["response"], "es"))
+    finally:
+        judge.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=KEY_INPUTS, b=KEY_INPUTS)
+def test_the_cache_key_covers_every_input_that_changes_a_rating(a, b):
+    assert (_key(a) == _key(b)) == (a == b)
+
+
+def test_the_local_judge_key_covers_its_decoding_settings(tmp_path):
+    from clt_plugin.judge.local import LocalJudge
+
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    assert LocalJudge(tmp_path, max_tokens=128).identity != LocalJudge(tmp_path, max_tokens=512).identity
