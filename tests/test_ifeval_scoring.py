@@ -65,6 +65,20 @@ def test_fidelity_follows_a_response_language_instruction():
     french = "Bonjour, je vous écris pour vous parler de la ville de Paris et de son histoire ancienne."
     assert scoring.process(d, french, "ja")["lpr"] == 1.0
     assert scoring.expected_language(d, "ja") == "fr"
+    # A ja task reports WPR; a French target is not WPR's to judge: left out (None).
+    assert scoring.process(d, french, "ja")["wpr"] is None
+
+
+def test_wpr_for_targets_not_written_in_latin_script():
+    d = doc(["ja:detectable_format:title"], [{}], prompt="説明してください。", lang="ja")
+    clean = "医師らは高齢者に対して、冬のインフルエンザの流行前に予防接種を受けるよう呼びかけた。"
+    mixed = "医師らは高齢者に対して、冬の influenza の流行前に予防接種を受けるよう呼びかけた。"
+    assert {k: scoring.process(d, r, "ja")[k] for k in ("lpr", "wpr") for r in [clean]} == {"lpr": 1.0, "wpr": 1.0}
+    assert (scoring.process(d, mixed, "ja")["lpr"], scoring.process(d, mixed, "ja")["wpr"]) == (1.0, 0.0)
+    assert (scoring.process(d, "42", "ja")["lpr"], scoring.process(d, "42", "ja")["wpr"]) == (None, None)
+    rows = [scoring.process(d, r, "ja") for r in (clean, mixed, "42")]
+    assert (scoring.aggregate(rows)["lpr"], scoring.aggregate(rows)["wpr"]) == (1.0, 0.5)
+    assert "wpr" not in scoring.process(doc(["en:punctuation:no_comma"], [{}]), "Hello there.", "en")
 
 
 def test_aggregate_flattens_instruction_level():
@@ -226,6 +240,9 @@ def test_every_registry_language_has_a_task_yaml():
 
     tasks = Path(__file__).resolve().parents[1] / "lm_eval_tasks" / "ifeval"
     for lang in LANGUAGES:
-        cfg = yaml.safe_load((tasks / f"clt_ifeval_{lang}.yaml").read_text(encoding="utf-8"))
+        # (`!function` tags dropped: non-Latin targets list the metrics again to add WPR.)
+        cfg = yaml.safe_load((tasks / f"clt_ifeval_{lang}.yaml").read_text(encoding="utf-8").replace("!function ", ""))
         assert cfg["task"] == f"clt_ifeval_{lang}"
+        metrics = [m["metric"] for m in cfg.get("metric_list", [])]
+        assert ("wpr" in metrics) == (LANGUAGES[lang].script != "Latn")
         assert cfg["metadata"] == {"version": 1, "clt_family": "ifeval", "clt_language": lang}

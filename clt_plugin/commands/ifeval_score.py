@@ -24,7 +24,7 @@ def run(args) -> int:
     responses.write_report(report, out)
     for lang, res in report["results"].items():
         print(f"{res['task']}  n={res['n']}")
-        for metric in (*METRICS, "lpr"):
+        for metric in (*METRICS, *(m for m in ("lpr", "wpr") if m in res)):
             print(f"  {metric:<24} {res[metric]:.4f}")
     print(f"wrote {out}")
     return 0

@@ -67,25 +67,38 @@ def expected_language(doc: Mapping[str, Any], lang: str) -> str:
     return lang
 
 
-def fidelity(doc: Mapping[str, Any], response: str, lang: str) -> float | None:
+def fidelity_values(doc: Mapping[str, Any], response: str, lang: str) -> dict[str, float | None]:
     """The reply's LPR value in the expected language (clt_plugin.metrics.fidelity): 1.0 pass,
-    0.0 fail, None when no line is long enough to judge (left out, as in the benchmark)."""
-    target = expected_language(doc, lang)
+    0.0 fail, None when no line is long enough to judge (left out, as in the benchmark); and its
+    WPR value when the task's language is not written in Latin script (None: left out)."""
     from clt_plugin.metrics import fidelity as fid
 
+    target = expected_language(doc, lang)
+    out: dict[str, float | None] = {}
     if target in languages.LANGUAGES and fid.applies(target):
-        verdict = fid.line_pass(response, target)
-        return None if verdict is None else float(verdict)
-    # A language the registry (or lid.176) does not know: whole-reply identification is all there is.
-    from clt_plugin.ifeval.language import is_in
+        j = fid.judge(response, target)
+        out["lpr"] = None if j.line_pass is None else float(j.line_pass)
+        word = j.word_pass if fid.wpr_applies(target) else None
+    else:
+        # A language the registry (or lid.176) does not know: whole-reply identification is all there is.
+        from clt_plugin.ifeval.language import is_in
 
-    return 1.0 if response.strip() and is_in(response, target) else 0.0
+        out["lpr"] = 1.0 if response.strip() and is_in(response, target) else 0.0
+        word = None
+    if lang in languages.LANGUAGES and fid.wpr_applies(lang):
+        out["wpr"] = None if word is None else float(word)
+    return out
+
+
+def fidelity(doc: Mapping[str, Any], response: str, lang: str) -> float | None:
+    """The reply's LPR value (see `fidelity_values`)."""
+    return fidelity_values(doc, response, lang)["lpr"]
 
 
 def process(doc: Mapping[str, Any], response: str, lang: str | None = None) -> dict[str, Any]:
     lang = lang or doc.get("lang") or "en"
     out = judge(doc, response, lang).metrics()
-    out["lpr"] = fidelity(doc, response, lang)
+    out.update(fidelity_values(doc, response, lang))
     return out
 
 
@@ -106,8 +119,9 @@ def aggregate(rows: Iterable[Mapping[str, Any]]) -> dict[str, float]:
         "prompt_level_loose_acc": sum(bool(r["prompt_level_loose_acc"]) for r in rows) / len(rows),
         "inst_level_loose_acc": flatten_mean(r["inst_level_loose_acc"] for r in rows),
     }
-    if all("lpr" in r for r in rows):
-        from clt_plugin.metrics.fidelity import judged_mean
+    from clt_plugin.metrics.fidelity import judged_mean
 
-        out["lpr"] = judged_mean(r["lpr"] for r in rows)
+    for metric in ("lpr", "wpr"):
+        if all(metric in r for r in rows):
+            out[metric] = judged_mean(r[metric] for r in rows)
     return out

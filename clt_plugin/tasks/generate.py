@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from clt_plugin import families
-from clt_plugin.families import FAMILIES, FIDELITY_METRIC, FIDELITY_METRICS, GROUP_LANGUAGES, SYNTH_FAMILIES
+from clt_plugin.families import FAMILIES, FIDELITY_METRIC, FIDELITY_METRICS, GROUP_LANGUAGES, SYNTH_FAMILIES, WPR_METRIC
+from clt_plugin.metrics.fidelity import wpr_applies
 from clt_plugin.tasks.prompts import mgsm_words
 
 # The synthetic suite (clt_plugin.tasks.synth_items): generated test items, no data files.
@@ -130,10 +131,16 @@ def task_yaml(family: str, lang: str) -> str:
 def ifeval_task_yaml(lang: str) -> str:
     # ifeval/ keeps its own template, metrics and utils.py: lm-eval resolves `!function utils.x`
     # beside the YAML that holds the tag, and the template there names ifeval's functions.
-    return (
-        HEADER + f"include: _clt_ifeval_template_yaml\ntask: clt_ifeval_{lang}\n"
-        f"metadata:\n  version: {VERSION}\n  clt_family: ifeval\n  clt_language: {_q(lang)}\n"
-    )
+    out = HEADER + f"include: _clt_ifeval_template_yaml\ntask: clt_ifeval_{lang}\n"
+    if wpr_applies(lang):  # the template's metrics (its LPR included), plus WPR
+        out += "metric_list:\n" + "".join(_ifeval_metric(m) for m in (*FAMILIES["ifeval"].metrics, FIDELITY_METRIC, WPR_METRIC))
+    return out + f"metadata:\n  version: {VERSION}\n  clt_family: ifeval\n  clt_language: {_q(lang)}\n"
+
+
+def _ifeval_metric(name: str) -> str:
+    if name.startswith("inst_level_"):
+        return _METRIC.format(name=name, aggregation="!function utils.agg_inst_level_acc")
+    return _metric(name)
 
 
 def group_yaml(group: str, tasks: list[str], metrics: list[str]) -> str:
