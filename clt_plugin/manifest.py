@@ -83,6 +83,27 @@ class LanguageCheck(_Open):
     dropped: dict[str, dict[str, Count]] = Field(default_factory=dict)  # of those, rows replaced (mode drop)
 
 
+class ValidationSet(_Open):
+    """Rows held out of training (spec `validation:`), written beside train.jsonl."""
+
+    file: str
+    counts: dict[str, dict[str, Count]]  # task -> language -> held-out rows
+    total_rows: Count
+    sha256: str
+    ids_sha256: str | None = None  # of the sorted (task, language, source id) keys
+
+
+class Batch(_Open):
+    """How the run that trained on the mixture batched it (added by the axolotl plugin)."""
+
+    global_batch_size: Count
+    micro_batch_size: Count
+    gradient_accumulation_steps: Count
+    data_parallel: Count
+    world_size: Count
+    requested_global_batch_size: OptionalInt = None  # `clt_global_batch_size`, when the config set it
+
+
 class Manifest(_Open):
     schema_: Annotated[str, BeforeValidator(_schema)] = Field(alias="schema")
     tool_version: str | None = None
@@ -99,11 +120,12 @@ class Manifest(_Open):
     train_sha256: str | None = None
     spec_sha256: str | None = None
     # Rows held out for validation (spec `validation:`), the same at every grid point and never
-    # trained on: {file, counts: task -> language -> rows, total_rows, sha256, ids_sha256}.
-    validation: dict[str, Any] | None = None
-    # The batch the axolotl plugin trained with: {global_batch_size, micro_batch_size,
-    # gradient_accumulation_steps, data_parallel, world_size, requested_global_batch_size}.
-    batch: dict[str, Any] | None = None
+    # trained on.
+    validation: ValidationSet | None = None
+    # Added by the axolotl plugin to the copy beside the model: the batch it trained with, and
+    # its seed (runs that differ only in it are repeats of one mixture).
+    batch: Batch | None = None
+    training_seed: OptionalInt = None
 
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
 

@@ -39,6 +39,15 @@ def test_clt_mix_writes_what_the_model_reads(tmp_path):
     assert m.counts == {"math": {"en": 4, "es": 2, "fr": 2}} and m.language_check.mode == "off"
 
 
+def test_what_the_plugin_adds_is_typed_and_kept_exactly(tmp_path):
+    batch = {"global_batch_size": 64, "micro_batch_size": 4, "gradient_accumulation_steps": 8, "data_parallel": 2,
+             "world_size": 2, "requested_global_batch_size": 64}
+    m = write_manifest(tmp_path / "m.json", {**OLD_MANIFEST, "batch": batch, "training_seed": 7})
+    read = load_manifest(m)
+    assert read.batch.gradient_accumulation_steps == 8 and read.training_seed == 7
+    assert read.to_dict() == {**OLD_MANIFEST, "batch": batch, "training_seed": 7}
+
+
 def test_old_files_stay_readable_and_unknown_fields_are_kept(tmp_path):
     path = tmp_path / "clt_manifest.json"
     path.write_text(json.dumps({**OLD_MANIFEST, "added_later": {"x": 1}}))
@@ -56,6 +65,9 @@ def test_old_files_stay_readable_and_unknown_fields_are_kept(tmp_path):
     ({"english_only": "no"}, r"english_only: expected true or false, got 'no'"),
     ({"counts": {"math": {"es": 1.5}}}, r"counts\.math\.es: expected a count >= 0, got 1\.5"),
     ({"language_check": {"flagged": {"math": {"es": -2}}}}, r"language_check\.flagged\.math\.es: expected a count >= 0"),
+    ({"training_seed": "42"}, r"training_seed: expected an integer or null, got '42'"),
+    ({"validation": {"file": "validation.jsonl", "counts": {"math": {"es": 1}}, "total_rows": -1, "sha256": "c" * 64}},
+     r"validation\.total_rows: expected a count >= 0, got -1"),
 ])
 def test_bad_manifest_names_file_and_field(tmp_path, patch, match):
     with pytest.raises(CLTError, match=r"^m\.json: " + match):

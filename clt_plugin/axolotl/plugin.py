@@ -126,7 +126,8 @@ class CLTPlugin(BasePlugin):
         manifest, train_file, validation_file = data.build(cfg)
         plan = effective(cfg)
         # What this run trains with, beside what it trains on (the engine's cached manifest is left as built).
-        manifest = {**manifest, "batch": {**plan.as_dict(), "requested_global_batch_size": cfg.get("clt_global_batch_size")}}
+        manifest = {**manifest, "batch": {**plan.as_dict(), "requested_global_batch_size": cfg.get("clt_global_batch_size")},
+                    "training_seed": cfg.get("seed")}
         self.manifest = manifest
         main = _is_main_process()
         if main:

@@ -16,7 +16,15 @@ from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_dir, canonical_json, sha256_bytes, sha256_file
 from clt_plugin.outputs import claim_dir, output_dir
 from clt_plugin.languages import ENGLISH
-from clt_plugin.manifest import SCHEMA, LanguageCheck, Manifest, ManifestLanguages, count_summary, load_manifest
+from clt_plugin.manifest import (
+    SCHEMA,
+    LanguageCheck,
+    Manifest,
+    ManifestLanguages,
+    ValidationSet,
+    count_summary,
+    load_manifest,
+)
 from clt_plugin.resources import user_cache_dir
 from clt_plugin.mixture.keys import hash_ids, salt
 from clt_plugin.mixture.select import Candidates, Ordering, disjoint_pool, first_duplicate, has_duplicates, parallel_pool
@@ -356,7 +364,7 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
         manifest = _manifest(spec, counts, fingerprints, flagged, dropped, h.hexdigest(), len(lines))
         if held_lines:
             held_lines.sort()
-            manifest = manifest.model_copy(update={"validation": _write_validation(tmp, held_lines, held_counts)})
+            manifest = manifest.model_copy(update={"validation": ValidationSet(**_write_validation(tmp, held_lines, held_counts))})
         (tmp / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     if entry is not None:
         _to_cache(entry, out_dir)
