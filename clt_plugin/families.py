@@ -29,6 +29,7 @@ FIDELITY_METRICS: tuple[str, ...] = (FIDELITY_METRIC, WPR_METRIC)
 # What `clt judge` adds to a judged family's results (1-5; `_raw` before the language gate).
 JUDGE_METRIC = "judge_rating"
 JUDGE_RAW_METRIC = "judge_rating_raw"
+JUDGE_COVERAGE_METRIC = "judge_coverage"  # the share of samples that got a rating
 IFEVAL_METRICS: tuple[str, ...] = (
     "prompt_level_strict_acc",
     "inst_level_strict_acc",
@@ -45,6 +46,7 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
     **{m: (0.0, 1.0) for m in IFEVAL_METRICS},
     JUDGE_METRIC: (1.0, 5.0),
     JUDGE_RAW_METRIC: (1.0, 5.0),
+    JUDGE_COVERAGE_METRIC: (0.0, 1.0),
 }
 
 # The paper's eight languages, which also make up every family's group task (clt_mgsm, ...).

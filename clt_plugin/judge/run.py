@@ -12,7 +12,7 @@ from typing import Callable, Protocol
 
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
-from clt_plugin.families import JUDGE_METRIC, JUDGE_RAW_METRIC
+from clt_plugin.families import JUDGE_COVERAGE_METRIC, JUDGE_METRIC, JUDGE_RAW_METRIC
 from clt_plugin.io import atomic_open, atomic_write_json, kind_of, read_json
 from clt_plugin.judge.aggregate import TaskStats, gate, task_stats
 from clt_plugin.judge.cache import JudgeCache, cache_key
@@ -24,7 +24,7 @@ from clt_plugin.outputs import claim_file
 
 METRIC = JUDGE_METRIC
 RAW_METRIC = JUDGE_RAW_METRIC
-COVERAGE_METRIC = "judge_coverage"
+COVERAGE_METRIC = JUDGE_COVERAGE_METRIC
 # A judged score stands for its task only when most samples carry a rating: below this share of
 # the samples it is written as null (with its coverage beside it) and `clt judge` exits 1.
 DEFAULT_MIN_COVERAGE = 0.8

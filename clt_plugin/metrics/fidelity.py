@@ -52,13 +52,13 @@ from typing import Callable, Iterable
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
+from clt_plugin.families import FIDELITY_METRIC as LPR_METRIC  # metric names live in the registry
+from clt_plugin.families import WPR_METRIC
 
 MIN_TOKENS = 5
 MIN_PROBABILITY = 0.3  # a top label with this probability or less is "unknown"
 MIN_ENGLISH_LETTERS = 4  # the benchmark keeps word-list entries longer than 3 letters
 UNKNOWN = "unknown"
-LPR_METRIC = "lpr"
-WPR_METRIC = "wpr"
 
 # Deleted before splitting: ASCII punctuation and the Arabic comma; the em dash separates words.
 # (One regex pass: str.translate with a dict looks every character up in Python's dict.)
