@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from synthetic_results import write_manifest, write_results
+
 from clt_plugin import languages
-from clt_plugin.analysis.synthetic import write_manifest, write_results
 from clt_plugin.leaderboard.submit import SubmitOptions, build_submission, write_submission
 
 PAPER = tuple(languages.PAPER_LANGUAGES)

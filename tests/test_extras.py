@@ -13,9 +13,9 @@ import subprocess
 import sys
 
 import pytest
+from synthetic_results import write_results
 
 from clt_plugin import extras
-from clt_plugin.analysis.synthetic import write_results
 from clt_plugin.errors import CLTError
 
 _HIDE = """

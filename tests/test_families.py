@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from synthetic_results import write_manifest, write_results
 
 from clt_plugin import families
-from clt_plugin.analysis.synthetic import write_manifest, write_results
 from clt_plugin.cli import main
 from clt_plugin.families import FAMILIES, FIDELITY_METRIC, JUDGE_METRIC
 from clt_plugin.leaderboard.installed import installed_tasks

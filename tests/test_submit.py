@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from leaderboard_fixtures import write_model_results, write_task_dir
+from synthetic_results import results_dict, write_results
 
-from clt_plugin.analysis.synthetic import results_dict, write_results
 from clt_plugin.cli import main
 from clt_plugin.errors import CLTError
 from clt_plugin.io import sha256_file

@@ -12,9 +12,9 @@ import json
 import shutil
 
 import pytest
+from synthetic_results import write_manifest
 from toy_tasks import run_lm_eval, write_toy_data, write_toy_tasks
 
-from clt_plugin.analysis.synthetic import write_manifest
 from clt_plugin.cli import main
 from clt_plugin.io import sha256_file
 
