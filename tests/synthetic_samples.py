@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from clt_plugin.analysis.synthetic import write_manifest, write_results
+from synthetic_results import write_manifest, write_results
 
 DATE = "2026-01-01T00-00-00.000000"
 
@@ -41,9 +41,10 @@ def write_samples(run_dir: str | Path, task: str, values: Sequence[float], *, me
 def write_item_run(root: Path, name: str, counts: Mapping[str, Mapping[str, int]],
                    items: Mapping[str, Sequence[float]], *, family: str = "mgsm", metric: str = "acc",
                    seen: list[str] | None = None, seed: int | None = None, training_seed: int | None = None,
-                   base_model: str | None = None, samples: bool = True) -> Path:
+                   base_model: str | None = None, samples: bool = True, date: str = DATE) -> Path:
     """A model folder with its manifest (and config.json naming `base_model`), and an lm-eval results
-    folder whose scores are the means of `items` per language, with the samples behind them."""
+    folder whose scores are the means of `items` per language, with the samples behind them (another
+    `date` adds another family's results file to the same run)."""
     model = root / "models" / name
     path = write_manifest(model / "clt_manifest.json", counts, seen=seen)
     if seed is not None or training_seed is not None:
@@ -56,8 +57,8 @@ def write_item_run(root: Path, name: str, counts: Mapping[str, Mapping[str, int]
         (model / "config.json").write_text(json.dumps({"_name_or_path": base_model}))
     run_dir = root / "evals" / name
     scores = {f"clt_{family}_{lang}": {metric: sum(v) / len(v)} for lang, v in items.items()}
-    write_results(run_dir, scores, model_args=f"pretrained={model},dtype=float32", stderr=0.05)
+    write_results(run_dir, scores, model_args=f"pretrained={model},dtype=float32", stderr=0.05, date=date)
     if samples:
         for lang, v in items.items():
-            write_samples(run_dir, f"clt_{family}_{lang}", v, metric=metric)
+            write_samples(run_dir, f"clt_{family}_{lang}", v, metric=metric, date=date)
     return run_dir

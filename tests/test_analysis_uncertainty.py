@@ -270,3 +270,19 @@ def test_same_seed_same_numbers(tmp_path):
     b = render([build_matrix(runs, "mgsm", "acc", view="delta", stats=OPTS)], runs, "json")
     c = render([build_matrix(runs, "mgsm", "acc", view="delta", stats=StatOptions(resamples=1000, seed=1))], runs, "json")
     assert a == b != c
+
+
+def test_each_base_model_is_compared_with_its_own_baseline(tmp_path):
+    n = 50
+    for model, level in (("org/llama", 0.2), ("org/qwen", 0.6)):
+        flat = {l: [1.0] * int(level * n) + [0.0] * (n - int(level * n)) for l in ("en", "es")}
+        write_item_run(tmp_path, f"{model[4:]}-base", {"math": {"en": 100, "es": 0}}, flat, seen=["es"], base_model=model)
+        write_item_run(tmp_path, f"{model[4:]}-100", {"math": {"en": 100, "es": 100}}, flat, seen=["es"], base_model=model)
+    runs = load_runs([tmp_path / "evals"])
+    m = build_matrix(runs, "mgsm", "acc", view="delta", stats=OPTS)
+    assert m.baseline == "llama-base, qwen-base"
+    # Same items as their own model's baseline: every delta is exactly 0 (against the other model's, +-0.4).
+    for r in m.rows:
+        assert r.cells == {"en": 0.0, "es": 0.0}
+    assert [g.label for g in m.groups] == ["llama · seen es", "qwen · seen es"]
+    assert [g.curves["seen"][0][:2] for g in m.groups] == [(0, 0.2), (0, 0.6)]  # each anchored on its own baseline

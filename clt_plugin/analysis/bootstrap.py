@@ -23,6 +23,9 @@ from typing import Sequence
 import numpy as np
 
 DEFAULT_RESAMPLES = 10_000
+# Resampling products run in single precision: twice the throughput of double, and an error (1e-7
+# of a score) far below the Monte Carlo error of any interval (1e-3 at 10,000 resamples).
+DTYPE = np.float32
 DEFAULT_SEED = 0
 DEFAULT_LEVEL = 0.95
 CORRECTIONS = ("holm", "bh", "none")
@@ -37,9 +40,9 @@ def _stream_seed(seed: int, *key: object) -> list[int]:
 
 def resample_counts(n: int, resamples: int, rng: np.random.Generator) -> np.ndarray:
     """(resamples, n) matrix: how often each item is drawn in each bootstrap resample."""
-    idx = rng.integers(0, n, size=(resamples, n))
-    idx += np.arange(resamples)[:, None] * n
-    return np.bincount(idx.ravel(), minlength=resamples * n).reshape(resamples, n).astype(np.float64)
+    idx = rng.integers(0, n, size=(resamples, n), dtype=np.int64)
+    idx += np.arange(resamples, dtype=np.int64)[:, None] * n
+    return np.bincount(idx.ravel(), minlength=resamples * n).reshape(resamples, n).astype(DTYPE)
 
 
 class Resampler:
@@ -53,6 +56,7 @@ class Resampler:
         self._counts: dict[tuple, np.ndarray] = {}
         self._signs: dict[tuple, np.ndarray] = {}
         self._picks: dict[tuple, np.ndarray] = {}
+        self._cache: dict[tuple, np.ndarray] = {}
 
     def counts(self, stream: str, n: int) -> np.ndarray:
         key = (stream, n)
@@ -68,7 +72,7 @@ class Resampler:
         s = self._signs.get(key)
         if s is None:
             rng = np.random.default_rng(_stream_seed(self.seed, "signs", stream, n))
-            s = self._signs[key] = rng.integers(0, 2, size=(self.resamples, n)).astype(np.float64) * 2.0 - 1.0
+            s = self._signs[key] = (rng.integers(0, 2, size=(self.resamples, n), dtype=np.int8) * 2 - 1).astype(DTYPE)
         return s
 
     def seed_picks(self, stream: str, n_seeds: int) -> np.ndarray:
@@ -85,15 +89,39 @@ class Resampler:
         rng = np.random.default_rng(_stream_seed(self.seed, "normal", stream))
         return rng.standard_normal(self.resamples)
 
+    # Reading a (resamples x items) matrix costs the same for one run as for a hundred: products are
+    # memory-bound, so the resampled means of many runs are made in one product and kept here.
+    def prefetch(self, kind: str, jobs: Sequence[tuple[object, str, np.ndarray]], budget: int = 25_000_000) -> None:
+        """Compute and keep the bootstrap means (kind "boot") or sign-flip means ("flip") of many
+        vectors: `jobs` are (key, stream, vector); one matrix product per (stream, length)."""
+        groups: dict[tuple[str, int], list[tuple[object, np.ndarray]]] = {}
+        for key, stream, vec in jobs:
+            if (kind, key) not in self._cache:
+                groups.setdefault((stream, vec.shape[-1]), []).append((key, vec))
+        step = max(1, budget // self.resamples)
+        for (stream, n), items in groups.items():
+            mat = self.counts(stream, n) if kind == "boot" else self.signs(stream, n)
+            for i in range(0, len(items), step):
+                chunk = items[i:i + step]
+                out = (np.stack([v for _, v in chunk]).astype(DTYPE) @ mat.T).astype(np.float64) / n
+                for (key, _), row in zip(chunk, out):
+                    self._cache[(kind, key)] = row
+
+    def cached(self, kind: str, key: object) -> np.ndarray | None:
+        return self._cache.get((kind, key))
+
+    def forget(self) -> None:
+        self._cache.clear()
+
     def boot_means(self, stream: str, scores: np.ndarray) -> np.ndarray:
         """Bootstrap means of per-item scores: (n,) -> (resamples,); (runs, n) -> (runs, resamples)."""
         n = scores.shape[-1]
-        return scores @ self.counts(stream, n).T / n
+        return (scores.astype(DTYPE) @ self.counts(stream, n).T).astype(np.float64) / n
 
     def flip_means(self, stream: str, diffs: np.ndarray) -> np.ndarray:
         """Sign-flip permutation distribution of mean paired differences, same shapes as boot_means."""
         n = diffs.shape[-1]
-        return diffs @ self.signs(stream, n).T / n
+        return (diffs.astype(DTYPE) @ self.signs(stream, n).T).astype(np.float64) / n
 
 
 def hierarchical(boot: np.ndarray, picks: np.ndarray) -> np.ndarray:

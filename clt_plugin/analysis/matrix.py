@@ -47,6 +47,7 @@ from clt_plugin.analysis.uncertainty import (
     Test,
     aggregate_boots,
     correct,
+    prefetch_cells,
     row_statistics,
 )
 from clt_plugin.errors import CLTError
@@ -57,6 +58,8 @@ ORDERS = ("k", "lang")
 FIDELITY_METRIC = families.FIDELITY_METRIC
 SERIES = ("english", "seen", "unseen")
 _REGISTRY_ORDER = {code: i for i, code in enumerate(languages.LANGUAGES)}
+# Resampled means kept at once (floats): bounds memory whatever the number of runs.
+PREFETCH_BUDGET = 25_000_000
 _SEED_SUFFIX = re.compile(r"[-_.](seed|s)[-_]?\d+$", re.IGNORECASE)
 
 
@@ -478,7 +481,8 @@ def build_matrix(
 
     bases = {r.name: base_model(r) for r in with_task}
     entries = _seed_entries(with_task, bases, notes)
-    base_entry = _find_base_entry(entries, with_task, baseline, required=view in ("delta", "transfer"))
+    base_of = _find_base_entries(entries, with_task, baseline, required=view in ("delta", "transfer"))
+    base_names = {e.name for e in base_of.values() if e is not None}
 
     # Absolute values and resampling cells per entry (the mean over seeds for a pooled entry).
     cells_of: dict[str, dict[str, Cell]] = {}
@@ -488,13 +492,12 @@ def build_matrix(
     for e in entries:
         cells, values, spread = _entry_cells(e, langs, scores, stderrs, tasks_of, metric_name, items, no_items)
         cells_of[e.name], values_of[e.name], spread_of[e.name] = cells, values, spread
-    _align_streams(cells_of, base_entry.name if base_entry else None)
+    _align_streams(cells_of, sorted(base_names))
     if no_items:
         shown = ", ".join(no_items[:6]) + (f" and {len(no_items) - 6} more" if len(no_items) > 6 else "")
         notes.append(f"no per-item scores (lm-eval --log_samples) for {shown}: their intervals use lm-eval's "
                      "stderr (normal approximation) and their delta tests are unpaired")
 
-    base_abs = values_of[base_entry.name] if base_entry is not None else None
     rows: list[Row] = []
     for e in entries:
         values = values_of[e.name]
@@ -505,7 +508,8 @@ def build_matrix(
         seen = m.seen if m is not None else None
         if m is None:
             notes.append(f"run {e.name}: no manifest found (give --run NAME=DIR:MANIFEST); seen and unseen averages unknown")
-        cells = _transform(view, values, base_abs)
+        own_base = base_of.get(e.name)
+        cells = _transform(view, values, values_of[own_base.name] if own_base is not None else None)
         if view == "rel-en" and values.get(ENGLISH) in (None, 0):
             notes.append(f"run {e.name}: no nonzero English score, so no rel-en values")
         fid: dict[str, float | None] = {}
@@ -518,7 +522,7 @@ def build_matrix(
             k=m.examples_per_language() if m is not None else None,
             trained=m.trained_languages() if m is not None else (),
             seen=seen,
-            is_baseline=base_entry is not None and e.name == base_entry.name,
+            is_baseline=e.name in base_names,
             cells=cells,
             agg=absolute_agg if view == "absolute" else aggregate(cells, seen),
             fidelity=mean(fid.values()) if has_fidelity else None,
@@ -538,32 +542,46 @@ def build_matrix(
 
     matrix = Matrix(
         task=family, metric=metric_name, view=view, languages=langs, rows=rows,
-        baseline=base_entry.name if base_entry is not None else None,
+        baseline=", ".join(sorted(base_names)) or None,
         fidelity_metric=fidelity_metric if has_fidelity else None, notes=notes, mixed=problems,
         plateau_threshold=plateau_threshold, options=opts,
     )
-    _add_uncertainty(matrix, cells_of, base_entry.name if base_entry else None, resampler)
+    _add_uncertainty(matrix, cells_of, {n: b.name for n, b in base_of.items() if b is not None}, resampler)
     if view != "transfer":
         _add_group_statistics(matrix, cells_of, resampler, pool)
+    resampler.forget()
     return matrix
 
 
-def _find_base_entry(entries: list[_Entry], runs: Sequence[RunResults], name: str | None, *, required: bool
-                     ) -> _Entry | None:
+def _find_base_entries(entries: list[_Entry], runs: Sequence[RunResults], name: str | None, *, required: bool
+                       ) -> dict[str, _Entry | None]:
+    """Each entry's English-only baseline: the one named, or the English-only run of its own base
+    model (a grid of several base models has one baseline each), or the only one there is."""
     if name is not None:
-        for e in entries:
-            if e.name == name or name in (r.name for r in e.runs):
-                return e
-        find_baseline(runs, name)  # raises the usual "no such run"
-    found = [e for e in entries if e.manifest is not None and e.manifest.english_only]
-    if len(found) == 1:
-        return found[0]
-    if not found and not required:
-        return None
-    if found and not required:
-        return None
-    find_baseline(runs, None, required=True)  # raises the usual message
-    raise AssertionError("unreachable")  # pragma: no cover
+        named = next((e for e in entries if e.name == name or name in (r.name for r in e.runs)), None)
+        if named is None:
+            find_baseline(runs, name)  # raises the usual "no such run"
+        return {e.name: named for e in entries}
+    english_only = [e for e in entries if e.manifest is not None and e.manifest.english_only]
+    by_base: dict[str | None, list[_Entry]] = {}
+    for e in english_only:
+        by_base.setdefault(e.base, []).append(e)
+    out: dict[str, _Entry | None] = {}
+    for e in entries:
+        own = by_base.get(e.base, [])
+        if len(own) == 1:
+            out[e.name] = own[0]
+        elif not own and len(english_only) == 1:
+            out[e.name] = english_only[0]
+        else:
+            out[e.name] = None
+    if required and (not english_only or any(len(v) > 1 for v in by_base.values()) or None in out.values()):
+        if len(english_only) > 1 and all(len(v) == 1 for v in by_base.values()):
+            lacking = sorted(n for n, b in out.items() if b is None)
+            raise CLTError(f"no English-only baseline run of the same base model for {', '.join(lacking)} "
+                           f"(baselines: {', '.join(e.name for e in english_only)}); name one with --baseline NAME")
+        find_baseline(runs, None, required=True)  # raises the usual message
+    return out
 
 
 def _entry_cells(e: _Entry, langs, scores, stderrs, tasks_of, metric, items: _ItemCache, no_items: list[str]):
@@ -606,11 +624,11 @@ def _entry_cells(e: _Entry, langs, scores, stderrs, tasks_of, metric, items: _It
     return cells, values, spread
 
 
-def _align_streams(cells_of: dict[str, dict[str, Cell]], base: str | None) -> None:
+def _align_streams(cells_of: dict[str, dict[str, Cell]], bases: list[str]) -> None:
     """Runs over the same items share a language's resampling stream (that pairs them); a run
     over other items gets a stream of its own (resampled independently)."""
     ref: dict[str, ItemScores] = {}
-    order = ([base] if base else []) + [n for n in cells_of if n != base]
+    order = bases + [n for n in cells_of if n not in bases]
     for name in order:
         for l, c in cells_of[name].items():
             if not c.items:
@@ -653,30 +671,60 @@ def _transfer_rows(rows: list[Row], notes: list[str]) -> list[Row]:
 # --------------------------------------------------------------------------- uncertainty
 
 
-def _add_uncertainty(matrix: Matrix, cells_of: dict[str, dict[str, Cell]], base: str | None, resampler: Resampler) -> None:
+def _add_uncertainty(matrix: Matrix, cells_of: dict[str, dict[str, Cell]], base_of: dict[str, str],
+                     resampler: Resampler) -> None:
     opts = matrix.options
-    base_cells = cells_of.get(base) if base else None
-    base_dist = Distributions(resampler, base) if base else None
     all_tests: list[tuple[Row, str, Test]] = []
-    for row in matrix.rows:
-        cells = cells_of[row.run]
-        if not cells:
-            continue
-        dist = Distributions(resampler, row.run)
-        en_boot = None
-        if matrix.view == "rel-en" and ENGLISH in cells:
-            en_boot = dist.cell(cells[ENGLISH], row.run + "|" + ENGLISH)
-        point_aggs = dict(zip(AGGREGATES, row.agg))
-        st = row_statistics(cells, _view_value(matrix.view, en_boot), row.cells, point_aggs, row.seen,
-                            None if row.is_baseline else base_cells, dist, base_dist, opts, matrix.view)
-        row.ci, row.agg_ci, row.methods = st.cells, st.aggregates, tuple(sorted(st.methods))
-        for key, t in st.tests.items():
-            all_tests.append((row, key, t))
+    rows = [r for r in matrix.rows if cells_of[r.run]]
+    per_row = max(1, max((sum(len(c.items) for c in cells_of[r.run].values()) for r in rows), default=1))
+    chunk = max(1, PREFETCH_BUDGET // (resampler.resamples * per_row))
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        _prefetch(resampler, part, cells_of, base_of)
+        for row in part:
+            all_tests += _row_uncertainty(matrix, row, cells_of, base_of, resampler)
+    # What fitted in one pass stays for the group statistics; the caller forgets it at the end.
     corrected = correct([t for _, _, t in all_tests], opts.correction, opts.alpha)
     for (row, key, _), t in zip(all_tests, corrected):
         row.tests[key] = t
     matrix.n_tests = len(all_tests)
     matrix.uncertainty_note = opts.describe() + f" ({len(all_tests)} tests in this table)"
+
+
+def _prefetch(resampler: Resampler, rows: list[Row], cells_of, base_of: dict[str, str], keep: bool = False) -> None:
+    """Resampled means of every item vector of these rows and their baselines, and the sign-flip
+    nulls of their paired differences, each kind in one product per language (`keep`: add to
+    what is kept rather than replace it)."""
+    if not keep:
+        resampler.forget()
+    names = {r.run for r in rows} | {base_of[r.run] for r in rows if r.run in base_of}
+    prefetch_cells(resampler, [c for n in names for c in cells_of[n].values()])
+    flips = []
+    for r in rows:
+        base = base_of.get(r.run)
+        if base is None or base == r.run:
+            continue
+        for l, c in cells_of[r.run].items():
+            b = cells_of[base].get(l)
+            if b is not None and c.kind == "items" and b.kind == "items" and c.items[0].same_items(b.items[0]):
+                flips.append(((id(c.items[0]), id(b.items[0])), c.stream, c.items[0].values - b.items[0].values))
+    resampler.prefetch("flip", flips)
+
+
+def _row_uncertainty(matrix: Matrix, row: Row, cells_of, base_of: dict[str, str], resampler: Resampler
+                     ) -> list[tuple[Row, str, Test]]:
+    """A row's intervals (set on it) and its tests against its baseline (returned, for the correction)."""
+    cells = cells_of[row.run]
+    dist = Distributions(resampler, row.run)
+    en_boot = None
+    if matrix.view == "rel-en" and ENGLISH in cells:
+        en_boot = dist.cell(cells[ENGLISH], row.run + "|" + ENGLISH)
+    base = base_of.get(row.run)
+    st = row_statistics(cells, _view_value(matrix.view, en_boot), row.cells, dict(zip(AGGREGATES, row.agg)), row.seen,
+                        None if row.is_baseline or base is None else cells_of[base], dist,
+                        Distributions(resampler, base) if base else None, matrix.options, matrix.view)
+    row.ci, row.agg_ci, row.methods = st.cells, st.aggregates, tuple(sorted(st.methods))
+    return [(row, key, t) for key, t in st.tests.items()]
 
 
 # --------------------------------------------------------------------------- group statistics
@@ -694,15 +742,17 @@ def _group_label(base: str | None, seen: tuple[str, ...]) -> str:
 
 
 def _add_group_statistics(matrix: Matrix, cells_of: dict[str, dict[str, Cell]], resampler: Resampler, pool: bool) -> None:
-    base_row = next((r for r in matrix.rows if r.is_baseline), None)
+    base_rows = [r for r in matrix.rows if r.is_baseline]
     groups: dict[tuple, list[Row]] = {}
     for row in matrix.rows:
         if row.is_baseline or row.seen is None or not row.seen:
             continue
         groups.setdefault(_group_key(row), []).append(row)
     for (base, seen), members in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
-        # The baseline anchors k = 0 of a group when it shares the group's base model (or none is known).
-        anchor = base_row if base_row is not None and (base is None or base_row.base_model in (None, base)) else None
+        # The baseline of the group's base model anchors k = 0 (the only baseline, when models are unknown).
+        own = [r for r in base_rows if r.base_model == base]
+        anchor = own[0] if len(own) == 1 else (base_rows[0] if len(base_rows) == 1 and base_rows[0].base_model is None
+                                                 or len(base_rows) == 1 and base is None else None)
         matrix.groups.append(_group_stats(_group_label(base, seen), base, seen, members, anchor, matrix, cells_of,
                                           resampler, pooled=False))
     if len(groups) > 1:
@@ -714,7 +764,7 @@ def _add_group_statistics(matrix: Matrix, cells_of: dict[str, dict[str, Cell]], 
         else:
             matrix.notes.append(f"statistics per group ({len(groups)} groups: {shown}); pooled ones are refused "
                                 "(pass --pool to add them, labelled as pooled)")
-    if groups and base_row is None:
+    if groups and not base_rows:
         matrix.notes.append("no English-only baseline run: plateau points need one")
 
 
@@ -734,6 +784,9 @@ def _group_stats(label, base, seen, members: list[Row], anchor: Row | None, matr
         lang_boots = {l: dist.cell(c, row.run + "|" + l, size) for l, c in cells_of[row.run].items()}
         return {**aggregate_boots(lang_boots, use_seen), **{f"lang:{l}": b for l, b in lang_boots.items()}}
 
+    everyone = list({id(r): r for r in members + pairs + ([anchor] if anchor is not None else [])}.values())
+    if len(everyone) * len(matrix.languages) * opts.resamples <= PREFETCH_BUDGET:
+        _prefetch(resampler, everyone, cells_of, {}, keep=True)
     row_boots = {r.run: boots_of(r, r.seen) for r in {id(r): r for r in members + pairs}.values()}
     if corr.rho is not None and len(pairs) >= 3:
         s = np.stack([row_boots[r.run]["seen"] for r in pairs])
@@ -780,8 +833,7 @@ def _group_stats(label, base, seen, members: list[Row], anchor: Row | None, matr
         if len(pts) > (1 if base_point else 0):
             g.curves[s] = pts
         if s in SERIES and base_point is not None and len(pts) > 1:
-            p = plateau([(k, v) for k, v, _, _ in pts if k != 0 or anchor is None], base_point[0],
-                        matrix.plateau_threshold)
+            p = plateau([(k, v) for k, v, _, _ in pts], base_point[0], matrix.plateau_threshold)
             g.plateaus[s] = p
             if base_point[1] is not None and len(curve) == len(pts) - 1 and curve:
                 pk = plateau_boot(usable_ks, np.stack(curve), base_point[1], matrix.plateau_threshold)

@@ -27,6 +27,7 @@ import numpy as np
 
 from clt_plugin.analysis.bootstrap import (
     CORRECTION_NAMES,
+    DTYPE,
     CORRECTIONS,
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
@@ -126,14 +127,34 @@ class Distributions:
         b = self.r.resamples if size is None else size
         if cell.kind == "stderr":
             return cell.value + (cell.stderr or 0.0) * self.r.normal(f"{key}|{cell.stream}")[:b]
-        per_seed = np.stack([it.values @ self.r.counts(cell.stream, it.n)[:b].T / it.n for it in cell.items])
+        per_seed = np.stack([self._boot(it, cell.stream, b) for it in cell.items])
         if len(cell.items) == 1:
             return per_seed[0]
-        return hierarchical(per_seed, self.r.seed_picks(key, len(cell.items))[:b])
+        # Seeds are drawn per row, the same for every language: a seed is one trained model, and its
+        # effect on one language goes with its effect on the others (the aggregates keep that).
+        return hierarchical(per_seed, self.r.seed_picks(self.row_key, len(cell.items))[:b])
+
+
+    def _boot(self, it: ItemScores, stream: str, b: int) -> np.ndarray:
+        kept = self.r.cached("boot", (id(it), stream))
+        if kept is not None:
+            return kept[:b]
+        return self.r.boot_means(stream, it.values) if b == self.r.resamples else \
+            (it.values.astype(DTYPE) @ self.r.counts(stream, it.n)[:b].T).astype(np.float64) / it.n
+
+
+def prefetch_cells(resampler: Resampler, cells: Sequence[Cell]) -> None:
+    """Make the bootstrap means of every item vector of `cells` in as few products as possible."""
+    resampler.prefetch("boot", [((id(it), c.stream), c.stream, it.values) for c in cells for it in c.items])
 
 
 def mean_of(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
-    return None if not arrays else np.mean(np.stack(arrays), axis=0)
+    if not arrays:
+        return None
+    total = arrays[0].copy()
+    for a in arrays[1:]:
+        total += a
+    return total / len(arrays)
 
 
 def aggregate_boots(boots: dict[str, np.ndarray], seen: Sequence[str] | None, english: str = "en"
@@ -261,24 +282,35 @@ def row_statistics(
         shown = {l: view_value(l, b) for l, b in boots.items()}
     method = METHOD_STDERR if methods == {METHOD_STDERR} else (
         METHOD_SEEDS if METHOD_SEEDS in methods else METHOD_ITEMS)
-    for l in cells:
-        v = point_cells.get(l)
-        out_cells[l] = None if v is None or l not in shown else _percentile(v, shown[l], level, cells[l].method)
     agg_boot = aggregate_boots(shown, seen)
-    for a in AGGREGATES:
-        v = point_aggs.get(a)
-        out_aggs[a] = None if v is None or agg_boot.get(a) is None else _percentile(v, agg_boot[a], level, method)
+    jobs = [(out_cells, l, point_cells.get(l), shown.get(l), cells[l].method) for l in cells]
+    jobs += [(out_aggs, a, point_aggs.get(a), agg_boot.get(a), method) for a in AGGREGATES]
+    for (out, key, _, _, _), iv in zip(jobs, _intervals([(v, b, m) for _, _, v, b, m in jobs], level)):
+        out[key] = iv
     if base_boots is not None:
         tests = _paired_tests(cells, base, boots, base_boots, seen, dist.r, level)
     return RowStats(out_cells, out_aggs, tests, methods)
 
 
-def _percentile(value: float, boot: np.ndarray, level: float, method: str) -> Interval | None:
-    finite = boot[np.isfinite(boot)]
-    if finite.size == 0 or not math.isfinite(value):
-        return None
-    lo, hi = percentile_interval(finite, level)
-    return Interval(value, float(lo), float(hi), method)
+def _intervals(jobs: Sequence[tuple[float | None, np.ndarray | None, str]], level: float) -> list[Interval | None]:
+    """Percentile intervals of many (value, resamples, method) at once: one quantile call for all
+    (a resample that is not finite, e.g. a ratio over a zero, is left out of its own interval)."""
+    usable = [i for i, (v, b, _) in enumerate(jobs) if v is not None and b is not None and math.isfinite(v)]
+    out: list[Interval | None] = [None] * len(jobs)
+    if not usable:
+        return out
+    stack = np.stack([jobs[i][1] for i in usable])
+    finite = np.isfinite(stack)
+    if finite.all():
+        lo, hi = percentile_interval(stack, level)
+    else:
+        with np.errstate(invalid="ignore"):
+            lo, hi = np.nanquantile(np.where(finite, stack, np.nan), [(1 - level) / 2, (1 + level) / 2], axis=-1)
+    for j, i in enumerate(usable):
+        if math.isfinite(lo[j]) and math.isfinite(hi[j]):
+            v, _, method = jobs[i]
+            out[i] = Interval(v, float(lo[j]), float(hi[j]), method)
+    return out
 
 
 def _point_aggregates(values: dict[str, float], seen: Sequence[str] | None) -> dict[str, float | None]:
@@ -294,33 +326,41 @@ def _paired_tests(cells, base, boots, base_boots, seen, resampler: Resampler, le
     # Sign flips need one item vector per side over the same items; anything else is bootstrapped.
     flippable = {l: cells[l].kind == "items" and base[l].kind == "items" and cells[l].items[0].same_items(base[l].items[0])
                  for l in common}
-    nulls = {l: resampler.flip_means(cells[l].stream, cells[l].items[0].values - base[l].items[0].values)
-             for l in common if flippable[l]}
-    tests: dict[str, Test] = {}
-
-    def make(key: str, estimate: float, boot: np.ndarray, null: np.ndarray | None, stderr_only: bool) -> None:
-        lo, hi = percentile_interval(boot, level)
-        if null is not None:
-            p, method = float(permutation_p(estimate, null)), TEST_PERMUTATION
-        elif stderr_only:
-            sd = float(np.std(boot))
-            p = float(normal_p(estimate / sd)) if sd > 0 else (1.0 if estimate == 0 else 0.0)
-            method = TEST_NORMAL
-        else:
-            p, method = float(bootstrap_p(boot)), TEST_BOOTSTRAP
-        tests[key] = Test(estimate, float(lo), float(hi), p, method)
-
+    nulls = {}
+    for l in common:
+        if flippable[l]:
+            kept = resampler.cached("flip", (id(cells[l].items[0]), id(base[l].items[0])))
+            nulls[l] = kept if kept is not None else resampler.flip_means(
+                cells[l].stream, cells[l].items[0].values - base[l].items[0].values)
+    jobs: list[tuple[str, float, np.ndarray, np.ndarray | None, bool]] = []
     for l in common:
         stderr_only = cells[l].kind == "stderr" or base[l].kind == "stderr"
-        make(l, est[l], diffs[l], nulls.get(l), stderr_only)
+        jobs.append((l, est[l], diffs[l], nulls.get(l), stderr_only))
     d_agg = _point_aggregates(est, seen)
     b_agg = aggregate_boots(diffs, seen)
     n_agg = aggregate_boots(nulls, seen) if nulls and all(flippable.values()) else {}
     any_stderr = any(cells[l].kind == "stderr" or base[l].kind == "stderr" for l in common)
     for a in AGGREGATES:
-        if d_agg.get(a) is None or b_agg.get(a) is None:
-            continue
-        make(f"avg:{a}", d_agg[a], b_agg[a], n_agg.get(a), any_stderr)
+        if d_agg.get(a) is not None and b_agg.get(a) is not None:
+            jobs.append((f"avg:{a}", d_agg[a], b_agg[a], n_agg.get(a), any_stderr))
+    if not jobs:
+        return {}
+    # One quantile call and one pass per kind of p-value for the whole row.
+    boots = np.stack([b for _, _, b, _, _ in jobs])
+    lo, hi = percentile_interval(boots, level)
+    boot_ps = bootstrap_p(boots)
+    sds = boots.std(axis=1)
+    tests: dict[str, Test] = {}
+    for i, (key, estimate, _, null, stderr_only) in enumerate(jobs):
+        if null is not None:
+            p, method = float(permutation_p(estimate, null)), TEST_PERMUTATION
+        elif stderr_only:
+            sd = float(sds[i])
+            p = float(normal_p(estimate / sd)) if sd > 0 else (1.0 if estimate == 0 else 0.0)
+            method = TEST_NORMAL
+        else:
+            p, method = float(boot_ps[i]), TEST_BOOTSTRAP
+        tests[key] = Test(estimate, float(lo[i]), float(hi[i]), p, method)
     return tests
 
 
