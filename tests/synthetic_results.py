@@ -1,6 +1,6 @@
 """Write results files and manifests in the exact layouts lm-eval 0.4.11 and `clt mix` write.
 
-For tests, benchmarks and demos that need many runs with known scores without training or
+A test fixture (tests and benchmarks import it from tests/): many runs with known scores without training or
 evaluating anything. The layout mirrors a real `lm_eval --log_samples` results file.
 """
 

@@ -17,7 +17,7 @@ import pytest
 from clt_plugin.analysis.matrix import build_matrix
 from clt_plugin.analysis.render import render
 from clt_plugin.analysis.results import RunSpec, load_results, load_runs
-from clt_plugin.analysis.synthetic import write_manifest, write_results
+from synthetic_results import write_manifest, write_results
 from clt_plugin.cli import main
 from toy_tasks import run_lm_eval, write_toy_data, write_toy_tasks
 

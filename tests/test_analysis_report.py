@@ -27,7 +27,7 @@ from clt_plugin.analysis.plots import (
 )
 from clt_plugin.analysis.report import TABLE_ROWS, build_report
 from clt_plugin.analysis.results import RunSpec, load_runs
-from clt_plugin.analysis.synthetic import write_manifest, write_results
+from synthetic_results import write_manifest, write_results
 from clt_plugin.analysis.uncertainty import StatOptions
 from clt_plugin.errors import CLTError
 from synthetic_samples import write_item_run

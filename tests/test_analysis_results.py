@@ -19,7 +19,7 @@ from clt_plugin.analysis.results import (
     load_runs,
     parse_model_args,
 )
-from clt_plugin.analysis.synthetic import write_manifest, write_results
+from synthetic_results import write_manifest, write_results
 from clt_plugin.errors import CLTError
 from clt_plugin.names import split_task_name
 

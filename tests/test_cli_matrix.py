@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from clt_plugin.analysis.synthetic import write_manifest, write_results
+from synthetic_results import write_manifest, write_results
 from clt_plugin.cli import main
 
 SEEN = ["es", "fr"]
