@@ -169,3 +169,31 @@ def test_rerun_replaces_a_previous_mixture_atomically(work, capsys):
     assert (work / "out" / "train.jsonl").read_bytes() != first
     assert mix(write_spec(work, per="99"), "-o", work / "out", capsys=capsys)[0] == 2
     assert len((work / "out" / "train.jsonl").read_text().splitlines()) == 8  # the failed run left it alone
+
+
+def test_an_empty_source_is_a_shortage_not_a_missing_field(work, capsys):
+    (work / "m_es.jsonl").write_text("", encoding="utf-8")
+    spec = write_spec(work, text=SPEC.format(english=2, per=3, langs="[es, fr]") + "on_shortage: cap\n")
+    rc, out, err = mix(spec, "-o", work / "capped", capsys=capsys)
+    assert rc == 0, err
+    manifest = json.loads((work / "capped" / "manifest.json").read_text())
+    assert manifest["counts"]["math"] == {"en": 2, "es": 0, "fr": 3}
+    spec = write_spec(work, text=SPEC.format(english=2, per=3, langs="[es, fr]"))
+    rc, _, err = mix(spec, "-o", work / "strict", capsys=capsys)
+    assert rc == 2 and err.strip().endswith("es: asked for 3 rows but m_es.jsonl has only 0 "
+                                            "(set on_shortage: cap to take what there is)")
+
+
+def test_a_duplicated_id_is_named(work, capsys):
+    with open(work / "m_es.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "q3", "question": "again", "answer": "again"}) + "\n")
+    rc, _, err = mix(write_spec(work, per="11", langs="[es]"), "-o", work / "out", capsys=capsys)
+    assert rc == 2 and err.strip().endswith("m_es.jsonl: id 'q3' appears more than once; ids must be unique"), err
+
+
+def test_first_duplicate_is_the_first_id_seen_twice():
+    from clt_plugin.mixture.select import first_duplicate
+
+    assert first_duplicate(["a", "b", "c", "b", "a"]) == "b"
+    assert first_duplicate(iter(["x", "y"])) is None
+    assert first_duplicate(str(i) for i in [*range(100_000), 99_999]) == "99999"
