@@ -270,3 +270,37 @@ def test_grid_scans_each_source_once_and_matches_points_built_alone(data, tmp_pa
         alone = build_mixture(s.with_changes(**changes), tmp_path / point, use_cache=False)
         assert alone == manifests[point]
         assert (tmp_path / point / "train.jsonl").read_bytes() == (tmp_path / "g" / point / "train.jsonl").read_bytes()
+
+
+# Every spec field that changes the rows a mixture holds, and the sources' content.
+SPEC_FIELDS = st.fixed_dictionaries({
+    "seed": st.sampled_from([0, 1]),
+    "alignment": st.sampled_from(["independent", "parallel"]),
+    "mode": st.just("augment"),
+    "on_shortage": st.sampled_from(["error", "cap"]),
+    "language_check": st.sampled_from(["off", "drop"]),
+    "english": st.sampled_from([1, 2]),
+    "per_language": st.sampled_from([1, 3]),
+    "languages": st.sampled_from([["es"], ["es", "fr"]]),
+    "path": st.sampled_from(["a_{lang}.jsonl", "b_{lang}.jsonl"]),
+    "fingerprint": st.sampled_from(["sha-1", "sha-2"]),
+})
+
+
+def _mixture_key(f: dict) -> str:
+    from clt_plugin.mixture.build import _cache_key
+
+    spec = load_spec({
+        "seed": f["seed"], "alignment": f["alignment"], "mode": f["mode"], "on_shortage": f["on_shortage"],
+        "language_check": f["language_check"],
+        "tasks": {"math": {"source": {"format": "jsonl", "path": f["path"],
+                                      "fields": {"id": "id", "prompt": "q", "response": "a"}},
+                           "english": f["english"], "per_language": f["per_language"], "languages": f["languages"]}},
+    })
+    return _cache_key(spec, {"math": {"a_es.jsonl": f["fingerprint"]}})
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=SPEC_FIELDS, b=SPEC_FIELDS)
+def test_the_mixture_cache_key_covers_every_input_that_changes_the_rows(a, b):
+    assert (_mixture_key(a) == _mixture_key(b)) == (a == b)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import shutil
 import tempfile
@@ -152,3 +153,18 @@ def test_judge_settings_that_cannot_work_are_refused(workspace):
         rc, err = run_clt(root, args)
         assert (rc, err.strip()) == (2, f"clt judge: error: {message}"), (extra, err)
     assert not (root / "jout").exists()
+
+
+def test_a_model_config_that_is_not_an_object_is_refused(workspace):
+    argv, _, _ = COMMANDS["submit"]
+    root, rel = fresh_copy(workspace)
+    (root / "model").mkdir()
+    (root / "model" / "config.json").write_text("[1, 2]", encoding="utf-8")
+    results = root / rel["scored"]
+    doc = json.loads(results.read_text(encoding="utf-8"))
+    doc["config"]["model_args"] = f"pretrained={root / 'model'}"
+    results.write_text(json.dumps(doc), encoding="utf-8")
+    rc, err = run_clt(root, argv)
+    assert (rc, err.strip()) == (2, f"clt submit: error: {root / 'model' / 'config.json'}: expected a JSON object at "
+                                    "the top of the model config (got array)")
+    assert not (root / "sub.json").exists()
