@@ -59,7 +59,10 @@ def test_wheel_ships_tasks_and_configs(wheel_env):
                      "clt_plugin/_bundled/lm_eval_tasks/mgsm/clt_mgsm_pt.yaml",
                      "clt_plugin/_bundled/lm_eval_tasks/xlsum/clt_xlsum_ja.yaml",
                      "clt_plugin/_bundled/lm_eval_tasks/dolly/clt_dolly_fr.yaml",
-                     "clt_plugin/metrics/fidelity.py", "clt_plugin/tasks/mgsm.py"):
+                     "clt_plugin/metrics/fidelity.py", "clt_plugin/tasks/mgsm.py",
+                     # the leaderboard page's template, stylesheet and script (package data)
+                     "clt_plugin/leaderboard/templates/board.html.j2", "clt_plugin/leaderboard/templates/board.js",
+                     "clt_plugin/leaderboard/templates/board.css"):
         assert required in names
     assert any(n.startswith("clt_plugin/_bundled/axolotl_configs/") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
