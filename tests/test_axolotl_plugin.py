@@ -120,6 +120,15 @@ def test_banner_prints_counts_per_task_and_language(run):
     assert rows == {"chat": ["4", "2", "2", "2", "2", "12"], "math": ["4", "2", "2", "2", "2", "12"],
                     "total": ["8", "4", "4", "4", "4", "24"]}
     assert "none dropped" in log
+    # the size check: every paper-multi point asks for more than the 12 rows per language the files hold
+    from clt_plugin.mixture.grid import grid_points
+
+    short = [name for name, changes in grid_points("paper-multi") if changes["per_language"] > 12]
+    for task in ("math", "chat"):
+        (line,) = [l for l in log.splitlines() if l.startswith(f"clt: warning: task {task}:")]
+        assert "holds 12 rows of es, fr, ja, zh (counted)" in line
+        named = [part.split(" (")[0] for part in line.split("fewer than ")[1].removesuffix(" ask for").split(", ")]
+        assert named == short
 
 
 def test_every_checkpoint_carries_the_manifest(run):

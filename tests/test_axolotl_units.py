@@ -44,6 +44,22 @@ def test_clt_eval_takes_task_names_and_yaml_paths_verbatim_and_evaluates_a_lora_
     assert "--log_samples" not in argv and env == {}
 
 
+def test_clt_eval_takes_the_lm_eval_backend_and_its_arguments(tmp_path):
+    args = CLTEvalArgs(tasks=["mgsm"], languages=["fr"], model="vllm", batch_size="auto",
+                       model_args={"tensor_parallel_size": 4, "gpu_memory_utilization": 0.85},
+                       gen_kwargs={"max_gen_toks": 512})
+    argv, _, _, _ = build_command({"output_dir": str(tmp_path / "out")}, args, tmp_path)
+    assert _flag(argv, "--model") == "vllm" and _flag(argv, "--batch_size") == "auto"
+    assert _flag(argv, "--model_args") == (f"pretrained={(tmp_path / 'out').resolve()},"
+                                           "tensor_parallel_size=4,gpu_memory_utilization=0.85")
+    assert _flag(argv, "--gen_kwargs") == "max_gen_toks=512"
+    assert "--device" not in argv  # vLLM places the model itself
+    lora, _, _, _ = build_command({"output_dir": "out", "base_model": "org/base", "adapter": "lora"}, args, tmp_path)
+    assert _flag(lora, "--model_args").startswith(f"pretrained=org/base,lora_local_path={Path('out').resolve()},")
+    hf, _, _, _ = build_command({"output_dir": "out"}, CLTEvalArgs(tasks=["mgsm"]), tmp_path)
+    assert _flag(hf, "--model") == "hf" and "--device" in hf and "--gen_kwargs" not in hf
+
+
 @pytest.mark.parametrize("value, where", [
     ({"tasks": []}, "tasks"),
     ({"tasks": ["mgsm"], "languages": ["es", "xx"]}, "languages.1"),

@@ -83,8 +83,10 @@ class CLTEvalArgs(BaseModel):
     num_fewshot: int | None = None
     data_dir: str | None = Field(default=None, description="local data for the clt tasks (CLT_DATA_DIR)")
     include_paths: list[str] = Field(default_factory=list, description="task directories searched besides clt's own")
+    model: str = Field(default="hf", min_length=1, description="lm-eval model backend: hf, vllm (fast generation for 8B-35B), or any other lm-eval model name")
     device: str | None = None
-    model_args: dict[str, Any] = Field(default_factory=dict)
+    model_args: dict[str, Any] = Field(default_factory=dict, description="lm-eval --model_args besides the trained model's path (e.g. dtype, tensor_parallel_size, gpu_memory_utilization)")
+    gen_kwargs: dict[str, Any] = Field(default_factory=dict, description="lm-eval --gen_kwargs (e.g. max_gen_toks)")
     apply_chat_template: bool = False
     log_samples: bool = True
 

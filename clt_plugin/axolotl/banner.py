@@ -41,6 +41,11 @@ def format_banner(manifest: dict[str, Any], train_file: str | None = None) -> st
     return "\n".join(lines)
 
 
+def format_size_notes(notes: list[str]) -> str:
+    """The grid points (see `config_check.size_problems`) this mixture's sources cannot fill."""
+    return "\n".join(f"clt: warning: {note}" for note in notes)
+
+
 def format_row_check(record: dict[str, Any]) -> str:
     """One line after tokenization; a loud one when axolotl dropped mixture rows."""
     dropped = record["dropped_by_axolotl"]

@@ -181,6 +181,13 @@ def size_problems(cfg: dict[str, Any], config_dir: Path | None, grid: str | None
     return [f"clt_mixture: {line}; on_shortage: error stops the build" for line in own], others
 
 
+def grid_size_notes(cfg: dict[str, Any]) -> list[str]:
+    """For the start-up banner: every point of the config's paper grid its sources cannot fill."""
+    config_path = cfg.get("axolotl_config_path")
+    errors, notes = size_problems(cfg, Path(config_path).resolve().parent if config_path else Path.cwd())
+    return errors + notes
+
+
 def check_config(path: str | Path, *, grid: str | None = None, notes: list[str] | None = None) -> dict[str, Any]:
     """Raise CLTError listing every problem; return the config when it is fine. Grid points
     that could not be built are appended to `notes`."""

@@ -37,11 +37,19 @@ def _default_device() -> str:
         return "cpu"
 
 
+# The model_args key each backend reads a LoRA adapter folder from.
+ADAPTER_KEY = {"hf": "peft", "vllm": "lora_local_path"}
+
+
 def model_args_for(cfg: Any, args: CLTEvalArgs) -> dict[str, Any]:
     out_dir = str(Path(cfg["output_dir"]).resolve())
     if cfg.get("adapter"):
         # A LoRA run saves only the adapter: evaluate it on top of its base model.
-        margs: dict[str, Any] = {"pretrained": cfg["base_model"], "peft": out_dir}
+        key = ADAPTER_KEY.get(args.model)
+        if key is None:
+            raise CLTError(f"clt_eval.model: {args.model!r} cannot load a LoRA adapter here "
+                           f"(use one of {', '.join(ADAPTER_KEY)}, or merge the adapter first)")
+        margs: dict[str, Any] = {"pretrained": cfg["base_model"], key: out_dir}
     else:
         margs = {"pretrained": out_dir}
     margs.update(args.model_args)
@@ -57,11 +65,13 @@ def build_command(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> tuple[list[str
     tasks = [_resolve(t, base_dir) if t.endswith((".yaml", ".yml")) else t for t in args.task_names()]
     results_dir = Path(cfg["output_dir"]).resolve() / EVAL_DIRNAME
     argv = lm_eval_cli.run_argv({
-        "model": "hf",
+        "model": args.model,
         "model_args": ",".join(f"{k}={v}" for k, v in model_args_for(cfg, args).items()),
         "tasks": ",".join(tasks),
         "batch_size": args.batch_size,
-        "device": args.device or _default_device(),
+        # vLLM places the model itself (tensor_parallel_size in model_args); hf needs a device.
+        "device": args.device or (_default_device() if args.model == "hf" else None),
+        "gen_kwargs": ",".join(f"{k}={v}" for k, v in args.gen_kwargs.items()) or None,
         "output_path": results_dir,
         "limit": args.limit,
         "num_fewshot": args.num_fewshot,

@@ -12,7 +12,7 @@ from transformers import TrainerCallback
 
 from clt_plugin.axolotl import ARGS_PATH
 from clt_plugin.axolotl.args import PLACEHOLDER_DATASET, VALIDATION_PLACEHOLDER
-from clt_plugin.axolotl.banner import format_banner, format_row_check
+from clt_plugin.axolotl.banner import format_banner, format_row_check, format_size_notes
 from clt_plugin.manifest import write_manifest
 from clt_plugin.names import MANIFEST_NAME
 
@@ -133,6 +133,11 @@ class CLTPlugin(BasePlugin):
         if main:
             _say(format_banner(manifest, str(train_file)))
             _say(f"clt: {plan.describe()}")
+            from clt_plugin.axolotl.config_check import grid_size_notes
+
+            notes = grid_size_notes(cfg)  # before GPU hours go into a sweep that cannot be built
+            if notes:
+                _say(format_size_notes(notes))
         if main and not preprocess:
             # Written before tokenization and training: a crashed run still says what it trained on.
             write_manifest(Path(cfg["output_dir"]) / MANIFEST_NAME, manifest)
