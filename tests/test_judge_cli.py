@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from judge_server import JudgeServer, write_lm_eval_run
 from test_judge_http import EN, ES_OK, JA_OK, JA_OK2, RUN
 
@@ -135,7 +134,7 @@ def _rows(cache: Path) -> int:
          "--api-key-env: environment variable NOPE_KEY is not set"),
         (["--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--concurrency", "0"], {},
          "--concurrency: must be at least 1 (got 0)"),
-        (["--judge-model", "/nonexistent/model"], {}, 
+        (["--judge-model", "/nonexistent/model"], {},
          "/nonexistent/model: not a transformers model directory (no config.json)"),
     ],
 )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from judge_server import JudgeServer, write_lm_eval_run
 
 from clt_plugin.errors import CLTError
 from clt_plugin.judge.client import EndpointJudge
 from clt_plugin.judge.run import JudgeFailed, judge_run
-from judge_server import JudgeServer, write_lm_eval_run
 
 ES_OK = "Las ballenas son mamíferos marinos que respiran aire y viven en todos los océanos del mundo."
 ES_OK2 = "La fotosíntesis es el proceso por el cual las plantas convierten la luz del sol en energía química."

@@ -13,8 +13,16 @@ from hypothesis import strategies as st
 from clt_plugin.errors import CLTError
 from clt_plugin.judge.aggregate import gate, mean_and_stderr, task_stats
 from clt_plugin.judge.cache import JudgeCache, cache_key
-from clt_plugin.judge.client import backoff_delay, chat_url, extract_content, parse_retry_after, public_url
-from clt_plugin.judge.client import EndpointJudge, Redactor, _Transient
+from clt_plugin.judge.client import (
+    EndpointJudge,
+    Redactor,
+    _Transient,
+    backoff_delay,
+    chat_url,
+    extract_content,
+    parse_retry_after,
+    public_url,
+)
 from clt_plugin.judge.parse import parse_rating
 from clt_plugin.judge.prompt import TEMPLATE_VERSION, build_messages
 from clt_plugin.judge.samples import read_all, read_samples_file

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clt_plugin.errors import CLTError
-from clt_plugin.mixture import build_mixture, load_spec
 from clt_plugin.mixture import build as build_mod
+from clt_plugin.mixture import build_mixture, load_spec
 from clt_plugin.mixture.grid import build_grid, grid_points
 
 LANGS = ("es", "fr", "ja", "zh")

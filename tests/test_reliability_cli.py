@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reliability_inputs import COMMANDS, MUST_REFUSE, break_file, build_workspace, snapshot
 
 from clt_plugin.cli import main
-from reliability_inputs import COMMANDS, MUST_REFUSE, break_file, build_workspace, snapshot
 
 CASES = [(cmd, inp) for cmd, (_, _, inputs) in COMMANDS.items() for inp in inputs]
 

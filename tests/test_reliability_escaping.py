@@ -10,10 +10,10 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from clt_plugin.textsafe import BIDI_CONTROLS, csv_cell, html_text, md_cell, visible
 from reliability_inputs import build_workspace
 from test_reliability_cli import run_clt
+
+from clt_plugin.textsafe import BIDI_CONTROLS, csv_cell, html_text, md_cell, visible
 
 # Text users can put in ids, names and versions, rich in what breaks layouts.
 NASTY = st.text(alphabet=st.sampled_from(

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reliability_inputs import COMMANDS, build_workspace, snapshot
+from test_reliability_cli import fresh_copy, run_clt
 
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_text
 from clt_plugin.outputs import MARKER, SIGNATURE, claim_dir, claim_file, output_dir, remove_leftovers
-from reliability_inputs import COMMANDS, build_workspace, snapshot
-from test_reliability_cli import fresh_copy, run_clt
 
 FOLDER_COMMANDS = ["mix", "report", "leaderboard", "sweep"]
 

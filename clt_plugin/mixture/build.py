@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -14,7 +13,6 @@ import numpy as np
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_dir, canonical_json, sha256_bytes, sha256_file
-from clt_plugin.outputs import claim_dir, output_dir
 from clt_plugin.languages import ENGLISH
 from clt_plugin.manifest import (
     SCHEMA,
@@ -25,10 +23,18 @@ from clt_plugin.manifest import (
     count_summary,
     load_manifest,
 )
-from clt_plugin.resources import user_cache_dir
 from clt_plugin.mixture.keys import hash_ids, salt
-from clt_plugin.mixture.select import Candidates, Ordering, disjoint_pool, first_duplicate, has_duplicates, parallel_pool
+from clt_plugin.mixture.select import (
+    Candidates,
+    Ordering,
+    disjoint_pool,
+    first_duplicate,
+    has_duplicates,
+    parallel_pool,
+)
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
+from clt_plugin.outputs import claim_dir, output_dir
+from clt_plugin.resources import user_cache_dir
 from clt_plugin.sources import Example, Source
 
 TRAIN_FILE = "train.jsonl"

@@ -9,8 +9,8 @@ from clt_plugin.errors import CLTError
 from clt_plugin.io import canonical_json
 from clt_plugin.languages import SCRIPT_GROUPS
 from clt_plugin.mixture.build import ScanMemo, build_mixture, check_output_dir
-from clt_plugin.outputs import output_dir
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
+from clt_plugin.outputs import output_dir
 
 # The one definition of the paper's k grids (Shimabucoro et al., 2025), read by `clt mix --grid`,
 # `clt sweep --per-language NAME`, the shipped configs and their headers: single-task runs use
