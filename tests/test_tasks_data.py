@@ -118,6 +118,27 @@ def test_mgsm_local_tsv_and_exemplars(data_root):
     assert all(a.lstrip("-").isdigit() for a in ds["test"]["answer_number"])
 
 
+def test_mgsm_8_shot_uses_the_shipped_exemplars_when_none_are_given(tmp_path, mgsm_dir, monkeypatch):
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    (tmp_path / "mgsm").mkdir()
+    (tmp_path / "mgsm" / "mgsm_ja.tsv").write_bytes((mgsm_dir / "mgsm_ja.tsv").read_bytes())  # no exemplars beside it
+    ds = mgsm.load(**meta("mgsm", "ja", data_dir=str(tmp_path)))
+    shipped = data.read_rows(mgsm.shipped_exemplars("ja"))
+    assert shipped == data.read_rows(mgsm_dir / "mgsm_ja_train.jsonl")  # copied unchanged
+    assert [s["answer_number"] for s in ds["train"]] == [str(r["answer_number"]) for r in shipped]
+    assert ds["train"][0]["question"] == shipped[0]["question"].removeprefix("問題：")
+    assert ds["train"][0]["answer"] == shipped[0]["answer"].removeprefix("ステップごとの答え：")
+
+
+def test_every_mgsm_language_ships_its_8_exemplars_with_the_license():
+    folder = mgsm.shipped_exemplars("en").parent
+    langs = sorted(p.name.removeprefix("mgsm_").removesuffix("_train.jsonl") for p in folder.glob("mgsm_*_train.jsonl"))
+    assert langs == sorted(code for code in languages.LANGUAGES if languages.get(code).mgsm)
+    assert all(len(data.read_rows(mgsm.shipped_exemplars(lang))) == 8 for lang in langs)
+    assert (folder / "LICENSE").read_text(encoding="utf-8").startswith("Creative Commons Attribution 4.0")
+    assert mgsm.shipped_exemplars("pt") is None  # not an MGSM language: local files only
+
+
 def test_mgsm_chat_needs_no_exemplars(data_root):
     ds = mgsm.load(**meta("mgsm_chat", "ja", data_dir=str(data_root)))
     assert list(ds) == ["test"] and len(ds["test"]) == 250
