@@ -88,7 +88,10 @@ def test_train_reuses_what_preprocess_tokenized(run):
 
 def test_manifest_beside_the_final_model_equals_the_mixture(run):
     manifest = json.loads((run.out / "clt_manifest.json").read_text(encoding="utf-8"))
-    assert manifest == run.mixture_manifest
+    # The run adds how it trained (batch, training seed) to what it trained on.
+    assert {k: v for k, v in manifest.items() if k not in ("batch", "training_seed")} == run.mixture_manifest
+    assert manifest["batch"] == {"global_batch_size": 2, "micro_batch_size": 2, "gradient_accumulation_steps": 1,
+                                 "data_parallel": 1, "world_size": 1, "requested_global_batch_size": None}
     assert manifest["counts"] == EXPECTED
     assert manifest["total_rows"] == TOTAL
     assert manifest["per_language"] == 2 and manifest["english_only"] is False
@@ -135,7 +138,7 @@ def test_every_checkpoint_carries_the_manifest(run):
     checkpoints = sorted(run.out.glob("checkpoint-*"))
     assert [c.name for c in checkpoints] == ["checkpoint-1", "checkpoint-2"]
     for ckpt in checkpoints:
-        assert json.loads((ckpt / "clt_manifest.json").read_text(encoding="utf-8")) == run.mixture_manifest
+        assert (ckpt / "clt_manifest.json").read_bytes() == (run.out / "clt_manifest.json").read_bytes()
 
 
 def test_clt_eval_runs_lm_eval_on_the_saved_model(run):
