@@ -51,6 +51,14 @@ def test_grid_shortages_name_each_point_task_and_language(tmp_path):
     ]
 
 
+def test_points_that_do_not_fit_the_spec_are_skipped(tmp_path):
+    spec = _spec(_data(tmp_path), english=9, k=1)
+    spec["mode"] = "replace"  # 3 languages x k come out of the 9 English rows: k=4 is no point of this grid
+    points = [("k1", {"per_language": 1}), ("k3", {"per_language": 3}), ("k4", {"per_language": 4})]
+    short = grid_shortages(load_spec(spec), points)
+    assert [(s["point"], s["lang"], s["asked"], s["holds"]) for s in short] == [("k3", "ja", 3, 2)]
+
+
 def test_english_rows_are_checked_too(tmp_path):
     spec = load_spec(_spec(_data(tmp_path), english=7, k=0))
     assert [(s["lang"], s["asked"], s["holds"]) for s in grid_shortages(spec, [("own", {})])] == [("en", 7, 6)]

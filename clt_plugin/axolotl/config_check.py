@@ -184,7 +184,10 @@ def size_problems(cfg: dict[str, Any], config_dir: Path | None, grid: str | None
 def grid_size_notes(cfg: dict[str, Any]) -> list[str]:
     """For the start-up banner: every point of the config's paper grid its sources cannot fill."""
     config_path = cfg.get("axolotl_config_path")
-    errors, notes = size_problems(cfg, Path(config_path).resolve().parent if config_path else Path.cwd())
+    try:
+        errors, notes = size_problems(cfg, Path(config_path).resolve().parent if config_path else Path.cwd())
+    except Exception as e:  # a warning must never stop a run whose mixture was built
+        return [f"size check skipped ({type(e).__name__}: {e})"]
     return errors + notes
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from pydantic import ValidationError
+
 from clt_plugin.errors import CLTError
 from clt_plugin.languages import ENGLISH
 from clt_plugin.sources.config import SourceConfig
@@ -84,7 +86,10 @@ def grid_shortages(spec, points: Iterable[tuple[str, dict]], base_dir: Path | No
         langs = [ENGLISH] + sorted({l for _, ch in points for l in ch.get("languages", [])} | set(task.languages))
         avail = availability(task.source, langs, base_dir if base_dir is not None else spec.base_dir)
         for point, changes in points:
-            at = spec.with_changes(**changes) if changes else spec
+            try:
+                at = spec.with_changes(**changes) if changes else spec
+            except ValidationError:  # e.g. mode replace: a k above `english` is no point of this spec's grid
+                continue
             asked = at.rows_to_draw(name)  # training rows plus the spec's held-out validation rows
             for lang, n in asked.items():
                 have = avail.counts.get(lang)
