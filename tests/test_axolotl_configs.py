@@ -153,3 +153,19 @@ def test_check_config_passes_every_shipped_config():
     proc = clt("check-config", *map(str, SHIPPED))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count(": ok (clt_mixture is read by the clt plugin)") == len(SHIPPED)
+
+
+def test_the_train_extra_carries_what_the_shipped_configs_name():
+    """`pip install 'clt-plugin[train]'` brings DeepSpeed (the ZeRO-3 configs) in axolotl's pinned range."""
+    import importlib.metadata as md
+
+    from packaging.requirements import Requirement
+
+    train = [Requirement(r) for r in md.metadata("clt-plugin").get_all("Requires-Dist") if 'extra == "train"' in r]
+    axolotl_req = next(r for r in train if r.name == "axolotl")
+    assert "deepspeed" in axolotl_req.extras
+    pins = [Requirement(r) for r in md.metadata("axolotl").get_all("Requires-Dist") if 'extra == "deepspeed"' in r]
+    deepspeed_pin = next(r for r in pins if r.name == "deepspeed")
+    assert deepspeed_pin.specifier.contains(md.version("deepspeed"))
+    named = {yaml.safe_load(p.read_text(encoding="utf-8")).get("deepspeed") for p in SHIPPED} - {None}
+    assert named == {"deepspeed_configs/zero3_bf16.json"}
