@@ -34,6 +34,7 @@ def main() -> None:
         "mgsm_en": _try(lambda: task_rows(mgsm, "mgsm", "en")),
         "mgsm_chat_ja": _try(lambda: task_rows(mgsm, "mgsm_chat", "ja")),
         "xlsum_fr": _try(lambda: task_rows(xlsum, "xlsum", "fr", xlsum_n=2)),
+        "xlsum_es": _try(lambda: task_rows(xlsum, "xlsum", "es")),
         "dolly_fr": _try(lambda: task_rows(dolly, "dolly", "fr")),
         "dolly_ja": _try(lambda: task_rows(dolly, "dolly", "ja")),
         "bactrian": _try(lambda: source_rows({"dataset": "bactrian"}, ["en", "ja"])),

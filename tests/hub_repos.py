@@ -56,9 +56,10 @@ def mgsm_repo(tests: dict[str, list[dict]], shots: dict[str, list[dict]]) -> Rep
     return Repo("juletxara/mgsm", {"main": main, PARQUET: export})
 
 
-def xlsum_repo(splits: dict[str, dict[str, list[dict]]]) -> Repo:
-    """splits: {config: {split: rows (id, url, title, summary, text)}}."""
-    export = {f"{config}/{split}/0000.parquet": parquet_bytes(rows)
+def xlsum_repo(splits: dict[str, dict[str, list[dict]]], flat: tuple[str, ...] = ()) -> Repo:
+    """splits: {config: {split: rows (id, url, title, summary, text)}}; configs in `flat` use the
+    export's pre-2023 file names ({config}/xlsum-{split}.parquet)."""
+    export = {(f"{config}/xlsum-{split}.parquet" if config in flat else f"{config}/{split}/0000.parquet"): parquet_bytes(rows)
               for config, by_split in splits.items() for split, rows in by_split.items()}
     main = {"README.md": _card(), "xlsum.py": _script("xlsum")}
     main.update({f"data/{config}_XLSum_v2.0.tar.bz2": b"BZh9" for config in splits})

@@ -40,7 +40,9 @@ def _article(i: int, lang: str) -> dict:
 
 XLSUM = {
     "french": {"test": [_article(i, "fr") for i in range(3)], "train": [_article(10 + i, "fr") for i in range(2)]},
-    "spanish": {"train": [{**_article(20, "es"), "summary": "Resumen veinte.", "text": "El texto del artículo."}]},
+    # spanish in the export's older layout: the split named in the file
+    "spanish": {"train": [{**_article(20, "es"), "summary": "Resumen veinte.", "text": "El texto del artículo."}],
+                "test": [{**_article(21, "es"), "summary": "Resumen veintiuno.", "text": "Otro artículo."}]},
 }
 DOLLY = {
     "dolly_human_edited": [
@@ -76,7 +78,7 @@ MCOT = [
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    repos = [R.mgsm_repo({"en": MGSM_EN, "ja": MGSM_JA}, {"en": HUB_SHOTS, "ja": HUB_SHOTS}), R.xlsum_repo(XLSUM),
+    repos = [R.mgsm_repo({"en": MGSM_EN, "ja": MGSM_JA}, {"en": HUB_SHOTS, "ja": HUB_SHOTS}), R.xlsum_repo(XLSUM, flat=("spanish",)),
              R.aya_eval_repo(DOLLY), R.aya_dataset_repo(AYA), R.bactrian_repo(BACTRIAN), R.mcot_repo(MCOT)]
     home = tmp_path_factory.mktemp("hf_home")
     with HubServer(repos) as server:
@@ -127,7 +129,8 @@ def test_xlsum_task_and_source_read_the_export_folders(hub):
     assert [(e["id"], e["lang"], e["messages"][-1]["content"]) for e in src] == [("es-20", "es", "Resumen veinte.")]
     assert any(d.endswith("/french/test/0000.parquet") for d in downloads)
     assert not any(d.endswith("/french/train/0000.parquet") for d in downloads)  # the task reads its split only
-    assert any(d.endswith("/spanish/train/0000.parquet") for d in downloads)
+    assert any(d.endswith("/spanish/xlsum-train.parquet") for d in downloads)
+    assert [(d["id"], d["summary"]) for d in _ok(result, "xlsum_es")["test"]] == [("es-21", "Resumen veintiuno.")]
 
 
 def test_dolly_reads_both_subsets_and_keeps_one_language(hub):

@@ -42,9 +42,16 @@ def require_fields(rows: list[dict[str, Any]], fields: Iterable[str], path: Path
 
 
 # The hub's automatic Parquet export of a repository: one folder per config, one per split
-# inside it ({config}/{split}/0000.parquet). Repositories whose main branch holds a loading
-# script (which datasets >= 4 refuses to run) are read from here, the config as `data_dir`.
+# inside it ({config}/{split}/0000.parquet; exports made before mid-2023 name the split in the
+# file instead: {config}/{repo}-{split}.parquet or ...-{split}-00000-of-00002.parquet).
+# Repositories whose main branch holds a loading script (which datasets >= 4 refuses to run)
+# are read from here, the config as `data_dir`.
 PARQUET_EXPORT = "refs/convert/parquet"
+
+
+def export_files(folder: str, split: str) -> list[str]:
+    """Patterns for one split's files in an export folder, either layout (unmatched globs are skipped)."""
+    return [f"{folder}/{split}/*.parquet", f"{folder}/*-{split}.parquet", f"{folder}/*-{split}-*.parquet"]
 
 
 def load_hub(path: str, name: str | None, split: str, hint: str, *, data_dir: str | None = None,
@@ -55,7 +62,7 @@ def load_hub(path: str, name: str | None, split: str, hint: str, *, data_dir: st
     where = f"config {name!r}" if data_dir is None else f"folder {data_dir!r} of revision {revision or 'main'}"
     # In an export folder, name the split's own files: a bare data_dir would download every split
     # (XL-Sum's English train split is 300k articles) to evaluate on one.
-    files = {split: f"{data_dir}/{split}/*.parquet"} if data_dir is not None else None
+    files = {split: export_files(data_dir, split)} if data_dir is not None else None
     try:
         ds = datasets.load_dataset(path, name, split=split, data_files=files, revision=revision)
     except Exception as e:  # offline, unknown config, gated: all end the same way for the user
