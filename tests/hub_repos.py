@@ -17,7 +17,6 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from hub_server import Repo
 
 PARQUET = "refs/convert/parquet"

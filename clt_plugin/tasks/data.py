@@ -54,15 +54,16 @@ def export_files(folder: str, split: str) -> list[str]:
     return [f"{folder}/{split}/*.parquet", f"{folder}/*-{split}.parquet", f"{folder}/*-{split}-*.parquet"]
 
 
-def load_hub(path: str, name: str | None, split: str, hint: str, *, data_dir: str | None = None,
+def load_hub(path: str, name: str | None, split: str, hint: str, *, folder: str | None = None,
              revision: str | None = None) -> list[dict[str, Any]]:
-    """Rows of one hub dataset split; a failure says how to use local files instead."""
+    """Rows of one hub dataset split (of config `name`, or of an export `folder` at `revision`);
+    a failure says how to use local files instead."""
     import datasets
 
-    where = f"config {name!r}" if data_dir is None else f"folder {data_dir!r} of revision {revision or 'main'}"
+    where = f"config {name!r}" if folder is None else f"folder {folder!r} of revision {revision or 'main'}"
     # In an export folder, name the split's own files: a bare data_dir would download every split
     # (XL-Sum's English train split is 300k articles) to evaluate on one.
-    files = {split: export_files(data_dir, split)} if data_dir is not None else None
+    files = {split: export_files(folder, split)} if folder is not None else None
     try:
         ds = datasets.load_dataset(path, name, split=split, data_files=files, revision=revision)
     except Exception as e:  # offline, unknown config, gated: all end the same way for the user

@@ -140,7 +140,7 @@ def load(**meta: Any):
         test = _test_rows(test_path, lang)
     elif in_mgsm:
         hint = f"To run offline: {_how_to_supply(lang)}"
-        rows = data.load_hub(HUB_ID, None, "test", hint, data_dir=languages.get(lang).mgsm,
+        rows = data.load_hub(HUB_ID, None, "test", hint, folder=languages.get(lang).mgsm,
                              revision=data.PARQUET_EXPORT)
         test = [
             {"id": f"mgsm-{lang}-{i}", "question": _strip_label(str(r["question"]), words.question), "answer": None,

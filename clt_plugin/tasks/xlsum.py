@@ -64,7 +64,7 @@ def load(**meta: Any):
         )
         if base is not None:
             hint = f"(no {' or '.join(names)} in {base / SUBDIR} or {base}) " + hint
-        rows = data.load_hub(HUB_ID, None, split, hint, data_dir=config, revision=data.PARQUET_EXPORT)
+        rows = data.load_hub(HUB_ID, None, split, hint, folder=config, revision=data.PARQUET_EXPORT)
         source = f"{HUB_ID}/{config}"
     data.require_fields(rows, FIELDS, source)
     if not rows:
