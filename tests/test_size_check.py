@@ -59,6 +59,14 @@ def test_points_that_do_not_fit_the_spec_are_skipped(tmp_path):
     assert [(s["point"], s["lang"], s["asked"], s["holds"]) for s in short] == [("k3", "ja", 3, 2)]
 
 
+def test_validation_rows_count_toward_what_a_point_asks_for(tmp_path):
+    spec = _spec(_data(tmp_path), english=4, k=1)
+    spec["tasks"]["qa"]["validation"] = 2  # held out in every language, English included: en asks 4 + 2 = 6
+    short = grid_shortages(load_spec(spec), [("k1", {"per_language": 1}), ("k2", {"per_language": 2})])
+    assert [(s["point"], s["lang"], s["asked"], s["holds"]) for s in short] == [
+        ("k1", "ja", 3, 2), ("k2", "es", 4, 3), ("k2", "ja", 4, 2)]
+
+
 def test_english_rows_are_checked_too(tmp_path):
     spec = load_spec(_spec(_data(tmp_path), english=7, k=0))
     assert [(s["lang"], s["asked"], s["holds"]) for s in grid_shortages(spec, [("own", {})])] == [("en", 7, 6)]
