@@ -17,6 +17,7 @@ from clt_plugin.mixture.grid import build_grid
 
 LANGS = ("es", "fr", "ja", "zh")
 N = 200  # rows per language in the fixture sources
+# Disjoint alignment gives each language about a quarter of the N ids: the counts stay well below that.
 SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -47,8 +48,8 @@ def build(data: Path, out: Path, k: int, validation: int, **kw) -> tuple[dict, l
 
 
 @SETTINGS
-@given(ks=st.lists(st.integers(0, 30), min_size=2, max_size=4, unique=True).map(sorted),
-       validation=st.integers(1, 8), english=st.integers(0, 20), seed=st.integers(0, 2**31),
+@given(ks=st.lists(st.integers(0, 16), min_size=2, max_size=4, unique=True).map(sorted),
+       validation=st.integers(1, 4), english=st.integers(0, 20), seed=st.integers(0, 2**31),
        alignment=st.sampled_from(["independent", "parallel", "disjoint"]))
 def test_validation_is_fixed_across_the_grid_and_training_rows_are_exact_and_nested(
         data, ks, validation, english, seed, alignment):
