@@ -17,6 +17,7 @@ def _try(fn):
 def main() -> None:
     import datasets
 
+    from clt_plugin.ifeval.data import load_examples
     from clt_plugin.sources import read_examples
     from clt_plugin.tasks import dolly, mgsm, xlsum
 
@@ -41,6 +42,7 @@ def main() -> None:
         "aya": _try(lambda: source_rows({"dataset": "aya"}, ["en", "fr"])),
         "xlsum_source": _try(lambda: source_rows({"dataset": "xlsum"}, ["es"])),
         "mcot": _try(lambda: source_rows({"dataset": "mcot_math"}, ["zh"])),
+        "ifeval_en": _try(lambda: [e.as_doc() for e in load_examples("en")]),
     }
     json.dump(out, sys.stdout, ensure_ascii=False, default=str)
 

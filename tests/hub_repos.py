@@ -8,6 +8,7 @@ Layouts (checked against the hub's file listings):
   subsets declared in the README's ``configs``.
 - CohereForAI/aya_dataset: Parquet on ``main``, ``data/{split}-00000-of-00001.parquet``.
 - laihuiyuan/mCoT-MATH: one JSON array ``mcot_math.json`` on ``main``.
+- google/IFEval: one JSON Lines file ``ifeval_input_data.jsonl`` on ``main``.
 """
 
 from __future__ import annotations
@@ -93,3 +94,10 @@ def mcot_repo(rows: list[dict]) -> Repo:
     files = {"README.md": _card(), "mcot_math.json": json.dumps(rows, ensure_ascii=False).encode(),
              "view.json": b"[]"}
     return Repo("laihuiyuan/mCoT-MATH", {"main": files})
+
+
+def ifeval_repo(rows: list[dict]) -> Repo:
+    """rows: key, prompt, instruction_id_list, kwargs (a list of dicts with differing keys)."""
+    files = {"README.md": _card(), "ifeval_input_data.jsonl": "".join(
+        json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()}
+    return Repo("google/IFEval", {"main": files})

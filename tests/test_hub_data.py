@@ -16,6 +16,7 @@ from pathlib import Path
 
 import hub_repos as R
 import pytest
+from conftest import SHARED_DATA
 from hub_server import HubServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -70,6 +71,13 @@ BACTRIAN = {
            {"instruction": "Translate to French.", "input": "Good morning", "id": "1", "output": "Bonjour."}],
     "ja": [{"instruction": "「嬉しい」の同義語を挙げてください。", "input": "", "id": "0", "output": "楽しい。"}],
 }
+def _ifeval_rows() -> list[dict]:
+    """The first real IFEval-schema prompts beside the checkout, with IFEval's own (unprefixed) ids."""
+    lines = (SHARED_DATA / "m-ifeval" / "en_input_data.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    rows = [json.loads(line) for line in lines]
+    return [{**r, "instruction_id_list": [i.removeprefix("en:") for i in r["instruction_id_list"]]} for r in rows]
+
+
 MCOT = [
     {"question": "小明有3个苹果，又买了2个。他有几个？", "answer": "3+2=5。答案是5。", "lang": "zh"},
     {"question": "Tom has 2 pens.", "answer": "The answer is 2.", "lang": "en"},
@@ -77,9 +85,10 @@ MCOT = [
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
+def hub(tmp_path_factory, mifeval_dir):
     repos = [R.mgsm_repo({"en": MGSM_EN, "ja": MGSM_JA}, {"en": HUB_SHOTS, "ja": HUB_SHOTS}), R.xlsum_repo(XLSUM, flat=("spanish",)),
-             R.aya_eval_repo(DOLLY), R.aya_dataset_repo(AYA), R.bactrian_repo(BACTRIAN), R.mcot_repo(MCOT)]
+             R.aya_eval_repo(DOLLY), R.aya_dataset_repo(AYA), R.bactrian_repo(BACTRIAN), R.mcot_repo(MCOT),
+             R.ifeval_repo(_ifeval_rows())]
     home = tmp_path_factory.mktemp("hf_home")
     with HubServer(repos) as server:
         env = {**os.environ, "HF_ENDPOINT": server.url, "HF_HOME": str(home), "HF_HUB_OFFLINE": "0",
@@ -163,3 +172,14 @@ def test_aya_and_mcot_sources(hub):
         ("en", "Name a fruit."), ("fr", "Nomme un fruit."), ("en", "Say hello.")]
     mcot = _ok(result, "mcot")
     assert [(e["id"], e["lang"], e["messages"][-1]["content"]) for e in mcot] == [("0", "zh", "3+2=5。答案是5。")]
+
+
+def test_ifeval_english_from_the_hub_parses_like_the_file(hub):
+    from clt_plugin.ifeval.data import parse_examples
+
+    result, _ = hub
+    got = _ok(result, "ifeval_en")
+    # datasets fills every kwargs dict with all keys seen in the column (None where absent):
+    # the parsed examples must still equal those parsed from the JSON Lines themselves.
+    expected = [e.as_doc() for e in parse_examples(_ifeval_rows(), "en", "file")]
+    assert got == expected and len(got) == 3
