@@ -1,4 +1,4 @@
-"""Readers that turn XLSum, mCoT-MATH, chat corpora, the Aya dataset and local files into
+"""Readers that turn XLSum, mCoT-MATH, Bactrian-X, chat corpora, the Aya dataset and local files into
 normalized examples (id, task, language, chat `messages`, source metadata)."""
 
 from clt_plugin.sources.config import DATASETS, HUB_DEFAULTS, SourceConfig
