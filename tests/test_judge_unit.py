@@ -327,3 +327,8 @@ def test_the_local_judge_key_covers_its_decoding_settings(tmp_path):
 
     (tmp_path / "config.json").write_text("{}", encoding="utf-8")
     assert LocalJudge(tmp_path, max_tokens=128).identity != LocalJudge(tmp_path, max_tokens=512).identity
+
+
+def test_a_response_body_nested_too_deeply_is_a_malformed_answer_retried():
+    with pytest.raises(_Transient, match=r"malformed response body \(RecursionError\)"):
+        extract_content(b"[" * 100_000 + b"]" * 100_000)

@@ -102,3 +102,8 @@ def test_ifeval_score_refuses_a_prompt_that_is_not_its_keys_prompt(tmp_path, mif
     assert err.startswith(f"clt ifeval-score: error: {responses}:1: field 'prompt' value ")
     assert f"is not the prompt of key {row['key']!r} in the es data" in err and len(err.strip().splitlines()) == 1
     assert not list(tmp_path.glob("*.clt_ifeval_*.json"))
+
+
+def test_a_deeply_nested_response_is_not_json_and_does_not_crash_the_checker():
+    check = registry.build("detectable_format:json_format", {}, "en")
+    assert check('{"a": [1, 2]}') and not check("[" * 100_000 + "]" * 100_000)

@@ -34,6 +34,8 @@ def json_format(args: Args) -> Check:
             json.loads(value)
         except ValueError:
             return False
+        except RecursionError:  # nested deeper than any parser here reads: not usable as JSON
+            return False
         return True
 
     return check

@@ -117,7 +117,7 @@ def extract_content(body: bytes) -> str:
     try:
         data = json.loads(body.decode("utf-8"))
         content = data["choices"][0]["message"]["content"]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, IndexError, TypeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, KeyError, IndexError, TypeError) as e:
         raise _Transient(f"malformed response body ({type(e).__name__})") from None
     if not isinstance(content, str):
         raise _Transient("malformed response body (message content is not text)")
