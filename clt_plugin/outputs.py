@@ -25,7 +25,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from clt_plugin.errors import CLTError
 
@@ -214,6 +214,15 @@ def _shown(names: list[str]) -> str:
     return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
+# command -> a check that a marker-less folder is that command's output from before markers
+# existed, by its content (e.g. a mixture whose manifest's hash matches its rows), never its names.
+_LEGACY: dict[str, Callable[[Path, list[str]], bool]] = {}
+
+
+def register_legacy(command: str, recognise: Callable[[Path, list[str]], bool]) -> None:
+    _LEGACY[command] = recognise
+
+
 def claim_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | os.PathLike] = ()) -> Claim:
     """Check that `command` may write the folder `path`; fail (CLTError) before any work when not."""
     given = Path(path)
@@ -233,6 +242,9 @@ def claim_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | o
         raise CLTError(f"{given}: the output folder is not writable")
     doc = _marker(real)
     if doc is None:
+        legacy = _LEGACY.get(command)
+        if leaves and not (real / MARKER).exists() and legacy is not None and legacy(real, leaves):
+            return Claim(real, command, exists=True, owned=set(leaves))  # its own, from before the marker
         if leaves or (real / MARKER).exists():
             raise CLTError(f"{given}: folder was not written by `{command}` (it holds {_shown(leaves or [MARKER])}); "
                            "it is left untouched: choose a new or empty folder")

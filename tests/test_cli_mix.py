@@ -197,3 +197,17 @@ def test_first_duplicate_is_the_first_id_seen_twice():
     assert first_duplicate(["a", "b", "c", "b", "a"]) == "b"
     assert first_duplicate(iter(["x", "y"])) is None
     assert first_duplicate(str(i) for i in [*range(100_000), 99_999]) == "99999"
+
+
+def test_a_mixture_from_before_output_markers_is_recognised_by_its_content(work, capsys):
+    assert mix(write_spec(work), "-o", work / "old", capsys=capsys)[0] == 0
+    (work / "old" / ".clt-output.json").unlink()  # as clt mix wrote it before markers existed
+    rc, _, err = mix(write_spec(work, per="2"), "-o", work / "old", capsys=capsys)
+    assert rc == 0, err  # the manifest's train_sha256 matches its rows: clt's own
+    assert len((work / "old" / "train.jsonl").read_text().splitlines()) == 8
+    (work / "old" / ".clt-output.json").unlink()
+    with open(work / "old" / "train.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"edited": "by hand"}\n')  # no longer what the manifest describes: not clt's to replace
+    rc, _, err = mix(write_spec(work), "-o", work / "old", capsys=capsys)
+    assert rc == 2 and "old: folder was not written by `clt mix` (it holds manifest.json, train.jsonl)" in err
+    assert (work / "old" / "train.jsonl").read_text().endswith('{"edited": "by hand"}\n')

@@ -12,7 +12,7 @@ import numpy as np
 
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
-from clt_plugin.io import atomic_dir, canonical_json, sha256_bytes, sha256_file
+from clt_plugin.io import atomic_dir, canonical_json, read_json, sha256_bytes, sha256_file
 from clt_plugin.languages import ENGLISH
 from clt_plugin.manifest import (
     SCHEMA,
@@ -33,7 +33,7 @@ from clt_plugin.mixture.select import (
     parallel_pool,
 )
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
-from clt_plugin.outputs import claim_dir, output_dir
+from clt_plugin.outputs import claim_dir, output_dir, register_legacy
 from clt_plugin.resources import user_cache_dir
 from clt_plugin.sources import Example, Source
 
@@ -46,6 +46,22 @@ MANIFEST_FILE = "manifest.json"
 
 
 COMMAND = "clt mix"  # signs the folders build_mixture writes (clt_plugin.outputs)
+
+
+def _legacy_mixture(folder: Path, files: list[str]) -> bool:
+    """A `clt mix` folder written before output markers: its manifest is a clt manifest and the
+    rows hash to what it records (content only a clt build produces)."""
+    if not set(files) <= {MANIFEST_FILE, TRAIN_FILE, VALIDATION_FILE} or MANIFEST_FILE not in files:
+        return False
+    try:
+        manifest = read_json(folder / MANIFEST_FILE, "manifest", expect=dict)
+        return (manifest.get("schema") == SCHEMA and TRAIN_FILE in files
+                and sha256_file(folder / TRAIN_FILE) == manifest.get("train_sha256"))
+    except (CLTError, OSError):
+        return False
+
+
+register_legacy(COMMAND, _legacy_mixture)
 
 
 def check_output_dir(out_dir: Path, command: str = COMMAND) -> None:
