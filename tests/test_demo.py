@@ -56,7 +56,7 @@ def test_prints_the_tables_the_report_and_the_path_to_open(demo):
     assert "### clt_synth_lang · lpr · absolute" in tables
     report = demo.out / "report"
     assert stdout.rstrip().endswith(f"open {report / 'index.html'}")
-    for name in ("index.html", "matrix.json", "synth_math_heatmap.png", "synth_summ_heatmap.png", "synth_lang_heatmap.png"):
+    for name in ("index.html", "matrix.json", *(f"{t}_heatmap_001.{ext}" for t in SYNTH_TASKS for ext in ("png", "svg"))):
         assert (report / name).is_file(), name
     html = (report / "index.html").read_text(encoding="utf-8")
     assert "k00" in html and "k30" in html
