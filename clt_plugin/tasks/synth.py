@@ -13,10 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from clt_plugin.errors import CLTError
+from clt_plugin.families import FAMILIES
 from clt_plugin.metrics import fidelity
 from clt_plugin.metrics.numbers import extract_answer
 from clt_plugin.metrics.rouge import rouge_l_f
 from clt_plugin.tasks import data
+from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
 
 DEFAULTS = {"synth_n": 100, "synth_seed": 0}
 
@@ -35,8 +37,6 @@ def _int(meta: dict[str, Any], key: str, minimum: int) -> int:
 
 
 def test_docs(family: str, lang: str, n: int, seed: int) -> list[dict[str, Any]]:
-    from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
-
     if family not in SYNTH_TASKS:
         raise CLTError(f"unknown synthetic task family {family!r} (known: {', '.join(SYNTH_TASKS)})")
     if lang not in SYNTH_LANGUAGES:
@@ -65,11 +65,12 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 
 def score(response: str, doc: dict[str, Any]) -> dict[str, float]:
     lang = doc["clt_lang"]
-    if doc["clt_family"] == "synth_math":
-        main = {"acc": 1.0 if extract_answer(response, lang) == doc["answer"] else 0.0}
+    (metric,) = FAMILIES[doc["clt_family"]].metrics  # what the registry says the family reports
+    if metric == "acc":
+        main = 1.0 if extract_answer(response, lang) == doc["answer"] else 0.0
     else:
-        main = {"rougeL": rouge_l_f(doc["answer"], response.strip(), lang)}
-    return {**main, **fidelity.scores(response, lang)}
+        main = rouge_l_f(doc["answer"], response.strip(), lang)
+    return {metric: main, **fidelity.scores(response, lang)}
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
