@@ -157,8 +157,6 @@ class CLTPlugin(BasePlugin):
     def post_train(self, cfg, model):
         # The final model is saved into output_dir; make sure the manifest is still beside it.
         if self.manifest is not None and _is_main_process():
-            from clt_plugin.axolotl import data
-
             target = Path(cfg["output_dir"]) / MANIFEST_NAME
             if not target.is_file():
                 write_manifest(target, self.manifest)
