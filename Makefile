@@ -73,7 +73,7 @@ $(COMPAT_VENV)/.clt-installed: pyproject.toml setup.py
 	@test -n "$(COMPAT_PYTHON)" || { echo "make compat: no Python 3.12 found (python3.12 or ~/.pyenv/versions/3.12*); install one or run make compat COMPAT_PYTHON=/path/to/python3.12" >&2; exit 1; }
 	test -x $(COMPAT_VENV)/bin/python || $(COMPAT_PYTHON) -m venv $(COMPAT_VENV)
 	$(COMPAT_VENV)/bin/pip install --quiet --upgrade pip
-	$(COMPAT_VENV)/bin/pip install --quiet -e '.[train,dev]' $(COMPAT_PINS)
+	$(COMPAT_VENV)/bin/pip install --quiet -e '.[all,dev]' $(COMPAT_PINS)
 	$(COMPAT_VENV)/bin/pip uninstall --quiet -y unidic || true
 	touch $@
 
