@@ -28,6 +28,7 @@ from clt_plugin.analysis.matrix import build_matrix
 from clt_plugin.analysis.results import load_runs
 from clt_plugin.cli import build_parser
 from clt_plugin.commands import matrix as matrix_command
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from synthetic_results import manifest_dict, results_dict  # noqa: E402  (a test fixture, in tests/)
 

@@ -13,13 +13,13 @@ import json
 import shutil
 
 import pytest
+from synthetic_results import write_manifest, write_results
+from toy_tasks import run_lm_eval, write_toy_data, write_toy_tasks
 
 from clt_plugin.analysis.matrix import build_matrix
 from clt_plugin.analysis.render import render
 from clt_plugin.analysis.results import RunSpec, load_results, load_runs
-from synthetic_results import write_manifest, write_results
 from clt_plugin.cli import main
-from toy_tasks import run_lm_eval, write_toy_data, write_toy_tasks
 
 EXPECTED = {"en": 0.75, "es": 0.25, "fr": 0.5}
 

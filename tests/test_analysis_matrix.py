@@ -7,11 +7,11 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic_results import write_manifest, write_results
 
 from clt_plugin.analysis.matrix import build_matrices, build_matrix
 from clt_plugin.analysis.render import SCHEMA, document, render
 from clt_plugin.analysis.results import load_runs
-from synthetic_results import write_manifest, write_results
 from clt_plugin.errors import CLTError
 
 SEEN = ["es", "fr", "ja", "zh"]

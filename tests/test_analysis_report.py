@@ -11,6 +11,8 @@ import struct
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
+from synthetic_results import write_manifest, write_results
+from synthetic_samples import write_item_run
 
 from clt_plugin.analysis.matrix import build_matrix
 from clt_plugin.analysis.plots import (
@@ -27,10 +29,8 @@ from clt_plugin.analysis.plots import (
 )
 from clt_plugin.analysis.report import TABLE_ROWS, build_report
 from clt_plugin.analysis.results import RunSpec, load_runs
-from synthetic_results import write_manifest, write_results
 from clt_plugin.analysis.uncertainty import StatOptions
 from clt_plugin.errors import CLTError
-from synthetic_samples import write_item_run
 
 SEEN = ["es", "fr", "ja", "zh"]
 LANGS = ["en", *SEEN, "ar", "ko", "pt"]

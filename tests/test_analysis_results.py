@@ -8,6 +8,7 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from synthetic_results import write_manifest, write_results
 
 from clt_plugin.analysis.results import (
     RunSpec,
@@ -19,7 +20,6 @@ from clt_plugin.analysis.results import (
     load_runs,
     parse_model_args,
 )
-from synthetic_results import write_manifest, write_results
 from clt_plugin.errors import CLTError
 from clt_plugin.names import split_task_name
 

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from synthetic_samples import write_item_run, write_samples
 
 from clt_plugin.analysis.bootstrap import Resampler
 from clt_plugin.analysis.items import ItemScores
@@ -26,7 +27,6 @@ from clt_plugin.analysis.uncertainty import (
     row_statistics,
 )
 from clt_plugin.errors import CLTError
-from synthetic_samples import write_item_run, write_samples
 
 LANGS = ["en", "es", "fr", "ja", "ar", "ko"]
 SEEN = ["es", "fr", "ja"]
@@ -286,3 +286,20 @@ def test_each_base_model_is_compared_with_its_own_baseline(tmp_path):
         assert r.cells == {"en": 0.0, "es": 0.0}
     assert [g.label for g in m.groups] == ["llama · seen es", "qwen · seen es"]
     assert [g.curves["seen"][0][:2] for g in m.groups] == [(0, 0.2), (0, 0.6)]  # each anchored on its own baseline
+
+
+def test_any_two_runs_compared(tmp_path, capsys):
+    from clt_plugin.analysis.matrix import compare_runs
+    from clt_plugin.cli import main
+
+    runs = grid_with_items(tmp_path)
+    m = compare_runs(runs, "mgsm", "k100", "k400", "acc", stats=OPTS)
+    assert [r.run for r in m.rows] == ["k100", "k400"] and m.baseline == "k100" and m.n_tests == 8
+    k400, k100 = m.rows[1], m.rows[0]
+    assert k400.cells["es"] == pytest.approx(k400.absolute["es"] - k100.absolute["es"])
+    assert k400.tests["es"].method == TEST_PERMUTATION and k400.cells["en"] == 0.0
+    assert main(["matrix", str(tmp_path / "evals"), "--compare", "k100", "k400", "--resamples", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "gain over k100" in out and "(8 tests in this comparison)" in out
+    assert main(["matrix", str(tmp_path / "evals"), "--compare", "k100", "nope"]) == 2
+    assert "--compare k100 nope: no run 'nope'" in capsys.readouterr().err

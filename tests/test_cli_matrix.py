@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from synthetic_results import write_manifest, write_results
+
 from clt_plugin.cli import main
 
 SEEN = ["es", "fr"]

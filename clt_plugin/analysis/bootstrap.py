@@ -16,7 +16,6 @@ multilingual test set (each language's items drawn separately).
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -226,14 +225,3 @@ class Interval:
     @property
     def half_width(self) -> float:
         return (self.high - self.low) / 2.0
-
-    def shifted(self, scale: float) -> "Interval":
-        return Interval(self.value * scale, self.low * scale, self.high * scale, self.method)
-
-
-def interval(value: float, boot: np.ndarray, level: float, method: str) -> Interval | None:
-    finite = boot[np.isfinite(boot)]
-    if not math.isfinite(value) or finite.size == 0:
-        return None
-    lo, hi = percentile_interval(finite, level)
-    return Interval(float(value), float(lo), float(hi), method)

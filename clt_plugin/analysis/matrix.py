@@ -853,6 +853,24 @@ def _series_value(row: Row, s: str, seen) -> float | None:
     return getattr(aggregate(row.absolute, seen), s)
 
 
+def compare_runs(runs: Sequence[RunResults], task: str, a: str, b: str, metric: str | Mapping[str, str] | None = None,
+                 **kwargs) -> Matrix:
+    """Run (or pooled seeds) `b` against `a`, whichever they are: the delta view with `a` as the
+    baseline, reduced to the two rows; the correction covers this comparison's tests only."""
+    if a == b:
+        raise CLTError(f"--compare: {a!r} against itself")
+    m = build_matrix(runs, task, metric, view="delta", baseline=a, **kwargs)
+    rows = [r for r in m.rows if r.is_baseline or b in (r.run, *r.runs)]
+    if len(rows) != 2:
+        names = sorted({r.run for r in m.rows} | {n for r in m.rows for n in r.runs})
+        raise CLTError(f"--compare {a} {b}: no run {b!r} with clt_{m.task} results (runs: {', '.join(names)})")
+    tests = list(rows[1].tests.items())
+    rows[1].tests = dict(zip((k for k, _ in tests), correct([t for _, t in tests], m.options.correction, m.options.alpha)))
+    m.rows, m.n_tests, m.groups, m.pooled = rows, len(tests), [], None
+    m.uncertainty_note = m.options.describe() + f" ({len(tests)} tests in this comparison)"
+    return m
+
+
 def build_matrices(
     runs: Sequence[RunResults],
     tasks: Sequence[str] | None = None,

@@ -27,11 +27,11 @@ import numpy as np
 
 from clt_plugin.analysis.bootstrap import (
     CORRECTION_NAMES,
-    DTYPE,
     CORRECTIONS,
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
+    DTYPE,
     Interval,
     Resampler,
     adjust,

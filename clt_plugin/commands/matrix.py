@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from clt_plugin.analysis.matrix import ORDERS, VIEWS, build_matrices
-from clt_plugin.analysis.render import FORMATS, note_lines, render, statistics_lines
 from clt_plugin.analysis.bootstrap import CORRECTIONS, DEFAULT_RESAMPLES
+from clt_plugin.analysis.matrix import ORDERS, VIEWS, build_matrices, compare_runs
+from clt_plugin.analysis.render import FORMATS, note_lines, render, statistics_lines
 from clt_plugin.analysis.results import RunSpec, load_runs
 from clt_plugin.analysis.uncertainty import StatOptions
 from clt_plugin.errors import CLTError
@@ -57,6 +57,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="github")
     parser.add_argument("--percent", action="store_true", help="show fractions as percentages")
     parser.add_argument("--digits", type=int, metavar="N", help="decimals shown (default 3, or 1 for percentages)")
+    parser.add_argument("--compare", nargs=2, metavar=("A", "B"),
+                        help="B against A instead of the baseline: paired deltas and tests of these two runs only")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
 
 
@@ -80,6 +82,11 @@ def load_and_build(args, view: str):
         raise CLTError("no runs given: name results directories or --run NAME=RESULTS_DIR")
     runs = load_runs(args.results, [RunSpec.parse(r) for r in args.run])
     fidelity = None if args.fidelity_metric.lower() == "none" else args.fidelity_metric
+    if getattr(args, "compare", None):
+        a, b = args.compare
+        tasks = args.task or sorted({f for r in runs for f in r.families()})
+        return runs, [compare_runs(runs, t, a, b, parse_metric(args.metric), allow_mixed=args.allow_mixed,
+                                   fidelity_metric=fidelity, stats=stat_options(args)) for t in tasks]
     matrices = build_matrices(
         runs, args.task, parse_metric(args.metric), view=view, baseline=args.baseline,
         allow_mixed=args.allow_mixed, order=args.order, plateau_threshold=args.plateau_threshold,
