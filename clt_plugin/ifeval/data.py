@@ -15,11 +15,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from clt_plugin import languages
+from clt_plugin import datadir, languages
 from clt_plugin.errors import CLTError
-from clt_plugin.io import read_jsonl
-from clt_plugin import datadir
 from clt_plugin.ifeval import registry
+from clt_plugin.io import read_jsonl
 
 log = logging.getLogger(__name__)
 
