@@ -11,7 +11,7 @@ given to bash unchanged, in a sandbox laid out like a checkout, with:
   every other `axolotl` command going to the real one;
 - `sbatch` replaced by what Slurm does with an array script: a copy in a spool folder run once per
   array index with SLURM_* set; the launchers' `axolotl train` recorded (AXOLOTL=...), a dry run;
-- the evaluation data folder `DATA` holding two real MGSM rows per language;
+- the evaluation data folder `DATA` holding one real MGSM problem per language;
 - `pip install` lines resolved with `--dry-run` against the checkout; `make` targets with `make -n`.
 
 A command no runner recognises fails the test: a new README command needs a way to be run here.
@@ -126,7 +126,7 @@ def sandbox(tiny_model, tmp_path_factory):
     shutil.copytree(REPO / "axolotl_configs", project / "axolotl_configs")
     for rel in sorted(set(re.findall(r"axolotl_configs/[\w./-]+\.yaml", README.read_text(encoding="utf-8")))):
         _tiny_config(project / rel, tiny_model)
-    # Two real MGSM problems per language; ar/ko/pt have no MGSM of their own (the README says to
+    # One real MGSM problem per language; ar/ko/pt have no MGSM of their own (the README says to
     # supply translations): the English rows stand in for them.
     mgsm = SHARED_DATA / "mgsm"
     if not mgsm.is_dir():
@@ -134,7 +134,7 @@ def sandbox(tiny_model, tmp_path_factory):
     (project / "DATA" / "mgsm").mkdir(parents=True)
     for lang in ["en", *SEEN, "ar", "ko", "pt"]:
         src = mgsm / f"mgsm_{lang}.tsv"
-        lines = (src if src.is_file() else mgsm / "mgsm_en.tsv").read_text(encoding="utf-8").splitlines()[:2]
+        lines = (src if src.is_file() else mgsm / "mgsm_en.tsv").read_text(encoding="utf-8").splitlines()[:1]
         (project / "DATA" / "mgsm" / f"mgsm_{lang}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     zero3 = write_zero3(root / "zero3")
     _shim(shims / "axolotl", f"""#!/usr/bin/env bash
