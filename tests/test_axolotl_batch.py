@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from axolotl_helpers import TINY_CPU, axolotl, clt, write_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from axolotl_helpers import TINY_CPU, axolotl, clt, write_config
 from clt_plugin.axolotl.batch import apply, data_parallel_size, derive, effective
 from clt_plugin.errors import CLTError
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from axolotl_helpers import REPO, axolotl, clt, write_config, write_zero3
 
 CONFIGS = REPO / "axolotl_configs"

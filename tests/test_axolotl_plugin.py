@@ -12,7 +12,6 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-
 from axolotl_helpers import axolotl, counts_of, decoded_rows, label, prepared_datasets, read_jsonl, write_config
 
 EXPECTED = {"math": {"en": 4, "es": 2, "fr": 2, "ja": 2, "zh": 2}, "chat": {"en": 4, "es": 2, "fr": 2, "ja": 2, "zh": 2}}

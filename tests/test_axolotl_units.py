@@ -6,11 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from clt_plugin.axolotl.args import CLTArgs, CLTEvalArgs
 from clt_plugin.axolotl.banner import format_banner, format_row_check
 from clt_plugin.axolotl.evaluation import build_command
+from clt_plugin.axolotl.sweep import parse_grid
 from clt_plugin.resources import tasks_path
 
 
@@ -113,9 +116,6 @@ def test_row_check_is_loud_only_when_rows_were_dropped():
     assert "WARNING: axolotl dropped 2 rows" in format_row_check(bad)
 
 
-from hypothesis import given, strategies as st  # noqa: E402
-
-from clt_plugin.axolotl.sweep import parse_grid  # noqa: E402
 
 _counts = st.dictionaries(
     st.sampled_from(["math", "summ", "chat"]),

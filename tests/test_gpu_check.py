@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from axolotl_helpers import REPO, run_env
 
 SHIPPED = REPO / "axolotl_configs" / "llama-3.1-8b" / "math.yaml"

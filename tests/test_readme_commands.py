@@ -30,7 +30,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from axolotl_helpers import REPO, TINY_CPU, run_env, write_zero3
 from conftest import SHARED_DATA
 

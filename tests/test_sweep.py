@@ -9,9 +9,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from axolotl_helpers import AXOLOTL, TINY_CPU, clt, decoded_rows, label, prepared_datasets, read_jsonl, run_env, write_config
-
+from axolotl_helpers import (
+    AXOLOTL,
+    TINY_CPU,
+    clt,
+    decoded_rows,
+    label,
+    prepared_datasets,
+    read_jsonl,
+    run_env,
+    write_config,
+)
 
 VALIDATION = 1  # held-out rows per language
 BANNER_BATCH = "clt: global batch 4 = 1 data-parallel process x micro batch 2 x accumulation 2"

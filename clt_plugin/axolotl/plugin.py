@@ -120,7 +120,6 @@ class CLTPlugin(BasePlugin):
         if cfg.get("clt_mixture") is None:
             return None
         from clt_plugin.axolotl import data
-
         from clt_plugin.axolotl.batch import effective
 
         manifest, train_file, validation_file = data.build(cfg)
