@@ -293,3 +293,17 @@ def test_every_readme_block_has_a_runner():
     assert len(blocks) >= 5
     orphans = [block for block in blocks if _runner(block) is None]
     assert not orphans, f"README blocks no test in {Path(__file__).name} runs: {orphans}"
+
+
+def test_make_says_what_to_install_when_no_python_fits(tmp_path):
+    """`make` on a machine with neither python3.11, python3.12 nor a python3 of those versions."""
+    for name in ("pyproject.toml", "constraints.txt", "setup.py"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    shutil.copyfile(REPO / "Makefile", tmp_path / "Makefile")
+    (tmp_path / "bin").mkdir()
+    proc = subprocess.run([shutil.which("make"), "setup"], cwd=tmp_path, env={"PATH": str(tmp_path / "bin")},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and not (tmp_path / ".venv").exists()
+    assert ("make: no Python 3.11 or 3.12 found (tried python3.11, python3.12, python3). Install one "
+            "(Debian/Ubuntu: apt-get install python3.12 python3.12-venv; or pyenv install 3.12) or name it: "
+            "make PYTHON=/path/to/python3.12") in proc.stderr
