@@ -12,7 +12,8 @@ given to bash unchanged, in a sandbox laid out like a checkout, with:
 - `sbatch` replaced by what Slurm does with an array script: a copy in a spool folder run once per
   array index with SLURM_* set; the launchers' `axolotl train` recorded (AXOLOTL=...), a dry run;
 - the evaluation data folder `DATA` holding one real MGSM problem per language;
-- `pip install` lines resolved with `--dry-run` against the checkout; `make` targets with `make -n`.
+- `pip install` lines resolved with `--dry-run` against the checkout; `make` targets with `make -n`;
+- the judge endpoint (`http://localhost:8000/v1`) served by the tests' local judge server.
 
 A command no runner recognises fails the test: a new README command needs a way to be run here.
 """
@@ -269,10 +270,83 @@ def test_make_targets_exist_and_find_a_python(sandbox):
         assert "no Python 3.11 or 3.12 found" not in proc.stderr
 
 
-# The judging-and-boards block needs a model's Dolly200 samples and a judge endpoint; its commands
-# are tested on their own fixtures (tests/test_judge_cli.py, test_ifeval_score_cli.py,
-# test_submit.py, test_leaderboard.py) but not yet here as written.
-NOT_YET_RUN_AS_WRITTEN = re.compile(r"^(RUN=|clt (judge|ifeval-score|submit|leaderboard) |clt matrix \S+ --task dolly)")
+JUDGING = re.compile(r"^(RUN=|clt (judge|ifeval-score|submit|leaderboard) |clt matrix \S+ --task dolly)")
+LANGS = ["en", "es", "fr", "ja", "zh", "ar", "ko", "pt"]
+
+
+class _JudgeOnPort8000:
+    """The tests' OpenAI-compatible judge server (tests/judge_server.py: ratings chosen by the
+    WANT(n) marker of each instruction) on the port the README names."""
+
+    def __enter__(self):
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        from judge_server import JudgeServer
+
+        self.server = JudgeServer()
+        self.server._httpd.server_close()
+        try:
+            self.server._httpd = ThreadingHTTPServer(("127.0.0.1", 8000), self.server._handler())
+        except OSError as e:
+            raise AssertionError(f"the README's judge endpoint needs port 8000 free on this machine ({e})") from None
+        self.server._httpd.daemon_threads = True
+        self.server._thread = threading.Thread(target=self.server._httpd.serve_forever, daemon=True)
+        return self.server.start()
+
+    def __exit__(self, *exc):
+        self.server.stop()
+        self.server._httpd.server_close()
+
+
+def test_the_judging_block_runs_as_written(sandbox, tmp_path):
+    """One model's Dolly200 replies in every language (written with lm-eval's own writer, as
+    `--log_samples` leaves them, beside a model folder with its manifest), M-IFEval's Japanese
+    prompts for `clt ifeval-score`; then the block runs in one shell, its variables included."""
+    from conftest import TOKENIZER_TEXTS
+    from judge_server import write_lm_eval_run
+
+    from clt_plugin.mixture import build_mixture, load_spec
+
+    block = _block_with(r"clt judge ")
+    project = tmp_path / "judging"
+    spec = yaml.safe_load((TINY_CPU / "math.yaml").read_text(encoding="utf-8"))["clt_mixture"]
+    manifest = build_mixture(load_spec(spec, base_dir=TINY_CPU), tmp_path / "mixture", use_cache=False)
+    (project / "models" / "k1000").mkdir(parents=True)
+    (project / "models" / "k1000" / "clt_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    run_dir = next(re.match(r"RUN=(\S+)", c).group(1) for c in block if c.startswith("RUN="))
+    # A reply in each language (the sentences the tiny tokenizer is trained on, in LANGS order).
+    replies = dict(zip(LANGS, TOKENIZER_TEXTS))
+    write_lm_eval_run(project / run_dir, {lang: [(f"Write about ducks. WANT({3 + i % 3})", replies[lang])]
+                                          for i, lang in enumerate(LANGS)},
+                      model_args=f"pretrained={project / 'models' / 'k1000'},dtype=float32")
+    from lm_eval.loggers.utils import add_env_info
+
+    for path in (project / run_dir).rglob("results_*.json"):  # what lm_eval's CLI adds on top of the writer
+        results = json.loads(path.read_text(encoding="utf-8"))
+        add_env_info(results)
+        path.write_text(json.dumps(results, default=str), encoding="utf-8")
+    ifeval = SHARED_DATA / "m-ifeval" / "ja_input_data.jsonl"
+    if not ifeval.is_file():
+        pytest.skip(f"real data file {ifeval} is not present beside the checkout")
+    (project / "DATA" / "m-ifeval").mkdir(parents=True)
+    shutil.copyfile(ifeval, project / "DATA" / "m-ifeval" / ifeval.name)
+    prompts = [json.loads(line)["prompt"] for line in ifeval.read_text(encoding="utf-8").splitlines()[:3]]
+    (project / "responses.jsonl").write_text(
+        "".join(json.dumps({"prompt": p, "response": "はい、わかりました。"}, ensure_ascii=False) + "\n" for p in prompts),
+        encoding="utf-8")
+    env = {**sandbox["env"], "CLT_DATA_DIR": str(project / "DATA"), "CLT_CACHE_DIR": str(tmp_path / "cache")}
+    with _JudgeOnPort8000() as server:
+        proc = subprocess.run(["bash", "-c", "set -eo pipefail\n" + "\n".join(block)], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"README judging block failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert server.total_answered == len(LANGS)
+    assert sorted((project / run_dir).rglob("results_judge_*.json"))
+    assert "clt_dolly" in proc.stdout
+    assert (project / "responses.clt_ifeval_ja.json").is_file()
+    submission = json.loads((project / "submissions" / "model.json").read_text(encoding="utf-8"))
+    assert json.dumps(submission).count("org/model") >= 1
+    assert (project / "board" / "index.html").is_file()
 
 
 def _runner(block: list[str]) -> str | None:
@@ -282,8 +356,8 @@ def _runner(block: list[str]) -> str | None:
         return "test_install_lines_resolve_against_the_checkout"
     if all(re.match(r"^make \w+$", c) for c in block):
         return "test_make_targets_exist_and_find_a_python"
-    if all(NOT_YET_RUN_AS_WRITTEN.match(c) for c in block):
-        return "not yet"
+    if all(JUDGING.match(c) for c in block):
+        return "test_the_judging_block_runs_as_written"
     return None
 
 
