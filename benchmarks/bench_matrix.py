@@ -10,7 +10,7 @@ bare `json.load` loop over the same files is printed beside it for scale (not a 
 Pass: the full command at N runs within --budget seconds (CPU time), and its time per run flat
 across N (largest / smallest per-run time <= --linearity). Exit status 1 otherwise.
 
-Run: .venv/bin/python benchmarks/bench_matrix.py [--n 5000] [--rounds 3] [--budget 1.5] [--linearity 1.5]
+Run: .venv/bin/python benchmarks/bench_matrix.py [--n 5000] [--rounds 3] [--budget 5] [--linearity 1.5]
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=5000, help="largest number of runs (default 5000)")
     ap.add_argument("--rounds", type=int, default=3, help="timing rounds per size (best is kept)")
-    ap.add_argument("--budget", type=float, default=1.5, help="allowed CPU seconds for the full command at N runs")
+    ap.add_argument("--budget", type=float, default=5.0, help="allowed CPU seconds for the full command at N runs")
     ap.add_argument("--linearity", type=float, default=1.5, help="allowed spread of the per-run time across sizes")
     args = ap.parse_args()
     sizes = sorted({max(1, args.n // 4), max(1, args.n // 2), args.n})

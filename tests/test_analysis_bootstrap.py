@@ -97,6 +97,7 @@ def test_rho_and_plateau_per_resample_agree_with_the_plain_statistics():
     rng = np.random.default_rng(1)
     seen, unseen = rng.random((6, 40)), rng.random((6, 40))
     unseen[:, 3] = unseen[0, 3]  # a constant series: undefined
+    seen[:, 5:9] = rng.integers(0, 3, size=(6, 4))  # ties within a resample share their mean rank
     rho = spearman_boot(seen, unseen)
     for b in range(40):
         want = spearman(seen[:, b].tolist(), unseen[:, b].tolist()).rho

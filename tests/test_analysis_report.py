@@ -140,7 +140,8 @@ def test_report_escapes_links_its_figures_and_has_table_2(tmp_path):
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#34;" in page
-    # Figures are files beside the page; nothing else is fetched.
+    # Figures are files beside the page; nothing else is fetched, and the page says so to the browser.
+    assert """content="default-src 'none'; img-src 'self'; style-src 'unsafe-inline'">""" in page
     srcs = re.findall(r'(?:src|href)="([^"]*)"', page)
     assert sorted(srcs) == ["mgsm_curves_001.png", "mgsm_heatmap_001.png"]
     for title in ("absolute (score)", "delta (gain over base)", "rel-en (% of the run", "Spearman ρ", "Plateau",

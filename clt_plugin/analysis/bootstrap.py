@@ -85,8 +85,21 @@ class Resampler:
 
     def normal(self, stream: str) -> np.ndarray:
         """(resamples,) standard normal draws: a parametric stand-in when only a stderr is known."""
+        kept = self._cache.get(("normal", stream))
+        if kept is not None:
+            return kept
         rng = np.random.default_rng(_stream_seed(self.seed, "normal", stream))
         return rng.standard_normal(self.resamples)
+
+    def prefetch_normals(self, group: str, streams: Sequence[str], size: int) -> None:
+        """Keep (size,) standard normal draws for each of many streams, drawn at once (one
+        generator per `group`): thousands of stderr-only cells cost one draw, not thousands."""
+        todo = [s for s in dict.fromkeys(streams) if len(self._cache.get(("normal", s), ())) < size]
+        if not todo:
+            return
+        rng = np.random.default_rng(_stream_seed(self.seed, "normals", group, size))
+        for s, row in zip(todo, rng.standard_normal((len(todo), size))):
+            self._cache[("normal", s)] = row
 
     # Reading a (resamples x items) matrix costs the same for one run as for a hundred: products are
     # memory-bound, so the resampled means of many runs are made in one product and kept here.
@@ -183,10 +196,20 @@ def adjust(p_values: Sequence[float], method: str = "holm") -> list[float]:
 
 
 def rank_rows(x: np.ndarray) -> np.ndarray:
-    """Average ranks along the last axis (ties share the mean rank), for many series at once."""
-    from scipy.stats import rankdata
-
-    return rankdata(x, axis=-1)
+    """1-based ranks along the last axis of a 2-D array, ties sharing the mean of the ranks they span."""
+    n = x.shape[-1]
+    order = np.argsort(x, axis=-1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=-1)
+    pos = np.broadcast_to(np.arange(1, n + 1, dtype=float), xs.shape)
+    starts = np.ones(xs.shape, dtype=bool)
+    starts[:, 1:] = xs[:, 1:] != xs[:, :-1]
+    ends = np.ones(xs.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, pos, 0.0), axis=-1)  # where each tie run starts
+    last = np.minimum.accumulate(np.where(ends, pos, n + 1.0)[:, ::-1], axis=-1)[:, ::-1]  # and ends
+    ranks = np.empty(xs.shape)
+    np.put_along_axis(ranks, order, (first + last) / 2.0, axis=-1)
+    return ranks
 
 
 def spearman_boot(seen: np.ndarray, unseen: np.ndarray) -> np.ndarray:

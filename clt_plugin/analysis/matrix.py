@@ -787,6 +787,8 @@ def _group_stats(label, base, seen, members: list[Row], anchor: Row | None, matr
     everyone = list({id(r): r for r in members + pairs + ([anchor] if anchor is not None else [])}.values())
     if len(everyone) * len(matrix.languages) * opts.resamples <= PREFETCH_BUDGET:
         _prefetch(resampler, everyone, cells_of, {}, keep=True)
+    resampler.prefetch_normals(label, [f"{r.run}|{l}|{c.stream}" for r in everyone
+                                       for l, c in cells_of[r.run].items() if c.kind == "stderr"], size)
     row_boots = {r.run: boots_of(r, r.seen) for r in {id(r): r for r in members + pairs}.values()}
     if corr.rho is not None and len(pairs) >= 3:
         s = np.stack([row_boots[r.run]["seen"] for r in pairs])
@@ -850,6 +852,8 @@ def _f(x) -> float | None:
 def _series_value(row: Row, s: str, seen) -> float | None:
     if s.startswith("lang:"):
         return row.absolute.get(s[5:])
+    if seen == row.seen and row.absolute_agg is not None:
+        return getattr(row.absolute_agg, s)
     return getattr(aggregate(row.absolute, seen), s)
 
 

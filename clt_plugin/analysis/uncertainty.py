@@ -274,10 +274,11 @@ def row_statistics(
     base_boots = None
     if base is not None and base_dist is not None:
         base_boots = {l: base_dist.cell(c, base_dist.row_key + "|" + l) for l, c in base.items()}
+    if delta_view and base_boots is None:
+        # The baseline's own row: its difference from itself is 0 by definition, with no interval.
+        return RowStats({l: None for l in cells}, {a: None for a in AGGREGATES}, {}, methods)
     if delta_view:
-        # The baseline's own row is its difference from itself: 0 in every resample.
-        ref = base_boots if base_boots is not None else boots
-        shown = {l: b - ref[l] for l, b in boots.items() if l in ref}
+        shown = {l: b - base_boots[l] for l, b in boots.items() if l in base_boots}
     else:
         shown = {l: view_value(l, b) for l, b in boots.items()}
     method = METHOD_STDERR if methods == {METHOD_STDERR} else (
