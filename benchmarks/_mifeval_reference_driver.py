@@ -55,24 +55,15 @@ def main(ref_dir, data_path, responses_path, out_path):
             strict, loose = [], []
             for iid, kwargs in zip(ex["instruction_id_list"], ex["kwargs"]):
                 checks = []
-                for _ in range(
-                    2
-                ):  # evaluation_main builds a fresh instruction per pass
+                for _ in range(2):  # evaluation_main builds a fresh instruction per pass
                     inst = registry.INSTRUCTION_DICT[iid](iid)
                     inst.build_description(**kwargs)
                     args = inst.get_instruction_args()
                     if args and "prompt" in args:
                         inst.build_description(prompt=ex["prompt"])
                     checks.append(inst)
-                strict.append(
-                    bool(response.strip() and checks[0].check_following(response))
-                )
-                loose.append(
-                    any(
-                        v.strip() and checks[1].check_following(v)
-                        for v in variants(response)
-                    )
-                )
+                strict.append(bool(response.strip() and checks[0].check_following(response)))
+                loose.append(any(v.strip() and checks[1].check_following(v) for v in variants(response)))
             out.append({"strict": strict, "loose": loose})
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump(out, f)

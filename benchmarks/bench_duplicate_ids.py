@@ -35,9 +35,13 @@ def quadratic_first_duplicate(ids: list[str]) -> str | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--quadratic-rows", type=int, default=20_000,
-                        help="ids for the old check (quadratic: at 200k it runs for many minutes on a shared box); "
-                             "its time at --rows is extrapolated as n^2")
+    parser.add_argument(
+        "--quadratic-rows",
+        type=int,
+        default=20_000,
+        help="ids for the old check (quadratic: at 200k it runs for many minutes on a shared box); "
+        "its time at --rows is extrapolated as n^2",
+    )
     args = parser.parse_args()
     from clt_plugin.mixture.select import first_duplicate
 
@@ -55,8 +59,10 @@ def main() -> None:
     assert first_duplicate(small) == small[-1]
     linear_small = time.perf_counter() - t
     print(f"{args.rows} ids, duplicate last: linear check {linear:.3f} s")
-    print(f"{args.quadratic_rows} ids: old check {quadratic:.2f} s, linear {linear_small:.4f} s "
-          f"(ratio {quadratic / linear_small:.0f}x); old check at {args.rows} ids ~ {scaled:.0f} s (n^2)")
+    print(
+        f"{args.quadratic_rows} ids: old check {quadratic:.2f} s, linear {linear_small:.4f} s "
+        f"(ratio {quadratic / linear_small:.0f}x); old check at {args.rows} ids ~ {scaled:.0f} s (n^2)"
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -65,17 +71,24 @@ def main() -> None:
                 f.write(json.dumps({"id": i, "question": f"q {i}", "answer": f"a {i}"}) + "\n")
         (tmp / "m_en.jsonl").write_text(json.dumps({"id": "e", "question": "q", "answer": "a"}) + "\n")
         (tmp / "spec.yaml").write_text(
-            "seed: 1\ntasks:\n  math:\n    source: {format: jsonl, path: \"m_{lang}.jsonl\", "
+            'seed: 1\ntasks:\n  math:\n    source: {format: jsonl, path: "m_{lang}.jsonl", '
             "fields: {id: id, prompt: question, response: answer}}\n"
-            f"    english: 1\n    per_language: {args.rows}\n    languages: [es]\n", encoding="utf-8")
+            f"    english: 1\n    per_language: {args.rows}\n    languages: [es]\n",
+            encoding="utf-8",
+        )
         clt = Path(sys.executable).with_name("clt")
         t = time.perf_counter()
-        res = subprocess.run([str(clt), "mix", str(tmp / "spec.yaml"), "-o", str(tmp / "out"), "--no-cache"],
-                             capture_output=True, text=True)
+        res = subprocess.run(
+            [str(clt), "mix", str(tmp / "spec.yaml"), "-o", str(tmp / "out"), "--no-cache"],
+            capture_output=True,
+            text=True,
+        )
         whole = time.perf_counter() - t
         assert res.returncode == 2 and "appears more than once" in res.stderr, res.stderr
-        print(f"clt mix over {args.rows} rows with one duplicated id: exit 2 in {whole:.1f} s "
-              f"({res.stderr.strip()[-70:]})")
+        print(
+            f"clt mix over {args.rows} rows with one duplicated id: exit 2 in {whole:.1f} s "
+            f"({res.stderr.strip()[-70:]})"
+        )
 
 
 if __name__ == "__main__":

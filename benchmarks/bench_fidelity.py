@@ -113,8 +113,15 @@ def corpus(data: Path, per_cell: int, seed: int = 0) -> list[dict[str, str]]:
     for model, (line_rate, word_rate) in MODELS.items():
         for source, lang in pool:
             for _ in range(per_cell):
-                rows.append({"model": model, "completion": completion(rng, pool, source, lang, line_rate, word_rate),
-                             "task": "monolingual", "source": source, "language": lang})
+                rows.append(
+                    {
+                        "model": model,
+                        "completion": completion(rng, pool, source, lang, line_rate, word_rate),
+                        "task": "monolingual",
+                        "source": source,
+                        "language": lang,
+                    }
+                )
     return rows
 
 
@@ -149,8 +156,13 @@ def reference(rows: list[dict[str, str]], script: Path, python: str, repeat: int
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
-        done = subprocess.run([python, "-c", DRIVER, str(script.resolve()), "completions.csv", str(repeat)],
-                              cwd=work, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [python, "-c", DRIVER, str(script.resolve()), "completions.csv", str(repeat)],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode:
         sys.exit(f"the reference failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -200,18 +212,38 @@ def main(argv: list[str] | None = None) -> int:
             gaps.append(gap)
             rank_cells += 1
             rank_same += ranking(a) == ranking(b)
-            table.append([source, lang, metric.upper(), *(f"{100 * a[m]:.2f}/{100 * b[m]:.2f}" for m in MODELS), f"{gap:.2f}"])
-    print(f"{n} completions ({args.per_cell} per model × source × language), {len(MODELS)} models; cells: ours/reference, in %\n")
+            table.append(
+                [source, lang, metric.upper(), *(f"{100 * a[m]:.2f}/{100 * b[m]:.2f}" for m in MODELS), f"{gap:.2f}"]
+            )
+    print(
+        f"{n} completions ({args.per_cell} per model × source × language), {len(MODELS)} models; cells: ours/reference, in %\n"
+    )
     print(tabulate(table, headers=["source", "lang", "metric", *MODELS, "max gap"], disable_numparse=True))
     rate_ours, rate_ref = n / t_ours, n / t_ref
-    print(f"\nlargest gap: {max(gaps):.4f} points over {len(gaps)} cells × {len(MODELS)} models; "
-          f"same model ranking in {rank_same}/{rank_cells} cells")
-    print(f"throughput (CPU, best of {args.repeat}): ours {rate_ours:,.0f} completions/s, "
-          f"reference {rate_ref:,.0f} completions/s -> {rate_ours / rate_ref:.2f}x")
+    print(
+        f"\nlargest gap: {max(gaps):.4f} points over {len(gaps)} cells × {len(MODELS)} models; "
+        f"same model ranking in {rank_same}/{rank_cells} cells"
+    )
+    print(
+        f"throughput (CPU, best of {args.repeat}): ours {rate_ours:,.0f} completions/s, "
+        f"reference {rate_ref:,.0f} completions/s -> {rate_ours / rate_ref:.2f}x"
+    )
     if args.json:
-        args.json.write_text(json.dumps({"completions": n, "max_gap_points": max(gaps), "ranking_same": rank_same,
-                                         "ranking_cells": rank_cells, "ours_per_s": rate_ours, "reference_per_s": rate_ref,
-                                         "ours": m_ours, "reference": m_ref}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "completions": n,
+                    "max_gap_points": max(gaps),
+                    "ranking_same": rank_same,
+                    "ranking_cells": rank_cells,
+                    "ours_per_s": rate_ours,
+                    "reference_per_s": rate_ref,
+                    "ours": m_ours,
+                    "reference": m_ref,
+                },
+                indent=2,
+            )
+        )
     ok = max(gaps) <= TOL_POINTS and rank_same == rank_cells
     print("TARGET MET" if ok else "TARGET MISSED")
     return 0 if ok else 1

@@ -40,7 +40,6 @@ def main() -> int:
         return 0
 
     import nltk
-
     from test_ifeval_reference import POOL, _write_punkt_tab, targeted  # the test's response pool
 
     root = Path(tempfile.mkdtemp(prefix="nltk_data."))

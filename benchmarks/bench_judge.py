@@ -42,16 +42,22 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         half = args.samples // 2
-        run = write_lm_eval_run(tmp / "lm", {
-            lang: [(f"Instrucción número {i} ({lang})", text) for i in range(n)]
-            for (lang, text), n in zip(RESPONSES.items(), (half, args.samples - half))
-        })
+        run = write_lm_eval_run(
+            tmp / "lm",
+            {
+                lang: [(f"Instrucción número {i} ({lang})", text) for i in range(n)]
+                for (lang, text), n in zip(RESPONSES.items(), (half, args.samples - half))
+            },
+        )
         passes(RESPONSES["es"], "es")  # load the language identifier before timing
         rows = []
         # The server runs in its own process, as a remote API would: it must not share the GIL
         # with the client being measured.
-        server = subprocess.Popen([sys.executable, str(ROOT / "tests" / "judge_server.py"), str(args.delay)],
-                                  stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "judge_server.py"), str(args.delay)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             url = server.stdout.readline().strip()
             for n in levels:

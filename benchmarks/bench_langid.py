@@ -97,8 +97,11 @@ def line_level(docs: list[tuple[str, str]]) -> None:
     for backend in langid.BACKEND_NAMES:
         row, right, total = [backend], 0, 0
         for lang in langs:
-            labels = [c for line, c in langid.detect_lines("\n".join(by_lang[lang]), backend=backend)
-                      if langid.count_letters(line) >= langid.MIN_LINE_CHARS]
+            labels = [
+                c
+                for line, c in langid.detect_lines("\n".join(by_lang[lang]), backend=backend)
+                if langid.count_letters(line) >= langid.MIN_LINE_CHARS
+            ]
             row.append(f"{sum(c == lang for c in labels) / len(labels):.3f}")
             right, total = right + sum(c == lang for c in labels), total + len(labels)
         rows.append([row[0], f"{right / total:.4f}", total, *row[1:]])
@@ -111,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of mgsm_{lang}.tsv files")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes per configuration (best kept)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
-    parser.add_argument("--no-lines", action="store_true", help="skip the line-level table (langdetect takes ~10 s there)")
+    parser.add_argument(
+        "--no-lines", action="store_true", help="skip the line-level table (langdetect takes ~10 s there)"
+    )
     args = parser.parse_args(argv)
 
     if not args.data.is_dir() or not any(args.data.glob("mgsm_*.tsv")):
@@ -122,9 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     gold = [g for g, _ in docs]
     langs = sorted(set(gold))
     print(f"{len(docs)} MGSM questions, {len(langs)} languages ({', '.join(langs)}) from {args.data}")
-    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs; best of {args.repeat} interleaved passes; "
-          "docs/s from this process's CPU time (all configurations are single-threaded; wall-clock figures "
-          "beside them swing with other load on the machine)\n")
+    print(
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs; best of {args.repeat} interleaved passes; "
+        "docs/s from this process's CPU time (all configurations are single-threaded; wall-clock figures "
+        "beside them swing with other load on the machine)\n"
+    )
 
     cfgs = configs()
     rows, results = [], []
@@ -138,13 +145,47 @@ def main(argv: list[str] | None = None) -> int:
         if base_rate is None:
             base_rate, base_acc, base_wall = rate, acc, wall_rate
         misses = Counter((g, p) for p, g in zip(preds, gold) if p != g)
-        results.append({"config": name, "docs_per_s": rate, "ratio": rate / base_rate, "docs_per_wall_s": wall_rate,
-                        "wall_ratio": wall_rate / base_wall, "accuracy": acc, "per_language": per_lang,
-                        "misses": {f"{g}->{p}": n for (g, p), n in misses.most_common()}})
-        rows.append([name, f"{rate:,.0f}", f"{rate / base_rate:.1f}x", f"{wall_rate:,.0f}", f"{wall_rate / base_wall:.1f}x",
-                     f"{acc:.4f}", len(docs) - sum(right)] + [f"{per_lang[lang]:.3f}" for lang in langs])
+        results.append(
+            {
+                "config": name,
+                "docs_per_s": rate,
+                "ratio": rate / base_rate,
+                "docs_per_wall_s": wall_rate,
+                "wall_ratio": wall_rate / base_wall,
+                "accuracy": acc,
+                "per_language": per_lang,
+                "misses": {f"{g}->{p}": n for (g, p), n in misses.most_common()},
+            }
+        )
+        rows.append(
+            [
+                name,
+                f"{rate:,.0f}",
+                f"{rate / base_rate:.1f}x",
+                f"{wall_rate:,.0f}",
+                f"{wall_rate / base_wall:.1f}x",
+                f"{acc:.4f}",
+                len(docs) - sum(right),
+            ]
+            + [f"{per_lang[lang]:.3f}" for lang in langs]
+        )
 
-    print(tabulate(rows, headers=["config", "docs/s (CPU)", "vs langdetect", "docs/s (wall)", "(wall)", "accuracy", "misses", *langs], disable_numparse=True))
+    print(
+        tabulate(
+            rows,
+            headers=[
+                "config",
+                "docs/s (CPU)",
+                "vs langdetect",
+                "docs/s (wall)",
+                "(wall)",
+                "accuracy",
+                "misses",
+                *langs,
+            ],
+            disable_numparse=True,
+        )
+    )
     print()
     for r in results:
         if r["misses"]:
@@ -155,9 +196,11 @@ def main(argv: list[str] | None = None) -> int:
 
     default = results[3]
     ok = default["ratio"] >= TARGET_RATIO and default["accuracy"] >= base_acc
-    print(f"\ndefault: {default['docs_per_s']:,.0f} docs/s (CPU) = {default['ratio']:.1f}x langdetect "
-          f"(target >= {TARGET_RATIO:.0f}x), accuracy {default['accuracy']:.4f} vs langdetect {base_acc:.4f} "
-          f"-> {'TARGET MET' if ok else 'TARGET MISSED'}")
+    print(
+        f"\ndefault: {default['docs_per_s']:,.0f} docs/s (CPU) = {default['ratio']:.1f}x langdetect "
+        f"(target >= {TARGET_RATIO:.0f}x), accuracy {default['accuracy']:.4f} vs langdetect {base_acc:.4f} "
+        f"-> {'TARGET MET' if ok else 'TARGET MISSED'}"
+    )
     if args.json:
         from clt_plugin.io import atomic_write_json
 

@@ -43,22 +43,36 @@ _EXTRA_CONFIG = {
     "training_split": "train",
     "test_split": "test",
     "fewshot_split": "train",
-    "doc_to_text": "{% if answer is not none %}{{question+\"\\nStep-by-Step Answer:\"}}{% else %}"
-                   "{{\"Question: \"+question+\"\\nStep-by-Step Answer:\"}}{% endif %}",
+    "doc_to_text": '{% if answer is not none %}{{question+"\\nStep-by-Step Answer:"}}{% else %}'
+    '{{"Question: "+question+"\\nStep-by-Step Answer:"}}{% endif %}',
     "doc_to_target": "{% if answer is not none %}{{answer[21:]}}{% else %}{{answer_number|string}}{% endif %}",
     "unsafe_code": False,
     "description": "Solve the math problem step by step, then give the final number.",
     "target_delimiter": " ",
     "fewshot_delimiter": "\n\n",
-    "fewshot_config": {"sampler": "first_n", "split": "train", "process_docs": None, "fewshot_indices": None,
-                       "samples": None, "doc_to_text": "{{question}}", "doc_to_target": "{{answer}}",
-                       "gen_prefix": None, "fewshot_delimiter": "\n\n", "target_delimiter": " "},
-    "generation_kwargs": {"do_sample": False, "until": ["Question:", "</s>", "<|im_end|>", "\n\n"],
-                          "max_gen_toks": 512},
+    "fewshot_config": {
+        "sampler": "first_n",
+        "split": "train",
+        "process_docs": None,
+        "fewshot_indices": None,
+        "samples": None,
+        "doc_to_text": "{{question}}",
+        "doc_to_target": "{{answer}}",
+        "gen_prefix": None,
+        "fewshot_delimiter": "\n\n",
+        "target_delimiter": " ",
+    },
+    "generation_kwargs": {
+        "do_sample": False,
+        "until": ["Question:", "</s>", "<|im_end|>", "\n\n"],
+        "max_gen_toks": 512,
+    },
     "repeats": 1,
     "filter_list": [{"name": "none", "filter": [{"function": "clt_extract_number"}, {"function": "take_first"}]}],
     "should_decontaminate": False,
 }
+
+
 def env_info() -> str:
     """What lm-eval stores as pretty_env_info: torch's collect_env report of this machine."""
     try:
@@ -77,15 +91,26 @@ def write_runs(root: Path, n: int, env: str) -> list[Path]:
         model.mkdir(parents=True)
         counts = {"math": {"en": 10000, **{l: k for l in SEEN}}}
         (model / "clt_manifest.json").write_text(json.dumps(manifest_dict(counts, SEEN), indent=2))
-        scores = {f"clt_mgsm_{l}": {"acc": round(0.2 + k / 20000 + (i % 97) / 1000 + j / 100, 6),
-                                    "lpr": 0.95} for j, l in enumerate(LANGS)}
-        data = results_dict(scores, model_args=f"pretrained={model},dtype=bfloat16", n_shot=8,
-                            task_hashes={t: f"{j:064x}" for j, t in enumerate(scores)})
+        scores = {
+            f"clt_mgsm_{l}": {"acc": round(0.2 + k / 20000 + (i % 97) / 1000 + j / 100, 6), "lpr": 0.95}
+            for j, l in enumerate(LANGS)
+        }
+        data = results_dict(
+            scores,
+            model_args=f"pretrained={model},dtype=bfloat16",
+            n_shot=8,
+            task_hashes={t: f"{j:064x}" for j, t in enumerate(scores)},
+        )
         for cfg in data["configs"].values():
             cfg.update(_EXTRA_CONFIG)
         data["pretty_env_info"] = env
-        data.update(tokenizer_pad_token=["<|pad|>", "0"], tokenizer_eos_token=["<|end|>", "2"],
-                    tokenizer_bos_token=["<|begin|>", "1"], eot_token_id=2, max_length=4096)
+        data.update(
+            tokenizer_pad_token=["<|pad|>", "0"],
+            tokenizer_eos_token=["<|end|>", "2"],
+            tokenizer_bos_token=["<|begin|>", "1"],
+            eot_token_id=2,
+            max_length=4096,
+        )
         out = root / "evals" / f"run{i:04d}"
         out.mkdir(parents=True)
         path = out / "results_2026-01-01T00-00-00.000000.json"
@@ -158,31 +183,44 @@ def main() -> int:
             size = sum(f.stat().st_size for f in files)
             evals = root / "evals"
             command = matrix_args(evals)
-            fns = {"bare": lambda: bare(files), "load": lambda: clt_load(evals),
-                   "load+matrix": lambda: clt_matrix(evals), "full": lambda: clt(command)}
+            fns = {
+                "bare": lambda: bare(files),
+                "load": lambda: clt_load(evals),
+                "load+matrix": lambda: clt_matrix(evals),
+                "full": lambda: clt(command),
+            }
             for fn in fns.values():
                 fn()  # warm the page cache and imports
             wall, cpu = interleaved(fns, args.rounds)
             results.append((n, size, wall, cpu))
             shutil.rmtree(root)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
-          f"best of {args.rounds} interleaved rounds")
-    print("bare = json.load of each results file (for scale); load = load_runs (results + manifests); "
-          "load+matrix = + build_matrix (intervals, tests, group statistics); full = + JSON output")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+        f"best of {args.rounds} interleaved rounds"
+    )
+    print(
+        "bare = json.load of each results file (for scale); load = load_runs (results + manifests); "
+        "load+matrix = + build_matrix (intervals, tests, group statistics); full = + JSON output"
+    )
     for clock, idx in (("wall-clock", 2), ("CPU", 3)):
         print(f"\n{clock} seconds:")
         print(f"{'runs':>6} {'MB':>6} {'bare':>7} " + " ".join(f"{s:>12}" for s in STAGES) + f" {'us/run full':>12}")
         for row in results:
             n, size, t = row[0], row[1], row[idx]
-            print(f"{n:6d} {size / 1e6:6.1f} {t['bare']:7.3f} " + " ".join(f"{t[s]:12.3f}" for s in STAGES)
-                  + f" {1e6 * t['full'] / n:12.1f}")
+            print(
+                f"{n:6d} {size / 1e6:6.1f} {t['bare']:7.3f} "
+                + " ".join(f"{t[s]:12.3f}" for s in STAGES)
+                + f" {1e6 * t['full'] / n:12.1f}"
+            )
     n, _, wall, cpu = results[-1]
     # CPU time: single-threaded work whose CPU time does not move when other jobs share the machine.
     per_run = [r[3]["full"] / r[0] for r in results]
     spread = max(per_run) / min(per_run)
     ok = cpu["full"] <= args.budget and spread <= args.linearity
-    print(f"\nfull command at {n} runs: {cpu['full']:.2f} s CPU ({wall['full']:.2f} s wall; budget {args.budget} s); "
-          f"per-run time varies {spread:.2f}x across N (limit {args.linearity}; 1.00 = perfectly linear)")
+    print(
+        f"\nfull command at {n} runs: {cpu['full']:.2f} s CPU ({wall['full']:.2f} s wall; budget {args.budget} s); "
+        f"per-run time varies {spread:.2f}x across N (limit {args.linearity}; 1.00 = perfectly linear)"
+    )
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

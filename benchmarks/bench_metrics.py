@@ -27,8 +27,16 @@ from metrics_samples import SENTENCES, summary_pairs  # noqa: E402
 
 LANGS = ("en", "es", "fr", "ru", "ja", "zh", "th", "bn")
 N_DOCS = 250
-XLSUM_NAMES = {"en": "english", "es": "spanish", "fr": "french", "ru": "russian", "ja": "japanese",
-               "zh": "chinese", "th": "thai", "bn": "bengali"}
+XLSUM_NAMES = {
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "ru": "russian",
+    "ja": "japanese",
+    "zh": "chinese",
+    "th": "thai",
+    "bn": "bengali",
+}
 
 
 def responses(lang: str, n: int) -> list[str]:
@@ -65,8 +73,8 @@ def best_of(*fns):
 
 
 def bench_rouge() -> None:
-    from rouge_score import rouge_scorer
     from multilingual_rouge import rouge_scorer as ml_rouge_scorer
+    from rouge_score import rouge_scorer
 
     from clt_plugin.metrics import rouge
 
@@ -84,7 +92,8 @@ def bench_rouge() -> None:
         warnings.simplefilter("ignore")
         ref_scorers = {l: ml_rouge_scorer.RougeScorer(["rougeL"], lang=XLSUM_NAMES[l]) for l in LANGS}
         t_ref, ref_scores = timed(
-            lambda: {l: [ref_scorers[l].score(r, p)["rougeL"].fmeasure for r, p in pairs[l]] for l in LANGS})
+            lambda: {l: [ref_scorers[l].score(r, p)["rougeL"].fmeasure for r, p in pairs[l]] for l in LANGS}
+        )
 
     print(f"ROUGE-L, {len(LANGS)} languages x {N_DOCS} (reference, prediction) pairs")
     print(f"{'lang':<6}{'ours F':>9}{'multilingual-rouge F':>22}{'max |dF|':>10}{'rouge_score F':>15}")
@@ -92,10 +101,14 @@ def bench_rouge() -> None:
         ours, ref, base = our_scores[l], ref_scores[l], base_scores[l]
         diff = max(abs(a - b) for a, b in zip(ours, ref))
         print(f"{l:<6}{sum(ours) / N_DOCS:>9.4f}{sum(ref) / N_DOCS:>22.4f}{diff:>10.4f}{sum(base) / N_DOCS:>15.4f}")
-    print(f"time: ours {t_ours:.3f}s (+{t_init:.3f}s one-time dictionary load), rouge_score {t_base:.3f}s, "
-          f"multilingual-rouge {t_ref:.3f}s")
-    print(f"ratio ours / rouge_score = {t_ours / t_base:.2f}x (target <= 2x); "
-          f"with the one-time load {(t_ours + t_init) / t_base:.2f}x")
+    print(
+        f"time: ours {t_ours:.3f}s (+{t_init:.3f}s one-time dictionary load), rouge_score {t_base:.3f}s, "
+        f"multilingual-rouge {t_ref:.3f}s"
+    )
+    print(
+        f"ratio ours / rouge_score = {t_ours / t_base:.2f}x (target <= 2x); "
+        f"with the one-time load {(t_ours + t_init) / t_base:.2f}x"
+    )
 
 
 def bench_fidelity() -> None:
@@ -119,8 +132,13 @@ def bench_fidelity() -> None:
         for l in LANGS:
             want = {"zh": "zh-cn"}.get(l, l)
             out[l] = [
-                float(all(langdetect.detect(line) == want for line in d.splitlines()
-                          if sum(c.isalpha() for c in line) >= 10))
+                float(
+                    all(
+                        langdetect.detect(line) == want
+                        for line in d.splitlines()
+                        if sum(c.isalpha() for c in line) >= 10
+                    )
+                )
                 for d in docs[l]
             ]
         return out
@@ -135,10 +153,15 @@ def bench_fidelity() -> None:
         ld = sum(d == want for d in detected[l]) / N_DOCS
         wpr_s = f"{sum(wpr) / len(wpr):.3f}" if wpr else "-"
         print(f"{l:<6}{lpr:>7.3f}{wpr_s:>7}{sum(ld_lpr[l]) / N_DOCS:>16.3f}{ld:>27.3f}")
-    print(f"time: ours {t_ours:.3f}s (+{t_init:.3f}s one-time model load), plain langdetect.detect per reply "
-          f"{t_ld:.3f}s, per line (same LPR) {t_ldl:.3f}s")
-    print(f"speed-up = {t_ld / t_ours:.1f}x vs langdetect per reply, {t_ldl / t_ours:.1f}x vs langdetect per line "
-          f"(target >= 20x); with the one-time load {t_ld / (t_ours + t_init):.1f}x / {t_ldl / (t_ours + t_init):.1f}x")
+    print(
+        f"time: ours {t_ours:.3f}s (+{t_init:.3f}s one-time model load), plain langdetect.detect per reply "
+        f"{t_ld:.3f}s, per line (same LPR) {t_ldl:.3f}s"
+    )
+    print(
+        f"speed-up = {t_ld / t_ours:.1f}x vs langdetect per reply, {t_ldl / t_ours:.1f}x vs langdetect per line "
+        f"(target >= 20x); with the one-time load {t_ld / (t_ours + t_init):.1f}x / {t_ldl / (t_ours + t_init):.1f}x"
+    )
+
 
 if __name__ == "__main__":
     bench_rouge()

@@ -59,8 +59,9 @@ def generate(rows: int) -> Path:
             continue
         rng = np.random.default_rng(ALL.index(lang))
         tmp = path.with_suffix(".tmp")
-        with pq.ParquetWriter(tmp, pa.schema([("id", pa.string()), ("question", pa.string()),
-                                              ("answer", pa.string())])) as w:
+        with pq.ParquetWriter(
+            tmp, pa.schema([("id", pa.string()), ("question", pa.string()), ("answer", pa.string())])
+        ) as w:
             step = 100_000
             for start in range(0, rows, step):
                 n = min(step, rows - start)
@@ -81,9 +82,20 @@ def _peak_mb() -> float:
 def worker_clt(src: Path, out: Path) -> dict:
     from clt_plugin.mixture import build_mixture
 
-    spec = {"seed": SEED, "tasks": {"math": {
-        "source": {"path": str(src / "math_{lang}.parquet"), "fields": {"prompt": "question", "response": "answer"}},
-        "english": ENGLISH, "per_language": PER_LANGUAGE, "languages": list(LANGS)}}}
+    spec = {
+        "seed": SEED,
+        "tasks": {
+            "math": {
+                "source": {
+                    "path": str(src / "math_{lang}.parquet"),
+                    "fields": {"prompt": "question", "response": "answer"},
+                },
+                "english": ENGLISH,
+                "per_language": PER_LANGUAGE,
+                "languages": list(LANGS),
+            }
+        },
+    }
     t = time.perf_counter()
     manifest = build_mixture(spec, out / "clt", use_cache=False)
     wall = time.perf_counter() - t
@@ -99,11 +111,13 @@ def worker_interleave(src: Path, out: Path) -> dict:
     total = sum(asked.values())
     parts = []
     for lang in ALL:
-        ds = datasets.load_dataset("parquet", data_files=str(src / f"math_{lang}.parquet"), split="train",
-                                   cache_dir=str(out / "hf-cache"))
+        ds = datasets.load_dataset(
+            "parquet", data_files=str(src / f"math_{lang}.parquet"), split="train", cache_dir=str(out / "hf-cache")
+        )
         parts.append(ds)
-    mixed = datasets.interleave_datasets(parts, probabilities=[asked[l] / total for l in ALL], seed=SEED,
-                                         stopping_strategy="first_exhausted")
+    mixed = datasets.interleave_datasets(
+        parts, probabilities=[asked[l] / total for l in ALL], seed=SEED, stopping_strategy="first_exhausted"
+    )
     mixed = mixed.select(range(total))
     mixed.to_json(str(out / "interleave.jsonl"), force_ascii=False)
     wall = time.perf_counter() - t
@@ -142,14 +156,20 @@ def main() -> int:
         for tool in ("clt", "interleave"):
             r = results[(tool, rows)] = measure(tool, rows)
             off = {l: r["counts"].get(l, 0) - n for l, n in asked.items()}
-            print(f"  {tool:<10} wall {r['wall_s']:7.2f} s   peak RSS {r['peak_mb']:7.0f} MiB   "
-                  f"count error vs asked: {off} (max |err| {max(abs(v) for v in off.values())})")
+            print(
+                f"  {tool:<10} wall {r['wall_s']:7.2f} s   peak RSS {r['peak_mb']:7.0f} MiB   "
+                f"count error vs asked: {off} (max |err| {max(abs(v) for v in off.values())})"
+            )
         c, i = results[("clt", rows)], results[("interleave", rows)]
-        print(f"  ratio clt/interleave: time {c['wall_s'] / i['wall_s']:.2f}, peak memory {c['peak_mb'] / i['peak_mb']:.2f}")
+        print(
+            f"  ratio clt/interleave: time {c['wall_s'] / i['wall_s']:.2f}, peak memory {c['peak_mb'] / i['peak_mb']:.2f}"
+        )
     if len(sizes) > 1:
         lo, hi = results[("clt", sizes[0])], results[("clt", sizes[-1])]
-        print(f"clt peak memory {sizes[0]:,} -> {sizes[-1]:,} rows: {lo['peak_mb']:.0f} -> {hi['peak_mb']:.0f} MiB "
-              f"({hi['peak_mb'] / lo['peak_mb']:.2f}x)")
+        print(
+            f"clt peak memory {sizes[0]:,} -> {sizes[-1]:,} rows: {lo['peak_mb']:.0f} -> {hi['peak_mb']:.0f} MiB "
+            f"({hi['peak_mb'] / lo['peak_mb']:.2f}x)"
+        )
     return 0
 
 

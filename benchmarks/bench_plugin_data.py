@@ -50,7 +50,9 @@ def write_sources(root: Path, n_per_lang: dict[str, int], seed: int = 0) -> None
                 w = WORDS[lang]
                 prompt = sep.get(lang, " ").join(rnd.choice(w) for _ in range(rnd.randint(40, 90)))
                 reply = sep.get(lang, " ").join(rnd.choice(w) for _ in range(rnd.randint(40, 90)))
-                f.write(json.dumps({"id": f"{i}", "prompt": f"{i}: {prompt}", "response": reply}, ensure_ascii=False) + "\n")
+                f.write(
+                    json.dumps({"id": f"{i}", "prompt": f"{i}: {prompt}", "response": reply}, ensure_ascii=False) + "\n"
+                )
 
 
 def base_config(tiny: Path, work: Path, name: str) -> dict:
@@ -64,7 +66,11 @@ def base_config(tiny: Path, work: Path, name: str) -> dict:
         "optimizer": "adamw_torch",
         "val_set_size": 0.02,
         "seed": 1234,
-        "bf16": False, "fp16": False, "tf32": False, "flash_attention": False, "sdp_attention": False,
+        "bf16": False,
+        "fp16": False,
+        "tf32": False,
+        "flash_attention": False,
+        "sdp_attention": False,
         "output_dir": str(work / name / "out"),
         "dataset_prepared_path": str(work / name / "prepared"),
     }
@@ -122,10 +128,14 @@ def main() -> int:
         write_sources(src, {l: (args.english if l == "en" else args.per_language) for l in LANGS})
         spec = {
             "seed": 1234,
-            "tasks": {"qa": {
-                "source": {"format": "jsonl", "path": str(src / "src_{lang}.jsonl")},
-                "english": args.english, "per_language": args.per_language, "languages": LANGS[1:],
-            }},
+            "tasks": {
+                "qa": {
+                    "source": {"format": "jsonl", "path": str(src / "src_{lang}.jsonl")},
+                    "english": args.english,
+                    "per_language": args.per_language,
+                    "languages": LANGS[1:],
+                }
+            },
         }
         from axolotl.common.datasets import load_datasets
         from axolotl.integrations.base import PluginManager
@@ -135,7 +145,9 @@ def main() -> int:
 
         def plugin_cold(tag: str):
             pcfg = base_config(tiny, work, tag)
-            pcfg.update(plugins=["clt_plugin.axolotl.CLTPlugin"], clt_mixture=spec, clt_cache_dir=str(work / f"{tag}-cache"))
+            pcfg.update(
+                plugins=["clt_plugin.axolotl.CLTPlugin"], clt_mixture=spec, clt_cache_dir=str(work / f"{tag}-cache")
+            )
             cfg = load(pcfg, work / f"{tag}.yaml")
             with Clock() as c:
                 meta = manager.plugins["clt_plugin.axolotl.CLTPlugin"].load_datasets(cfg)
@@ -151,7 +163,9 @@ def main() -> int:
             native_file = work / f"{tag}.jsonl"
             shutil.copyfile(rows_file, native_file)
             ncfg = base_config(tiny, work, tag)
-            ncfg["datasets"] = [{"path": str(native_file), "ds_type": "json", "type": "chat_template", "field_messages": "messages"}]
+            ncfg["datasets"] = [
+                {"path": str(native_file), "ds_type": "json", "type": "chat_template", "field_messages": "messages"}
+            ]
             cfg = load(ncfg, work / f"{tag}.yaml")
             with Clock() as c:
                 meta = load_datasets(cfg=cfg)
@@ -184,7 +198,9 @@ def main() -> int:
         fmt = lambda xs: ", ".join(f"{x:.2f}" for x in xs)  # noqa: E731
         med = statistics.median
         print()
-        print(f"rows: {rows} ({args.english} English + 4 x {args.per_language}), {args.repeats} paired repeats after a warm-up")
+        print(
+            f"rows: {rows} ({args.english} English + 4 x {args.per_language}), {args.repeats} paired repeats after a warm-up"
+        )
         results = {}
         for kind in ("wall", "cpu"):
             n = [getattr(c, kind) for c in native_t]

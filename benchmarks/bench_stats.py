@@ -73,9 +73,19 @@ def write_study(root: Path, n_items: int) -> None:
                         items = {l: (rng.random(n_items) < p[l]).astype(float).tolist() for l in LANGS}
                     else:
                         items = {l: np.round(np.clip(rng.normal(p[l], 0.15, n_items), 0, 1), 4).tolist() for l in LANGS}
-                    write_item_run(root, f"{model[4:]}-k{k}-seed{seed}", counts, items, family=task,
-                                   metric=METRIC[task], seen=SEEN, seed=seed, training_seed=seed, base_model=model,
-                                   date=f"2026-01-0{ti + 1}T00-00-00.000000")
+                    write_item_run(
+                        root,
+                        f"{model[4:]}-k{k}-seed{seed}",
+                        counts,
+                        items,
+                        family=task,
+                        metric=METRIC[task],
+                        seen=SEEN,
+                        seed=seed,
+                        training_seed=seed,
+                        base_model=model,
+                        date=f"2026-01-0{ti + 1}T00-00-00.000000",
+                    )
     return None
 
 
@@ -132,15 +142,18 @@ def main() -> int:
         root = Path(tmp)
         t = time.perf_counter()
         write_study(root, args.items)
-        print(f"wrote {len(MODELS) * len(KS) * len(SEEDS)} runs x {len(TASKS)} tasks x {len(LANGS)} languages x "
-              f"{args.items} items in {time.perf_counter() - t:.1f} s")
+        print(
+            f"wrote {len(MODELS) * len(KS) * len(SEEDS)} runs x {len(TASKS)} tasks x {len(LANGS)} languages x "
+            f"{args.items} items in {time.perf_counter() - t:.1f} s"
+        )
         runs = load_runs([root / "evals"])
 
         (cold, clt_cold) = timed(lambda: build_matrices(runs, list(TASKS), METRIC, view="delta", stats=opts))
         cache = _ItemCache()
         build_matrices(runs, list(TASKS), METRIC, view="delta", stats=StatOptions(resamples=100), _items=cache)
-        (warm, clt_warm) = timed(lambda: build_matrices(runs, list(TASKS), METRIC, view="delta", stats=opts,
-                                                         _items=cache))
+        (warm, clt_warm) = timed(
+            lambda: build_matrices(runs, list(TASKS), METRIC, view="delta", stats=opts, _items=cache)
+        )
         n_int = sum(1 + len(r.ci) + len(r.agg_ci) for m in warm for r in m.rows)
         n_tests = sum(m.n_tests for m in warm)
         n_groups = sum(len(m.groups) for m in warm)
@@ -154,9 +167,14 @@ def main() -> int:
                 key = "base" if row.is_baseline else row.k
                 per_lang = {}
                 for lang in LANGS:
-                    per_lang[lang] = np.stack([cache.get(next(r for r in runs if r.name == name),
-                                                         f"clt_{m.task}_{lang}", METRIC[m.task]).values
-                                               for name in row.runs])
+                    per_lang[lang] = np.stack(
+                        [
+                            cache.get(
+                                next(r for r in runs if r.name == name), f"clt_{m.task}_{lang}", METRIC[m.task]
+                            ).values
+                            for name in row.runs
+                        ]
+                    )
                 data.setdefault((model, m.task), {})[key] = per_lang
         (made, loop) = timed(lambda: per_cell_loop(data, args.resamples, opts.level))
 
@@ -167,21 +185,29 @@ def main() -> int:
         py_per_cell = py[1] / args.python_cells
         python_total = py_per_cell * cells
 
-    print(f"study: {len(runs)} runs, {len(warm)} tasks, {sum(len(m.rows) for m in warm)} rows (seeds pooled), "
-          f"{n_int} intervals, {n_tests} paired tests, {n_groups} groups with rho/plateau intervals, "
-          f"{args.resamples} resamples")
+    print(
+        f"study: {len(runs)} runs, {len(warm)} tasks, {sum(len(m.rows) for m in warm)} rows (seeds pooled), "
+        f"{n_int} intervals, {n_tests} paired tests, {n_groups} groups with rho/plateau intervals, "
+        f"{args.resamples} resamples"
+    )
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; seconds as wall / CPU (CPU: all threads)")
     print(f"clt (samples read, cold)    {clt_cold[0]:8.2f} / {clt_cold[1]:8.2f}")
     print(f"clt (samples already read)  {clt_warm[0]:8.2f} / {clt_warm[1]:8.2f}")
-    print(f"per-cell numpy loop         {loop[0]:8.2f} / {loop[1]:8.2f}   ({made} intervals and nulls)   "
-          f"{loop[1] / clt_warm[1]:6.1f}x clt (CPU)")
-    print(f"per-cell pure Python        {'':8} / {python_total:8.0f}   (scaled from {args.python_cells} cells, "
-          f"{py_per_cell:.2f} s each, x {cells} cells)   {python_total / clt_warm[1]:6.0f}x clt (CPU)")
+    print(
+        f"per-cell numpy loop         {loop[0]:8.2f} / {loop[1]:8.2f}   ({made} intervals and nulls)   "
+        f"{loop[1] / clt_warm[1]:6.1f}x clt (CPU)"
+    )
+    print(
+        f"per-cell pure Python        {'':8} / {python_total:8.0f}   (scaled from {args.python_cells} cells, "
+        f"{py_per_cell:.2f} s each, x {cells} cells)   {python_total / clt_warm[1]:6.0f}x clt (CPU)"
+    )
     ratio = python_total / clt_warm[1]
     ok = ratio >= args.target and clt_warm[1] <= args.budget
-    print(("PASS" if ok else "FAIL") + f": pure-Python per-cell loop / clt = {ratio:.0f} (target >= {args.target:g}); "
-          f"numpy per-cell loop / clt = {loop[1] / clt_warm[1]:.1f}; clt study {clt_warm[1]:.2f} s CPU "
-          f"(budget {args.budget:g} s), {clt_cold[1]:.2f} s with reading the samples files")
+    print(
+        ("PASS" if ok else "FAIL") + f": pure-Python per-cell loop / clt = {ratio:.0f} (target >= {args.target:g}); "
+        f"numpy per-cell loop / clt = {loop[1] / clt_warm[1]:.1f}; clt study {clt_warm[1]:.2f} s CPU "
+        f"(budget {args.budget:g} s), {clt_cold[1]:.2f} s with reading the samples files"
+    )
     return 0 if ok else 1
 
 

@@ -132,15 +132,9 @@ def targeted(doc: dict, lang: str) -> list[str]:
     for iid, kw in zip(doc["instruction_id_list"], doc["kwargs"]):
         out.extend(BY_ID.get(iid.split(":", 1)[1], []))
         if kw.get("keywords"):
-            out.append(
-                body + sep + sep.join(kw["keywords"]) + ("。" if lang == "ja" else ".")
-            )
+            out.append(body + sep + sep.join(kw["keywords"]) + ("。" if lang == "ja" else "."))
         if kw.get("keyword"):
-            out.append(
-                body
-                + (sep + kw["keyword"]) * int(kw.get("frequency", 1))
-                + ("。" if lang == "ja" else ".")
-            )
+            out.append(body + (sep + kw["keyword"]) * int(kw.get("frequency", 1)) + ("。" if lang == "ja" else "."))
         if kw.get("forbidden_words"):
             out.append(body)
         if kw.get("end_phrase"):
@@ -155,38 +149,23 @@ def targeted(doc: dict, lang: str) -> list[str]:
         if kw.get("num_paragraphs") and not kw.get("first_word"):
             out.append("\n***\n".join([body] * int(kw["num_paragraphs"])))
         if kw.get("postscript_marker"):
-            out.append(
-                body + "\n\n" + kw["postscript_marker"] + sep + body.split("。")[0]
-            )
+            out.append(body + "\n\n" + kw["postscript_marker"] + sep + body.split("。")[0])
         if kw.get("section_spliter"):
             sp = kw["section_spliter"]
             heads = [
-                f"第{i + 1}{sp}" if lang == "ja" else f"{sp} {i + 1}"
-                for i in range(int(kw.get("num_sections", 2)))
+                f"第{i + 1}{sp}" if lang == "ja" else f"{sp} {i + 1}" for i in range(int(kw.get("num_sections", 2)))
             ]
             out.append("\n".join(f"{h}\n{body}" for h in heads))
         if kw.get("num_bullets"):
             mark = "・" if lang == "ja" else "*"
-            out.append(
-                "\n".join(f"{mark} {body[:20]}" for _ in range(int(kw["num_bullets"])))
-            )
+            out.append("\n".join(f"{mark} {body[:20]}" for _ in range(int(kw["num_bullets"]))))
         if kw.get("num_items"):
-            out.append(
-                "\n".join(f"{i + 1}. {body[:20]}" for i in range(int(kw["num_items"])))
-            )
+            out.append("\n".join(f"{i + 1}. {body[:20]}" for i in range(int(kw["num_items"]))))
         if kw.get("num_highlights"):
             h = "《{}》" if lang == "ja" else "*{}*"
-            out.append(
-                body
-                + " "
-                + " ".join(h.format(f"x{i}") for i in range(int(kw["num_highlights"])))
-            )
+            out.append(body + " " + " ".join(h.format(f"x{i}") for i in range(int(kw["num_highlights"]))))
         if kw.get("num_placeholders"):
-            out.append(
-                body
-                + " "
-                + " ".join(f"[p{i}]" for i in range(int(kw["num_placeholders"])))
-            )
+            out.append(body + " " + " ".join(f"[p{i}]" for i in range(int(kw["num_placeholders"]))))
         for n_key in ("num_words", "num_sentences", "num_letters", "kanji_limit"):
             if kw.get(n_key):
                 n = int(kw[n_key])
@@ -209,13 +188,7 @@ def targeted(doc: dict, lang: str) -> list[str]:
         if kw.get("count"):
             out.append("。".join(["美しい景色"] * (int(kw["count"]) + 1)) + "。")
         if kw.get("capital_frequency"):
-            out.append(
-                body
-                + " "
-                + " ".join(
-                    ["MUY", "BIEN", "TRÈS", "BON"] * int(kw["capital_frequency"])
-                )
-            )
+            out.append(body + " " + " ".join(["MUY", "BIEN", "TRÈS", "BON"] * int(kw["capital_frequency"])))
         if kw.get("let_frequency") and not kw.get("letter"):
             out.append(" ".join(["niño"] * int(kw["let_frequency"])) + " " + body)
             out.append(" ".join(["pingüino"] * int(kw["let_frequency"])) + " " + body)
@@ -238,15 +211,10 @@ def build_pairs(lang: str, examples, per_prompt: int, seed: int):
     return pairs
 
 
-def reference_verdicts(
-    ref_dir: str, ref_python: str, data_path: Path, pairs, tmp: Path, lang: str
-):
+def reference_verdicts(ref_dir: str, ref_python: str, data_path: Path, pairs, tmp: Path, lang: str):
     resp = tmp / f"{lang}_responses.jsonl"
     resp.write_text(
-        "".join(
-            json.dumps({"prompt": ex.prompt, "response": r}, ensure_ascii=False) + "\n"
-            for ex, _, r in pairs
-        ),
+        "".join(json.dumps({"prompt": ex.prompt, "response": r}, ensure_ascii=False) + "\n" for ex, _, r in pairs),
         encoding="utf-8",
     )
     out = tmp / f"{lang}_ref.json"
@@ -291,13 +259,8 @@ def main() -> int:
         help="disagreeing responses to print per instruction id",
     )
     args = ap.parse_args()
-    if (
-        not args.reference
-        or not (Path(args.reference) / "instructions_registry.py").is_file()
-    ):
-        print(
-            "SKIP: --reference DIR (an M-IFEval checkout with instructions_registry.py) not given or not found"
-        )
+    if not args.reference or not (Path(args.reference) / "instructions_registry.py").is_file():
+        print("SKIP: --reference DIR (an M-IFEval checkout with instructions_registry.py) not given or not found")
         return 0
     import langdetect
 
@@ -314,9 +277,7 @@ def main() -> int:
             examples = data.load_examples(lang, path=data_path)
             pairs = build_pairs(lang, examples, args.per_prompt, args.seed)
             ours = [scoring.process(doc, r, lang) for _, doc, r in pairs]
-            refs = reference_verdicts(
-                args.reference, args.reference_python, data_path, pairs, Path(t), lang
-            )
+            refs = reference_verdicts(args.reference, args.reference_python, data_path, pairs, Path(t), lang)
             theirs = [
                 {
                     "prompt_level_strict_acc": all(v["strict"]),
@@ -331,17 +292,13 @@ def main() -> int:
             worst = max(worst, gap)
             n_inst = sum(len(v["strict"]) for v in refs)
             rows.append(
-                [lang, len(pairs), n_inst]
-                + [f"{a[m]:.4f} / {b[m]:.4f}" for m in scoring.METRICS]
-                + [f"{gap:.4f}"]
+                [lang, len(pairs), n_inst] + [f"{a[m]:.4f} / {b[m]:.4f}" for m in scoring.METRICS] + [f"{gap:.4f}"]
             )
             diffs = collections.defaultdict(list)
             for (ex, doc, r), mine, ref in zip(pairs, ours, refs):
                 for i, iid in enumerate(doc["instruction_id_list"]):
                     for kind in ("strict", "loose"):
-                        if bool(mine[f"inst_level_{kind}_acc"][i]) != bool(
-                            ref[kind][i]
-                        ):
+                        if bool(mine[f"inst_level_{kind}_acc"][i]) != bool(ref[kind][i]):
                             diffs[iid].append(
                                 (
                                     kind,
@@ -351,9 +308,7 @@ def main() -> int:
                                 )
                             )
             for iid, ds in sorted(diffs.items(), key=lambda kv: -len(kv[1])):
-                print(
-                    f"{lang} {iid}: {len(ds)} differing verdicts (ours, key, response)"
-                )
+                print(f"{lang} {iid}: {len(ds)} differing verdicts (ours, key, response)")
                 for d in ds[: args.show]:
                     print("    ", d)
     print()

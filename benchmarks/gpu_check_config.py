@@ -30,8 +30,11 @@ def gpu_check_config(shipped: Path, base_model: str, work: Path, steps: int, att
     cfg["base_model"] = base_model
     cfg["chat_template"] = "tokenizer_default"  # SmolLM2 ships its own chat template
     for task in cfg["clt_mixture"]["tasks"].values():
-        task["source"] = {"format": "jsonl", "path": str(example_data_path() / "math_{lang}.jsonl"),
-                          "fields": {"id": "id", "prompt": "question", "response": "answer"}}
+        task["source"] = {
+            "format": "jsonl",
+            "path": str(example_data_path() / "math_{lang}.jsonl"),
+            "fields": {"id": "id", "prompt": "question", "response": "answer"},
+        }
         task.update(english=ENGLISH, per_language=PER_LANGUAGE, validation=VALIDATION)
     cfg["max_steps"] = steps
     cfg["eval_steps"] = cfg["save_steps"] = max(1, steps // 2)

@@ -81,21 +81,42 @@ FAMILIES: dict[str, Family] = {
     for f in (
         Family("mgsm", "acc", ("acc",), _MGSM_LANGUAGES, "_template_mgsm", "juletxara/mgsm", group=True),
         Family("mgsm_chat", "acc", ("acc",), _MGSM_LANGUAGES, "_template_mgsm_chat", "juletxara/mgsm"),
-        Family("xlsum", "rougeL", ("rougeL",), languages.XLSUM_LANGUAGES, "_template_xlsum", "csebuetnlp/xlsum",
-               group=True),
-        Family("dolly", JUDGE_METRIC, (), tuple(c for c, lang in languages.LANGUAGES.items() if lang.aya),
-               "_template_dolly", "CohereForAI/aya_evaluation_suite",
-               judged=True, group=True),
+        Family(
+            "xlsum", "rougeL", ("rougeL",), languages.XLSUM_LANGUAGES, "_template_xlsum", "csebuetnlp/xlsum", group=True
+        ),
+        Family(
+            "dolly",
+            JUDGE_METRIC,
+            (),
+            tuple(c for c, lang in languages.LANGUAGES.items() if lang.aya),
+            "_template_dolly",
+            "CohereForAI/aya_evaluation_suite",
+            judged=True,
+            group=True,
+        ),
         # IFEval-schema data exists for en, es, fr, ja; any other language reads a file the user supplies.
-        Family("ifeval", IFEVAL_METRICS[0], IFEVAL_METRICS, _ALL_LANGUAGES, None,
-               "google/IFEval (en), lightblue-tech/M-IFEval (es, fr, ja)"),
-        Family("synth_math", "acc", ("acc",), _SYNTH_LANGUAGES, "_template_synth_math", SYNTH_SOURCE,
-               synthetic=True),
-        Family("synth_summ", "rougeL", ("rougeL",), _SYNTH_LANGUAGES, "_template_synth_summ",
-               SYNTH_SOURCE, synthetic=True),
+        Family(
+            "ifeval",
+            IFEVAL_METRICS[0],
+            IFEVAL_METRICS,
+            _ALL_LANGUAGES,
+            None,
+            "google/IFEval (en), lightblue-tech/M-IFEval (es, fr, ja)",
+        ),
+        Family("synth_math", "acc", ("acc",), _SYNTH_LANGUAGES, "_template_synth_math", SYNTH_SOURCE, synthetic=True),
+        Family(
+            "synth_summ", "rougeL", ("rougeL",), _SYNTH_LANGUAGES, "_template_synth_summ", SYNTH_SOURCE, synthetic=True
+        ),
         # An instruction to reply in a given language: whether the reply is in it is the point.
-        Family("synth_lang", FIDELITY_METRIC, ("rougeL",), _SYNTH_LANGUAGES, "_template_synth_lang",
-               SYNTH_SOURCE, synthetic=True),
+        Family(
+            "synth_lang",
+            FIDELITY_METRIC,
+            ("rougeL",),
+            _SYNTH_LANGUAGES,
+            "_template_synth_lang",
+            SYNTH_SOURCE,
+            synthetic=True,
+        ),
     )
 }
 SYNTH_FAMILIES: tuple[str, ...] = tuple(n for n, f in FAMILIES.items() if f.synthetic)

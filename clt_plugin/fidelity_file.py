@@ -37,7 +37,7 @@ def read_completions(path: str | Path) -> list[tuple[str, str]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise CLTError(f"{path}: not UTF-8 (byte {e.start}: {raw[e.start:e.start + 1]!r})") from None
+        raise CLTError(f"{path}: not UTF-8 (byte {e.start}: {raw[e.start : e.start + 1]!r})") from None
     rows = _read_csv(path, text) if path.suffix.lower() == ".csv" else _read_jsonl(path, text)
     if not rows:
         raise CLTError(f"{path}: no completions in the file")
@@ -68,7 +68,9 @@ def _read_csv(path: Path, text: str) -> list[tuple[str, str]]:
         rows = []
         for record in reader:
             if None in record:  # more cells than the header names
-                raise CLTError(f"{path}:{reader.line_num}: more cells than the header has columns: {_short(record[None])}")
+                raise CLTError(
+                    f"{path}:{reader.line_num}: more cells than the header has columns: {_short(record[None])}"
+                )
             if record["completion"] is None:
                 raise CLTError(f"{path}:{reader.line_num}: field 'completion': missing (the row has too few cells)")
             rows.append(_row(path, reader.line_num, record["completion"], record.get("source") or _MISSING))
@@ -121,7 +123,14 @@ def render_table(result: dict) -> str:
     from tabulate import tabulate
 
     def cells(name: str, r: dict) -> list:
-        return [name, result["lang"], f"{r['lpr']:.2f}", "N/A" if r["wpr"] is None else f"{r['wpr']:.2f}", r["n"], r["skipped"]]
+        return [
+            name,
+            result["lang"],
+            f"{r['lpr']:.2f}",
+            "N/A" if r["wpr"] is None else f"{r['wpr']:.2f}",
+            r["n"],
+            r["skipped"],
+        ]
 
     rows = [cells(name, r) for name, r in result["sources"].items()]
     if len(rows) > 1:

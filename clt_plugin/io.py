@@ -146,8 +146,10 @@ def read_json(path: str | os.PathLike, what: str = "JSON file", expect: type | N
     path = Path(path)
     doc = parse_json(read_text(path, what), str(path), what)
     if expect is not None and not isinstance(doc, expect):
-        raise CLTError(f"{path}: expected a JSON {_KIND.get(expect, expect.__name__)} at the top of the {what} "
-                       f"(got {kind_of(doc)})")
+        raise CLTError(
+            f"{path}: expected a JSON {_KIND.get(expect, expect.__name__)} at the top of the {what} "
+            f"(got {kind_of(doc)})"
+        )
     return doc
 
 
@@ -167,8 +169,9 @@ def read_yaml(path: str | os.PathLike, what: str = "YAML file", expect: type | N
     except RecursionError:
         raise CLTError(f"{path}: {what} is nested too deeply to read") from None
     if expect is not None and not isinstance(doc, expect):
-        raise CLTError(f"{path}: expected a {_KIND.get(expect, expect.__name__)} at the top of the {what} "
-                       f"(got {kind_of(doc)})")
+        raise CLTError(
+            f"{path}: expected a {_KIND.get(expect, expect.__name__)} at the top of the {what} (got {kind_of(doc)})"
+        )
     return doc
 
 
@@ -182,8 +185,9 @@ def kind_of(value: Any) -> str:
     return _KIND.get(type(value), type(value).__name__)
 
 
-def get_field(doc: Any, key: str, expect: type | tuple[type, ...], where: str, *, required: bool = True,
-          default: Any = None) -> Any:
+def get_field(
+    doc: Any, key: str, expect: type | tuple[type, ...], where: str, *, required: bool = True, default: Any = None
+) -> Any:
     """doc[key] checked against `expect`; a wrong shape names `where`, the field and the value."""
     if not isinstance(doc, dict):
         raise CLTError(f"{where}: expected an object (got {kind_of(doc)})")

@@ -46,7 +46,10 @@ MIN_LINE_CHARS = 10
 # (script, character class). ISO 15924 names, except that Japanese kana (Hira + Kana) count as
 # one script and Han is "Hani" whichever language writes it.
 _SCRIPT_CLASSES: tuple[tuple[str, str], ...] = (
-    ("Latn", "A-Za-z\u00aa\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uff21-\uff3a\uff41-\uff5a"),
+    (
+        "Latn",
+        "A-Za-z\u00aa\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff\uff21-\uff3a\uff41-\uff5a",
+    ),
     ("Cyrl", "\u0400-\u052f\u1c80-\u1c8f\u2de0-\u2dff\ua640-\ua69f"),
     ("Grek", "\u0370-\u03ff\u1f00-\u1fff"),
     ("Armn", "\u0530-\u058f"),
@@ -197,13 +200,17 @@ def script_language(text: str) -> str | None:
 
 # Frequent characters whose simplified and traditional forms differ, to tell zh from zh-Hant
 # (fastText's lid.176 has one label for both).
-_SIMPLIFIED = frozenset("这们说为国来时个会对发过还进长问开关东车书买卖门马鸟鱼页点学实应经现电话语认让给间业样头爱钱员师万几么没动从两机场岁种边总数题无与处请谁饭鸡鸭块张钟觉条园")
-_TRADITIONAL = frozenset("這們說為國來時個會對發過還進長問開關東車書買賣門馬鳥魚頁點學實應經現電話語認讓給間業樣頭愛錢員師萬幾麼沒動從兩機場歲種邊總數題無與處請誰飯雞鴨塊張鐘覺條園")
+_SIMPLIFIED = frozenset(
+    "这们说为国来时个会对发过还进长问开关东车书买卖门马鸟鱼页点学实应经现电话语认让给间业样头爱钱员师万几么没动从两机场岁种边总数题无与处请谁饭鸡鸭块张钟觉条园"
+)
+_TRADITIONAL = frozenset(
+    "這們說為國來時個會對發過還進長問開關東車書買賣門馬鳥魚頁點學實應經現電話語認讓給間業樣頭愛錢員師萬幾麼沒動從兩機場歲種邊總數題無與處請誰飯雞鴨塊張鐘覺條園"
+)
 
 # Chinese characters (mostly simplified forms) that modern Japanese does not write.
-_CHINESE_ONLY = frozenset("们这说为个过还进问开关东车书买卖门马鸟鱼页电话语让给间业样头爱钱员师几么没动从两机场岁种边总题无处请谁饭鸡鸭块张钟觉园对发时实应经现长认她吗呢吧啊哪谢别")
-
-
+_CHINESE_ONLY = frozenset(
+    "们这说为个过还进问开关东车书买卖门马鸟鱼页电话语让给间业样头爱钱员师几么没动从两机场岁种边总题无处请谁饭鸡鸭块张钟觉园对发时实应经现长认她吗呢吧啊哪谢别"
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -454,13 +461,15 @@ class FastTextBackend:
     """fastText lid.176 (compressed), its top label mapped to the registry."""
 
     name = "fasttext"
-    languages = frozenset(lang.code for lang in registry.LANGUAGES.values() if registry.from_fasttext(lang.fasttext or "") == lang.code)
+    languages = frozenset(
+        lang.code for lang in registry.LANGUAGES.values() if registry.from_fasttext(lang.fasttext or "") == lang.code
+    )
 
     def detect(self, text: str) -> str | None:
         if not _has_letters(text):
             return None
         labels, _ = _fasttext_predict(_fasttext_line(text), k=1)
-        return registry.from_fasttext(labels[0][len("__label__"):]) if labels else None
+        return registry.from_fasttext(labels[0][len("__label__") :]) if labels else None
 
     def detect_batch(self, texts: Sequence[str]) -> list[str | None]:
         return [self.detect(t) for t in texts]
@@ -485,7 +494,9 @@ class HybridBackend:
 
     def __init__(self, threshold: float = 0.2, max_chars: int = 300):
         if not 0.0 <= threshold <= 1.0 or max_chars < 1:
-            raise CLTError(f"hybrid language ID needs 0 <= threshold <= 1 and max_chars >= 1, got {threshold}, {max_chars}")
+            raise CLTError(
+                f"hybrid language ID needs 0 <= threshold <= 1 and max_chars >= 1, got {threshold}, {max_chars}"
+            )
         self.threshold = threshold
         self.max_chars = max_chars  # fastText reads this much; more costs time and gains nothing
 
@@ -499,7 +510,7 @@ class HybridBackend:
         if len(cands) <= 1:
             return cands[0] if cands else None
         labels, probs = _fasttext_predict(_fasttext_line(text[: self.max_chars]), k=1)
-        pick = _pick(_BY_FASTTEXT.get(labels[0][len("__label__"):], ()), cands) if labels else None
+        pick = _pick(_BY_FASTTEXT.get(labels[0][len("__label__") :], ()), cands) if labels else None
         if pick is not None and (probs[0] >= self.threshold or not _langdetect_knows_any(cands)):
             # lid.176 has one label for both Chinese scripts; the characters tell them apart.
             return _chinese_variant(text) if pick == "zh" and "zh-Hant" in cands else pick
@@ -541,7 +552,7 @@ class HybridBackend:
                     predict = _fasttext_model().f.predict
                 try:
                     found = predict(line + "\n", 1, 0.0, "strict")
-                    label, prob = (found[0][1][len("__label__"):], found[0][0]) if found else (None, 0.0)
+                    label, prob = (found[0][1][len("__label__") :], found[0][0]) if found else (None, 0.0)
                 except (UnicodeError, TypeError):  # lone surrogates: retried with replacement characters
                     label, prob = fasttext_top(line)
                 pick = _pick_of(label, script)
@@ -569,11 +580,11 @@ def fasttext_top(line: str) -> tuple[str | None, float]:
         found = _fasttext_model().f.predict(line + "\n", 1, 0.0, "strict")
     except (UnicodeError, TypeError):
         labels, probs = _fasttext_predict(line, k=1)
-        return (labels[0][len("__label__"):], probs[0]) if labels else (None, 0.0)
+        return (labels[0][len("__label__") :], probs[0]) if labels else (None, 0.0)
     if not found:
         return None, 0.0
     prob, label = found[0]
-    return label[len("__label__"):], prob
+    return label[len("__label__") :], prob
 
 
 @functools.lru_cache(maxsize=None)

@@ -45,8 +45,9 @@ def options(values: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def run_argv(values: Mapping[str, Any], include: Sequence[str] | None = None,
-             config_path: Path | None = None) -> list[str]:
+def run_argv(
+    values: Mapping[str, Any], include: Sequence[str] | None = None, config_path: Path | None = None
+) -> list[str]:
     """`python -m lm_eval run` with `values` as options and the task folders (default: the clt
     tasks); `config_path` is where the caller writes {"include_path": include} when there are
     several (see `config_for`)."""

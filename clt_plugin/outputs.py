@@ -159,15 +159,22 @@ def _check_inputs(out: Path, inputs: Iterable[str | os.PathLike], what: str, ins
             real = Path(os.path.abspath(given)).resolve()
         except (OSError, RuntimeError):
             continue
-        over_input = (real == out or (inside and real.is_relative_to(out))
-                      or (not inside and real.is_dir() and out.is_relative_to(real) and out.exists()
-                          and any(out.match(p) for p in INPUT_NAMES)))
+        over_input = (
+            real == out
+            or (inside and real.is_relative_to(out))
+            or (
+                not inside
+                and real.is_dir()
+                and out.is_relative_to(real)
+                and out.exists()
+                and any(out.match(p) for p in INPUT_NAMES)
+            )
+        )
         if over_input:
             raise CLTError(f"{out}: the {what} would replace the input {given}; choose another output")
 
 
-def claim_file(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (),
-               what: str = "output file") -> Path:
+def claim_file(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike] = (), what: str = "output file") -> Path:
     """Check that `path` can take a file output before any work is done; return it.
 
     Refused (CLTError): an existing folder, a parent that is a file or not writable, one of the
@@ -246,25 +253,40 @@ def claim_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | o
         if leaves and not (real / MARKER).exists() and legacy is not None and legacy(real, leaves):
             return Claim(real, command, exists=True, owned=set(leaves))  # its own, from before the marker
         if leaves or (real / MARKER).exists():
-            raise CLTError(f"{given}: folder was not written by `{command}` (it holds {_shown(leaves or [MARKER])}); "
-                           "it is left untouched: choose a new or empty folder")
+            raise CLTError(
+                f"{given}: folder was not written by `{command}` (it holds {_shown(leaves or [MARKER])}); "
+                "it is left untouched: choose a new or empty folder"
+            )
         return Claim(real, command, exists=True)
     if doc.get("command") != command:
-        raise CLTError(f"{given}: folder was written by `{doc.get('command')}`, not `{command}`; "
-                       "it is left untouched: choose another folder")
+        raise CLTError(
+            f"{given}: folder was written by `{doc.get('command')}`, not `{command}`; "
+            "it is left untouched: choose another folder"
+        )
     listed = set(doc["files"])
     if doc.get("state") == "running":  # written in place and interrupted: all but what was kept is ours
         kept = set(doc.get("kept") or [])
         listed = {f for f in leaves if f not in kept}
-    return Claim(real, command, exists=True, owned={f for f in leaves if f in listed},
-                 foreign=[f for f in leaves if f not in listed])
+    return Claim(
+        real,
+        command,
+        exists=True,
+        owned={f for f in leaves if f in listed},
+        foreign=[f for f in leaves if f not in listed],
+    )
 
 
 def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[str] = ()) -> str:
     from clt_plugin import __version__
 
-    doc = {"signature": SIGNATURE, "command": command, "tool_version": __version__, "state": state,
-           "host": socket.gethostname(), "files": sorted(files)}
+    doc = {
+        "signature": SIGNATURE,
+        "command": command,
+        "tool_version": __version__,
+        "state": state,
+        "host": socket.gethostname(),
+        "files": sorted(files),
+    }
     if state == "running":
         doc["kept"] = sorted(kept)
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
@@ -372,8 +394,10 @@ def _merge(claim: Claim, staging: Path, files: list[str], last: Iterable[str] = 
                 break
             last = i == len(parts)
             if sub in foreign or (not last and not t.is_dir()) or (last and t.is_dir() and not t.is_symlink()):
-                raise CLTError(f"{t}: in the way of a file `{claim.command}` writes, and clt did not write it; "
-                               "move it away or choose another folder (nothing was changed)")
+                raise CLTError(
+                    f"{t}: in the way of a file `{claim.command}` writes, and clt did not write it; "
+                    "move it away or choose another folder (nothing was changed)"
+                )
     _write_marker(target, claim.command, claim.owned | new, "updating")
     for rel in files:
         t = target / rel
@@ -412,8 +436,14 @@ def install(claim: Claim, staging: Path, *, keep_folder: bool = False, last: Ite
 
 
 @contextlib.contextmanager
-def output_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | os.PathLike] = (),
-               keep_folder: bool = False, last: Iterable[str] = ()) -> Iterator[Path]:
+def output_dir(
+    path: str | os.PathLike,
+    command: str,
+    *,
+    inputs: Iterable[str | os.PathLike] = (),
+    keep_folder: bool = False,
+    last: Iterable[str] = (),
+) -> Iterator[Path]:
     """Yield a staging folder to fill; on success it becomes `path` (see the module docstring).
 
     `command` (e.g. "clt mix") signs the folder: another command's folder is refused.

@@ -49,8 +49,12 @@ def write_config(path: Path, tiny_model: Path, work: Path, base: str = "math.yam
 # What `axolotl fetch deepspeed_configs` (GitHub, unreachable in tests) provides as zero3_bf16.json:
 # a ZeRO stage-3 config whose batch, precision and clipping follow the axolotl config ("auto").
 ZERO3_BF16 = {
-    "zero_optimization": {"stage": 3, "overlap_comm": True, "contiguous_gradients": True,
-                          "stage3_gather_16bit_weights_on_model_save": True},
+    "zero_optimization": {
+        "stage": 3,
+        "overlap_comm": True,
+        "contiguous_gradients": True,
+        "stage3_gather_16bit_weights_on_model_save": True,
+    },
     "bf16": {"enabled": "auto"},
     "gradient_accumulation_steps": "auto",
     "gradient_clipping": "auto",

@@ -26,8 +26,7 @@ def main() -> None:
         return {split: [dict(r) for r in ds[split]] for split in ds}
 
     def source_rows(source, langs):
-        return [{"id": ex.id, "lang": ex.lang, "messages": ex.messages}
-                for ex in read_examples(source, "t", langs)]
+        return [{"id": ex.id, "lang": ex.lang, "messages": ex.messages} for ex in read_examples(source, "t", langs)]
 
     out = {
         "datasets_version": datasets.__version__,

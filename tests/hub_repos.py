@@ -59,8 +59,11 @@ def mgsm_repo(tests: dict[str, list[dict]], shots: dict[str, list[dict]]) -> Rep
 def xlsum_repo(splits: dict[str, dict[str, list[dict]]], flat: tuple[str, ...] = ()) -> Repo:
     """splits: {config: {split: rows (id, url, title, summary, text)}}; configs in `flat` use the
     export's pre-2023 file names ({config}/xlsum-{split}.parquet)."""
-    export = {(f"{config}/xlsum-{split}.parquet" if config in flat else f"{config}/{split}/0000.parquet"): parquet_bytes(rows)
-              for config, by_split in splits.items() for split, rows in by_split.items()}
+    export = {
+        (f"{config}/xlsum-{split}.parquet" if config in flat else f"{config}/{split}/0000.parquet"): parquet_bytes(rows)
+        for config, by_split in splits.items()
+        for split, rows in by_split.items()
+    }
     main = {"README.md": _card(), "xlsum.py": _script("xlsum")}
     main.update({f"data/{config}_XLSum_v2.0.tar.bz2": b"BZh9" for config in splits})
     return Repo("csebuetnlp/xlsum", {"main": main, PARQUET: export})
@@ -91,13 +94,14 @@ def bactrian_repo(by_lang: dict[str, list[dict]]) -> Repo:
 
 
 def mcot_repo(rows: list[dict]) -> Repo:
-    files = {"README.md": _card(), "mcot_math.json": json.dumps(rows, ensure_ascii=False).encode(),
-             "view.json": b"[]"}
+    files = {"README.md": _card(), "mcot_math.json": json.dumps(rows, ensure_ascii=False).encode(), "view.json": b"[]"}
     return Repo("laihuiyuan/mCoT-MATH", {"main": files})
 
 
 def ifeval_repo(rows: list[dict]) -> Repo:
     """rows: key, prompt, instruction_id_list, kwargs (a list of dicts with differing keys)."""
-    files = {"README.md": _card(), "ifeval_input_data.jsonl": "".join(
-        json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()}
+    files = {
+        "README.md": _card(),
+        "ifeval_input_data.jsonl": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode(),
+    }
     return Repo("google/IFEval", {"main": files})

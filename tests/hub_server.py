@@ -47,7 +47,7 @@ def _entries(files: dict[str, bytes], prefix: str, recursive: bool) -> list[dict
     for path, data in sorted(files.items()):
         if prefix and not path.startswith(prefix + "/"):
             continue
-        rest = path[len(prefix) + 1:] if prefix else path
+        rest = path[len(prefix) + 1 :] if prefix else path
         parts = rest.split("/")
         for depth in range(1, len(parts)):
             folder = "/".join(filter(None, [prefix, *parts[:depth]]))
@@ -120,8 +120,12 @@ class HubServer:
                 self._send(status, json.dumps(obj).encode(), {"Content-Type": "application/json"})
 
             def _missing(self, code: str, msg: str, head: bool = False):
-                self._send(404, json.dumps({"error": msg}).encode(),
-                           {"Content-Type": "application/json", "X-Error-Code": code, "X-Error-Message": msg}, head)
+                self._send(
+                    404,
+                    json.dumps({"error": msg}).encode(),
+                    {"Content-Type": "application/json", "X-Error-Code": code, "X-Error-Message": msg},
+                    head,
+                )
 
             def _route(self, method: str):
                 with server._lock:
@@ -132,9 +136,9 @@ class HubServer:
                 if method == "POST":
                     body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if path.startswith("/api/datasets/"):
-                    return self._api(method, path[len("/api/datasets/"):], query, body)
+                    return self._api(method, path[len("/api/datasets/") :], query, body)
                 if path.startswith("/datasets/"):
-                    return self._resolve(method, path[len("/datasets/"):])
+                    return self._resolve(method, path[len("/datasets/") :])
                 self._missing("RepoNotFound", f"no route {path}", method == "HEAD")
 
             def _api(self, method, rest, query, body):
@@ -142,20 +146,31 @@ class HubServer:
                 if repo is None:
                     return self._missing("RepoNotFound", f"Repository {rest} not found")
                 if tail == "" or tail.startswith("revision/"):
-                    rev = unquote(tail[len("revision/"):]) if tail else "main"
+                    rev = unquote(tail[len("revision/") :]) if tail else "main"
                     found = repo.resolve(rev)
                     if found is None:
                         return self._missing("RevisionNotFound", f"Invalid rev id: {rev}")
                     sha, files = found
-                    return self._json({
-                        "_id": sha[:24], "id": repo.repo_id, "sha": sha, "private": False, "gated": False,
-                        "disabled": False, "downloads": 0, "likes": 0, "tags": [], "cardData": {},
-                        "lastModified": "2024-01-01T00:00:00.000Z", "createdAt": "2024-01-01T00:00:00.000Z",
-                        "siblings": [{"rfilename": p} for p in sorted(files)],
-                    })
+                    return self._json(
+                        {
+                            "_id": sha[:24],
+                            "id": repo.repo_id,
+                            "sha": sha,
+                            "private": False,
+                            "gated": False,
+                            "disabled": False,
+                            "downloads": 0,
+                            "likes": 0,
+                            "tags": [],
+                            "cardData": {},
+                            "lastModified": "2024-01-01T00:00:00.000Z",
+                            "createdAt": "2024-01-01T00:00:00.000Z",
+                            "siblings": [{"rfilename": p} for p in sorted(files)],
+                        }
+                    )
                 for kind in ("tree/", "paths-info/"):
                     if tail.startswith(kind):
-                        rev_and_path = tail[len(kind):]
+                        rev_and_path = tail[len(kind) :]
                         rev, _, sub = rev_and_path.partition("/")
                         found = repo.resolve(unquote(rev))
                         if found is None:
@@ -177,7 +192,7 @@ class HubServer:
                 repo, tail = server._split(rest)
                 if repo is None or not tail.startswith("resolve/"):
                     return self._missing("RepoNotFound", f"Repository {rest} not found", head)
-                rev, _, file_path = tail[len("resolve/"):].partition("/")
+                rev, _, file_path = tail[len("resolve/") :].partition("/")
                 found = repo.resolve(unquote(rev))
                 if found is None:
                     return self._missing("RevisionNotFound", f"Invalid rev id: {unquote(rev)}", head)
@@ -186,14 +201,18 @@ class HubServer:
                 if file_path not in files:
                     return self._missing("EntryNotFound", f"{file_path} does not exist at {unquote(rev)}", head)
                 data = files[file_path]
-                headers = {"ETag": f'"{_oid(data)}"', "X-Repo-Commit": sha, "Accept-Ranges": "bytes",
-                           "Content-Type": "application/octet-stream"}
+                headers = {
+                    "ETag": f'"{_oid(data)}"',
+                    "X-Repo-Commit": sha,
+                    "Accept-Ranges": "bytes",
+                    "Content-Type": "application/octet-stream",
+                }
                 rng = self.headers.get("Range")
                 if rng and rng.startswith("bytes="):
-                    start_s, _, end_s = rng[len("bytes="):].partition("-")
+                    start_s, _, end_s = rng[len("bytes=") :].partition("-")
                     start = int(start_s) if start_s else max(0, len(data) - int(end_s))
                     end = min(int(end_s), len(data) - 1) if (end_s and start_s) else len(data) - 1
-                    part = data[start:end + 1]
+                    part = data[start : end + 1]
                     headers["Content-Range"] = f"bytes {start}-{start + len(part) - 1}/{len(data)}"
                     return self._send(206, part, headers, head)
                 self._send(200, data, headers, head)

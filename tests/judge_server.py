@@ -46,9 +46,16 @@ def judge_text(prompt: str) -> str:
 
 
 class JudgeServer:
-    def __init__(self, delay: float = 0.0, slow_seconds: float = 1.0, retry_after: str = "0",
-                 hold_after: int | None = None, api_key: str | None = None, drop_idle: bool = False,
-                 gather: int | None = None):
+    def __init__(
+        self,
+        delay: float = 0.0,
+        slow_seconds: float = 1.0,
+        retry_after: str = "0",
+        hold_after: int | None = None,
+        api_key: str | None = None,
+        drop_idle: bool = False,
+        gather: int | None = None,
+    ):
         self.delay = delay
         self.slow_seconds = slow_seconds
         self.retry_after = retry_after
@@ -173,8 +180,13 @@ class JudgeServer:
                     "id": "chatcmpl-test",
                     "object": "chat.completion",
                     "model": request.get("model"),
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": judge_text(prompt)}}],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "stop",
+                            "message": {"role": "assistant", "content": judge_text(prompt)},
+                        }
+                    ],
                 }
                 self._send(200, json.dumps(body).encode("utf-8"))
                 if server.drop_idle:  # like a server whose keep-alive timeout just expired
@@ -233,33 +245,58 @@ def write_lm_eval_run(out_dir, runs: dict, model_args: str = "pretrained=/models
 
     tracker = EvaluationTracker(output_path=str(out_dir))
     tracker.general_config_tracker.log_experiment_args(
-        model_source="hf", model_args=model_args, system_instruction=None, chat_template=None,
+        model_source="hf",
+        model_args=model_args,
+        system_instruction=None,
+        chat_template=None,
         fewshot_as_multiturn=False,
     )
-    results = {"results": {}, "group_subtasks": {}, "configs": {}, "versions": {}, "n-shot": {},
-               "higher_is_better": {}, "n-samples": {},
-               "config": {"model": "hf", "model_args": model_args, "limit": None}}
+    results = {
+        "results": {},
+        "group_subtasks": {},
+        "configs": {},
+        "versions": {},
+        "n-shot": {},
+        "higher_is_better": {},
+        "n-samples": {},
+        "config": {"model": "hf", "model_args": model_args, "limit": None},
+    }
     all_samples = {}
     for lang, pairs in runs.items():
         task = f"clt_dolly_{lang}"
         samples = []
         for i, (instruction, response) in enumerate(pairs):
-            doc = {"id": f"dolly-{lang}-{i}", "inputs": instruction, "targets": "reference answer",
-                   "language": lang, "script": "Latn"}
+            doc = {
+                "id": f"dolly-{lang}-{i}",
+                "inputs": instruction,
+                "targets": "reference answer",
+                "language": lang,
+                "script": "Latn",
+            }
             prompt = f"<|user|>\n{instruction}<|end|>\n<|assistant|>\n"
-            samples.append({
-                "doc_id": i, "doc": doc, "target": "reference answer",
-                "arguments": [(prompt, {"until": ["<|end|>"], "max_gen_toks": 64})],
-                "resps": [[response]], "filtered_resps": [response], "filter": "none",
-                "metrics": ["lpr"], "doc_hash": hash_string(instruction),
-                "prompt_hash": hash_string(prompt), "target_hash": hash_string("reference answer"),
-                "lpr": 1.0,
-            })
+            samples.append(
+                {
+                    "doc_id": i,
+                    "doc": doc,
+                    "target": "reference answer",
+                    "arguments": [(prompt, {"until": ["<|end|>"], "max_gen_toks": 64})],
+                    "resps": [[response]],
+                    "filtered_resps": [response],
+                    "filter": "none",
+                    "metrics": ["lpr"],
+                    "doc_hash": hash_string(instruction),
+                    "prompt_hash": hash_string(prompt),
+                    "target_hash": hash_string("reference answer"),
+                    "lpr": 1.0,
+                }
+            )
         all_samples[task] = samples
         results["results"][task] = {"alias": task, "lpr,none": 1.0, "lpr_stderr,none": 0.0}
         results["group_subtasks"][task] = []
-        results["configs"][task] = {"task": task, "metadata": {"version": 1, "clt_family": "dolly",
-                                                               "clt_language": lang}}
+        results["configs"][task] = {
+            "task": task,
+            "metadata": {"version": 1, "clt_family": "dolly", "clt_language": lang},
+        }
         results["versions"][task] = 1
         results["n-shot"][task] = 0
         results["higher_is_better"][task] = {"lpr": True}

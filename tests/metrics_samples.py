@@ -110,6 +110,6 @@ def summary_pairs(lang: str, n: int, seed: int = 0) -> list[tuple[str, str]]:
             units = pred[0].split(" ") if sep else list(pred[0])
             cut = max(1, len(units) // 4)
             start = rng.randint(0, len(units) - cut)
-            pred[0] = (sep or "").join(units[:start] + units[start + cut:])
+            pred[0] = (sep or "").join(units[:start] + units[start + cut :])
         pairs.append((sep.join(ref), sep.join(pred)))
     return pairs

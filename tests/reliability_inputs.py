@@ -27,11 +27,18 @@ tasks:
 """
 
 IFEVAL_DATA = [
-    {"key": 1, "prompt": "Write about cats. Do not use any commas.",
-     "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]},
-    {"key": 2, "prompt": "Answer in at least 3 sentences.",
-     "instruction_id_list": ["length_constraints:number_sentences"],
-     "kwargs": [{"relation": "at least", "num_sentences": 3}]},
+    {
+        "key": 1,
+        "prompt": "Write about cats. Do not use any commas.",
+        "instruction_id_list": ["punctuation:no_comma"],
+        "kwargs": [{}],
+    },
+    {
+        "key": 2,
+        "prompt": "Answer in at least 3 sentences.",
+        "instruction_id_list": ["length_constraints:number_sentences"],
+        "kwargs": [{"relation": "at least", "num_sentences": 3}],
+    },
 ]
 
 SWEEP_BASE = """base_model: tiny
@@ -58,8 +65,9 @@ def build_workspace(root: Path) -> dict[str, Path]:
                 f.write(json.dumps({"id": f"q{i}", "question": f"{lang} q{i}", "answer": f"{lang} a{i}"}) + "\n")
     (root / "spec.yaml").write_text(SPEC, encoding="utf-8")
     (root / "base.yaml").write_text(SWEEP_BASE, encoding="utf-8")
-    run = write_lm_eval_run(root / "run", {"es": [("Escribe una frase sobre el mar.",
-                                                    "El mar es grande y azul, y lo quiero mucho.")]})
+    run = write_lm_eval_run(
+        root / "run", {"es": [("Escribe una frase sobre el mar.", "El mar es grande y azul, y lo quiero mucho.")]}
+    )
     results = next(run.rglob("results_*.json"))
     doc = json.loads(results.read_text(encoding="utf-8"))
     doc["lm_eval_version"] = "0.4.11"  # as lm_eval's CLI records it (the tracker alone does not)
@@ -74,23 +82,52 @@ def build_workspace(root: Path) -> dict[str, Path]:
     mrun = root / "mrun"
     mrun.mkdir()
     t = "clt_mgsm_es"
-    doc = {"results": {t: {"alias": t, "acc,none": 0.5, "acc_stderr,none": 0.1}}, "group_subtasks": {t: []},
-           "configs": {t: {"task": t, "metadata": {"version": 1, "clt_family": "mgsm", "clt_language": "es"}}},
-           "versions": {t: 1}, "n-shot": {t: 0}, "higher_is_better": {t: {"acc": True}},
-           "n-samples": {t: {"original": 10, "effective": 10}},
-           "config": {"model": "hf", "model_args": "pretrained=/models/tiny", "limit": None},
-           "lm_eval_version": "0.4.11", "date": 0.0}
+    doc = {
+        "results": {t: {"alias": t, "acc,none": 0.5, "acc_stderr,none": 0.1}},
+        "group_subtasks": {t: []},
+        "configs": {t: {"task": t, "metadata": {"version": 1, "clt_family": "mgsm", "clt_language": "es"}}},
+        "versions": {t: 1},
+        "n-shot": {t: 0},
+        "higher_is_better": {t: {"acc": True}},
+        "n-samples": {t: {"original": 10, "effective": 10}},
+        "config": {"model": "hf", "model_args": "pretrained=/models/tiny", "limit": None},
+        "lm_eval_version": "0.4.11",
+        "date": 0.0,
+    }
     (mrun / "results_2026-01-01T00-00-00.000001.json").write_text(json.dumps(doc), encoding="utf-8")
     (root / "subs").mkdir()
     from clt_plugin.cli import main
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        rc = main(["submit", str(mrun), "-o", str(root / "subs" / "a.json"), "--model-id", "org/model", "--seen", "",
-                   "--created-at", "2026-01-01T00:00:00Z", "--languages", "es"])
+        rc = main(
+            [
+                "submit",
+                str(mrun),
+                "-o",
+                str(root / "subs" / "a.json"),
+                "--model-id",
+                "org/model",
+                "--seen",
+                "",
+                "--created-at",
+                "2026-01-01T00:00:00Z",
+                "--languages",
+                "es",
+            ]
+        )
     assert rc == 0, "the fixture submission must be valid"
-    return {"spec": root / "spec.yaml", "source": root / "m_es.jsonl", "results": results, "samples": samples,
-            "data": root / "data.jsonl", "responses": root / "resp.jsonl", "submission": root / "subs" / "a.json",
-            "base": root / "base.yaml", "run": run, "scored": mrun / "results_2026-01-01T00-00-00.000001.json"}
+    return {
+        "spec": root / "spec.yaml",
+        "source": root / "m_es.jsonl",
+        "results": results,
+        "samples": samples,
+        "data": root / "data.jsonl",
+        "responses": root / "resp.jsonl",
+        "submission": root / "subs" / "a.json",
+        "base": root / "base.yaml",
+        "run": run,
+        "scored": mrun / "results_2026-01-01T00-00-00.000001.json",
+    }
 
 
 # command -> (argv after `clt`, its output (relative to the workspace), the inputs it reads)
@@ -98,14 +135,38 @@ COMMANDS: dict[str, tuple[list[str], str, tuple[str, ...]]] = {
     "mix": (["mix", "spec.yaml", "-o", "out", "--no-cache"], "out", ("spec", "source")),
     "matrix": (["matrix", "run", "--metric", "lpr", "-o", "table.md"], "table.md", ("results",)),
     "report": (["report", "run", "--metric", "lpr", "-o", "rep"], "rep", ("results",)),
-    "submit": (["submit", "mrun", "-o", "sub.json", "--model-id", "org/model", "--seen", "", "--languages", "es"],
-               "sub.json", ("scored",)),
+    "submit": (
+        ["submit", "mrun", "-o", "sub.json", "--model-id", "org/model", "--seen", "", "--languages", "es"],
+        "sub.json",
+        ("scored",),
+    ),
     "leaderboard": (["leaderboard", "subs", "-o", "board"], "board", ("submission",)),
-    "judge": (["judge", "run", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "-o", "jout",
-               "--cache", "cache/judge.sqlite", "--max-retries", "0", "--backoff", "0", "--quiet"],
-              "jout", ("samples", "results")),
-    "ifeval-score": (["ifeval-score", "resp.jsonl", "--lang", "en", "--data", "data.jsonl", "-o", "if.json"],
-                     "if.json", ("responses", "data")),
+    "judge": (
+        [
+            "judge",
+            "run",
+            "--endpoint",
+            "http://127.0.0.1:9/v1",
+            "--model",
+            "m",
+            "-o",
+            "jout",
+            "--cache",
+            "cache/judge.sqlite",
+            "--max-retries",
+            "0",
+            "--backoff",
+            "0",
+            "--quiet",
+        ],
+        "jout",
+        ("samples", "results"),
+    ),
+    "ifeval-score": (
+        ["ifeval-score", "resp.jsonl", "--lang", "en", "--data", "data.jsonl", "-o", "if.json"],
+        "if.json",
+        ("responses", "data"),
+    ),
     "sweep": (["sweep", "base.yaml", "--per-language", "0,2", "-o", "sw"], "sw", ("base",)),
 }
 
@@ -151,7 +212,7 @@ def break_file(path: Path, how: str, data: bytes | None = None) -> None:
     elif how == "truncated":
         path.write_text('{"a": [1, 2, {"b": "unterminated\n', encoding="utf-8")
     elif how == "wrong_top":
-        path.write_text('[1, 2, 3]\n' if jsonl else "[1, 2, 3]", encoding="utf-8")
+        path.write_text("[1, 2, 3]\n" if jsonl else "[1, 2, 3]", encoding="utf-8")
     elif how == "empty":
         path.write_bytes(b"")
     elif how == "folder":

@@ -92,8 +92,12 @@ def results_dict(
     }
 
 
-def write_results(out_dir: str | os.PathLike, scores: Mapping[str, Mapping[str, float]],
-                  date: str = "2026-01-01T00-00-00.000000", **kwargs: Any) -> Path:
+def write_results(
+    out_dir: str | os.PathLike,
+    scores: Mapping[str, Mapping[str, float]],
+    date: str = "2026-01-01T00-00-00.000000",
+    **kwargs: Any,
+) -> Path:
     """Write `results_<date>.json` into `out_dir` (created); returns its path."""
     path = Path(out_dir) / f"results_{date}.json"
     data = results_dict(scores, **kwargs)
@@ -124,8 +128,9 @@ def manifest_dict(counts: Mapping[str, Mapping[str, int]], seen: list[str] | Non
     ).to_dict()
 
 
-def write_manifest(path: str | os.PathLike, counts: Mapping[str, Mapping[str, int]],
-                   seen: list[str] | None = None) -> Path:
+def write_manifest(
+    path: str | os.PathLike, counts: Mapping[str, Mapping[str, int]], seen: list[str] | None = None
+) -> Path:
     path = Path(path)
     atomic_write_json(path, manifest_dict(counts, seen))
     return path

@@ -17,18 +17,37 @@ def doc_hash(task: str, doc_id: int) -> str:
     return hashlib.sha256(f"{task}:{doc_id}".encode()).hexdigest()
 
 
-def write_samples(run_dir: str | Path, task: str, values: Sequence[float], *, metric: str = "acc",
-                  doc_ids: Sequence[int] | None = None, hashes: Sequence[str] | None = None,
-                  date: str = DATE, extra_filter: bool = True) -> Path:
+def write_samples(
+    run_dir: str | Path,
+    task: str,
+    values: Sequence[float],
+    *,
+    metric: str = "acc",
+    doc_ids: Sequence[int] | None = None,
+    hashes: Sequence[str] | None = None,
+    date: str = DATE,
+    extra_filter: bool = True,
+) -> Path:
     """One line per item, in lm-eval's layout (the fields the analysis reads, plus a few it does not);
     `extra_filter` adds a second filter's lines with other values, which must be ignored."""
     doc_ids = list(range(len(values))) if doc_ids is None else list(doc_ids)
     hashes = [doc_hash(task, i) for i in doc_ids] if hashes is None else list(hashes)
     lines = []
     for i, v, h in zip(doc_ids, values, hashes):
-        rec = {"doc_id": i, "doc": {"q": f"item {i}"}, "target": "1", "arguments": {}, "resps": [["1"]],
-               "filtered_resps": ["1"], "filter": "none", "metrics": [metric], "doc_hash": h,
-               "prompt_hash": h[::-1], "target_hash": "0" * 64, metric: v}
+        rec = {
+            "doc_id": i,
+            "doc": {"q": f"item {i}"},
+            "target": "1",
+            "arguments": {},
+            "resps": [["1"]],
+            "filtered_resps": ["1"],
+            "filter": "none",
+            "metrics": [metric],
+            "doc_hash": h,
+            "prompt_hash": h[::-1],
+            "target_hash": "0" * 64,
+            metric: v,
+        }
         lines.append(json.dumps(rec))
         if extra_filter:
             lines.append(json.dumps({**rec, "filter": "strict", metric: 1.0 - v}))
@@ -38,10 +57,21 @@ def write_samples(run_dir: str | Path, task: str, values: Sequence[float], *, me
     return path
 
 
-def write_item_run(root: Path, name: str, counts: Mapping[str, Mapping[str, int]],
-                   items: Mapping[str, Sequence[float]], *, family: str = "mgsm", metric: str = "acc",
-                   seen: list[str] | None = None, seed: int | None = None, training_seed: int | None = None,
-                   base_model: str | None = None, samples: bool = True, date: str = DATE) -> Path:
+def write_item_run(
+    root: Path,
+    name: str,
+    counts: Mapping[str, Mapping[str, int]],
+    items: Mapping[str, Sequence[float]],
+    *,
+    family: str = "mgsm",
+    metric: str = "acc",
+    seen: list[str] | None = None,
+    seed: int | None = None,
+    training_seed: int | None = None,
+    base_model: str | None = None,
+    samples: bool = True,
+    date: str = DATE,
+) -> Path:
     """A model folder with its manifest (and config.json naming `base_model`), and an lm-eval results
     folder whose scores are the means of `items` per language, with the samples behind them (another
     `date` adds another family's results file to the same run)."""

@@ -137,12 +137,15 @@ def test_samples_by_doc_id_and_filter():
     assert items.same_items(parse_samples([_line(i, 0.0) for i in range(3)], "acc"))
 
 
-@pytest.mark.parametrize("lines, message", [
-    (["{not json"], "s.jsonl: line 1: not JSON"),
-    (["[1]"], "s.jsonl: line 1: expected an object, got list"),
-    ([json.dumps({"doc_id": "3", "acc": 1})], "line 1: doc_id: expected an integer, got '3'"),
-    ([_line(0, 1.0), _line(0, 0.0)], "line 2: doc_id 0 listed twice with different acc values"),
-])
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        (["{not json"], "s.jsonl: line 1: not JSON"),
+        (["[1]"], "s.jsonl: line 1: expected an object, got list"),
+        ([json.dumps({"doc_id": "3", "acc": 1})], "line 1: doc_id: expected an integer, got '3'"),
+        ([_line(0, 1.0), _line(0, 0.0)], "line 2: doc_id 0 listed twice with different acc values"),
+    ],
+)
 def test_bad_samples_are_named(lines, message):
     with pytest.raises(CLTError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         parse_samples(lines, "acc", "s.jsonl")

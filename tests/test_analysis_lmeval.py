@@ -66,21 +66,49 @@ def test_real_run_against_a_baseline(lm_eval_run, tmp_path, capsys):
     root, model, out = lm_eval_run
     base_model = tmp_path / "base"
     write_manifest(base_model / "clt_manifest.json", {"math": {"en": 1000, "es": 0, "fr": 0}}, seen=["es", "fr"])
-    write_results(tmp_path / "base-evals", {"clt_toy_en": {"acc": 0.5}, "clt_toy_es": {"acc": 0.25},
-                                             "clt_toy_fr": {"acc": 0.25}},
-                  model_args=f"pretrained={base_model}")
+    write_results(
+        tmp_path / "base-evals",
+        {"clt_toy_en": {"acc": 0.5}, "clt_toy_es": {"acc": 0.25}, "clt_toy_fr": {"acc": 0.25}},
+        model_args=f"pretrained={base_model}",
+    )
     runs = load_runs([out], [RunSpec("base", tmp_path / "base-evals")])
     m = build_matrix(runs, "toy", "acc", view="delta")
     assert [r.run for r in m.rows] == ["base", "k100"]
     assert m.rows[1].cells == {"en": 0.25, "es": 0.0, "fr": 0.25}
     assert m.rows[1].agg.seen == 0.125 and m.rows[1].agg.unseen is None
-    assert main(["matrix", str(out), "--run", f"base={tmp_path / 'base-evals'}", "--task", "toy",
-                 "--metric", "acc", "--view", "rel-en"]) == 0
+    assert (
+        main(
+            [
+                "matrix",
+                str(out),
+                "--run",
+                f"base={tmp_path / 'base-evals'}",
+                "--task",
+                "toy",
+                "--metric",
+                "acc",
+                "--view",
+                "rel-en",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     row = next(line for line in text.splitlines() if line.startswith("| k100"))
     # No unseen language was evaluated: unseen and gap are "–", never 0.
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert [c.split(" ±")[0] for c in cells] == ["k100", "100", "es fr", "100.0", "33.3", "66.7", "50.0", "–", "–", "66.7"]
+    assert [c.split(" ±")[0] for c in cells] == [
+        "k100",
+        "100",
+        "es fr",
+        "100.0",
+        "33.3",
+        "66.7",
+        "50.0",
+        "–",
+        "–",
+        "66.7",
+    ]
     # Four items per language, read from lm-eval's samples: wide bootstrap intervals, and English is
     # 100 % of itself in every resample.
     assert cells[3] == "100.0 ±0.0" and all(" ±" in c for c in cells[4:7] + cells[9:])

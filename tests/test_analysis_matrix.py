@@ -40,8 +40,14 @@ def paper_grid(root, ks=(0, 100, 1000), drop=None):
             scores[lang] = round(0.25 + 0.01 * i + gain, 6)
         if drop and k in drop:
             del scores[drop[k]]
-        make_run(root, f"k{k}", {"math": {"en": 10000, **{l: k for l in SEEN}}}, scores, seen=SEEN,
-                 fidelity={l: 1.0 if l != "ko" else 0.5 for l in LANGS})
+        make_run(
+            root,
+            f"k{k}",
+            {"math": {"en": 10000, **{l: k for l in SEEN}}},
+            scores,
+            seen=SEEN,
+            fidelity={l: 1.0 if l != "ko" else 0.5 for l in LANGS},
+        )
     return load_runs([root / "evals"])
 
 
@@ -114,7 +120,7 @@ def test_golden_latex_and_csv(tmp_path):
     runs = paper_grid(tmp_path, ks=(0, 1000))
     m = build_matrices(runs, ["clt_mgsm"], "acc")
     latex = render(m, runs, "latex")
-    assert latex.startswith("% clt\\_mgsm" ) or latex.startswith("% clt_mgsm")
+    assert latex.startswith("% clt\\_mgsm") or latex.startswith("% clt_mgsm")
     assert "\\begin{tabular}" in latex and "k1000" in latex and "0.360 ±0.020" in latex
     csv_text = render(m, runs, "csv")
     assert csv_text.splitlines()[0] == (
@@ -139,14 +145,48 @@ def test_json_schema_document(tmp_path):
     doc = json.loads(render(build_matrices(runs, ["mgsm"], "acc", view="delta"), runs, "json"))
     assert doc["schema"] == SCHEMA == "clt-matrix/2"
     m = doc["matrices"][0]
-    assert set(m) == {"task", "metric", "view", "baseline", "languages", "fidelity_metric", "rows", "statistics",
-                      "mixed", "notes"}
+    assert set(m) == {
+        "task",
+        "metric",
+        "view",
+        "baseline",
+        "languages",
+        "fidelity_metric",
+        "rows",
+        "statistics",
+        "mixed",
+        "notes",
+    }
     row = m["rows"][2]
-    assert set(row) == {"run", "runs", "seeds", "label", "baseline", "base_model", "flagged", "k", "trained", "seen",
-                        "values", "intervals", "aggregates", "aggregate_intervals", "tests", "interval_methods",
-                        "spread", "missing", "absolute", "absolute_aggregates", "fidelity", "fidelity_by_language"}
+    assert set(row) == {
+        "run",
+        "runs",
+        "seeds",
+        "label",
+        "baseline",
+        "base_model",
+        "flagged",
+        "k",
+        "trained",
+        "seen",
+        "values",
+        "intervals",
+        "aggregates",
+        "aggregate_intervals",
+        "tests",
+        "interval_methods",
+        "spread",
+        "missing",
+        "absolute",
+        "absolute_aggregates",
+        "fidelity",
+        "fidelity_by_language",
+    }
     assert row["tests"]["es"]["significant"] is True and row["tests"]["es"]["method"].startswith("z-test")
-    assert row["intervals"]["es"] == [pytest.approx(0.1 - 1.959964 * 0.01 * 2 ** 0.5), pytest.approx(0.1 + 1.959964 * 0.01 * 2 ** 0.5)]
+    assert row["intervals"]["es"] == [
+        pytest.approx(0.1 - 1.959964 * 0.01 * 2**0.5),
+        pytest.approx(0.1 + 1.959964 * 0.01 * 2**0.5),
+    ]
     assert row["values"]["es"] == pytest.approx(0.1)
     assert row["absolute"]["es"] == pytest.approx(0.36)
     st_ = m["statistics"]
@@ -160,8 +200,13 @@ def test_json_schema_document(tmp_path):
 def test_plateau_on_a_grid(tmp_path):
     # Seen gains 0, 4, 9.6, 10 at k = 0, 100, 400, 1000: 95% of 10 is first reached at 400... no, 9.6 >= 9.5.
     for k, g in [(0, 0.0), (100, 0.04), (400, 0.096), (1000, 0.1)]:
-        make_run(tmp_path, f"k{k}", {"math": {"en": 100, **{l: k for l in SEEN}}},
-                 {l: 0.2 + (g if l in SEEN else g / 2) for l in LANGS}, seen=SEEN)
+        make_run(
+            tmp_path,
+            f"k{k}",
+            {"math": {"en": 100, **{l: k for l in SEEN}}},
+            {l: 0.2 + (g if l in SEEN else g / 2) for l in LANGS},
+            seen=SEEN,
+        )
     runs = load_runs([tmp_path / "evals"])
     m = build_matrix(runs, "mgsm", "acc")
     assert m.plateaus["seen es,fr,ja,zh"]["seen"].k == 400
@@ -170,8 +215,9 @@ def test_plateau_on_a_grid(tmp_path):
 
 
 def test_order_by_language_and_script_groups(tmp_path):
-    make_run(tmp_path, "base", {"math": {"en": 100, "es": 0, "fr": 0, "ja": 0, "zh": 0}},
-             {l: 0.2 for l in LANGS}, seen=SEEN)
+    make_run(
+        tmp_path, "base", {"math": {"en": 100, "es": 0, "fr": 0, "ja": 0, "zh": 0}}, {l: 0.2 for l in LANGS}, seen=SEEN
+    )
     make_run(tmp_path, "latin-200", {"math": {"en": 100, "es": 200, "fr": 200}}, {l: 0.3 for l in LANGS})
     make_run(tmp_path, "nonlatin-100", {"math": {"en": 100, "ja": 100, "zh": 100}}, {l: 0.25 for l in LANGS})
     make_run(tmp_path, "latin-100", {"math": {"en": 100, "es": 100, "fr": 100}}, {l: 0.26 for l in LANGS})
@@ -181,7 +227,11 @@ def test_order_by_language_and_script_groups(tmp_path):
     by_lang = build_matrix(runs, "mgsm", "acc", order="lang")
     assert [r.run for r in by_lang.rows] == ["base", "latin-100", "latin-200", "nonlatin-100"]
     assert set(by_k.curves) == {"seen es,fr", "seen ja,zh"}
-    assert by_k.curves["seen es,fr"]["seen"] == [(0, pytest.approx(0.2)), (100, pytest.approx(0.26)), (200, pytest.approx(0.3))]
+    assert by_k.curves["seen es,fr"]["seen"] == [
+        (0, pytest.approx(0.2)),
+        (100, pytest.approx(0.26)),
+        (200, pytest.approx(0.3)),
+    ]
     assert by_k.rows[1].agg.seen == pytest.approx(0.26) and by_k.rows[1].seen == ("es", "fr")
 
 
@@ -189,7 +239,9 @@ def test_transfer_view(tmp_path):
     make_run(tmp_path, "base", {"math": {"en": 100, "es": 0, "ja": 0}}, {"en": 0.5, "es": 0.2, "ja": 0.1, "ko": 0.1})
     make_run(tmp_path, "only-es", {"math": {"en": 100, "es": 500}}, {"en": 0.5, "es": 0.4, "ja": 0.15, "ko": 0.1})
     make_run(tmp_path, "only-ja", {"math": {"en": 100, "ja": 500}}, {"en": 0.55, "es": 0.25, "ja": 0.3, "ko": 0.2})
-    make_run(tmp_path, "both", {"math": {"en": 100, "es": 500, "ja": 500}}, {"en": 0.5, "es": 0.4, "ja": 0.3, "ko": 0.2})
+    make_run(
+        tmp_path, "both", {"math": {"en": 100, "es": 500, "ja": 500}}, {"en": 0.5, "es": 0.4, "ja": 0.3, "ko": 0.2}
+    )
     runs = load_runs([tmp_path / "evals"])
     m = build_matrix(runs, "mgsm", "acc", view="transfer")
     assert [r.label for r in m.rows] == ["es", "ja"]
@@ -203,10 +255,16 @@ def test_transfer_view(tmp_path):
 def test_multi_task_runs_broken_down_per_task(tmp_path):
     model = tmp_path / "models" / "mt"
     write_manifest(model / "clt_manifest.json", {"math": {"en": 5000, "es": 500}, "summ": {"en": 5000, "es": 500}})
-    write_results(tmp_path / "evals" / "mt", {
-        "clt_mgsm_en": {"acc": 0.5}, "clt_mgsm_es": {"acc": 0.4},
-        "clt_xlsum_en": {"rougeL": 0.3}, "clt_xlsum_es": {"rougeL": 0.2},
-    }, model_args=f"pretrained={model}")
+    write_results(
+        tmp_path / "evals" / "mt",
+        {
+            "clt_mgsm_en": {"acc": 0.5},
+            "clt_mgsm_es": {"acc": 0.4},
+            "clt_xlsum_en": {"rougeL": 0.3},
+            "clt_xlsum_es": {"rougeL": 0.2},
+        },
+        model_args=f"pretrained={model}",
+    )
     runs = load_runs([tmp_path / "evals"])
     ms = build_matrices(runs)
     assert [(m.task, m.metric) for m in ms] == [("mgsm", "acc"), ("xlsum", "rougeL")]
@@ -216,10 +274,17 @@ def test_multi_task_runs_broken_down_per_task(tmp_path):
 
 
 def test_mixed_settings_are_errors_unless_allowed(tmp_path):
-    make_run(tmp_path, "a", {"math": {"en": 1, "es": 0}}, {"en": 0.5, "es": 0.4}, n_shot=8,
-             task_hashes={"clt_mgsm_es": "h1"})
-    make_run(tmp_path, "b", {"math": {"en": 1, "es": 10}}, {"en": 0.5, "es": 0.4}, n_shot=0,
-             task_hashes={"clt_mgsm_es": "h2"})
+    make_run(
+        tmp_path, "a", {"math": {"en": 1, "es": 0}}, {"en": 0.5, "es": 0.4}, n_shot=8, task_hashes={"clt_mgsm_es": "h1"}
+    )
+    make_run(
+        tmp_path,
+        "b",
+        {"math": {"en": 1, "es": 10}},
+        {"en": 0.5, "es": 0.4},
+        n_shot=0,
+        task_hashes={"clt_mgsm_es": "h2"},
+    )
     runs = load_runs([tmp_path / "evals"])
     with pytest.raises(CLTError) as e:
         build_matrix(runs, "mgsm", "acc")
@@ -247,8 +312,11 @@ def test_delta_without_baseline_names_the_runs(tmp_path):
     make_run(tmp_path, "k100", {"math": {"en": 1, "es": 100}}, {"es": 0.4})
     write_results(tmp_path / "evals" / "nomanifest", {"clt_mgsm_es": {"acc": 0.3}})
     runs = load_runs([tmp_path / "evals"])
-    with pytest.raises(CLTError, match=r"no English-only baseline run .* k100 \(k=100, english_only=false\), "
-                                       r"nomanifest \(no manifest\)"):
+    with pytest.raises(
+        CLTError,
+        match=r"no English-only baseline run .* k100 \(k=100, english_only=false\), "
+        r"nomanifest \(no manifest\)",
+    ):
         build_matrix(runs, "mgsm", "acc", view="delta")
     m = build_matrix(runs, "mgsm", "acc", view="delta", baseline="nomanifest")
     assert m.rows[0].run == "nomanifest" and m.rows[0].cells["es"] == 0
@@ -346,8 +414,9 @@ def test_every_view_on_every_shipped_family(tmp_path, family):
     for name, k in (("base", 0), ("k40", 40), ("k80", 80)):
         model = tmp_path / "models" / name
         write_manifest(model / "clt_manifest.json", {"t": {"en": 10, **{l: k for l in seen}}}, seen=seen)
-        scores = {f"clt_{family}_{l}": {metric: lo + (hi - lo) * (0.2 + k / 400 + 0.01 * i)}
-                  for i, l in enumerate(langs)}
+        scores = {
+            f"clt_{family}_{l}": {metric: lo + (hi - lo) * (0.2 + k / 400 + 0.01 * i)} for i, l in enumerate(langs)
+        }
         write_results(tmp_path / "evals" / name, scores, model_args=f"pretrained={model}")
     runs = load_runs([tmp_path / "evals"])
     for view in ("absolute", "delta", "rel-en", "transfer"):

@@ -42,9 +42,11 @@ def grid(root, names=None):
     for k, name in names.items():
         model = root / "models" / f"m{k}"
         write_manifest(model / "clt_manifest.json", {"math": {"en": 1000, **{l: k for l in SEEN}}}, seen=SEEN)
-        scores = {f"clt_mgsm_{l}": {"acc": 0.2 + (k / 4000 if l in SEEN else k / 8000) + 0.01 * i,
-                                     "lang_fidelity": 0.9}
-                  for i, l in enumerate(LANGS) if not (k == 100 and l == "pt")}
+        scores = {
+            f"clt_mgsm_{l}": {"acc": 0.2 + (k / 4000 if l in SEEN else k / 8000) + 0.01 * i, "lang_fidelity": 0.9}
+            for i, l in enumerate(LANGS)
+            if not (k == 100 and l == "pt")
+        }
         write_results(root / "evals" / f"r{k}", scores, model_args=f"pretrained={model}")
     return load_runs([], [RunSpec(name, root / "evals" / f"r{k}") for k, name in names.items()])
 
@@ -56,7 +58,7 @@ def decode(png: bytes) -> np.ndarray:
 def png_dpi(png: bytes) -> float:
     """Dots per inch from the PNG's pHYs chunk (pixels per metre)."""
     i = png.index(b"pHYs")
-    x, _, unit = struct.unpack(">IIB", png[i + 4:i + 13])
+    x, _, unit = struct.unpack(">IIB", png[i + 4 : i + 13])
     assert unit == 1
     return x * 0.0254
 
@@ -75,7 +77,9 @@ def test_heatmap_page_size_resolution_and_reproducibility(tmp_path):
     assert [r.run for r in page.rows] == ["base", "k100", "k400"]
     png = heatmap_png(m)
     img = decode(png)
-    assert (img.shape[1], img.shape[0]) == heatmap_size(page) == (round((2.8 + 0.62 * 8) * DPI), round((1.9 + 0.9) * DPI))
+    assert (
+        (img.shape[1], img.shape[0]) == heatmap_size(page) == (round((2.8 + 0.62 * 8) * DPI), round((1.9 + 0.9) * DPI))
+    )
     assert round(png_dpi(png)) == DPI >= 200
     assert_not_blank(img)
     assert heatmap_png(m) == png  # same matrix, same bytes
@@ -88,19 +92,29 @@ def test_heatmap_page_size_resolution_and_reproducibility(tmp_path):
 
 def test_heatmaps_split_by_group_and_page_never_taller_than_a_page(tmp_path):
     write_manifest(tmp_path / "mb" / "clt_manifest.json", {"math": {"en": 10, "es": 0, "ja": 0}}, seen=["es"])
-    write_results(tmp_path / "e" / "base", {f"clt_mgsm_{l}": {"acc": 0.1} for l in ("en", "es", "ja")},
-                  model_args=f"pretrained={tmp_path / 'mb'}")
+    write_results(
+        tmp_path / "e" / "base",
+        {f"clt_mgsm_{l}": {"acc": 0.1} for l in ("en", "es", "ja")},
+        model_args=f"pretrained={tmp_path / 'mb'}",
+    )
     for i in range(2 * PAGE_ROWS + 5):
         lang = "es" if i % 2 else "ja"
         model = tmp_path / "m" / f"r{i:03d}"
         write_manifest(model / "clt_manifest.json", {"math": {"en": 10, lang: i + 1}}, seen=[lang])
-        write_results(tmp_path / "e" / f"r{i:03d}", {f"clt_mgsm_{l}": {"acc": 0.1 + 0.001 * i} for l in ("en", "es", "ja")},
-                      model_args=f"pretrained={model}")
+        write_results(
+            tmp_path / "e" / f"r{i:03d}",
+            {f"clt_mgsm_{l}": {"acc": 0.1 + 0.001 * i} for l in ("en", "es", "ja")},
+            model_args=f"pretrained={model}",
+        )
     m = build_matrix(load_runs([tmp_path / "e"]), "mgsm", "acc", view="delta", stats=FAST)
     pages = heatmap_pages(m)
     # 33 ja runs and 32 es runs, 29 per page beside the baseline: two pages each, each group its own.
     assert [(p.group, p.page, p.pages, len(p.rows)) for p in pages] == [
-        ("seen ja", 1, 2, 30), ("seen ja", 2, 2, 5), ("seen es", 1, 2, 30), ("seen es", 2, 2, 4)]
+        ("seen ja", 1, 2, 30),
+        ("seen ja", 2, 2, 5),
+        ("seen es", 1, 2, 30),
+        ("seen es", 2, 2, 4),
+    ]
     assert [p.columns for p in pages] == [["en", "ja", "es"]] * 2 + [["en", "es", "ja"]] * 2
     for p in pages:
         assert p.rows[0].is_baseline
@@ -135,8 +149,15 @@ def test_report_escapes_links_its_figures_and_has_table_2(tmp_path):
     runs = grid(tmp_path, {0: "base", 100: evil, 400: "k400"})
     out = build_report(runs, tmp_path / "report", percent=True, stats=FAST)
     files = sorted(p.name for p in out.iterdir())
-    assert files == [".clt-output.json", "index.html", "matrix.json", "mgsm_curves_001.png", "mgsm_curves_001.svg",
-                     "mgsm_heatmap_001.png", "mgsm_heatmap_001.svg"]
+    assert files == [
+        ".clt-output.json",
+        "index.html",
+        "matrix.json",
+        "mgsm_curves_001.png",
+        "mgsm_curves_001.svg",
+        "mgsm_heatmap_001.png",
+        "mgsm_heatmap_001.svg",
+    ]
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&#34;" in page
@@ -144,8 +165,15 @@ def test_report_escapes_links_its_figures_and_has_table_2(tmp_path):
     assert """content="default-src 'none'; img-src 'self'; style-src 'unsafe-inline'">""" in page
     srcs = re.findall(r'(?:src|href)="([^"]*)"', page)
     assert sorted(srcs) == ["mgsm_curves_001.png", "mgsm_heatmap_001.png"]
-    for title in ("absolute (score)", "delta (gain over base)", "rel-en (% of the run", "Spearman ρ", "Plateau",
-                  "Holm-corrected", "per model and task"):
+    for title in (
+        "absolute (score)",
+        "delta (gain over base)",
+        "rel-en (% of the run",
+        "Spearman ρ",
+        "Plateau",
+        "Holm-corrected",
+        "per model and task",
+    ):
         assert title in page
     assert '<td class="missing">–</td>' in page  # pt is missing for one run
     assert re.search(r"<td>seen es,fr,ja,zh</td><td>1\.00 \[", page)  # Table 2: rho with its interval
@@ -162,7 +190,7 @@ def test_report_of_runs_with_samples_shows_intervals_and_marks(tmp_path):
     write_item_run(tmp_path, "k100", {"math": {"en": 100, "es": 100}}, trained, seen=["es"])
     out = build_report(load_runs([tmp_path / "evals"]), tmp_path / "rep", stats=FAST)
     page = (out / "index.html").read_text(encoding="utf-8")
-    delta = page[page.index("delta (gain over base)"):]
+    delta = page[page.index("delta (gain over base)") :]
     assert re.search(r'<td class="sig">\+0\.\d{3} ±0\.\d{3}\*</td>', delta)  # es: planted, marked
     assert "<td>+0.000 ±0.000</td>" in delta  # en, ar: the same items, no change, no mark
 
@@ -173,13 +201,19 @@ def test_report_over_many_runs_stays_small(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "TABLE_ROWS", 30)  # the same code path as the real 200, at a test's cost
     n = 50
     write_manifest(tmp_path / "mb" / "clt_manifest.json", {"math": {"en": 10, "es": 0}}, seen=["es"])
-    write_results(tmp_path / "e" / "base", {"clt_mgsm_en": {"acc": 0.1}, "clt_mgsm_es": {"acc": 0.1}},
-                  model_args=f"pretrained={tmp_path / 'mb'}")
+    write_results(
+        tmp_path / "e" / "base",
+        {"clt_mgsm_en": {"acc": 0.1}, "clt_mgsm_es": {"acc": 0.1}},
+        model_args=f"pretrained={tmp_path / 'mb'}",
+    )
     for i in range(n):
         model = tmp_path / "m" / f"r{i:03d}"
         write_manifest(model / "clt_manifest.json", {"math": {"en": 10, "es": i + 1}}, seen=["es"])
-        write_results(tmp_path / "e" / f"r{i:03d}", {"clt_mgsm_en": {"acc": 0.1}, "clt_mgsm_es": {"acc": 0.1 + i / 1000}},
-                      model_args=f"pretrained={model}")
+        write_results(
+            tmp_path / "e" / f"r{i:03d}",
+            {"clt_mgsm_en": {"acc": 0.1}, "clt_mgsm_es": {"acc": 0.1 + i / 1000}},
+            model_args=f"pretrained={model}",
+        )
     out = build_report(load_runs([tmp_path / "e"]), tmp_path / "rep", stats=FAST)
     heatmaps = sorted(out.glob("mgsm_heatmap_*.png"))
     assert len(heatmaps) == -(-n // (PAGE_ROWS - 1))

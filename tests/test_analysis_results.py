@@ -85,13 +85,16 @@ def test_unknown_language_in_metadata_names_file_and_field(tmp_path):
     data = json.loads(path.read_text())
     data["configs"]["clt_mgsm_es"]["metadata"]["clt_language"] = "xx"
     path.write_text(json.dumps(data))
-    with pytest.raises(CLTError, match=r"results_.*\.json: configs\.clt_mgsm_es\.metadata\.clt_language: unknown language 'xx'"):
+    with pytest.raises(
+        CLTError, match=r"results_.*\.json: configs\.clt_mgsm_es\.metadata\.clt_language: unknown language 'xx'"
+    ):
         load_results(path)
 
 
 def test_name_only_tasks_and_model_args_string(tmp_path):
-    write_results(tmp_path / "r", {"clt_xlsum_ko": {"rougeL": 0.2}}, with_metadata=False,
-                  model_args="pretrained=/nowhere")
+    write_results(
+        tmp_path / "r", {"clt_xlsum_ko": {"rougeL": 0.2}}, with_metadata=False, model_args="pretrained=/nowhere"
+    )
     run = load_results(tmp_path / "r")
     assert run.scores("xlsum", "rougeL")["ko"].value == 0.2
     assert run.manifest is None
@@ -113,8 +116,13 @@ def test_filters_and_bare_metric_names(tmp_path):
 def test_lm_eval_output_path_layout_and_samples(tmp_path):
     out = tmp_path / "evals"
     sub = out / "__models__k100"
-    write_results(sub, {"clt_mgsm_es": {"acc": 0.5}}, model_args="pretrained=/models/k100",
-                  model_name="/models/k100", date="2026-01-01T10-00-00.1")
+    write_results(
+        sub,
+        {"clt_mgsm_es": {"acc": 0.5}},
+        model_args="pretrained=/models/k100",
+        model_name="/models/k100",
+        date="2026-01-01T10-00-00.1",
+    )
     (sub / "samples_clt_mgsm_es_2026-01-01T10-00-00.1.jsonl").write_text("{}\n")
     write_results(out / "other", {"clt_mgsm_es": {"acc": 0.1}})
     groups = find_results_files(out)
@@ -129,14 +137,17 @@ def test_lm_eval_output_path_layout_and_samples(tmp_path):
 def test_judge_file_merges_and_conflicts_are_errors(tmp_path):
     d = tmp_path / "run"
     write_results(d, {"clt_dolly_es": {"lpr": 0.9}}, date="2026-01-01T00-00-00.1")
-    judge = write_results(d, {"clt_dolly_es": {"judge_rating": 3.5, "judge_rating_raw": 3.75}},
-                          date="2026-01-02T00-00-00.1")
+    judge = write_results(
+        d, {"clt_dolly_es": {"judge_rating": 3.5, "judge_rating_raw": 3.75}}, date="2026-01-02T00-00-00.1"
+    )
     run = load_results(d)
     assert run.score("dolly", "es", "judge_rating").value == 3.5
     assert run.score("dolly", "es", "lpr").value == 0.9
     assert len(run.files) == 2
     write_results(d, {"clt_dolly_es": {"judge_rating": 4.0}}, date="2026-01-03T00-00-00.1")
-    with pytest.raises(CLTError, match=r"metric judge_rating,none is 3\.5 in .*results_2026-01-02.* but 4\.0 in .*results_2026-01-03"):
+    with pytest.raises(
+        CLTError, match=r"metric judge_rating,none is 3\.5 in .*results_2026-01-02.* but 4\.0 in .*results_2026-01-03"
+    ):
         load_results(d)
     assert judge.exists()
 
@@ -157,14 +168,17 @@ def test_different_models_in_one_run_dir(tmp_path):
         load_results(d)
 
 
-@pytest.mark.parametrize("content,match", [
-    ('{"results": {"clt_mgsm_es": {"acc,none": 0.5', r"corrupt lm-eval results file \(line 1"),
-    ("", "corrupt lm-eval results file"),
-    ("[1, 2]", "not an lm-eval results file"),
-    ('{"results": {"clt_mgsm_es": 3}}', r"results\.clt_mgsm_es: expected an object"),
-    ('{"results": {}, "versions": []}', "versions: expected an object"),
-    ('{"results": {}, "config": {"model_args": 3}}', "config.model_args: expected a string"),
-])
+@pytest.mark.parametrize(
+    "content,match",
+    [
+        ('{"results": {"clt_mgsm_es": {"acc,none": 0.5', r"corrupt lm-eval results file \(line 1"),
+        ("", "corrupt lm-eval results file"),
+        ("[1, 2]", "not an lm-eval results file"),
+        ('{"results": {"clt_mgsm_es": 3}}', r"results\.clt_mgsm_es: expected an object"),
+        ('{"results": {}, "versions": []}', "versions: expected an object"),
+        ('{"results": {}, "config": {"model_args": 3}}', "config.model_args: expected a string"),
+    ],
+)
 def test_corrupt_results_file_is_named(tmp_path, content, match):
     path = tmp_path / "run" / "results_2026.json"
     path.parent.mkdir()
@@ -182,13 +196,16 @@ def test_missing_results(tmp_path):
         load_results(tmp_path / "empty")
 
 
-@pytest.mark.parametrize("patch,match", [
-    ({"schema": "other/1"}, "schema: expected 'clt-manifest/1'"),
-    ({"languages": {"seen": ["es", "xx"]}}, r"languages\.seen\[1\]: unknown language 'xx'"),
-    ({"per_language": "100"}, "per_language: expected an integer or null, got '100'"),
-    ({"english_only": 1}, "english_only: expected true or false"),
-    ({"counts": {"math": {"es": -1}}}, r"counts\.math\.es: expected a count >= 0, got -1"),
-])
+@pytest.mark.parametrize(
+    "patch,match",
+    [
+        ({"schema": "other/1"}, "schema: expected 'clt-manifest/1'"),
+        ({"languages": {"seen": ["es", "xx"]}}, r"languages\.seen\[1\]: unknown language 'xx'"),
+        ({"per_language": "100"}, "per_language: expected an integer or null, got '100'"),
+        ({"english_only": 1}, "english_only: expected true or false"),
+        ({"counts": {"math": {"es": -1}}}, r"counts\.math\.es: expected a count >= 0, got -1"),
+    ],
+)
 def test_bad_manifest_names_field(tmp_path, patch, match):
     path = write_manifest(tmp_path / "m.json", {"math": {"en": 1, "es": 1}})
     data = json.loads(path.read_text())
@@ -229,8 +246,13 @@ def test_aggregate_known_values():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.sampled_from(["en", "es", "fr", "ja", "zh", "ar", "ko", "pt"]),
-                       st.one_of(st.none(), st.floats(0, 1)), min_size=1))
+@given(
+    st.dictionaries(
+        st.sampled_from(["en", "es", "fr", "ja", "zh", "ar", "ko", "pt"]),
+        st.one_of(st.none(), st.floats(0, 1)),
+        min_size=1,
+    )
+)
 def test_aggregate_never_counts_missing_as_zero(scores):
     seen = ["es", "fr", "ja", "zh"]
     a = aggregate(scores, seen)
@@ -280,11 +302,18 @@ def test_group_entries_are_not_languages(tmp_path):
     # `lm_eval --tasks clt_all` writes groups beside their subtasks, with aggregated metrics.
     path = write_results(tmp_path / "r", {"clt_mgsm_en": {"acc": 0.5}, "clt_mgsm_es": {"acc": 0.25}})
     data = json.loads(path.read_text())
-    data["results"] = {"clt_all": {"alias": "clt_all", "acc,none": 0.375},
-                       "clt_mgsm": {"alias": " - clt_mgsm", "acc,none": 0.375}, **data["results"]}
+    data["results"] = {
+        "clt_all": {"alias": "clt_all", "acc,none": 0.375},
+        "clt_mgsm": {"alias": " - clt_mgsm", "acc,none": 0.375},
+        **data["results"],
+    }
     data["groups"] = {"clt_all": data["results"]["clt_all"], "clt_mgsm": data["results"]["clt_mgsm"]}
-    data["group_subtasks"] = {"clt_mgsm": ["clt_mgsm_en", "clt_mgsm_es"], "clt_all": ["clt_mgsm"],
-                              "clt_mgsm_en": [], "clt_mgsm_es": []}
+    data["group_subtasks"] = {
+        "clt_mgsm": ["clt_mgsm_en", "clt_mgsm_es"],
+        "clt_all": ["clt_mgsm"],
+        "clt_mgsm_en": [],
+        "clt_mgsm_es": [],
+    }
     path.write_text(json.dumps(data))
     run = load_results(path)
     assert sorted(run.tasks) == ["clt_mgsm_en", "clt_mgsm_es"]

@@ -78,8 +78,7 @@ def test_plateau_without_gain():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.integers(1, 10_000), st.floats(-1, 1, allow_nan=False), min_size=1),
-       st.floats(0.05, 1.0))
+@given(st.dictionaries(st.integers(1, 10_000), st.floats(-1, 1, allow_nan=False), min_size=1), st.floats(0.05, 1.0))
 def test_plateau_properties(curve, threshold):
     p = plateau(sorted(curve.items()), 0.0, threshold)
     best = max(curve.values())

@@ -58,8 +58,18 @@ def stats_of(cells, base, view="absolute"):
     from clt_plugin.analysis.results import aggregate
 
     aggs = dict(zip(("english", "seen", "unseen", "gap", "all"), aggregate(point, SEEN)))
-    return row_statistics(cells, lambda l, x: x, point, aggs, SEEN, base, Distributions(r, "run"),
-                          Distributions(r, "base") if base else None, OPTS, view)
+    return row_statistics(
+        cells,
+        lambda l, x: x,
+        point,
+        aggs,
+        SEEN,
+        base,
+        Distributions(r, "run"),
+        Distributions(r, "base") if base else None,
+        OPTS,
+        view,
+    )
 
 
 def test_intervals_cover_the_truth_at_their_nominal_rate():
@@ -113,7 +123,9 @@ def test_paired_test_finds_planted_effects_and_keeps_its_error_rate():
         family_errors += any(corrected[l].significant for l in null_langs)
         found += corrected["es"].significant and corrected["fr"].significant
     lo, hi = binomial_band(alpha, REPS * len(null_langs))
-    assert 0.02 <= raw_rejections / (REPS * len(null_langs)) <= hi  # a sign-flip test on 0/1 items is a bit conservative
+    assert (
+        0.02 <= raw_rejections / (REPS * len(null_langs)) <= hi
+    )  # a sign-flip test on 0/1 items is a bit conservative
     assert family_errors / REPS <= binomial_band(alpha, REPS)[1]
     assert found / REPS >= 0.95
 
@@ -193,8 +205,12 @@ def test_without_samples_stderr_and_a_note(tmp_path):
     k400 = next(r for r in m.rows if r.run == "k400")
     assert k400.tests["es"].method == TEST_NORMAL
     assert k400.ci["es"].half_width == pytest.approx(1.959964 * 0.05 * math.sqrt(2), rel=1e-6)
-    assert any(n.startswith("no per-item scores (lm-eval --log_samples) for base, k100, k400: their intervals use "
-                            "lm-eval's stderr") for n in m.notes)
+    assert any(
+        n.startswith(
+            "no per-item scores (lm-eval --log_samples) for base, k100, k400: their intervals use lm-eval's stderr"
+        )
+        for n in m.notes
+    )
 
 
 def test_a_metric_that_is_not_an_item_mean_falls_back(tmp_path):
@@ -220,8 +236,9 @@ def test_seeds_make_one_row_with_mean_spread_and_wider_interval(tmp_path):
     for s in (1, 2, 3):
         new = dict(base, es=np.maximum(base["es"], rng.random(100) < 0.1 * s).astype(float).tolist())
         means.append(np.mean(new["es"]))
-        write_item_run(tmp_path, f"k100-seed{s}", {"math": {"en": 100, "es": 100}}, new, seen=["es"], seed=s,
-                       training_seed=s)
+        write_item_run(
+            tmp_path, f"k100-seed{s}", {"math": {"en": 100, "es": 100}}, new, seen=["es"], seed=s, training_seed=s
+        )
     runs = load_runs([tmp_path / "evals"])
     m = build_matrix(runs, "mgsm", "acc", stats=OPTS)
     assert [r.run for r in m.rows] == ["base", "k100"]
@@ -240,8 +257,9 @@ def test_groups_of_base_models_are_never_pooled_silently(tmp_path):
         rng = np.random.default_rng(len(model))
         for k in (100, 200, 400):
             vals = {l: (rng.random(60) < 0.2 + k / 2000).astype(float).tolist() for l in ("en", "es", "ko")}
-            write_item_run(tmp_path, f"{model[4:]}-{k}", {"math": {"en": 100, "es": k}}, vals, seen=["es"],
-                           base_model=model)
+            write_item_run(
+                tmp_path, f"{model[4:]}-{k}", {"math": {"en": 100, "es": k}}, vals, seen=["es"], base_model=model
+            )
     runs = load_runs([tmp_path / "evals"])
     m = build_matrix(runs, "mgsm", "acc", stats=OPTS)
     assert [g.label for g in m.groups] == ["llama · seen es", "qwen · seen es"]
@@ -257,9 +275,11 @@ def test_groups_of_base_models_are_never_pooled_silently(tmp_path):
 
 def test_bad_statistics_options_are_named(tmp_path):
     runs = grid_with_items(tmp_path, n=10)
-    for opts, message in [(StatOptions(resamples=5), "--resamples: expected at least 100, got 5"),
-                          (StatOptions(level=1.5), "--level: expected a confidence level in [0.5, 1), got 1.5"),
-                          (StatOptions(correction="x"), "--correction: expected one of holm, bh, none, got 'x'")]:
+    for opts, message in [
+        (StatOptions(resamples=5), "--resamples: expected at least 100, got 5"),
+        (StatOptions(level=1.5), "--level: expected a confidence level in [0.5, 1), got 1.5"),
+        (StatOptions(correction="x"), "--correction: expected one of holm, bh, none, got 'x'"),
+    ]:
         with pytest.raises(CLTError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
             build_matrix(runs, "mgsm", "acc", stats=opts)
 
@@ -268,7 +288,9 @@ def test_same_seed_same_numbers(tmp_path):
     runs = grid_with_items(tmp_path)
     a = render([build_matrix(runs, "mgsm", "acc", view="delta", stats=OPTS)], runs, "json")
     b = render([build_matrix(runs, "mgsm", "acc", view="delta", stats=OPTS)], runs, "json")
-    c = render([build_matrix(runs, "mgsm", "acc", view="delta", stats=StatOptions(resamples=1000, seed=1))], runs, "json")
+    c = render(
+        [build_matrix(runs, "mgsm", "acc", view="delta", stats=StatOptions(resamples=1000, seed=1))], runs, "json"
+    )
     assert a == b != c
 
 
@@ -276,8 +298,12 @@ def test_each_base_model_is_compared_with_its_own_baseline(tmp_path):
     n = 50
     for model, level in (("org/llama", 0.2), ("org/qwen", 0.6)):
         flat = {l: [1.0] * int(level * n) + [0.0] * (n - int(level * n)) for l in ("en", "es")}
-        write_item_run(tmp_path, f"{model[4:]}-base", {"math": {"en": 100, "es": 0}}, flat, seen=["es"], base_model=model)
-        write_item_run(tmp_path, f"{model[4:]}-100", {"math": {"en": 100, "es": 100}}, flat, seen=["es"], base_model=model)
+        write_item_run(
+            tmp_path, f"{model[4:]}-base", {"math": {"en": 100, "es": 0}}, flat, seen=["es"], base_model=model
+        )
+        write_item_run(
+            tmp_path, f"{model[4:]}-100", {"math": {"en": 100, "es": 100}}, flat, seen=["es"], base_model=model
+        )
     runs = load_runs([tmp_path / "evals"])
     m = build_matrix(runs, "mgsm", "acc", view="delta", stats=OPTS)
     assert m.baseline == "llama-base, qwen-base"

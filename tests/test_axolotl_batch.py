@@ -13,13 +13,17 @@ from clt_plugin.axolotl.batch import apply, data_parallel_size, derive, effectiv
 from clt_plugin.errors import CLTError
 
 
-@pytest.mark.parametrize("world, micro, steps", [(1, 2, 32), (2, 2, 16), (4, 2, 8), (8, 2, 4), (16, 2, 2), (32, 2, 1),
-                                                 (8, 4, 2), (8, 8, 1), (64, 1, 1)])
+@pytest.mark.parametrize(
+    "world, micro, steps",
+    [(1, 2, 32), (2, 2, 16), (4, 2, 8), (8, 2, 4), (16, 2, 2), (32, 2, 1), (8, 4, 2), (8, 8, 1), (64, 1, 1)],
+)
 def test_paper_batch_of_64_on_any_power_of_two_gpus(world, micro, steps):
     plan = derive(64, micro, world)
     assert (plan.gradient_accumulation_steps, plan.data_parallel, plan.world_size) == (steps, world, world)
-    assert plan.describe() == (f"global batch 64 = {world} data-parallel process{'es' if world > 1 else ''} "
-                               f"x micro batch {micro} x accumulation {steps}")
+    assert plan.describe() == (
+        f"global batch 64 = {world} data-parallel process{'es' if world > 1 else ''} "
+        f"x micro batch {micro} x accumulation {steps}"
+    )
 
 
 def test_tensor_and_context_parallel_groups_share_a_batch():
@@ -31,18 +35,26 @@ def test_tensor_and_context_parallel_groups_share_a_batch():
 def test_a_combination_that_misses_the_batch_is_refused_with_what_would_reach_it():
     with pytest.raises(CLTError) as e:
         derive(64, 3, 8)
-    assert str(e.value) == ("clt_global_batch_size: 64 cannot be reached exactly with micro_batch_size 3 on 8 "
-                            "data-parallel processes (8 x 3 = 24 rows per step does not divide 64); use a "
-                            "micro_batch_size that divides 8 (1, 2, 4, 8)")
-    with pytest.raises(CLTError, match=r"on 6 data-parallel processes .* no micro_batch_size can: 64 is not a "
-                                       r"multiple of 6 processes; use a GPU count that divides it"):
+    assert str(e.value) == (
+        "clt_global_batch_size: 64 cannot be reached exactly with micro_batch_size 3 on 8 "
+        "data-parallel processes (8 x 3 = 24 rows per step does not divide 64); use a "
+        "micro_batch_size that divides 8 (1, 2, 4, 8)"
+    )
+    with pytest.raises(
+        CLTError,
+        match=r"on 6 data-parallel processes .* no micro_batch_size can: 64 is not a "
+        r"multiple of 6 processes; use a GPU count that divides it",
+    ):
         derive(64, 2, 6)
 
 
 def test_a_conflicting_accumulation_is_refused():
-    with pytest.raises(CLTError, match=r"^gradient_accumulation_steps: 4 gives a global batch of 2 x 2 x 4 = 16, not "
-                                       r"clt_global_batch_size 64; remove gradient_accumulation_steps \(the clt plugin "
-                                       r"derives it: 16 here\)$"):
+    with pytest.raises(
+        CLTError,
+        match=r"^gradient_accumulation_steps: 4 gives a global batch of 2 x 2 x 4 = 16, not "
+        r"clt_global_batch_size 64; remove gradient_accumulation_steps \(the clt plugin "
+        r"derives it: 16 here\)$",
+    ):
         derive(64, 2, 2, gradient_accumulation_steps=4)
     assert derive(64, 2, 8, gradient_accumulation_steps=4).gradient_accumulation_steps == 4  # agreeing is fine
 
@@ -75,12 +87,20 @@ def test_apply_reads_the_world_size_from_the_launchers_environment():
 
 
 def test_axolotl_refuses_the_run_before_any_data_is_prepared(tiny_model, tmp_path):
-    config = write_config(tmp_path / "c.yaml", tiny_model, tmp_path, clt_global_batch_size=4, micro_batch_size=3,
-                          gradient_accumulation_steps=None)
+    config = write_config(
+        tmp_path / "c.yaml",
+        tiny_model,
+        tmp_path,
+        clt_global_batch_size=4,
+        micro_batch_size=3,
+        gradient_accumulation_steps=None,
+    )
     proc = axolotl("preprocess", config, tmp_path / "log")
     assert proc.returncode != 0
-    assert ("clt_global_batch_size: 4 cannot be reached exactly with micro_batch_size 3 on 1 data-parallel process "
-            "(1 x 3 = 3 rows per step does not divide 4)") in proc.stdout + proc.stderr
+    assert (
+        "clt_global_batch_size: 4 cannot be reached exactly with micro_batch_size 3 on 1 data-parallel process "
+        "(1 x 3 = 3 rows per step does not divide 4)"
+    ) in proc.stdout + proc.stderr
     assert not (tmp_path / "prepared").exists()
 
 

@@ -69,7 +69,11 @@ def test_shipped_config_passes_axolotl_validation(path, tiny_model, tmp_path, mo
     assert entry["chat_template"] == raw.get("chat_template", "tokenizer_default")
     if path.parent.name != "tiny-cpu":
         # One process here: the plugin derived accumulation 32 for the global batch of 64.
-        assert (cfg["clt_global_batch_size"], cfg["micro_batch_size"], cfg["gradient_accumulation_steps"]) == (64, 2, 32)
+        assert (cfg["clt_global_batch_size"], cfg["micro_batch_size"], cfg["gradient_accumulation_steps"]) == (
+            64,
+            2,
+            32,
+        )
         assert "val_set_size" not in raw and cfg["val_set_size"] in (0, 0.0, None)
         tasks = raw["clt_mixture"]["tasks"].values()
         assert {t["validation"] for t in tasks} == {50}
@@ -85,15 +89,22 @@ def test_shipped_config_passes_axolotl_validation(path, tiny_model, tmp_path, mo
 
 def test_a_missing_deepspeed_config_is_named_with_the_fix(tiny_model, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError, match=r"^deepspeed: deepspeed_configs/zero3_bf16.json not found from .* run "
-                                         r"`axolotl fetch deepspeed_configs` in this folder first$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^deepspeed: deepspeed_configs/zero3_bf16.json not found from .* run "
+        r"`axolotl fetch deepspeed_configs` in this folder first$",
+    ):
         _validate(CONFIGS / "llama-3.1-8b" / "math.yaml", tiny_model, tmp_path)
 
 
 def test_datasets_beside_clt_mixture_is_rejected(tiny_model, tmp_path):
     with pytest.raises(Exception, match=r"clt_mixture: cannot be combined with `datasets:`"):
-        _validate(CONFIGS / "tiny-cpu" / "math.yaml", tiny_model, tmp_path,
-                  datasets=[{"path": "other.jsonl", "ds_type": "json", "type": "chat_template"}])
+        _validate(
+            CONFIGS / "tiny-cpu" / "math.yaml",
+            tiny_model,
+            tmp_path,
+            datasets=[{"path": "other.jsonl", "ds_type": "json", "type": "chat_template"}],
+        )
 
 
 def test_misspelled_clt_key_is_rejected_by_the_plugin(tiny_model, tmp_path):

@@ -14,7 +14,10 @@ import pytest
 import yaml
 from axolotl_helpers import axolotl, counts_of, decoded_rows, label, prepared_datasets, read_jsonl, write_config
 
-EXPECTED = {"math": {"en": 4, "es": 2, "fr": 2, "ja": 2, "zh": 2}, "chat": {"en": 4, "es": 2, "fr": 2, "ja": 2, "zh": 2}}
+EXPECTED = {
+    "math": {"en": 4, "es": 2, "fr": 2, "ja": 2, "zh": 2},
+    "chat": {"en": 4, "es": 2, "fr": 2, "ja": 2, "zh": 2},
+}
 TOTAL = 24
 
 
@@ -23,9 +26,21 @@ def _tiny_task(root: Path) -> Path:
     task_dir = root / "extra_tasks" / "clt_tiny"
     task_dir.mkdir(parents=True)
     docs = [
-        {"question": "Tom has 3 apples and buys 2 more. How many apples does he have now?", "choices": ["5", "7"], "label": 0},
-        {"question": "Tom has 10 apples and buys 7 more. How many apples does he have now?", "choices": ["3", "17"], "label": 1},
-        {"question": "Tom has 4 apples and buys 4 more. How many apples does he have now?", "choices": ["8", "9"], "label": 0},
+        {
+            "question": "Tom has 3 apples and buys 2 more. How many apples does he have now?",
+            "choices": ["5", "7"],
+            "label": 0,
+        },
+        {
+            "question": "Tom has 10 apples and buys 7 more. How many apples does he have now?",
+            "choices": ["3", "17"],
+            "label": 1,
+        },
+        {
+            "question": "Tom has 4 apples and buys 4 more. How many apples does he have now?",
+            "choices": ["8", "9"],
+            "label": 0,
+        },
     ]
     (task_dir / "docs.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
     task = {
@@ -49,10 +64,20 @@ def run(tiny_model, tmp_path_factory):
     work = tmp_path_factory.mktemp("axolotl-run")
     tasks = _tiny_task(work)
     config = write_config(
-        work / "config.yaml", tiny_model, work, base="multitask.yaml",
-        max_steps=2, micro_batch_size=2, val_set_size=0.25,
-        eval_strategy="steps", eval_steps=1, save_strategy="steps", save_steps=1,
-        load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
+        work / "config.yaml",
+        tiny_model,
+        work,
+        base="multitask.yaml",
+        max_steps=2,
+        micro_batch_size=2,
+        val_set_size=0.25,
+        eval_strategy="steps",
+        eval_steps=1,
+        save_strategy="steps",
+        save_steps=1,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
         clt_eval={"tasks": ["tiny"], "languages": ["en"], "include_paths": [str(tasks)], "limit": 2, "batch_size": 2},
     )
     pre = axolotl("preprocess", config, work / "preprocess.log")
@@ -66,7 +91,11 @@ def run(tiny_model, tmp_path_factory):
     mixture_dirs = sorted((work / "prepared" / "clt_mixtures").glob("spec-*"))
     assert len(mixture_dirs) == 1
     return SimpleNamespace(
-        work=work, out=work / "out", pre=pre, train=train, after_preprocess=after_preprocess,
+        work=work,
+        out=work / "out",
+        pre=pre,
+        train=train,
+        after_preprocess=after_preprocess,
         mixture_manifest=json.loads((mixture_dirs[0] / "manifest.json").read_text(encoding="utf-8")),
         mixture_rows=read_jsonl(mixture_dirs[0] / "train.jsonl"),
         tiny_model=tiny_model,
@@ -89,8 +118,14 @@ def test_manifest_beside_the_final_model_equals_the_mixture(run):
     manifest = json.loads((run.out / "clt_manifest.json").read_text(encoding="utf-8"))
     # The run adds how it trained (batch, training seed) to what it trained on.
     assert {k: v for k, v in manifest.items() if k not in ("batch", "training_seed")} == run.mixture_manifest
-    assert manifest["batch"] == {"global_batch_size": 2, "micro_batch_size": 2, "gradient_accumulation_steps": 1,
-                                 "data_parallel": 1, "world_size": 1, "requested_global_batch_size": None}
+    assert manifest["batch"] == {
+        "global_batch_size": 2,
+        "micro_batch_size": 2,
+        "gradient_accumulation_steps": 1,
+        "data_parallel": 1,
+        "world_size": 1,
+        "requested_global_batch_size": None,
+    }
     assert manifest["counts"] == EXPECTED
     assert manifest["total_rows"] == TOTAL
     assert manifest["per_language"] == 2 and manifest["english_only"] is False
@@ -118,9 +153,14 @@ def test_banner_prints_counts_per_task_and_language(run):
     assert "clt: training on mixture" in log
     header = next(line for line in log.splitlines() if line.startswith("task "))
     assert header.split() == ["task", "en", "es", "fr", "ja", "zh", "total"]
-    rows = {line.split()[0]: line.split()[1:] for line in log.splitlines() if line.startswith(("math ", "chat ", "total "))}
-    assert rows == {"chat": ["4", "2", "2", "2", "2", "12"], "math": ["4", "2", "2", "2", "2", "12"],
-                    "total": ["8", "4", "4", "4", "4", "24"]}
+    rows = {
+        line.split()[0]: line.split()[1:] for line in log.splitlines() if line.startswith(("math ", "chat ", "total "))
+    }
+    assert rows == {
+        "chat": ["4", "2", "2", "2", "2", "12"],
+        "math": ["4", "2", "2", "2", "2", "12"],
+        "total": ["8", "4", "4", "4", "4", "24"],
+    }
     assert "none dropped" in log
     # the size check: every paper-multi point asks for more than the 12 rows per language the files hold
     from clt_plugin.mixture.grid import grid_points

@@ -22,8 +22,15 @@ def _flag(argv: list[str], name: str) -> str:
 
 
 def test_clt_eval_expands_families_and_includes_the_clt_tasks(tmp_path):
-    args = CLTEvalArgs(tasks=["mgsm", "xlsum"], languages=["es", "ja"], batch_size=4, limit=10, data_dir="data",
-                       device="cpu", model_args={"dtype": "bfloat16"})
+    args = CLTEvalArgs(
+        tasks=["mgsm", "xlsum"],
+        languages=["es", "ja"],
+        batch_size=4,
+        limit=10,
+        data_dir="data",
+        device="cpu",
+        model_args={"dtype": "bfloat16"},
+    )
     cfg = {"output_dir": str(tmp_path / "out"), "base_model": "base"}
     argv, env, results, include = build_command(cfg, args, tmp_path)
     assert argv[:5] == [sys.executable, "-m", "lm_eval", "run", "--model"]
@@ -48,13 +55,19 @@ def test_clt_eval_takes_task_names_and_yaml_paths_verbatim_and_evaluates_a_lora_
 
 
 def test_clt_eval_takes_the_lm_eval_backend_and_its_arguments(tmp_path):
-    args = CLTEvalArgs(tasks=["mgsm"], languages=["fr"], model="vllm", batch_size="auto",
-                       model_args={"tensor_parallel_size": 4, "gpu_memory_utilization": 0.85},
-                       gen_kwargs={"max_gen_toks": 512})
+    args = CLTEvalArgs(
+        tasks=["mgsm"],
+        languages=["fr"],
+        model="vllm",
+        batch_size="auto",
+        model_args={"tensor_parallel_size": 4, "gpu_memory_utilization": 0.85},
+        gen_kwargs={"max_gen_toks": 512},
+    )
     argv, _, _, _ = build_command({"output_dir": str(tmp_path / "out")}, args, tmp_path)
     assert _flag(argv, "--model") == "vllm" and _flag(argv, "--batch_size") == "auto"
-    assert _flag(argv, "--model_args") == (f"pretrained={(tmp_path / 'out').resolve()},"
-                                           "tensor_parallel_size=4,gpu_memory_utilization=0.85")
+    assert _flag(argv, "--model_args") == (
+        f"pretrained={(tmp_path / 'out').resolve()},tensor_parallel_size=4,gpu_memory_utilization=0.85"
+    )
     assert _flag(argv, "--gen_kwargs") == "max_gen_toks=512"
     assert "--device" not in argv  # vLLM places the model itself
     lora, _, _, _ = build_command({"output_dir": "out", "base_model": "org/base", "adapter": "lora"}, args, tmp_path)
@@ -63,13 +76,16 @@ def test_clt_eval_takes_the_lm_eval_backend_and_its_arguments(tmp_path):
     assert _flag(hf, "--model") == "hf" and "--device" in hf and "--gen_kwargs" not in hf
 
 
-@pytest.mark.parametrize("value, where", [
-    ({"tasks": []}, "tasks"),
-    ({"tasks": ["mgsm"], "languages": ["es", "xx"]}, "languages.1"),
-    ({"tasks": ["mgsm"], "batch_size": 0}, "batch_size"),
-    ({"tasks": ["mgsm"], "limit": -1}, "limit"),
-    ({"tasks": ["mgsm"], "bogus": 1}, "bogus"),
-])
+@pytest.mark.parametrize(
+    "value, where",
+    [
+        ({"tasks": []}, "tasks"),
+        ({"tasks": ["mgsm"], "languages": ["es", "xx"]}, "languages.1"),
+        ({"tasks": ["mgsm"], "batch_size": 0}, "batch_size"),
+        ({"tasks": ["mgsm"], "limit": -1}, "limit"),
+        ({"tasks": ["mgsm"], "bogus": 1}, "bogus"),
+    ],
+)
 def test_bad_clt_eval_names_the_field(value, where):
     with pytest.raises(ValidationError) as e:
         CLTEvalArgs.model_validate(value)
@@ -88,7 +104,11 @@ def test_bad_inline_spec_reports_its_path():
 
 
 MANIFEST = {
-    "seed": 7, "spec_sha256": "abcdef0123456789", "total_rows": 23, "per_language": None, "english_only": False,
+    "seed": 7,
+    "spec_sha256": "abcdef0123456789",
+    "total_rows": 23,
+    "per_language": None,
+    "english_only": False,
     "languages": {"english": "en", "seen": ["es", "ja"]},
     "counts": {"math": {"en": 10, "es": 3, "ja": 0}, "summ": {"en": 5, "es": 5}},
 }
@@ -116,7 +136,6 @@ def test_row_check_is_loud_only_when_rows_were_dropped():
     assert "WARNING: axolotl dropped 2 rows" in format_row_check(bad)
 
 
-
 _counts = st.dictionaries(
     st.sampled_from(["math", "summ", "chat"]),
     st.dictionaries(st.sampled_from(["en", "es", "fr", "ja", "zh"]), st.integers(0, 10**6), min_size=1),
@@ -141,4 +160,7 @@ def test_banner_total_row_sums_every_column(counts):
     assert total_row[-1] == total
     for line in lines[3:-1]:
         task, *nums = line.split()
-        assert [int(x.replace(",", "")) for x in nums] == [*(counts[task].get(l, 0) for l in langs), sum(counts[task].values())]
+        assert [int(x.replace(",", "")) for x in nums] == [
+            *(counts[task].get(l, 0) for l in langs),
+            sum(counts[task].values()),
+        ]

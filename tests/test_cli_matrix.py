@@ -21,20 +21,29 @@ def runs_dir(tmp_path):
     for k in (0, 200):
         model = tmp_path / "models" / f"k{k}"
         write_manifest(model / "clt_manifest.json", {"math": {"en": 100, "es": k, "fr": k}}, seen=SEEN)
-        write_results(tmp_path / "evals" / f"k{k}", {
-            "clt_mgsm_en": {"acc": 0.5},
-            "clt_mgsm_es": {"acc": 0.3 + k / 1000},
-            "clt_mgsm_fr": {"acc": 0.25 + k / 1000},
-            "clt_mgsm_ko": {"acc": round(0.2 + k / 2000, 6)},
-        }, model_args=f"pretrained={model},dtype=float32")
+        write_results(
+            tmp_path / "evals" / f"k{k}",
+            {
+                "clt_mgsm_en": {"acc": 0.5},
+                "clt_mgsm_es": {"acc": 0.3 + k / 1000},
+                "clt_mgsm_fr": {"acc": 0.25 + k / 1000},
+                "clt_mgsm_ko": {"acc": round(0.2 + k / 2000, 6)},
+            },
+            model_args=f"pretrained={model},dtype=float32",
+        )
     return tmp_path / "evals"
 
 
 def clt(*args, cwd=None):
     """The installed `clt` console script, as a user runs it."""
     exe = Path(sys.executable).with_name("clt")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return subprocess.run(
+        [str(exe), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
 
 
 def test_console_script_delta_table(runs_dir):
@@ -47,8 +56,18 @@ def test_console_script_delta_table(runs_dir):
         # results_dict's stderr 0.01 and no samples: unpaired normal intervals, delta se = 0.01 * sqrt(2)
         # per language (±1.96 * 1.414 = ±2.8 points); the seen average of two: se 0.01 (±2.0); the gap:
         # hypot(0.01, 0.01414) (±3.4); all four: 0.00707 (±1.4). * = significant after Holm (9 tests).
-        "k200", "200", "es fr", "+0.0 ±2.8", "+20.0 ±2.8*", "+20.0 ±2.8*", "+10.0 ±2.8*", "+20.0 ±2.0*",
-        "+10.0 ±2.8*", "+10.0 ±3.4*", "+12.5 ±1.4*"]
+        "k200",
+        "200",
+        "es fr",
+        "+0.0 ±2.8",
+        "+20.0 ±2.8*",
+        "+20.0 ±2.8*",
+        "+10.0 ±2.8*",
+        "+20.0 ±2.0*",
+        "+10.0 ±2.8*",
+        "+10.0 ±3.4*",
+        "+12.5 ±1.4*",
+    ]
     assert "Holm-corrected, significant at 0.05 (9 tests in this table)" in r.stdout
 
 
@@ -69,20 +88,37 @@ def test_explicit_runs_with_manifests(tmp_path, capsys):
     m1 = write_manifest(tmp_path / "m1.json", {"math": {"en": 10, "ja": 50}}, seen=["ja"])
     write_results(tmp_path / "a", {"clt_mgsm_en": {"acc": 0.4}, "clt_mgsm_ja": {"acc": 0.1}})
     write_results(tmp_path / "b", {"clt_mgsm_en": {"acc": 0.4}, "clt_mgsm_ja": {"acc": 0.3}})
-    assert main(["matrix", "--run", f"base={tmp_path / 'a'}:{m0}", "--run", f"ja50={tmp_path / 'b'}:{m1}",
-                 "--view", "transfer", "--digits", "2"]) == 0
+    assert (
+        main(
+            [
+                "matrix",
+                "--run",
+                f"base={tmp_path / 'a'}:{m0}",
+                "--run",
+                f"ja50={tmp_path / 'b'}:{m1}",
+                "--view",
+                "transfer",
+                "--digits",
+                "2",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "| ja       |  50 | ja        | +0.00 ±0.03 | +0.20 ±0.03* |" in out
 
 
-@pytest.mark.parametrize("extra,message", [
-    (["--view", "delta", "--baseline", "nope"], "--baseline 'nope': no such run (runs: k0, k200)"),
-    (["--task", "xlsum"], "no run has results for task clt_xlsum_*"),
-    (["--metric", "rougeL"], "no run has metric 'rougeL'"),
-    (["--metric", "acc", "--metric", "f1"], "--metric given 2 times without a task"),
-    (["--run", "bad"], "--run 'bad': expected NAME=RESULTS_DIR[:MANIFEST]"),
-    (["--plateau-threshold", "1.5"], "plateau threshold must be in (0, 1], got 1.5"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--view", "delta", "--baseline", "nope"], "--baseline 'nope': no such run (runs: k0, k200)"),
+        (["--task", "xlsum"], "no run has results for task clt_xlsum_*"),
+        (["--metric", "rougeL"], "no run has metric 'rougeL'"),
+        (["--metric", "acc", "--metric", "f1"], "--metric given 2 times without a task"),
+        (["--run", "bad"], "--run 'bad': expected NAME=RESULTS_DIR[:MANIFEST]"),
+        (["--plateau-threshold", "1.5"], "plateau threshold must be in (0, 1], got 1.5"),
+    ],
+)
 def test_bad_input_exit_2_and_nothing_written(runs_dir, tmp_path, capsys, extra, message):
     out = tmp_path / "never" / "m.md"
     assert main(["matrix", str(runs_dir), "-o", str(out), *extra]) == 2
@@ -134,5 +170,11 @@ def test_report_command(runs_dir, tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == str(tmp_path / "rep" / "index.html")
     assert sorted(p.name for p in (tmp_path / "rep").iterdir()) == [
-        ".clt-output.json", "index.html", "matrix.json", "mgsm_curves_001.png", "mgsm_curves_001.svg",
-        "mgsm_heatmap_001.png", "mgsm_heatmap_001.svg"]
+        ".clt-output.json",
+        "index.html",
+        "matrix.json",
+        "mgsm_curves_001.png",
+        "mgsm_curves_001.svg",
+        "mgsm_heatmap_001.png",
+        "mgsm_heatmap_001.svg",
+    ]

@@ -47,13 +47,18 @@ def mix(*args, capsys) -> tuple[int, str, str]:
 def test_mix_writes_train_and_manifest_and_prints_the_table(work, capsys):
     rc, out, _ = mix(write_spec(work), "-o", work / "out", capsys=capsys)
     assert rc == 0
-    assert out.splitlines()[:3] == ["| task   |   en |   es |   fr |   rows |",
-                                    "|--------|------|------|------|--------|",
-                                    "| math   |    4 |    3 |    3 |     10 |"]
+    assert out.splitlines()[:3] == [
+        "| task   |   en |   es |   fr |   rows |",
+        "|--------|------|------|------|--------|",
+        "| math   |    4 |    3 |    3 |     10 |",
+    ]
     assert sorted(p.name for p in (work / "out").iterdir()) == [".clt-output.json", "manifest.json", "train.jsonl"]
     marker = json.loads((work / "out" / ".clt-output.json").read_text())
-    assert (marker["signature"], marker["command"], marker["files"]) == ("clt-output/1", "clt mix",
-                                                                         ["manifest.json", "train.jsonl"])
+    assert (marker["signature"], marker["command"], marker["files"]) == (
+        "clt-output/1",
+        "clt mix",
+        ["manifest.json", "train.jsonl"],
+    )
     assert len((work / "out" / "train.jsonl").read_text().splitlines()) == 10
 
 
@@ -79,11 +84,26 @@ def test_grid_writes_a_directory_per_point(work, capsys):
 
 
 BAD = [
-    ("unknown language", dict(langs="[es, xx]"),
-     r"spec.yaml: clt_mixture.tasks.math.languages\[1\]: unknown language 'xx' \(known: en, es"),
-    ("negative count", dict(per="-3"), r"clt_mixture.tasks.math.per_language: must be a non-negative integer .*\(got -3\)"),
-    ("non-integer count", dict(english="2.5"), r"clt_mixture.tasks.math.english: Input should be a valid integer \(got 2.5\)"),
-    ("count as text", dict(per="{es: lots}"), r"clt_mixture.tasks.math.per_language: es: count must be a non-negative integer \(got 'lots'\)"),
+    (
+        "unknown language",
+        dict(langs="[es, xx]"),
+        r"spec.yaml: clt_mixture.tasks.math.languages\[1\]: unknown language 'xx' \(known: en, es",
+    ),
+    (
+        "negative count",
+        dict(per="-3"),
+        r"clt_mixture.tasks.math.per_language: must be a non-negative integer .*\(got -3\)",
+    ),
+    (
+        "non-integer count",
+        dict(english="2.5"),
+        r"clt_mixture.tasks.math.english: Input should be a valid integer \(got 2.5\)",
+    ),
+    (
+        "count as text",
+        dict(per="{es: lots}"),
+        r"clt_mixture.tasks.math.per_language: es: count must be a non-negative integer \(got 'lots'\)",
+    ),
     ("more rows than the source has", dict(per="11"), r"es: asked for 11 rows but m_es.jsonl has only 10"),
     ("missing file", dict(langs="[es, ja]"), r"clt_mixture.tasks.math.source: m_ja.jsonl: file not found"),
 ]
@@ -100,7 +120,10 @@ def test_bad_spec_values(work, capsys, name, kw, pattern):
 def test_unknown_task_kind_and_unknown_field(work, capsys):
     text = SPEC.format(english=1, per=1, langs="[es]").replace("format: jsonl", "dataset: wiki, format: jsonl")
     rc, _, err = mix(write_spec(work, text=text), "-o", work / "out", capsys=capsys)
-    assert rc == 2 and "clt_mixture.tasks.math.source.dataset: Input should be 'generic', 'xlsum', 'mcot_math', 'chat'" in err
+    assert (
+        rc == 2
+        and "clt_mixture.tasks.math.source.dataset: Input should be 'generic', 'xlsum', 'mcot_math', 'chat'" in err
+    )
     assert err.rstrip().endswith("(got 'wiki')")
     text = SPEC.format(english=1, per=1, langs="[es]").replace("english:", "englsh:")
     rc, _, err = mix(write_spec(work, text=text), "-o", work / "out", capsys=capsys)
@@ -123,7 +146,10 @@ def test_missing_field_lists_the_columns_found(work, capsys):
     (work / "m_es.jsonl").write_text('{"id": "q0", "question": "q", "reply": "r"}\n')
     rc, _, err = mix(write_spec(work, per="1"), "-o", work / "out", capsys=capsys)
     assert rc == 2
-    assert "m_es.jsonl: missing field 'answer' (fields.response) for dataset 'generic'; columns found: id, question, reply" in err
+    assert (
+        "m_es.jsonl: missing field 'answer' (fields.response) for dataset 'generic'; columns found: id, question, reply"
+        in err
+    )
 
 
 def test_missing_field_in_a_later_row_names_the_line(work, capsys):
@@ -180,8 +206,9 @@ def test_an_empty_source_is_a_shortage_not_a_missing_field(work, capsys):
     assert manifest["counts"]["math"] == {"en": 2, "es": 0, "fr": 3}
     spec = write_spec(work, text=SPEC.format(english=2, per=3, langs="[es, fr]"))
     rc, _, err = mix(spec, "-o", work / "strict", capsys=capsys)
-    assert rc == 2 and err.strip().endswith("es: asked for 3 rows but m_es.jsonl has only 0 "
-                                            "(set on_shortage: cap to take what there is)")
+    assert rc == 2 and err.strip().endswith(
+        "es: asked for 3 rows but m_es.jsonl has only 0 (set on_shortage: cap to take what there is)"
+    )
 
 
 def test_a_duplicated_id_is_named(work, capsys):

@@ -56,7 +56,11 @@ def test_prints_the_tables_the_report_and_the_path_to_open(demo):
     assert "### clt_synth_lang · lpr · absolute" in tables
     report = demo.out / "report"
     assert stdout.rstrip().endswith(f"open {report / 'index.html'}")
-    for name in ("index.html", "matrix.json", *(f"{t}_heatmap_001.{ext}" for t in SYNTH_TASKS for ext in ("png", "svg"))):
+    for name in (
+        "index.html",
+        "matrix.json",
+        *(f"{t}_heatmap_001.{ext}" for t in SYNTH_TASKS for ext in ("png", "svg")),
+    ):
         assert (report / name).is_file(), name
     html = (report / "index.html").read_text(encoding="utf-8")
     assert "k00" in html and "k30" in html
@@ -91,7 +95,9 @@ def test_each_grid_point_is_one_run_with_its_own_mixture(demo, tmp_path):
         assert manifest["english_only"] is (k == 0)
         assert manifest["languages"] == {"english": "en", "seen": ["es", "fr", "ja", "zh"]}
         # The mixture the run trained on is the one the seed and k define, rebuilt here.
-        rebuilt = build_mixture(pipeline.mixture_spec(SETTINGS, k), tmp_path / name, base_dir=demo.out / "data", use_cache=False)
+        rebuilt = build_mixture(
+            pipeline.mixture_spec(SETTINGS, k), tmp_path / name, base_dir=demo.out / "data", use_cache=False
+        )
         assert rebuilt["train_sha256"] == manifest["train_sha256"]
 
 
@@ -102,13 +108,18 @@ def test_another_seed_or_grid_makes_other_runs(demo, tmp_path):
     trained = json.loads((demo.out / "models" / "k30" / "clt_manifest.json").read_text(encoding="utf-8"))
     other_seed = pipeline.DemoSettings.quick(seed=SEED + 1, grid=GRID)
     pipeline.write_sources(tmp_path / "data", other_seed)
-    m = build_mixture(pipeline.mixture_spec(other_seed, 30), tmp_path / "seed", base_dir=tmp_path / "data", use_cache=False)
+    m = build_mixture(
+        pipeline.mixture_spec(other_seed, 30), tmp_path / "seed", base_dir=tmp_path / "data", use_cache=False
+    )
     assert m["counts"] == trained["counts"] and m["train_sha256"] != trained["train_sha256"]
-    m = build_mixture(pipeline.mixture_spec(SETTINGS, 20), tmp_path / "grid", base_dir=demo.out / "data", use_cache=False)
+    m = build_mixture(
+        pipeline.mixture_spec(SETTINGS, 20), tmp_path / "grid", base_dir=demo.out / "data", use_cache=False
+    )
     assert m["counts"]["synth_math"]["es"] == 20 and m["train_sha256"] != trained["train_sha256"]
     # The test items follow the seed too.
-    assert [i.prompt for i in make_split("synth_math", "fr", "test", 6, seed=SEED)] != \
-           [i.prompt for i in make_split("synth_math", "fr", "test", 6, seed=SEED + 1)]
+    assert [i.prompt for i in make_split("synth_math", "fr", "test", 6, seed=SEED)] != [
+        i.prompt for i in make_split("synth_math", "fr", "test", 6, seed=SEED + 1)
+    ]
 
 
 def test_every_score_is_the_metric_over_the_logged_generations(demo):

@@ -38,7 +38,9 @@ def test_items_are_parallel_across_languages(index, seed):
     # The same problem in every language: the same numbers, the same answer.
     answers = {make_item("synth_math", lang, "test", index, seed).answer for lang in SYNTH_LANGUAGES}
     assert len(answers) == 1
-    numbers = {tuple(re.findall(r"\d+", make_item("synth_math", lang, "test", index, seed).prompt)) for lang in SYNTH_LANGUAGES}
+    numbers = {
+        tuple(re.findall(r"\d+", make_item("synth_math", lang, "test", index, seed).prompt)) for lang in SYNTH_LANGUAGES
+    }
     assert len(numbers) == 1
 
 
@@ -89,7 +91,10 @@ def test_reply_in_language_items_ask_in_english_for_the_items_language():
 def test_test_split_is_a_disjoint_index_range():
     test = make_split("synth_math", "en", "test", 5, seed=0)
     assert [i.id for i in test] == [f"synth_math-test-{SPLIT_OFFSET['test'] + i}" for i in range(5)]
-    assert [i.id for i in make_split("synth_math", "en", "train", 2, seed=0)] == ["synth_math-train-0", "synth_math-train-1"]
+    assert [i.id for i in make_split("synth_math", "en", "train", 2, seed=0)] == [
+        "synth_math-train-0",
+        "synth_math-train-1",
+    ]
 
 
 def test_loader_builds_the_test_split_from_metadata():
@@ -98,7 +103,9 @@ def test_loader_builds_the_test_split_from_metadata():
     rows = list(ds["test"])
     assert [r["prompt"] for r in rows] == [i.prompt for i in make_split("synth_summ", "ko", "test", 7, seed=5)]
     assert {r["clt_lang"] for r in rows} == {"ko"}
-    other_seed = [r["prompt"] for r in synth.load(clt_family="synth_summ", clt_language="ko", synth_n=7, synth_seed=6)["test"]]
+    other_seed = [
+        r["prompt"] for r in synth.load(clt_family="synth_summ", clt_language="ko", synth_n=7, synth_seed=6)["test"]
+    ]
     assert other_seed != [r["prompt"] for r in rows]
     assert len(synth.load(clt_family="synth_math", clt_language="en")["test"]) == synth.DEFAULTS["synth_n"]
 
@@ -106,11 +113,20 @@ def test_loader_builds_the_test_split_from_metadata():
 @pytest.mark.parametrize(
     "meta, message",
     [
-        ({"clt_family": "synth_math", "clt_language": "de"}, "clt_synth_math_de: the synthetic suite has no language 'de'"),
+        (
+            {"clt_family": "synth_math", "clt_language": "de"},
+            "clt_synth_math_de: the synthetic suite has no language 'de'",
+        ),
         ({"clt_family": "synth_poem", "clt_language": "en"}, "unknown synthetic task family 'synth_poem'"),
         ({"clt_family": "synth_math", "clt_language": "en", "synth_n": 0}, "--metadata synth_n: must be >= 1, got 0"),
-        ({"clt_family": "synth_math", "clt_language": "en", "synth_n": "many"}, "--metadata synth_n: expected an integer, got 'many'"),
-        ({"clt_family": "synth_math", "clt_language": "en", "synth_seed": 1.5}, "--metadata synth_seed: expected an integer, got 1.5"),
+        (
+            {"clt_family": "synth_math", "clt_language": "en", "synth_n": "many"},
+            "--metadata synth_n: expected an integer, got 'many'",
+        ),
+        (
+            {"clt_family": "synth_math", "clt_language": "en", "synth_seed": 1.5},
+            "--metadata synth_seed: expected an integer, got 1.5",
+        ),
     ],
 )
 def test_loader_errors_name_the_value(meta, message):
@@ -138,13 +154,21 @@ def test_task_yamls_cover_the_families_in_eight_languages():
 def test_demo_sources_hold_no_test_problem(tmp_path):
     s = pipeline.DemoSettings.quick(seed=4, grid=(0, 30))
     sizes = pipeline.write_sources(tmp_path, s)
-    assert sizes == {f"{t}_{l}": (s.english if l == "en" else 30) for t in SYNTH_TASKS for l in ("en", "es", "fr", "ja", "zh")}
+    assert sizes == {
+        f"{t}_{l}": (s.english if l == "en" else 30) for t in SYNTH_TASKS for l in ("en", "es", "fr", "ja", "zh")
+    }
     for task in SYNTH_TASKS:
         test = {i.prompt for lang in ("en", "es") for i in make_split(task, lang, "test", s.eval_n, seed=4)}
         for lang in ("en", "es"):
-            rows = [json.loads(line) for line in (tmp_path / f"{task}_{lang}.jsonl").read_text(encoding="utf-8").splitlines()]
+            rows = [
+                json.loads(line)
+                for line in (tmp_path / f"{task}_{lang}.jsonl").read_text(encoding="utf-8").splitlines()
+            ]
             assert not test & {r["prompt"] for r in rows}
             assert len({r["id"] for r in rows}) == len(rows)
         # Parallel: the same item ids in every language file.
-        ids = {lang: [json.loads(line)["id"] for line in (tmp_path / f"{task}_{lang}.jsonl").open(encoding="utf-8")] for lang in ("es", "ja")}
+        ids = {
+            lang: [json.loads(line)["id"] for line in (tmp_path / f"{task}_{lang}.jsonl").open(encoding="utf-8")]
+            for lang in ("es", "ja")
+        }
         assert ids["es"] == ids["ja"]

@@ -35,8 +35,14 @@ CLI = _HIDE + "from clt_plugin.cli import main\nsys.exit(main(sys.argv[1:]))\n"
 
 def run_hidden(code: str, hidden, *args, cwd=None):
     env = {**os.environ, "CLT_CACHE_DIR": str(cwd / "cache")} if cwd else dict(os.environ)
-    return subprocess.run([sys.executable, "-c", code, ",".join(sorted(hidden)), *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code, ",".join(sorted(hidden)), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 EVERY_EXTRA = set(extras.PROVIDED_BY)
@@ -46,11 +52,18 @@ def test_core_commands_run_and_others_name_their_extra(tmp_path):
     mixed = run_hidden(CLI, EVERY_EXTRA, "mix", "-o", tmp_path / "mix", "--json", cwd=tmp_path)
     assert mixed.returncode == 0, mixed.stderr
     assert json.loads((tmp_path / "mix" / "manifest.json").read_text())["counts"]["math"] == {
-        "en": 16, "es": 8, "fr": 8, "ja": 8, "zh": 8}
+        "en": 16,
+        "es": 8,
+        "fr": 8,
+        "ja": 8,
+        "zh": 8,
+    }
     write_results(tmp_path / "runs" / "k0", {"clt_mgsm_en": {"acc": 0.5}, "clt_mgsm_es": {"acc": 0.25}})
-    for argv, extra in ((["report", tmp_path / "runs", "-o", tmp_path / "r"], "report"),
-                        (["leaderboard", tmp_path, "-o", tmp_path / "b"], "report"),
-                        (["eval", "--tasks", "clt_mgsm_en"], "eval")):
+    for argv, extra in (
+        (["report", tmp_path / "runs", "-o", tmp_path / "r"], "report"),
+        (["leaderboard", tmp_path, "-o", tmp_path / "b"], "report"),
+        (["eval", "--tasks", "clt_mgsm_en"], "eval"),
+    ):
         r = run_hidden(CLI, EVERY_EXTRA, *argv, cwd=tmp_path)
         assert r.returncode == 2, (argv, r.stderr)
         assert f"clt {argv[0]}: error: this needs the '{extra}' extra" in r.stderr
@@ -63,8 +76,10 @@ def test_the_axolotl_plugin_imports_without_the_eval_and_report_extras():
     # axolotl itself needs scipy and jinja2, so a training node has those; everything else of
     # the eval and report extras is hidden.
     hidden = {m for m, extra in extras.PROVIDED_BY.items() if extra == "eval"} | {"matplotlib"}
-    code = _HIDE + ("import clt_plugin.axolotl.plugin, clt_plugin.axolotl.data, clt_plugin.langid\n"
-                    "print(sorted(m for m in HIDDEN if m in sys.modules))\n")
+    code = _HIDE + (
+        "import clt_plugin.axolotl.plugin, clt_plugin.axolotl.data, clt_plugin.langid\n"
+        "print(sorted(m for m in HIDDEN if m in sys.modules))\n"
+    )
     r = run_hidden(code, hidden)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[]"

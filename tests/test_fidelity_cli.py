@@ -22,19 +22,31 @@ def _jsonl(tmp_path, rows, name="c.jsonl"):
 
 
 def test_json_output_is_the_benchmark_aggregation_in_percent(tmp_path, capsys):
-    path = _jsonl(tmp_path, [
-        {"completion": FR, "source": "okapi"}, {"completion": FR, "source": "okapi"},
-        {"completion": FR, "source": "okapi"}, {"completion": EN, "source": "okapi"},
-        {"completion": EN, "source": "dolly"}, {"completion": FR, "source": "dolly"},
-        {"completion": "42", "source": "dolly"},
-    ])
+    path = _jsonl(
+        tmp_path,
+        [
+            {"completion": FR, "source": "okapi"},
+            {"completion": FR, "source": "okapi"},
+            {"completion": FR, "source": "okapi"},
+            {"completion": EN, "source": "okapi"},
+            {"completion": EN, "source": "dolly"},
+            {"completion": FR, "source": "dolly"},
+            {"completion": "42", "source": "dolly"},
+        ],
+    )
     assert main(["fidelity", str(path), "--lang", "fr", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     # Hand-worked: okapi 3/4 = 75, dolly 1/2 = 50 ("42" left out); the mean over sources is 62.5.
     assert out == {
-        "lang": "fr", "lpr": 62.5, "wpr": None, "n": 6, "skipped": 1,
-        "sources": {"dolly": {"lpr": 50.0, "wpr": None, "n": 2, "skipped": 1},
-                    "okapi": {"lpr": 75.0, "wpr": None, "n": 4, "skipped": 0}},
+        "lang": "fr",
+        "lpr": 62.5,
+        "wpr": None,
+        "n": 6,
+        "skipped": 1,
+        "sources": {
+            "dolly": {"lpr": 50.0, "wpr": None, "n": 2, "skipped": 1},
+            "okapi": {"lpr": 75.0, "wpr": None, "n": 4, "skipped": 0},
+        },
     }
 
 
@@ -66,7 +78,11 @@ def test_rows_without_a_source_form_one_source(tmp_path):
     [
         ('{"completion": 3}\n', ".jsonl", "c.jsonl:1: field 'completion': expected a string, got 3"),
         ('\n{"source": "x"}\n', ".jsonl", "c.jsonl:2: field 'completion': missing"),
-        ('{"completion": "a"}\n{"completion": "b", "source": ""}\n', ".jsonl", "c.jsonl:2: field 'source': expected a non-empty string, got ''"),
+        (
+            '{"completion": "a"}\n{"completion": "b", "source": ""}\n',
+            ".jsonl",
+            "c.jsonl:2: field 'source': expected a non-empty string, got ''",
+        ),
         ('{"completion": "a"}\nnot json\n', ".jsonl", "c.jsonl:2: not JSON (Expecting value): 'not json'"),
         ('["a list"]\n', ".jsonl", "c.jsonl:1: expected an object with a 'completion' field, got ['a list']"),
         ("", ".jsonl", "c.jsonl: no completions in the file"),

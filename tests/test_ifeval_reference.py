@@ -35,7 +35,9 @@ def _write_punkt_tab(root, language: str, model: str) -> None:
     (d / "abbrev_types.txt").write_text("".join(f"{a}\n" for a in sorted(src.abbrev_types)), encoding="utf-8")
     (d / "sent_starters.txt").write_text("".join(f"{a}\n" for a in sorted(src.sent_starters)), encoding="utf-8")
     (d / "collocations.tab").write_text("".join(f"{a}\t{b}\n" for a, b in sorted(src.collocations)), encoding="utf-8")
-    (d / "ortho_context.tab").write_text("".join(f"{k}\t{v}\n" for k, v in sorted(src.ortho_context.items())), encoding="utf-8")
+    (d / "ortho_context.tab").write_text(
+        "".join(f"{k}\t{v}\n" for k, v in sorted(src.ortho_context.items())), encoding="utf-8"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +147,27 @@ def _nltk_loaded_punkt():
     return en, fr
 
 
-SENTENCE_PIECES = ["Le", "chat", "M.", "Dr.", "etc.", "p.-s.", "3.5", "J.", "Mme", "Il", "il", ".", "!", "?", "...", " ", "\n", '"', "Fin."]
+SENTENCE_PIECES = [
+    "Le",
+    "chat",
+    "M.",
+    "Dr.",
+    "etc.",
+    "p.-s.",
+    "3.5",
+    "J.",
+    "Mme",
+    "Il",
+    "il",
+    ".",
+    "!",
+    "?",
+    "...",
+    " ",
+    "\n",
+    '"',
+    "Fin.",
+]
 
 
 @settings(max_examples=150, deadline=None)

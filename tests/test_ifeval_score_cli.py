@@ -9,10 +9,24 @@ import pytest
 from clt_plugin.cli import main
 
 EXAMPLES = [
-    {"key": 10, "prompt": "猫について書いてください。読点を使わないでください。", "instruction_id_list": ["ja:punctuation:no_comma"], "kwargs": [{}]},
-    {"key": 11, "prompt": "三文以上で答えてください。", "instruction_id_list": ["ja:length_constraints:number_sentences", "ja:punctuation:no_period"],
-     "kwargs": [{"num_sentences": 3, "relation": "以上"}, {}]},
-    {"key": 12, "prompt": "全体を鉤括弧で囲んでください。", "instruction_id_list": ["ja:startend:quotation"], "kwargs": [{}]},
+    {
+        "key": 10,
+        "prompt": "猫について書いてください。読点を使わないでください。",
+        "instruction_id_list": ["ja:punctuation:no_comma"],
+        "kwargs": [{}],
+    },
+    {
+        "key": 11,
+        "prompt": "三文以上で答えてください。",
+        "instruction_id_list": ["ja:length_constraints:number_sentences", "ja:punctuation:no_period"],
+        "kwargs": [{"num_sentences": 3, "relation": "以上"}, {}],
+    },
+    {
+        "key": 12,
+        "prompt": "全体を鉤括弧で囲んでください。",
+        "instruction_id_list": ["ja:startend:quotation"],
+        "kwargs": [{}],
+    },
 ]
 
 
@@ -35,7 +49,10 @@ def test_scores_and_writes_the_four_accuracies(tmp_path, data_dir, capsys):
         [
             {"prompt": EXAMPLES[0]["prompt"], "response": "猫はかわいいです。よく寝ます。"},  # no 、: pass
             {"key": 11, "response": "はい。いいえ。たぶん。"},  # 3 sentences: pass; has 。: fail
-            {"prompt": "  " + EXAMPLES[2]["prompt"] + "\n", "response": "はい、どうぞ：\n「猫の詩」"},  # strict fail, loose pass
+            {
+                "prompt": "  " + EXAMPLES[2]["prompt"] + "\n",
+                "response": "はい、どうぞ：\n「猫の詩」",
+            },  # strict fail, loose pass
         ],
     )
     out = tmp_path / "report.json"
@@ -63,7 +80,21 @@ def test_default_output_is_beside_the_responses(tmp_path, data_dir):
 def test_real_mifeval_prompts_match_by_text(tmp_path, mifeval_dir):
     first = json.loads((mifeval_dir / "fr_input_data.jsonl").read_text("utf-8").splitlines()[0])
     responses = write_jsonl(tmp_path / "fr.jsonl", [{"prompt": first["prompt"], "response": "Réponse."}])
-    assert main(["ifeval-score", str(responses), "--lang", "fr", "--data-dir", str(mifeval_dir), "-o", str(tmp_path / "o.json")]) == 0
+    assert (
+        main(
+            [
+                "ifeval-score",
+                str(responses),
+                "--lang",
+                "fr",
+                "--data-dir",
+                str(mifeval_dir),
+                "-o",
+                str(tmp_path / "o.json"),
+            ]
+        )
+        == 0
+    )
     assert json.loads((tmp_path / "o.json").read_text())["results"]["fr"]["n"] == 1
 
 
@@ -72,16 +103,27 @@ def test_real_mifeval_prompts_match_by_text(tmp_path, mifeval_dir):
     [
         (["{oops"], "resp.jsonl:1: invalid JSON"),
         ([{"prompt": EXAMPLES[0]["prompt"]}], "resp.jsonl:1: field 'response' is missing"),
-        ([{"prompt": EXAMPLES[0]["prompt"], "response": 42}], "resp.jsonl:1: field 'response' must be a string (got 42)"),
-        ([{"prompt": "知らない質問", "response": "x"}], "resp.jsonl:1: field 'prompt' value '知らない質問' matches no example"),
+        (
+            [{"prompt": EXAMPLES[0]["prompt"], "response": 42}],
+            "resp.jsonl:1: field 'response' must be a string (got 42)",
+        ),
+        (
+            [{"prompt": "知らない質問", "response": "x"}],
+            "resp.jsonl:1: field 'prompt' value '知らない質問' matches no example",
+        ),
         ([{"key": 99, "response": "x"}], "resp.jsonl:1: field 'key' value 99 matches no example"),
         ([{"response": "x"}], "resp.jsonl:1: field 'prompt' is missing"),
-        ([{"key": 10, "response": "a"}, {"key": 10, "response": "b"}], "resp.jsonl:2: a second response for the prompt of line 1"),
+        (
+            [{"key": 10, "response": "a"}, {"key": 10, "response": "b"}],
+            "resp.jsonl:2: a second response for the prompt of line 1",
+        ),
     ],
 )
 def test_bad_responses_exit_2_and_write_nothing(tmp_path, data_dir, capsys, rows, message):
     path = tmp_path / "resp.jsonl"
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows), encoding="utf-8"
+    )
     out = tmp_path / "out.json"
     assert main(["ifeval-score", str(path), "--lang", "ja", "--data-dir", str(data_dir), "-o", str(out)]) == 2
     err = capsys.readouterr().err

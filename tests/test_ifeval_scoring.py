@@ -83,8 +83,18 @@ def test_wpr_for_targets_not_written_in_latin_script():
 
 def test_aggregate_flattens_instruction_level():
     rows = [
-        {"prompt_level_strict_acc": True, "inst_level_strict_acc": [True], "prompt_level_loose_acc": True, "inst_level_loose_acc": [True]},
-        {"prompt_level_strict_acc": False, "inst_level_strict_acc": [True, False, False], "prompt_level_loose_acc": True, "inst_level_loose_acc": [True, True, True]},
+        {
+            "prompt_level_strict_acc": True,
+            "inst_level_strict_acc": [True],
+            "prompt_level_loose_acc": True,
+            "inst_level_loose_acc": [True],
+        },
+        {
+            "prompt_level_strict_acc": False,
+            "inst_level_strict_acc": [True, False, False],
+            "prompt_level_loose_acc": True,
+            "inst_level_loose_acc": [True, True, True],
+        },
     ]
     assert scoring.aggregate(rows) == {
         "prompt_level_strict_acc": 0.5,
@@ -98,7 +108,12 @@ def test_aggregate_flattens_instruction_level():
 @given(st.lists(st.lists(st.booleans(), min_size=1, max_size=4), min_size=1, max_size=10))
 def test_aggregate_inst_level_is_the_flattened_mean(lists):
     rows = [
-        {"prompt_level_strict_acc": all(x), "inst_level_strict_acc": x, "prompt_level_loose_acc": all(x), "inst_level_loose_acc": x}
+        {
+            "prompt_level_strict_acc": all(x),
+            "inst_level_strict_acc": x,
+            "prompt_level_loose_acc": all(x),
+            "inst_level_loose_acc": x,
+        }
         for x in lists
     ]
     agg = scoring.aggregate(rows)
@@ -107,7 +122,7 @@ def test_aggregate_inst_level_is_the_flattened_mean(lists):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(alphabet="ab ,.*\n\"<>", max_size=40))
+@given(st.text(alphabet='ab ,.*\n"<>', max_size=40))
 def test_strict_pass_implies_loose_pass(text):
     # The response itself is the first loose variant.
     d = doc(
@@ -154,10 +169,18 @@ def test_generic_languages_count_chinese_characters():
 
 def test_case_instructions_only_where_the_script_has_case(tmp_path):
     rows = [
-        {"key": 1, "prompt": "写一首诗。", "instruction_id_list": ["change_case:capital_word_frequency", "punctuation:no_comma"],
-         "kwargs": [{"capital_frequency": 2, "capital_relation": "at least"}, {}]},
-        {"key": 2, "prompt": "全大写。", "instruction_id_list": ["change_case:capital_word_frequency"],
-         "kwargs": [{"capital_frequency": 2, "capital_relation": "at least"}]},
+        {
+            "key": 1,
+            "prompt": "写一首诗。",
+            "instruction_id_list": ["change_case:capital_word_frequency", "punctuation:no_comma"],
+            "kwargs": [{"capital_frequency": 2, "capital_relation": "at least"}, {}],
+        },
+        {
+            "key": 2,
+            "prompt": "全大写。",
+            "instruction_id_list": ["change_case:capital_word_frequency"],
+            "kwargs": [{"capital_frequency": 2, "capital_relation": "at least"}],
+        },
     ]
     path = tmp_path / "zh_input_data.jsonl"
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
@@ -186,10 +209,22 @@ def test_data_dir_from_environment(mifeval_dir, monkeypatch):
     "line, message",
     [
         ("{not json", "rows.jsonl:1: invalid JSON"),
-        ('{"prompt": "x", "instruction_id_list": ["en:punctuation:no_comma"]}', "rows.jsonl:1: field 'kwargs' is missing"),
-        ('{"prompt": "x", "instruction_id_list": ["en:punctuation:no_comma"], "kwargs": []}', "field 'kwargs' must be a list of 1"),
-        ('{"prompt": "", "instruction_id_list": ["en:punctuation:no_comma"], "kwargs": [{}]}', "field 'prompt' must be a non-empty string"),
-        ('{"prompt": "x", "instruction_id_list": ["en:vibes:good"], "kwargs": [{}]}', "instruction_id_list\\[0\\]: unknown instruction id 'en:vibes:good'"),
+        (
+            '{"prompt": "x", "instruction_id_list": ["en:punctuation:no_comma"]}',
+            "rows.jsonl:1: field 'kwargs' is missing",
+        ),
+        (
+            '{"prompt": "x", "instruction_id_list": ["en:punctuation:no_comma"], "kwargs": []}',
+            "field 'kwargs' must be a list of 1",
+        ),
+        (
+            '{"prompt": "", "instruction_id_list": ["en:punctuation:no_comma"], "kwargs": [{}]}',
+            "field 'prompt' must be a non-empty string",
+        ),
+        (
+            '{"prompt": "x", "instruction_id_list": ["en:vibes:good"], "kwargs": [{}]}',
+            "instruction_id_list\\[0\\]: unknown instruction id 'en:vibes:good'",
+        ),
     ],
 )
 def test_bad_data_rows_are_named(tmp_path, line, message):
@@ -219,7 +254,9 @@ def test_response_language_outside_the_registry():
 def test_generic_definitions_fit_other_scripts():
     forbid = registry.build("keywords:forbidden_words", {"forbidden_words": ["猫"]}, "zh")
     assert forbid("我喜欢狗") and not forbid("我喜欢猫")
-    sentences = registry.build("length_constraints:number_sentences", {"num_sentences": 2, "relation": "at least"}, "ar")
+    sentences = registry.build(
+        "length_constraints:number_sentences", {"num_sentences": 2, "relation": "at least"}, "ar"
+    )
     assert sentences("كيف حالك؟ أنا بخير.") and not sentences("أنا بخير")
     comma = registry.build("punctuation:no_comma", {}, "ar")
     assert comma("أنا بخير") and not comma("نعم، أنا بخير")

@@ -20,7 +20,9 @@ def _reference_segmenter():
     from ja_sentence_segmenter.split.simple_splitter import split_newline, split_punctuation
 
     split = functools.partial(split_punctuation, punctuations=r"。!?")
-    tail_no = functools.partial(concatenate_matching, former_matching_rule=r"^(?P<result>.+)(の)$", remove_former_matched=False)
+    tail_no = functools.partial(
+        concatenate_matching, former_matching_rule=r"^(?P<result>.+)(の)$", remove_former_matched=False
+    )
     return make_pipeline(normalize, split_newline, tail_no, split)
 
 
@@ -29,8 +31,41 @@ def reference_count(text: str) -> int:
 
 
 JA_PIECES = [
-    "猫", "です", "の", " の", "。", "！", "？", "!", "?", "「", "」", "『", "』", "｢", "｣", "｡", "（", "）", "(", ")",
-    "\n", "\n\n", "\r\n", "\t", " ", "　", "東京", "ABC", "１２", "ｱｲｳ", "～", "~", "-", "ー", "a b",
+    "猫",
+    "です",
+    "の",
+    " の",
+    "。",
+    "！",
+    "？",
+    "!",
+    "?",
+    "「",
+    "」",
+    "『",
+    "』",
+    "｢",
+    "｣",
+    "｡",
+    "（",
+    "）",
+    "(",
+    ")",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\t",
+    " ",
+    "　",
+    "東京",
+    "ABC",
+    "１２",
+    "ｱｲｳ",
+    "～",
+    "~",
+    "-",
+    "ー",
+    "a b",
 ]
 
 
@@ -87,7 +122,16 @@ def test_spanish_words_follow_spacys_tokenizer():
     # Checked against spaCy's Spanish pipeline: joined inner punctuation, split letter hyphens,
     # and whitespace runs other than one space are tokens (so words) of their own.
     assert T.spanish_words("Sala B-12 a las 20:30 p.m. en EE.UU., bien-estar") == [
-        "Sala", "B-12", "a", "las", "20:30", "p.m", "en", "EE.UU", "bien", "estar"
+        "Sala",
+        "B-12",
+        "a",
+        "las",
+        "20:30",
+        "p.m",
+        "en",
+        "EE.UU",
+        "bien",
+        "estar",
     ]
     assert T.count_words("Uno dos  tres", "es", "es") == 4
     assert T.count_words("Uno dos tres", "es", "es") == 3
@@ -100,7 +144,9 @@ def test_words_without_spaces_count_characters_in_chinese():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from(["word", "Word", ".", "!", "?", " ", "\n", "Dr.", "3.5", '"']), max_size=30).map("".join))
+@given(
+    st.lists(st.sampled_from(["word", "Word", ".", "!", "?", " ", "\n", "Dr.", "3.5", '"']), max_size=30).map("".join)
+)
 def test_sentence_pieces_reassemble_the_text(text):
     # Splitting never invents or loses text: the pieces are the text minus whitespace.
     pieces = T.split_sentences(text)

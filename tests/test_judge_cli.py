@@ -22,8 +22,14 @@ SECRET = "sk-test-5f1e9c2a7b-SECRET"
 def clt(*args, env_extra=None, **kw):
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "clt_plugin.cli", "judge", *map(str, args)],
-                          capture_output=True, text=True, env=env, timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "clt_plugin.cli", "judge", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        **kw,
+    )
 
 
 def all_bytes(*paths: Path) -> bytes:
@@ -36,12 +42,31 @@ def all_bytes(*paths: Path) -> bytes:
 
 
 def test_cli_end_to_end_and_the_key_never_leaks(tmp_path):
-    run = write_lm_eval_run(tmp_path / "lm", {**RUN, "fr": [("Q FAULTS(echo,echo) WANT(4)",
-                                                             "Les baleines vivent dans tous les océans du monde.")]})
+    run = write_lm_eval_run(
+        tmp_path / "lm",
+        {**RUN, "fr": [("Q FAULTS(echo,echo) WANT(4)", "Les baleines vivent dans tous les océans du monde.")]},
+    )
     out, cache = tmp_path / "out", tmp_path / "cache" / "judge.sqlite"
     with JudgeServer(api_key=SECRET) as server:
-        args = [run, "--endpoint", server.url, "--model", "judge-test", "--api-key-env", "MY_JUDGE_KEY",
-                "-o", out, "--cache", cache, "--backoff", "0", "--max-retries", "1", "--min-coverage", "0.75"]
+        args = [
+            run,
+            "--endpoint",
+            server.url,
+            "--model",
+            "judge-test",
+            "--api-key-env",
+            "MY_JUDGE_KEY",
+            "-o",
+            out,
+            "--cache",
+            cache,
+            "--backoff",
+            "0",
+            "--max-retries",
+            "1",
+            "--min-coverage",
+            "0.75",
+        ]
         failed = clt(*args, env_extra={"MY_JUDGE_KEY": SECRET})
         # The server echoed the Authorization header into its error body twice: the run fails, redacted.
         assert failed.returncode == 1, failed.stderr
@@ -52,15 +77,25 @@ def test_cli_end_to_end_and_the_key_never_leaks(tmp_path):
         assert set(server.auth_headers) == {f"Bearer {SECRET}"}
         assert sum(server.answered.values()) == 7 and set(server.answered.values()) == {1}
     lines = ok.stdout.splitlines()
-    assert lines[0].split() == ["task", "n", "judge_rating", "judge_rating_raw", "coverage", "unparseable", "wrong",
-                                "language"]
+    assert lines[0].split() == [
+        "task",
+        "n",
+        "judge_rating",
+        "judge_rating_raw",
+        "coverage",
+        "unparseable",
+        "wrong",
+        "language",
+    ]
     # es: 2 of 4 outputs parse (raw coverage 0.5 < 0.75: no raw mean), 3 of 4 rated after gating.
     assert lines[2].split() == ["clt_dolly_es", "4", "2.000", "-", "3/4", "2", "2"]
     assert lines[3].split() == ["clt_dolly_fr", "1", "4.000", "4.000", "1/1", "0", "0"]
     assert lines[4].split() == ["clt_dolly_ja", "2", "2.500", "2.500", "2/2", "0", "0"]
     assert lines[5] == "judge requests: 1, cached: 6, unparseable ratings: 2"
-    assert lines[6:8] == ["  unparseable: 1 x no [[rating]] in the judge output",
-                          "  unparseable: 1 x rating [[7]] is outside 1-5"]
+    assert lines[6:8] == [
+        "  unparseable: 1 x no [[rating]] in the judge output",
+        "  unparseable: 1 x rating [[7]] is outside 1-5",
+    ]
     date_id = next(run.glob("results_*.json")).stem.removeprefix("results_")
     assert lines[8] == f"results: {out / f'results_judge_{date_id}.json'}"
     leaked = all_bytes(out, cache.parent) + (failed.stdout + failed.stderr + ok.stdout + ok.stderr).encode()
@@ -68,15 +103,36 @@ def test_cli_end_to_end_and_the_key_never_leaks(tmp_path):
 
 
 def test_killed_run_restarts_without_duplicate_calls_and_identical_output(tmp_path):
-    run = write_lm_eval_run(tmp_path / "lm", {
-        "es": [(f"Pregunta {i} WANT({i % 5 + 1})", ES_OK if i % 2 else EN) for i in range(5)],
-        "ja": [(f"質問 {i}", JA_OK if i % 2 else JA_OK2) for i in range(5)],
-    })
+    run = write_lm_eval_run(
+        tmp_path / "lm",
+        {
+            "es": [(f"Pregunta {i} WANT({i % 5 + 1})", ES_OK if i % 2 else EN) for i in range(5)],
+            "ja": [(f"質問 {i}", JA_OK if i % 2 else JA_OK2) for i in range(5)],
+        },
+    )
     with JudgeServer(hold_after=4) as server:
+
         def judge_cmd(out, cache):
-            return [sys.executable, "-m", "clt_plugin.cli", "judge", str(run), "--endpoint", server.url,
-                    "--model", "judge-test", "-o", str(out), "--cache", str(cache), "--concurrency", "3",
-                    "--backoff", "0", "--quiet"]
+            return [
+                sys.executable,
+                "-m",
+                "clt_plugin.cli",
+                "judge",
+                str(run),
+                "--endpoint",
+                server.url,
+                "--model",
+                "judge-test",
+                "-o",
+                str(out),
+                "--cache",
+                str(cache),
+                "--concurrency",
+                "3",
+                "--backoff",
+                "0",
+                "--quiet",
+            ]
 
         cache1, out1 = tmp_path / "c1.sqlite", tmp_path / "out1"
         proc = subprocess.Popen(judge_cmd(out1, cache1), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -127,15 +183,31 @@ def _rows(cache: Path) -> int:
 @pytest.mark.parametrize(
     "extra, env, message",
     [
-        (["--endpoint", "http://127.0.0.1:9/v1"], {},
-         "--model: required with --endpoint (the judge model's name at that endpoint)"),
-        (["--endpoint", "ftp://x", "--model", "m"], {}, "--endpoint: expected an http:// or https:// URL (got 'ftp://x')"),
-        (["--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--api-key-env", "NOPE_KEY"], {},
-         "--api-key-env: environment variable NOPE_KEY is not set"),
-        (["--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--concurrency", "0"], {},
-         "--concurrency: must be at least 1 (got 0)"),
-        (["--judge-model", "/nonexistent/model"], {},
-         "/nonexistent/model: not a transformers model directory (no config.json)"),
+        (
+            ["--endpoint", "http://127.0.0.1:9/v1"],
+            {},
+            "--model: required with --endpoint (the judge model's name at that endpoint)",
+        ),
+        (
+            ["--endpoint", "ftp://x", "--model", "m"],
+            {},
+            "--endpoint: expected an http:// or https:// URL (got 'ftp://x')",
+        ),
+        (
+            ["--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--api-key-env", "NOPE_KEY"],
+            {},
+            "--api-key-env: environment variable NOPE_KEY is not set",
+        ),
+        (
+            ["--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--concurrency", "0"],
+            {},
+            "--concurrency: must be at least 1 (got 0)",
+        ),
+        (
+            ["--judge-model", "/nonexistent/model"],
+            {},
+            "/nonexistent/model: not a transformers model directory (no config.json)",
+        ),
     ],
 )
 def test_cli_bad_options_exit_2_and_write_nothing(tmp_path, extra, env, message):
@@ -149,8 +221,9 @@ def test_cli_bad_options_exit_2_and_write_nothing(tmp_path, extra, env, message)
 def test_cli_bad_samples_exit_2(tmp_path):
     bad = tmp_path / "samples_clt_dolly_es_2026-01-01T00-00-00.000001.jsonl"
     bad.write_text('{"doc_id": 0}\n{broken\n', encoding="utf-8")
-    res = clt(bad, "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "-o", tmp_path / "out",
-              "--cache", tmp_path / "c.db")
+    res = clt(
+        bad, "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "-o", tmp_path / "out", "--cache", tmp_path / "c.db"
+    )
     assert res.returncode == 2
     assert res.stderr.strip() == f"clt judge: error: {bad}:1: no instruction (doc.inputs or arguments.gen_args_0.arg_0)"
     assert not (tmp_path / "out").exists()
@@ -160,12 +233,24 @@ def test_local_judge_on_the_tiny_model_counts_unparseable(tmp_path, tiny_model):
     """A random tiny model writes no [[rating]]: every raw rating is counted unparseable, none invented,
     and the two gated replies do not pass as the task's score: null in the results, exit 1."""
     run = write_lm_eval_run(tmp_path / "lm", {"es": RUN["es"]})
-    args = [run, "--judge-model", tiny_model, "--max-tokens", "12", "-o", tmp_path / "out",
-            "--cache", tmp_path / "c.db", "--quiet"]
+    args = [
+        run,
+        "--judge-model",
+        tiny_model,
+        "--max-tokens",
+        "12",
+        "-o",
+        tmp_path / "out",
+        "--cache",
+        tmp_path / "c.db",
+        "--quiet",
+    ]
     first = clt(*args)
     assert first.returncode == 1, first.stderr
-    assert first.stderr.splitlines()[-1] == ("clt judge: error: clt_dolly_es: no judge output could be parsed "
-                                             "(4 of 4 unparseable); judge_rating written as null")
+    assert first.stderr.splitlines()[-1] == (
+        "clt judge: error: clt_dolly_es: no judge output could be parsed "
+        "(4 of 4 unparseable); judge_rating written as null"
+    )
     lines = first.stdout.splitlines()
     # raw: nothing parses; gated: the two English replies are rated 1, the Spanish ones stay unrated.
     assert lines[2].split() == ["clt_dolly_es", "4", "-", "-", "2/4", "4", "2"]
@@ -173,12 +258,23 @@ def test_local_judge_on_the_tiny_model_counts_unparseable(tmp_path, tiny_model):
     assert lines[4] == "  unparseable: 4 x no [[rating]] in the judge output"
     results = json.loads(next((tmp_path / "out").glob("results_judge_*.json")).read_text(encoding="utf-8"))
     assert results["results"]["clt_dolly_es"] == {
-        "alias": "clt_dolly_es", "judge_rating,none": None, "judge_rating_stderr,none": None,
-        "judge_rating_raw,none": None, "judge_rating_raw_stderr,none": None, "judge_coverage,none": 0.5,
+        "alias": "clt_dolly_es",
+        "judge_rating,none": None,
+        "judge_rating_stderr,none": None,
+        "judge_rating_raw,none": None,
+        "judge_rating_raw_stderr,none": None,
+        "judge_coverage,none": 0.5,
     }
     assert results["clt_judge"]["counts"]["clt_dolly_es"] == {
-        "n": 4, "rated_raw": 0, "unparseable": 4, "fidelity_failed": 2, "rated_gated": 2,
-        "coverage": 0.5, "coverage_raw": 0.0, "mean_gated": 1.0, "mean_raw": None,
+        "n": 4,
+        "rated_raw": 0,
+        "unparseable": 4,
+        "fidelity_failed": 2,
+        "rated_gated": 2,
+        "coverage": 0.5,
+        "coverage_raw": 0.0,
+        "mean_gated": 1.0,
+        "mean_raw": None,
     }
     assert results["clt_judge"]["min_coverage"] == 0.8 and list(results["clt_judge"]["refused"]) == ["clt_dolly_es"]
     assert results["clt_judge"]["judge"]["backend"] == "local"
@@ -215,7 +311,9 @@ def test_local_judge_folds_the_system_turn_when_the_template_refuses_it(tmp_path
     template = (model / "chat_template.jinja").read_text(encoding="utf-8")
     (model / "chat_template.jinja").write_text(
         "{% if messages[0]['role'] == 'system' %}{{ raise_exception('system role not supported') }}{% endif %}"
-        + template, encoding="utf-8")
+        + template,
+        encoding="utf-8",
+    )
     judge = LocalJudge(model, max_tokens=4)
     out = judge.complete(build_messages("Escribe algo.", "Algo.", "es"))
     assert isinstance(out, str) and judge.calls == 1

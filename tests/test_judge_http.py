@@ -42,8 +42,9 @@ def run_dir(tmp_path):
 
 def test_ratings_gating_counts_and_results_file(tmp_path, run_dir):
     with JudgeServer() as server:
-        report = judge_run([run_dir], tmp_path / "out", judge(server, concurrency=3), cache_path=tmp_path / "c.db",
-                           min_coverage=0.75)
+        report = judge_run(
+            [run_dir], tmp_path / "out", judge(server, concurrency=3), cache_path=tmp_path / "c.db", min_coverage=0.75
+        )
         assert sum(server.answered.values()) == 6 and set(server.answered.values()) == {1}
     es, ja = report.stats
     assert (es.coverage, es.coverage_raw, ja.coverage) == (0.75, 0.5, 1.0)
@@ -65,8 +66,15 @@ def test_ratings_gating_counts_and_results_file(tmp_path, run_dir):
         "judge_coverage,none": 0.75,
     }
     assert results["clt_judge"]["counts"]["clt_dolly_es"] == {
-        "n": 4, "rated_raw": 2, "unparseable": 2, "fidelity_failed": 2, "rated_gated": 3,
-        "coverage": 0.75, "coverage_raw": 0.5, "mean_gated": 2.0, "mean_raw": 4.5,
+        "n": 4,
+        "rated_raw": 2,
+        "unparseable": 2,
+        "fidelity_failed": 2,
+        "rated_gated": 3,
+        "coverage": 0.75,
+        "coverage_raw": 0.5,
+        "mean_gated": 2.0,
+        "mean_raw": 4.5,
     }
     assert (results["clt_judge"]["min_coverage"], results["clt_judge"]["refused"]) == (0.75, {})
     assert results["clt_judge"]["template_version"] == "clt-judge-v1"
@@ -98,14 +106,16 @@ def test_ratings_gating_counts_and_results_file(tmp_path, run_dir):
 def test_a_score_below_the_coverage_minimum_is_null_everywhere(tmp_path, run_dir):
     """The issue's real-server case: a judge that rarely writes [[k]]; the few gated replies must
     not pass as the task's score (default minimum 0.8)."""
-    run = write_lm_eval_run(tmp_path / "lm2", {"es": [("A WANT(none)", ES_OK), ("B WANT(none)", ES_OK2),
-                                                       ("C WANT(none)", EN)]})
+    run = write_lm_eval_run(
+        tmp_path / "lm2", {"es": [("A WANT(none)", ES_OK), ("B WANT(none)", ES_OK2), ("C WANT(none)", EN)]}
+    )
     with JudgeServer() as server:
         report = judge_run([run], tmp_path / "out", judge(server), cache_path=tmp_path / "c.db")
     (es,) = report.stats
     assert (es.n, es.rated_raw, es.rated_gated, es.mean_gated) == (3, 0, 1, 1.0)
-    assert report.refused == {"clt_dolly_es": "no judge output could be parsed (3 of 3 unparseable); "
-                                              "judge_rating written as null"}
+    assert report.refused == {
+        "clt_dolly_es": "no judge output could be parsed (3 of 3 unparseable); judge_rating written as null"
+    }
     results = json.loads(report.results_path.read_text(encoding="utf-8"))
     assert results["results"]["clt_dolly_es"]["judge_rating,none"] is None
     assert results["results"]["clt_dolly_es"]["judge_coverage,none"] == 1 / 3
@@ -125,8 +135,15 @@ def test_rerun_is_served_from_the_cache(tmp_path, run_dir):
 
 
 def test_all_unparseable_gives_no_raw_mean(tmp_path):
-    run = write_lm_eval_run(tmp_path / "lm", {"fr": [("Q WANT(none)", "Les baleines vivent dans tous les océans du monde."),
-                                                      ("R WANT(2.5)", "La photosynthèse transforme la lumière en énergie.")]})
+    run = write_lm_eval_run(
+        tmp_path / "lm",
+        {
+            "fr": [
+                ("Q WANT(none)", "Les baleines vivent dans tous les océans du monde."),
+                ("R WANT(2.5)", "La photosynthèse transforme la lumière en énergie."),
+            ]
+        },
+    )
     with JudgeServer() as server:
         report = judge_run([run], tmp_path / "out", judge(server), cache_path=tmp_path / "c.db")
     results = json.loads(report.results_path.read_text(encoding="utf-8"))
@@ -144,24 +161,37 @@ def test_all_unparseable_gives_no_raw_mean(tmp_path):
 
 
 def test_transient_faults_are_retried_until_answered(tmp_path):
-    run = write_lm_eval_run(tmp_path / "lm", {"es": [
-        ("A FAULTS(429) WANT(2)", ES_OK),
-        ("B FAULTS(500,500) WANT(3)", ES_OK),
-        ("C FAULTS(slow) WANT(4)", ES_OK),
-        ("D FAULTS(malformed,nochoices) WANT(5)", ES_OK),
-        ("E FAULTS(echo) WANT(1)", ES_OK),
-        ("F FAULTS(trickle) WANT(3)", ES_OK),  # every read is quick, the whole answer is not
-    ]})
+    run = write_lm_eval_run(
+        tmp_path / "lm",
+        {
+            "es": [
+                ("A FAULTS(429) WANT(2)", ES_OK),
+                ("B FAULTS(500,500) WANT(3)", ES_OK),
+                ("C FAULTS(slow) WANT(4)", ES_OK),
+                ("D FAULTS(malformed,nochoices) WANT(5)", ES_OK),
+                ("E FAULTS(echo) WANT(1)", ES_OK),
+                ("F FAULTS(trickle) WANT(3)", ES_OK),  # every read is quick, the whole answer is not
+            ]
+        },
+    )
     slept: list[float] = []
     with JudgeServer(slow_seconds=2.0, retry_after="3") as server:
         j = judge(server, timeout=0.3, backoff=0.001, max_backoff=10.0, concurrency=6, sleep=slept.append)
         report = judge_run([run], tmp_path / "out", j, cache_path=tmp_path / "c.db")
-        attempts = {p.split("[End of instruction]")[0].split("[Instruction]\n")[1][0]: n
-                    for p, n in server.attempts.items()}
+        attempts = {
+            p.split("[End of instruction]")[0].split("[Instruction]\n")[1][0]: n for p, n in server.attempts.items()
+        }
         assert attempts == {"A": 2, "B": 3, "C": 2, "D": 3, "E": 2, "F": 2}
         assert set(server.answered.values()) == {1} and len(server.answered) == 6
-        assert server.faults_served == {"429": 1, "500": 2, "slow": 1, "malformed": 1, "nochoices": 1, "echo": 1,
-                                        "trickle": 1}
+        assert server.faults_served == {
+            "429": 1,
+            "500": 2,
+            "slow": 1,
+            "malformed": 1,
+            "nochoices": 1,
+            "echo": 1,
+            "trickle": 1,
+        }
     assert 3.0 in slept  # Retry-After honoured
     assert len(slept) == 8  # one wait before each retry: A 1, B 2, C 1, D 2, E 1, F 1
     assert all(0.0005 <= d <= 0.002 for d in slept if d != 3.0)  # exponential from 0.001, jittered
@@ -171,7 +201,9 @@ def test_transient_faults_are_retried_until_answered(tmp_path):
 
 
 def test_persistent_failure_writes_nothing_and_a_rerun_asks_only_the_missing(tmp_path):
-    run = write_lm_eval_run(tmp_path / "lm", {"es": [("ok WANT(3)", ES_OK), ("bad FAULTS(500,500,500) WANT(4)", ES_OK)]})
+    run = write_lm_eval_run(
+        tmp_path / "lm", {"es": [("ok WANT(3)", ES_OK), ("bad FAULTS(500,500,500) WANT(4)", ES_OK)]}
+    )
     with JudgeServer() as server:
         with pytest.raises(JudgeFailed) as err:
             judge_run([run], tmp_path / "out", judge(server, max_retries=1), cache_path=tmp_path / "c.db")
@@ -188,10 +220,17 @@ def test_persistent_failure_writes_nothing_and_a_rerun_asks_only_the_missing(tmp
 
 def test_unauthorized_stops_the_run_at_once(tmp_path, run_dir):
     with JudgeServer(api_key="sk-right") as server:
-        with pytest.raises(JudgeFailed, match=r"HTTP 401 from http://127\.0\.0\.1:\d+/v1/chat/completions: "
-                                              r'\{"error": \{"message": "invalid api key"\}\}'):
-            judge_run([run_dir], tmp_path / "out", judge(server, api_key="sk-wrong", concurrency=2),
-                      cache_path=tmp_path / "c.db")
+        with pytest.raises(
+            JudgeFailed,
+            match=r"HTTP 401 from http://127\.0\.0\.1:\d+/v1/chat/completions: "
+            r'\{"error": \{"message": "invalid api key"\}\}',
+        ):
+            judge_run(
+                [run_dir],
+                tmp_path / "out",
+                judge(server, api_key="sk-wrong", concurrency=2),
+                cache_path=tmp_path / "c.db",
+            )
         assert sum(server.attempts.values()) <= 2  # no retries, no further requests
         assert set(server.auth_headers) == {"Bearer sk-wrong"}
     assert not (tmp_path / "out").exists()
@@ -199,8 +238,9 @@ def test_unauthorized_stops_the_run_at_once(tmp_path, run_dir):
 
 def test_a_connection_the_server_dropped_is_replaced_without_spending_a_retry(tmp_path, run_dir):
     with JudgeServer(drop_idle=True) as server:
-        report = judge_run([run_dir], tmp_path / "out", judge(server, concurrency=1, max_retries=0),
-                           cache_path=tmp_path / "c.db")
+        report = judge_run(
+            [run_dir], tmp_path / "out", judge(server, concurrency=1, max_retries=0), cache_path=tmp_path / "c.db"
+        )
         assert set(server.attempts.values()) == {1} and len(server.attempts) == 6
     assert report.requests == 6
 
@@ -216,27 +256,54 @@ def test_another_server_or_other_decoding_is_asked_again_never_served_old_rating
     """TGI answers to the model name `tgi` everywhere: a second server with that name, or the same
     server at another --max-tokens, gets its own requests; the cache answers only the same setup."""
     with JudgeServer() as first, JudgeServer() as second:
-        judge_run([run_dir], tmp_path / "a", EndpointJudge(first.url, "tgi", backoff=0.0), cache_path=tmp_path / "c.db",
-                  min_coverage=0.5)
-        judge_run([run_dir], tmp_path / "b", EndpointJudge(second.url, "tgi", backoff=0.0), cache_path=tmp_path / "c.db",
-                  min_coverage=0.5)
+        judge_run(
+            [run_dir],
+            tmp_path / "a",
+            EndpointJudge(first.url, "tgi", backoff=0.0),
+            cache_path=tmp_path / "c.db",
+            min_coverage=0.5,
+        )
+        judge_run(
+            [run_dir],
+            tmp_path / "b",
+            EndpointJudge(second.url, "tgi", backoff=0.0),
+            cache_path=tmp_path / "c.db",
+            min_coverage=0.5,
+        )
         assert sum(first.attempts.values()) == sum(second.attempts.values()) == 6
-        again = judge_run([run_dir], tmp_path / "c", EndpointJudge(first.url, "tgi", backoff=0.0, max_tokens=128),
-                          cache_path=tmp_path / "c.db", min_coverage=0.5)
+        again = judge_run(
+            [run_dir],
+            tmp_path / "c",
+            EndpointJudge(first.url, "tgi", backoff=0.0, max_tokens=128),
+            cache_path=tmp_path / "c.db",
+            min_coverage=0.5,
+        )
         assert sum(first.attempts.values()) == 12 and (again.requests, again.cache_hits) == (6, 0)
-        same = judge_run([run_dir], tmp_path / "d", EndpointJudge(first.url, "tgi", backoff=0.0, max_tokens=128),
-                         cache_path=tmp_path / "c.db", min_coverage=0.5)
+        same = judge_run(
+            [run_dir],
+            tmp_path / "d",
+            EndpointJudge(first.url, "tgi", backoff=0.0, max_tokens=128),
+            cache_path=tmp_path / "c.db",
+            min_coverage=0.5,
+        )
         assert (same.requests, same.cache_hits) == (0, 6) and sum(first.attempts.values()) == 12
 
 
-@pytest.mark.parametrize("change,message", [
-    (lambda d: d.update(config=["hf"]), "field 'config' must be an object (got array)"),
-    (lambda d: d["n-samples"].update(clt_dolly_es=200), "field 'n-samples.clt_dolly_es' must be an object with "
-                                                        "'original' and 'effective' (got integer)"),
-    (lambda d: d["n-samples"]["clt_dolly_es"].update(original="200"),
-     "field 'n-samples.clt_dolly_es.original' must be an integer (got '200')"),
-    (lambda d: d.update(versions=[1]), "field 'versions' must be an object (got array)"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (lambda d: d.update(config=["hf"]), "field 'config' must be an object (got array)"),
+        (
+            lambda d: d["n-samples"].update(clt_dolly_es=200),
+            "field 'n-samples.clt_dolly_es' must be an object with 'original' and 'effective' (got integer)",
+        ),
+        (
+            lambda d: d["n-samples"]["clt_dolly_es"].update(original="200"),
+            "field 'n-samples.clt_dolly_es.original' must be an integer (got '200')",
+        ),
+        (lambda d: d.update(versions=[1]), "field 'versions' must be an object (got array)"),
+    ],
+)
 def test_results_of_an_unexpected_shape_are_refused_before_any_request(tmp_path, run_dir, change, message):
     results = next(run_dir.glob("results_*.json"))
     doc = json.loads(results.read_text(encoding="utf-8"))

@@ -9,19 +9,35 @@ import subprocess
 import sys
 from pathlib import Path
 
+from judge_server import JudgeServer, default_rating
+
 from clt_plugin.analysis.results import load_results
 from clt_plugin.metrics.fidelity import passes
 from clt_plugin.resources import tasks_path
-from judge_server import JudgeServer, default_rating
 
 LM_EVAL = Path(sys.executable).with_name("lm_eval")
 ROWS = [
-    {"id": 1, "inputs": "Escribe una frase sobre el mar y las ballenas.", "targets": "El mar es inmenso.",
-     "language": "spa", "script": "Latn"},
-    {"id": 2, "inputs": "Explica qué es la fotosíntesis en pocas palabras.", "targets": "Luz en energía.",
-     "language": "spa", "script": "Latn"},
-    {"id": 3, "inputs": "Écris une phrase sur la mer.", "targets": "La mer est grande.",
-     "language": "fra", "script": "Latn"},
+    {
+        "id": 1,
+        "inputs": "Escribe una frase sobre el mar y las ballenas.",
+        "targets": "El mar es inmenso.",
+        "language": "spa",
+        "script": "Latn",
+    },
+    {
+        "id": 2,
+        "inputs": "Explica qué es la fotosíntesis en pocas palabras.",
+        "targets": "Luz en energía.",
+        "language": "spa",
+        "script": "Latn",
+    },
+    {
+        "id": 3,
+        "inputs": "Écris une phrase sur la mer.",
+        "targets": "La mer est grande.",
+        "language": "fra",
+        "script": "Latn",
+    },
 ]
 
 
@@ -29,15 +45,36 @@ def test_lm_eval_samples_to_judge_results(tmp_path, tiny_model):
     data = tmp_path / "data" / "aya_evaluation_suite"
     data.mkdir(parents=True)
     (data / "dolly_human_edited.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS), encoding="utf-8")
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS), encoding="utf-8"
+    )
     out = tmp_path / "lm"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     env.pop("CLT_DATA_DIR", None)
     lm = subprocess.run(
-        [str(LM_EVAL), "--model", "hf", "--model_args", f"pretrained={tiny_model},dtype=float32", "--device", "cpu",
-         "--include_path", str(tasks_path()), "--tasks", "clt_dolly_es", "--gen_kwargs", "max_gen_toks=8",
-         "--log_samples", "--output_path", str(out), "--metadata", json.dumps({"data_dir": str(tmp_path / "data")})],
-        env=env, capture_output=True, text=True, timeout=900,
+        [
+            str(LM_EVAL),
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={tiny_model},dtype=float32",
+            "--device",
+            "cpu",
+            "--include_path",
+            str(tasks_path()),
+            "--tasks",
+            "clt_dolly_es",
+            "--gen_kwargs",
+            "max_gen_toks=8",
+            "--log_samples",
+            "--output_path",
+            str(out),
+            "--metadata",
+            json.dumps({"data_dir": str(tmp_path / "data")}),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert lm.returncode == 0, lm.stderr[-4000:]
     (run_dir,) = {p.parent for p in out.rglob("results_*.json")}
@@ -45,11 +82,28 @@ def test_lm_eval_samples_to_judge_results(tmp_path, tiny_model):
     assert len(samples) == 2
 
     with JudgeServer() as server:
+
         def judge():
             res = subprocess.run(
-                [sys.executable, "-m", "clt_plugin.cli", "judge", str(run_dir), "--endpoint", server.url,
-                 "--model", "judge-test", "-o", str(run_dir), "--cache", str(tmp_path / "c.db"), "--quiet"],
-                capture_output=True, text=True, timeout=300,
+                [
+                    sys.executable,
+                    "-m",
+                    "clt_plugin.cli",
+                    "judge",
+                    str(run_dir),
+                    "--endpoint",
+                    server.url,
+                    "--model",
+                    "judge-test",
+                    "-o",
+                    str(run_dir),
+                    "--cache",
+                    str(tmp_path / "c.db"),
+                    "--quiet",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=300,
                 env={k: v for k, v in env.items() if k != "OPENAI_API_KEY"},
             )
             assert res.returncode == 0, res.stderr

@@ -72,8 +72,11 @@ def test_parse_rating_examples(text, rating, error):
     assert parse_rating(text) == (rating, error)
 
 
-@given(st.integers(1, 5), st.text(alphabet=st.characters(blacklist_characters="[]"), max_size=40),
-       st.text(alphabet=st.characters(blacklist_characters="[]"), max_size=40))
+@given(
+    st.integers(1, 5),
+    st.text(alphabet=st.characters(blacklist_characters="[]"), max_size=40),
+    st.text(alphabet=st.characters(blacklist_characters="[]"), max_size=40),
+)
 def test_parse_rating_finds_a_lone_valid_rating(k, before, after):
     assert parse_rating(f"{before}[[{k}]]{after}") == (k, None)
 
@@ -171,10 +174,19 @@ def test_cache_key_covers_judge_template_and_prompt():
     m = build_messages("i", "r", "es")
     k = cache_key("endpoint:a", "v1", m)
     assert k == cache_key("endpoint:a", "v1", build_messages("i", "r", "es"))
-    assert len({k, cache_key("endpoint:b", "v1", m), cache_key("endpoint:a", "v2", m),
+    assert (
+        len(
+            {
+                k,
+                cache_key("endpoint:b", "v1", m),
+                cache_key("endpoint:a", "v2", m),
                 cache_key("endpoint:a", "v1", build_messages("i", "r2", "es")),
                 cache_key("endpoint:a", "v1", build_messages("i2", "r", "es")),
-                cache_key("endpoint:a", "v1", build_messages("i", "r", "fr"))}) == 6
+                cache_key("endpoint:a", "v1", build_messages("i", "r", "fr")),
+            }
+        )
+        == 6
+    )
 
 
 def test_cache_round_trip_first_answer_wins_and_threads(tmp_path):
@@ -209,9 +221,14 @@ def test_cache_corrupt_file_is_a_clear_error(tmp_path):
 
 
 def _line(**kw):
-    row = {"doc_id": 0, "doc": {"id": "a1", "inputs": "Instr", "targets": "t", "language": "spa"},
-           "target": "t", "arguments": {"gen_args_0": {"arg_0": "PROMPT", "arg_1": {}}},
-           "resps": [["resp"]], "filtered_resps": ["resp"]}
+    row = {
+        "doc_id": 0,
+        "doc": {"id": "a1", "inputs": "Instr", "targets": "t", "language": "spa"},
+        "target": "t",
+        "arguments": {"gen_args_0": {"arg_0": "PROMPT", "arg_1": {}}},
+        "resps": [["resp"]],
+        "filtered_resps": ["resp"],
+    }
     row.update(kw)
     return json.dumps(row) + "\n"
 
@@ -222,9 +239,7 @@ NAME = "samples_clt_dolly_es_2026-01-02T03-04-05.678901.jsonl"
 def test_read_samples_basic_and_fallbacks(tmp_path):
     p = tmp_path / NAME
     p.write_text(
-        _line(doc_id=1)
-        + _line(doc_id=0, doc={"id": 7}, filtered_resps=None, resps=[["from resps"]])
-        + "\n",
+        _line(doc_id=1) + _line(doc_id=0, doc={"id": 7}, filtered_resps=None, resps=[["from resps"]]) + "\n",
         encoding="utf-8",
     )
     sf = read_samples_file(p)
@@ -296,20 +311,30 @@ def test_redactor_removes_every_copy_of_the_key(key, pieces):
 
 # The inputs that change a rating: the server (URL), the model there, the decoding settings, the
 # prompt template and the rendered prompt. Any one changed must give another key.
-KEY_INPUTS = st.fixed_dictionaries({
-    "url": st.sampled_from(["http://127.0.0.1:8000/v1", "http://127.0.0.1:8001/v1", "https://api.example.com/v1",
-                            "http://127.0.0.1:8000/v2", "http://127.0.0.1:8000/v1?deployment=b"]),
-    "model": st.sampled_from(["tgi", "judge-a", "judge-b"]),
-    "temperature": st.sampled_from([0.0, 0.7]),
-    "max_tokens": st.sampled_from([128, 512]),
-    "template": st.sampled_from(["clt-judge-v1", "clt-judge-v2"]),
-    "response": st.sampled_from(["r", "r2"]),
-})
+KEY_INPUTS = st.fixed_dictionaries(
+    {
+        "url": st.sampled_from(
+            [
+                "http://127.0.0.1:8000/v1",
+                "http://127.0.0.1:8001/v1",
+                "https://api.example.com/v1",
+                "http://127.0.0.1:8000/v2",
+                "http://127.0.0.1:8000/v1?deployment=b",
+            ]
+        ),
+        "model": st.sampled_from(["tgi", "judge-a", "judge-b"]),
+        "temperature": st.sampled_from([0.0, 0.7]),
+        "max_tokens": st.sampled_from([128, 512]),
+        "template": st.sampled_from(["clt-judge-v1", "clt-judge-v2"]),
+        "response": st.sampled_from(["r", "r2"]),
+    }
+)
 
 
 def _key(inputs: dict) -> str:
-    judge = EndpointJudge(inputs["url"], inputs["model"], temperature=inputs["temperature"],
-                          max_tokens=inputs["max_tokens"])
+    judge = EndpointJudge(
+        inputs["url"], inputs["model"], temperature=inputs["temperature"], max_tokens=inputs["max_tokens"]
+    )
     try:
         return cache_key(judge.identity, inputs["template"], build_messages("i", inputs["response"], "es"))
     finally:

@@ -62,9 +62,13 @@ def test_detect_lines_on_mgsm_sentences(mgsm_dir):
     import re
 
     for lang in MGSM_LANGS:
-        questions = [row.split("\t")[0] for row in (mgsm_dir / f"mgsm_{lang}.tsv").read_text(encoding="utf-8").splitlines()]
+        questions = [
+            row.split("\t")[0] for row in (mgsm_dir / f"mgsm_{lang}.tsv").read_text(encoding="utf-8").splitlines()
+        ]
         text = "\n".join(re.sub(r"(?<=[.?!。？！।])\s*", "\n", q) for q in questions)
-        judged = [code for line, code in langid.detect_lines(text) if langid.count_letters(line) >= langid.MIN_LINE_CHARS]
+        judged = [
+            code for line, code in langid.detect_lines(text) if langid.count_letters(line) >= langid.MIN_LINE_CHARS
+        ]
         accuracy = sum(code == lang for code in judged) / len(judged)
         # Short Swahili sentences are the weak spot of both tools (with Italian in the registry,
         # 4 more of its 1,416 lines read as Italian: 92.9%); Chinese ones are no longer taken for
@@ -156,7 +160,11 @@ def test_fast_path_leaves_shared_scripts_to_the_models(text, script, candidates)
 
 def test_every_registry_script_with_a_single_language_is_a_fast_path():
     by_script = Counter(lang.script for lang in languages.LANGUAGES.values())
-    single = {lang.code for lang in languages.LANGUAGES.values() if by_script[lang.script] == 1 and lang.script != "Hans" and lang.script != "Hant"}
+    single = {
+        lang.code
+        for lang in languages.LANGUAGES.values()
+        if by_script[lang.script] == 1 and lang.script != "Hans" and lang.script != "Hant"
+    }
     # Jpan is kana (Han alone stays ambiguous); Hans/Hant share Han with Japanese.
     assert single == {"ja", "ko", "bn", "te", "th", "my", "gu", "pa", "si", "ta"}
     assert single == set(FAST_PATH)
@@ -181,8 +189,12 @@ _FILLER = st.sampled_from(list(" 0123456789.,!?()\n-+=%$"))
 )
 def test_any_text_in_a_single_language_script_takes_the_fast_path(lang, picks, filler):
     # Japanese is named by its kana; its kanji alone would be Han, which Chinese shares.
-    letters = [ch for ch in FAST_PATH[lang] if ch.isalpha() and not (lang == "ja" and langid.dominant_script(ch) == "Hani")]
-    text = "".join(letters[i % len(letters)] + (f if keep else "") for (i, keep), f in zip(picks, filler + [""] * len(picks)))
+    letters = [
+        ch for ch in FAST_PATH[lang] if ch.isalpha() and not (lang == "ja" and langid.dominant_script(ch) == "Hani")
+    ]
+    text = "".join(
+        letters[i % len(letters)] + (f if keep else "") for (i, keep), f in zip(picks, filler + [""] * len(picks))
+    )
     assert langid.detect(text) == lang
 
 
@@ -256,10 +268,20 @@ def test_text_in_no_registry_language_is_none(text):
 
 def test_italian_is_a_registry_language():
     # The Language Confusion Benchmark has Italian; before it joined the registry, this was None.
-    assert langid.detect("Ciao, come stai oggi? Io sto bene, grazie mille. Andiamo al mercato insieme domani mattina.") == "it"
+    assert (
+        langid.detect("Ciao, come stai oggi? Io sto bene, grazie mille. Andiamo al mercato insieme domani mattina.")
+        == "it"
+    )
 
 
-@pytest.mark.parametrize("text", ["\ud800 les canards pondent seize œufs par jour", "les canards\x00 pondent seize œufs par jour", "les canards\r\npondent seize œufs\u2028par jour"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\ud800 les canards pondent seize œufs par jour",
+        "les canards\x00 pondent seize œufs par jour",
+        "les canards\r\npondent seize œufs\u2028par jour",
+    ],
+)
 def test_awkward_characters_do_not_break_any_backend(text):
     for backend in langid.BACKEND_NAMES:
         assert langid.detect(text, backend) == "fr", backend
@@ -403,7 +425,11 @@ def test_detect_lines_uses_the_backend_asked_for():
 REGISTRY = set(languages.LANGUAGES)
 _mixed_text = st.text(
     alphabet=st.sampled_from(
-        list("abcdefghij xyzéèàüßñ ") + list("あいうカタ漢字中文") + list("한국어ภาษาไทยрусский") + list("العربية ") + ["\n", "\r", "\t", "7", "."]
+        list("abcdefghij xyzéèàüßñ ")
+        + list("あいうカタ漢字中文")
+        + list("한국어ภาษาไทยрусский")
+        + list("العربية ")
+        + ["\n", "\r", "\t", "7", "."]
     ),
     max_size=80,
 )
@@ -443,19 +469,39 @@ def test_detect_lines_keeps_every_non_blank_line_in_order(text, min_chars):
 # and from Japanese, letters outside the script table (Cherokee, and "²", a letter to the regex
 # but to no script), code points past the table, a lone surrogate, and every kind of line break.
 _ANY_SCRIPT = st.sampled_from(
-    list("abcxyz ABC éñüß ") + list("かなカナの") + list("漢字中文東京都日本国") + list("们这说问发时对") + list("這們說問發時對")
-    + list("한국어ภาษาไทยрусскийукраїнськаالعربيةहिन्दीবাংলাతెలుగుሰላም") + list("ᏣᎳᎩ²") + ["\U00020000", "\U000e0100", "\ud800"]
-    + list("0123456789.,!?-() \t") + ["\n", "\r", "\r\n", "\x0b", "\x1c", "\x85", "\u2028"]
+    list("abcxyz ABC éñüß ")
+    + list("かなカナの")
+    + list("漢字中文東京都日本国")
+    + list("们这说问发时对")
+    + list("這們說問發時對")
+    + list("한국어ภาษาไทยрусскийукраїнськаالعربيةहिन्दीবাংলাతెలుగుሰላም")
+    + list("ᏣᎳᎩ²")
+    + ["\U00020000", "\U000e0100", "\ud800"]
+    + list("0123456789.,!?-() \t")
+    + ["\n", "\r", "\r\n", "\x0b", "\x1c", "\x85", "\u2028"]
 )
-_SENTENCE = st.sampled_from(sorted(set(FAST_PATH.values()) | {
-    "The ducks lay sixteen eggs every day and she sells the rest at the market.",
-    "Les canards pondent seize œufs par jour et elle vend le reste au marché.",
-    "Утки несут шестнадцать яиц в день, а остальное она продаёт на рынке.",
-    "يضع البط ستة عشر بيضة كل يوم وتبيع الباقي في السوق.",
-    "我们今天去学校，他说这个问题很难。", "我們今天去學校，他說這個問題很難。", "披萨只能切成 8 块出售。",
-    "答えは18ドルです。", "東京都", "東京都日本国", "東京都日本国語", "日本国憲法の時間", "Srbija je država u jugoistočnoj Evropi, glavni grad je Beograd.",
-    "ኢትዮጵያ በአፍሪካ ቀንድ የምትገኝ ሀገር ናት።", "Ciao, come stai oggi? Io sto bene, grazie mille.",
-}))
+_SENTENCE = st.sampled_from(
+    sorted(
+        set(FAST_PATH.values())
+        | {
+            "The ducks lay sixteen eggs every day and she sells the rest at the market.",
+            "Les canards pondent seize œufs par jour et elle vend le reste au marché.",
+            "Утки несут шестнадцать яиц в день, а остальное она продаёт на рынке.",
+            "يضع البط ستة عشر بيضة كل يوم وتبيع الباقي في السوق.",
+            "我们今天去学校，他说这个问题很难。",
+            "我們今天去學校，他說這個問題很難。",
+            "披萨只能切成 8 块出售。",
+            "答えは18ドルです。",
+            "東京都",
+            "東京都日本国",
+            "東京都日本国語",
+            "日本国憲法の時間",
+            "Srbija je država u jugoistočnoj Evropi, glavni grad je Beograd.",
+            "ኢትዮጵያ በአፍሪካ ቀንድ የምትገኝ ሀገር ናት።",
+            "Ciao, come stai oggi? Io sto bene, grazie mille.",
+        }
+    )
+)
 _JUMBLE = st.lists(_ANY_SCRIPT, max_size=30).map("".join)
 _MULTILINGUAL = st.lists(st.one_of(_SENTENCE, _JUMBLE), max_size=6).map("".join)
 
@@ -463,7 +509,9 @@ _MULTILINGUAL = st.lists(st.one_of(_SENTENCE, _JUMBLE), max_size=6).map("".join)
 def _reference_lines(text: str, min_chars: int, backend: langid.HybridBackend) -> list[tuple[str, str | None]]:
     """The straightforward per-line path: every stripped non-blank line, identified on its own."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return [(line, backend.detect_reference(line) if langid.count_letters(line) >= min_chars else None) for line in lines]
+    return [
+        (line, backend.detect_reference(line) if langid.count_letters(line) >= min_chars else None) for line in lines
+    ]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

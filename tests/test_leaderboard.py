@@ -78,7 +78,9 @@ def test_one_row_per_model_latest_or_best(world):
 
     best = build_board(files, installed, pick="best")
     assert [(r.submission.model.id, r.file.name) for r in best.rows] == [
-        ("org/a", "a-old.json"), ("org/b", "b.json"), ("org/c", "c.json")
+        ("org/a", "a-old.json"),
+        ("org/b", "b.json"),
+        ("org/c", "c.json"),
     ]
     with pytest.raises(CLTError, match="--pick 'worst': choose one of latest, best"):
         build_board(files, installed, pick="worst")
@@ -91,7 +93,10 @@ def test_stale_task_versions_are_flagged(world):
     new_tasks = write_task_dir(tmp / "tasks-v2", {"mgsm": PAPER}, version=2)
     board = build_board(collect(subs), installed_tasks(new_tasks))
     row = board.rows[0]
-    assert [(s.task, s.submitted, s.installed) for s in row.stale][:2] == [("clt_mgsm_ar", "1", "2"), ("clt_mgsm_en", "1", "2")]
+    assert [(s.task, s.submitted, s.installed) for s in row.stale][:2] == [
+        ("clt_mgsm_ar", "1", "2"),
+        ("clt_mgsm_en", "1", "2"),
+    ]
     assert ("clt_xlsum_pt", "1", None) in [(s.task, s.submitted, s.installed) for s in row.stale]
     assert len(row.stale) == 16
     md = to_markdown(board)
@@ -212,8 +217,9 @@ def test_escapers_never_let_markup_through(text):
 def test_judged_family_shows_its_judge(tmp_path):
     tasks = write_task_dir(tmp_path / "tasks", {"dolly": PAPER})
     ratings = {f"clt_dolly_{l}": {"judge_rating": 1.0 + i / 2, "lpr": 1.0} for i, l in enumerate(PAPER)}
-    write_example_submission(tmp_path / "subs" / "a.json", tmp_path / "work", tasks, "org/a", ratings,
-                             judge_model="=judge<b>")
+    write_example_submission(
+        tmp_path / "subs" / "a.json", tmp_path / "work", tasks, "org/a", ratings, judge_model="=judge<b>"
+    )
     board = build_board(collect(tmp_path / "subs"), installed_tasks(tasks))
     assert board.metrics == {"dolly": "judge_rating"}
     row = board.rows[0]

@@ -26,14 +26,21 @@ CHROMIUM = os.environ.get("CLT_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CLT_CHROMEDRIVER", "/usr/bin/chromedriver")
 INSTALL = "apt-get install -y chromium chromium-driver; pip install -e '.[dev]' (selenium)"
 FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1400,900",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,900",
 )
 PAPER = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
 # Would retitle the page and set a global if it ran: as a model id, a base model and a revision.
 EVIL = '<script>document.title="pwned";window.__pwned=1</script>'
-EVIL_IMG = '<img src=x onerror="window.__pwned=2;document.title=\'pwned\'">'
+EVIL_IMG = "<img src=x onerror=\"window.__pwned=2;document.title='pwned'\">"
 
 
 def mgsm(base: float):
@@ -61,8 +68,11 @@ def board_dir(tmp_path_factory) -> Path:
 def browser():
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not (os.path.isfile(p) and os.access(p, os.X_OK))]
     if missing:
-        pytest.fail(f"headless Chromium is needed for the leaderboard page tests; missing {', '.join(missing)}. "
-                    f"Install: {INSTALL}", pytrace=False)
+        pytest.fail(
+            f"headless Chromium is needed for the leaderboard page tests; missing {', '.join(missing)}. "
+            f"Install: {INSTALL}",
+            pytrace=False,
+        )
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service

@@ -31,8 +31,9 @@ def good(tmp_path_factory) -> dict:
     tasks = write_task_dir(tmp / "tasks", {"mgsm": PAPER})
     scores = {f"clt_mgsm_{l}": {"acc": i / 8, "lpr": 1.0} for i, l in enumerate(PAPER)}
     results, _ = write_model_results(tmp, "m", scores)
-    built = build_submission([results], SubmitOptions(model_id="org/m", created_at="2026-01-01T00:00:00Z"),
-                             tasks_dir=tasks)
+    built = build_submission(
+        [results], SubmitOptions(model_id="org/m", created_at="2026-01-01T00:00:00Z"), tasks_dir=tasks
+    )
     return json.loads(built.submission.to_json())
 
 
@@ -65,7 +66,11 @@ BAD = [
     ("model/id", "", r"submission\.model\.id: String should have at least 1 character"),
     ("model/id", _DELETE, r"submission\.model\.id: field required"),
     ("model/owner", "x", r"submission\.model\.owner: unknown field 'owner'"),
-    ("tasks/clt_mgsm_es/metrics/acc", float("nan"), r"submission\.tasks\.clt_mgsm_es\.metrics\.acc: value nan is not a finite"),
+    (
+        "tasks/clt_mgsm_es/metrics/acc",
+        float("nan"),
+        r"submission\.tasks\.clt_mgsm_es\.metrics\.acc: value nan is not a finite",
+    ),
     ("tasks/clt_mgsm_es/metrics/acc", float("inf"), r"metrics\.acc: value inf is not a finite number"),
     ("tasks/clt_mgsm_es/metrics/lpr", 1.25, r"tasks\.clt_mgsm_es: out of range: lpr=1\.25 \(allowed 0\.\.1\)"),
     ("tasks/clt_mgsm_es/metrics/x y", 0.5, r"metric name 'x y' is not NAME or NAME,FILTER"),
@@ -76,12 +81,20 @@ BAD = [
     ("families/mgsm/aggregates/seen", 0.9, r"families\.mgsm\.aggregates\.seen: 0\.9 should be 0\.3125"),
     ("families/mgsm/aggregates/gap", None, r"families\.mgsm\.aggregates\.gap: None should be -0\.4375"),
     ("families/mgsm/fidelity_mean", 0.5, r"families\.mgsm\.fidelity_mean: does not match the mean of fidelity"),
-    ("families/mgsm/seen", ["es"], r"families\.mgsm: seen/unseen should be \['es', 'fr', 'ja', 'zh'\]/\['ar', 'ko', 'pt'\]"),
+    (
+        "families/mgsm/seen",
+        ["es"],
+        r"families\.mgsm: seen/unseen should be \['es', 'fr', 'ja', 'zh'\]/\['ar', 'ko', 'pt'\]",
+    ),
     ("seen_languages", ["es"], r"seen_languages \['es'\] differ from the manifest's languages\.seen"),
     ("mixture/sha256", "0" * 64, r"submission\.mixture: sha256 0{64} does not match the embedded manifest"),
     ("mixture/manifest/per_language", 5, r"does not match the embedded manifest"),
     ("tasks", {}, r"submission\.tasks: Dictionary should have at least 1 item"),
-    ("model/base_model", "a\ud800b", r"submission\.model\.base_model: Input should be a valid string, unable to parse raw data as a unicode"),
+    (
+        "model/base_model",
+        "a\ud800b",
+        r"submission\.model\.base_model: Input should be a valid string, unable to parse raw data as a unicode",
+    ),
     ("model/revision", "line\nbreak", r"submission\.model\.revision: 'line\\nbreak' contains control characters"),
 ]
 

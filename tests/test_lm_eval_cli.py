@@ -14,14 +14,25 @@ from clt_plugin.resources import tasks_path
 
 
 def test_options_in_order_flags_bare_and_unset_left_out():
-    assert lm_eval_cli.options({"model": "hf", "limit": None, "log_samples": True, "apply_chat_template": False,
-                                "batch_size": 4}) == ["--model", "hf", "--log_samples", "--batch_size", "4"]
+    assert lm_eval_cli.options(
+        {"model": "hf", "limit": None, "log_samples": True, "apply_chat_template": False, "batch_size": 4}
+    ) == ["--model", "hf", "--log_samples", "--batch_size", "4"]
 
 
 def test_run_argv_includes_the_clt_tasks_once_or_through_a_config_file(tmp_path):
     one = lm_eval_cli.run_argv({"model": "hf", "tasks": "clt_mgsm_es"})
-    assert one == [sys.executable, "-m", "lm_eval", "run", "--model", "hf", "--tasks", "clt_mgsm_es",
-                   "--include_path", str(tasks_path())]
+    assert one == [
+        sys.executable,
+        "-m",
+        "lm_eval",
+        "run",
+        "--model",
+        "hf",
+        "--tasks",
+        "clt_mgsm_es",
+        "--include_path",
+        str(tasks_path()),
+    ]
     folders = lm_eval_cli.include_paths(["/more"])
     two = lm_eval_cli.run_argv({"model": "hf"}, folders, tmp_path / "c.yaml")
     assert two[-2:] == ["--config", str(tmp_path / "c.yaml")] and "--include_path" not in two

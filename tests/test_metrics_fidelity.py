@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from metrics_samples import SENTENCES
 
 from clt_plugin.errors import CLTError
 from clt_plugin.metrics import fidelity
-from metrics_samples import SENTENCES
 
 FR = "Les canards pondent seize œufs par jour et elle vend le reste au marché."
 EN = "The ducks lay sixteen eggs every day and she sells the rest at the market."
@@ -140,7 +140,9 @@ def test_wpr_counts_only_completions_that_pass_lpr():
 
 
 def test_wpr_applies_to_targets_not_written_in_latin_script():
-    assert [fidelity.wpr_applies(l) for l in ("en", "es", "it", "ja", "zh", "ru", "ar", "hi", "ko")] == [False] * 3 + [True] * 6
+    assert [fidelity.wpr_applies(l) for l in ("en", "es", "it", "ja", "zh", "ru", "ar", "hi", "ko")] == [False] * 3 + [
+        True
+    ] * 6
     assert fidelity.rates([FR], "fr").wpr is None
     with pytest.raises(CLTError, match="not written in Latin script"):
         fidelity.word_pass(FR, "fr")
@@ -153,7 +155,10 @@ def test_scores_are_per_document_values_that_judged_mean_aggregates():
     assert fidelity.scores(FR, "fr") == {"lpr": 1.0}
     assert fidelity.scores("42", "zh") == {"lpr": None, "wpr": None}
     assert fidelity.scores(EN, "zh") == {"lpr": 0.0, "wpr": None}
-    assert fidelity.scores("医生呼吁六十五岁以上的老人在冬季 flu season 开始前接种疫苗。", "zh") == {"lpr": 1.0, "wpr": 0.0}
+    assert fidelity.scores("医生呼吁六十五岁以上的老人在冬季 flu season 开始前接种疫苗。", "zh") == {
+        "lpr": 1.0,
+        "wpr": 0.0,
+    }
     assert fidelity.scores("Sannu da zuwa", "ha") == {}  # lid.176 cannot identify Hausa: no metric
     docs = [ZH, "42", EN, "我们今天去了北京的 museum 参观了很多东西。"]
     values = [fidelity.scores(d, "zh") for d in docs]
@@ -213,7 +218,9 @@ def _combine(a: bool | None, b: bool | None) -> bool | None:
     return b if a is None else a if b is None else a and b
 
 
-_LINES = st.lists(st.sampled_from([FR, EN, ES, ZH, JA, "42", "Bonjour à tous", "**Étape 1**", "1 2 3 4 5", ""]), max_size=5)
+_LINES = st.lists(
+    st.sampled_from([FR, EN, ES, ZH, JA, "42", "Bonjour à tous", "**Étape 1**", "1 2 3 4 5", ""]), max_size=5
+)
 
 
 @settings(max_examples=30, deadline=None)

@@ -129,7 +129,7 @@ def group(n: int, sep: str) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    n=st.integers(min_value=-10**9, max_value=10**9),
+    n=st.integers(min_value=-(10**9), max_value=10**9),
     sep=st.sampled_from(sorted(GROUPINGS)),
     system=st.sampled_from(sorted(DIGIT_ZEROS)),
     lang=st.sampled_from(sorted(ANSWER_PHRASES)),

@@ -7,13 +7,21 @@ import warnings
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from clt_plugin.metrics.rouge import lcs_length, rouge_l, rouge_l_f, score_tokens, tokenize
 from metrics_samples import ROUGE_LANGUAGES, SENTENCES, summary_pairs
 
+from clt_plugin.metrics.rouge import lcs_length, rouge_l, rouge_l_f, score_tokens, tokenize
+
 # multilingual-rouge's language names for our registry codes.
-XLSUM_NAMES = {"en": "english", "es": "spanish", "fr": "french", "ru": "russian", "ja": "japanese",
-               "zh": "chinese", "th": "thai", "bn": "bengali"}
+XLSUM_NAMES = {
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "ru": "russian",
+    "ja": "japanese",
+    "zh": "chinese",
+    "th": "thai",
+    "bn": "bengali",
+}
 
 
 @pytest.mark.parametrize(
@@ -71,7 +79,10 @@ def xlsum_scorers():
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return {lang: rouge_scorer.RougeScorer(["rougeL"], lang=XLSUM_NAMES[lang], use_stemmer=False) for lang in XLSUM_NAMES}
+        return {
+            lang: rouge_scorer.RougeScorer(["rougeL"], lang=XLSUM_NAMES[lang], use_stemmer=False)
+            for lang in XLSUM_NAMES
+        }
 
 
 def test_unidic_is_not_installed():

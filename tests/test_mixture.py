@@ -18,8 +18,22 @@ from clt_plugin.mixture.grid import build_grid, grid_points
 
 LANGS = ("es", "fr", "ja", "zh")
 N = 200  # rows per language in the fixture sources
-MANIFEST_KEYS = {"schema", "tool_version", "seed", "spec", "counts", "total_rows", "languages", "per_language",
-                 "english_only", "sources", "language_check", "train_file", "train_sha256", "spec_sha256"}
+MANIFEST_KEYS = {
+    "schema",
+    "tool_version",
+    "seed",
+    "spec",
+    "counts",
+    "total_rows",
+    "languages",
+    "per_language",
+    "english_only",
+    "sources",
+    "language_check",
+    "train_file",
+    "train_sha256",
+    "spec_sha256",
+}
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -34,9 +48,12 @@ def data(tmp_path_factory) -> Path:
 
 
 def spec(data: Path, **kw) -> dict:
-    task = {"source": {"path": "math_{lang}.jsonl", "fields": {"prompt": "question", "response": "answer"}},
-            "english": kw.pop("english", 20), "per_language": kw.pop("per_language", 10),
-            "languages": kw.pop("languages", list(LANGS))}
+    task = {
+        "source": {"path": "math_{lang}.jsonl", "fields": {"prompt": "question", "response": "answer"}},
+        "english": kw.pop("english", 20),
+        "per_language": kw.pop("per_language", 10),
+        "languages": kw.pop("languages", list(LANGS)),
+    }
     return {"seed": kw.pop("seed", 0), "tasks": {"math": task}, **kw}
 
 
@@ -148,7 +165,9 @@ def test_replace_mode_keeps_the_total(data, tmp_path):
 
 
 def test_shortage_errors_with_both_numbers_or_caps(data, tmp_path):
-    with pytest.raises(CLTError, match=r"clt_mixture.tasks.math.source: es: asked for 201 rows but math_es.jsonl has only 200"):
+    with pytest.raises(
+        CLTError, match=r"clt_mixture.tasks.math.source: es: asked for 201 rows but math_es.jsonl has only 200"
+    ):
         build(data, tmp_path / "o", per_language=N + 1)
     assert not (tmp_path / "o").exists()
     m, _ = build(data, tmp_path / "o", per_language=N + 1, on_shortage="cap")
@@ -156,14 +175,22 @@ def test_shortage_errors_with_both_numbers_or_caps(data, tmp_path):
 
 
 def test_language_check_drop_refills_from_the_same_order(tmp_path):
-    for lang, texts in (("en", ["The cat sleeps on the warm mat all afternoon."] * 12),
-                        ("es", ["El gato duerme en la alfombra caliente toda la tarde."] * 8
-                         + ["The cat sleeps on the warm mat all afternoon."] * 4)):
+    for lang, texts in (
+        ("en", ["The cat sleeps on the warm mat all afternoon."] * 12),
+        (
+            "es",
+            ["El gato duerme en la alfombra caliente toda la tarde."] * 8
+            + ["The cat sleeps on the warm mat all afternoon."] * 4,
+        ),
+    ):
         with open(tmp_path / f"c_{lang}.jsonl", "w") as f:
             for i, t in enumerate(texts):
                 f.write(json.dumps({"id": f"r{i}", "prompt": "p", "response": t}) + "\n")
-    base = {"seed": 3, "language_check": "drop",
-            "tasks": {"t": {"source": {"path": "c_{lang}.jsonl"}, "english": 2, "per_language": 8, "languages": ["es"]}}}
+    base = {
+        "seed": 3,
+        "language_check": "drop",
+        "tasks": {"t": {"source": {"path": "c_{lang}.jsonl"}, "english": 2, "per_language": 8, "languages": ["es"]}},
+    }
     m = build_mixture(load_spec(base, base_dir=tmp_path), tmp_path / "o", use_cache=False)
     rows = [json.loads(l) for l in (tmp_path / "o" / "train.jsonl").read_text().splitlines()]
     es = [r for r in rows if r["clt"]["lang"] == "es"]
@@ -212,7 +239,9 @@ def test_multi_task_and_inline_spec_errors_use_the_given_root(data, tmp_path):
     m = build_mixture(load_spec(d, base_dir=data), tmp_path / "o", use_cache=False)
     assert m["counts"]["math2"] == {"en": 20, "fr": 2} and m["languages"]["seen"] == list(LANGS)
     d["tasks"]["math"]["languages"] = ["es", "fr", "xx"]
-    with pytest.raises(CLTError, match=r"^cfg.yml: clt_mixture.tasks.math.languages\[2\]: unknown language 'xx' \(known: en, es"):
+    with pytest.raises(
+        CLTError, match=r"^cfg.yml: clt_mixture.tasks.math.languages\[2\]: unknown language 'xx' \(known: en, es"
+    ):
         load_spec(d, source="cfg.yml", root="clt_mixture")
 
 
@@ -225,8 +254,23 @@ def test_grid_writes_one_nested_directory_per_point(data, tmp_path):
     script = build_grid(s, tmp_path / "s", "paper-script", use_cache=False)
     assert script["latin-k0100"]["languages"]["seen"] == ["es", "fr"]
     assert script["non-latin-k0000"]["languages"]["seen"] == ["ja", "zh"]
-    assert [c["per_language"] for _, c in grid_points("paper-multi")] == [0, 500, 1000, 1500, 2000, 2500, 3000, 3500,
-                                                                         4000, 4500, 5000, 5500, 6000, 6500, 7000]
+    assert [c["per_language"] for _, c in grid_points("paper-multi")] == [
+        0,
+        500,
+        1000,
+        1500,
+        2000,
+        2500,
+        3000,
+        3500,
+        4000,
+        4500,
+        5000,
+        5500,
+        6000,
+        6500,
+        7000,
+    ]
 
 
 def test_parquet_and_jsonl_copies_give_the_same_mixture_with_bounded_memory_paths(data, tmp_path, monkeypatch):
@@ -273,30 +317,46 @@ def test_grid_scans_each_source_once_and_matches_points_built_alone(data, tmp_pa
 
 
 # Every spec field that changes the rows a mixture holds, and the sources' content.
-SPEC_FIELDS = st.fixed_dictionaries({
-    "seed": st.sampled_from([0, 1]),
-    "alignment": st.sampled_from(["independent", "parallel"]),
-    "mode": st.just("augment"),
-    "on_shortage": st.sampled_from(["error", "cap"]),
-    "language_check": st.sampled_from(["off", "drop"]),
-    "english": st.sampled_from([1, 2]),
-    "per_language": st.sampled_from([1, 3]),
-    "languages": st.sampled_from([["es"], ["es", "fr"]]),
-    "path": st.sampled_from(["a_{lang}.jsonl", "b_{lang}.jsonl"]),
-    "fingerprint": st.sampled_from(["sha-1", "sha-2"]),
-})
+SPEC_FIELDS = st.fixed_dictionaries(
+    {
+        "seed": st.sampled_from([0, 1]),
+        "alignment": st.sampled_from(["independent", "parallel"]),
+        "mode": st.just("augment"),
+        "on_shortage": st.sampled_from(["error", "cap"]),
+        "language_check": st.sampled_from(["off", "drop"]),
+        "english": st.sampled_from([1, 2]),
+        "per_language": st.sampled_from([1, 3]),
+        "languages": st.sampled_from([["es"], ["es", "fr"]]),
+        "path": st.sampled_from(["a_{lang}.jsonl", "b_{lang}.jsonl"]),
+        "fingerprint": st.sampled_from(["sha-1", "sha-2"]),
+    }
+)
 
 
 def _mixture_key(f: dict) -> str:
     from clt_plugin.mixture.build import _cache_key
 
-    spec = load_spec({
-        "seed": f["seed"], "alignment": f["alignment"], "mode": f["mode"], "on_shortage": f["on_shortage"],
-        "language_check": f["language_check"],
-        "tasks": {"math": {"source": {"format": "jsonl", "path": f["path"],
-                                      "fields": {"id": "id", "prompt": "q", "response": "a"}},
-                           "english": f["english"], "per_language": f["per_language"], "languages": f["languages"]}},
-    })
+    spec = load_spec(
+        {
+            "seed": f["seed"],
+            "alignment": f["alignment"],
+            "mode": f["mode"],
+            "on_shortage": f["on_shortage"],
+            "language_check": f["language_check"],
+            "tasks": {
+                "math": {
+                    "source": {
+                        "format": "jsonl",
+                        "path": f["path"],
+                        "fields": {"id": "id", "prompt": "q", "response": "a"},
+                    },
+                    "english": f["english"],
+                    "per_language": f["per_language"],
+                    "languages": f["languages"],
+                }
+            },
+        }
+    )
     return _cache_key(spec, {"math": {"a_es.jsonl": f["fingerprint"]}})
 
 

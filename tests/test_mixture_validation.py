@@ -32,13 +32,21 @@ def data(tmp_path_factory) -> Path:
 
 
 def spec(data: Path, k: int, validation: int, english: int = 10, **kw) -> dict:
-    task = {"source": {"path": "math_{lang}.jsonl", "fields": {"id": "id", "prompt": "question", "response": "answer"}},
-            "english": english, "per_language": k, "languages": list(LANGS), "validation": validation}
+    task = {
+        "source": {"path": "math_{lang}.jsonl", "fields": {"id": "id", "prompt": "question", "response": "answer"}},
+        "english": english,
+        "per_language": k,
+        "languages": list(LANGS),
+        "validation": validation,
+    }
     return {"seed": kw.pop("seed", 0), "tasks": {"math": task}, **kw}
 
 
 def rows(path: Path) -> list[tuple[str, str]]:
-    return [(r["clt"]["lang"], r["clt"]["source_id"]) for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())]
+    return [
+        (r["clt"]["lang"], r["clt"]["source_id"])
+        for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+    ]
 
 
 def build(data: Path, out: Path, k: int, validation: int, **kw) -> tuple[dict, list, list]:
@@ -48,11 +56,16 @@ def build(data: Path, out: Path, k: int, validation: int, **kw) -> tuple[dict, l
 
 
 @SETTINGS
-@given(ks=st.lists(st.integers(0, 16), min_size=2, max_size=4, unique=True).map(sorted),
-       validation=st.integers(1, 4), english=st.integers(0, 20), seed=st.integers(0, 2**31),
-       alignment=st.sampled_from(["independent", "parallel", "disjoint"]))
+@given(
+    ks=st.lists(st.integers(0, 16), min_size=2, max_size=4, unique=True).map(sorted),
+    validation=st.integers(1, 4),
+    english=st.integers(0, 20),
+    seed=st.integers(0, 2**31),
+    alignment=st.sampled_from(["independent", "parallel", "disjoint"]),
+)
 def test_validation_is_fixed_across_the_grid_and_training_rows_are_exact_and_nested(
-        data, ks, validation, english, seed, alignment):
+    data, ks, validation, english, seed, alignment
+):
     built = {}
     with tempfile.TemporaryDirectory() as tmp:
         for k in ks:
@@ -65,8 +78,11 @@ def test_validation_is_fixed_across_the_grid_and_training_rows_are_exact_and_nes
         assert manifest["counts"] == {"math": {"en": english, **{lang: k for lang in LANGS}}}
         assert len(train) == manifest["total_rows"] == english + 4 * k
         counts = manifest["validation"]["counts"]["math"]
-        assert counts == {"en": validation, **{lang: validation for lang in LANGS}} == {
-            lang: sum(1 for l, _ in held if l == lang) for lang in ("en", *LANGS)}
+        assert (
+            counts
+            == {"en": validation, **{lang: validation for lang in LANGS}}
+            == {lang: sum(1 for l, _ in held if l == lang) for lang in ("en", *LANGS)}
+        )
     for small, large in zip(ks, ks[1:]):
         assert set(built[small][1]) <= set(built[large][1])  # nested
 
@@ -101,7 +117,9 @@ def test_a_cached_mixture_brings_its_validation_rows(data, tmp_path):
 
 
 def test_shortage_counts_validation_rows(data, tmp_path):
-    with pytest.raises(CLTError, match=r"math.source: es: asked for 201 rows \(5 validation \+ 196 training\) but .* has only 200"):
+    with pytest.raises(
+        CLTError, match=r"math.source: es: asked for 201 rows \(5 validation \+ 196 training\) but .* has only 200"
+    ):
         build(data, tmp_path / "x", 196, 5)
     assert not (tmp_path / "x").exists()
 

@@ -83,13 +83,14 @@ def _split_comment(line: str) -> tuple[str, str | None]:
         elif ch in "'\"":
             quote = ch
         elif ch == "#" and (i == 0 or line[i - 1].isspace()):
-            return line[:i].rstrip(), line[i + 1:].strip()
+            return line[:i].rstrip(), line[i + 1 :].strip()
     return line, None
 
 
 def test_the_parser_joins_continuations_and_keeps_alternatives():
-    block = ("# a comment\nclt eval --a 1 \\\n    --b '# not a comment'  # trailing\n"
-             "sbatch x.sbatch   # or: x/run_all.sh\n")
+    block = (
+        "# a comment\nclt eval --a 1 \\\n    --b '# not a comment'  # trailing\nsbatch x.sbatch   # or: x/run_all.sh\n"
+    )
     assert commands(block) == ["clt eval --a 1 --b '# not a comment'", "sbatch x.sbatch", "x/run_all.sh"]
 
 
@@ -103,9 +104,15 @@ def _tiny_config(path: Path, tiny_model: Path) -> None:
     cfg["chat_template"] = "tokenizer_default"
     for name, task in cfg["clt_mixture"]["tasks"].items():
         rows = "math" if name == "math" else "chat"
-        task["source"] = ({"format": "jsonl", "path": str(TINY_CPU / "data" / "math_{lang}.jsonl"),
-                           "fields": {"id": "id", "prompt": "question", "response": "answer"}} if rows == "math"
-                          else {"dataset": "chat", "path": str(TINY_CPU / "data" / "chat_{lang}.jsonl")})
+        task["source"] = (
+            {
+                "format": "jsonl",
+                "path": str(TINY_CPU / "data" / "math_{lang}.jsonl"),
+                "fields": {"id": "id", "prompt": "question", "response": "answer"},
+            }
+            if rows == "math"
+            else {"dataset": "chat", "path": str(TINY_CPU / "data" / "chat_{lang}.jsonl")}
+        )
         task.update(english=6, per_language=2, validation=1)
     cfg["clt_mixture"]["language_check"] = "off"  # the tiny fixture rows are too short to identify
     cfg["sequence_len"] = 256
@@ -137,14 +144,19 @@ def sandbox(tiny_model, tmp_path_factory):
         lines = (src if src.is_file() else mgsm / "mgsm_en.tsv").read_text(encoding="utf-8").splitlines()[:1]
         (project / "DATA" / "mgsm" / f"mgsm_{lang}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     zero3 = write_zero3(root / "zero3")
-    _shim(shims / "axolotl", f"""#!/usr/bin/env bash
+    _shim(
+        shims / "axolotl",
+        f"""#!/usr/bin/env bash
 # `axolotl fetch deepspeed_configs` needs GitHub: write the tests' ZeRO-3 JSON where it would land.
 if [ "${{1:-}}" = fetch ] && [ "${{2:-}}" = deepspeed_configs ]; then
   mkdir -p deepspeed_configs && cp {shlex.quote(str(zero3))} deepspeed_configs/zero3_bf16.json && exit 0
 fi
-exec {shlex.quote(str(BIN / 'axolotl'))} "$@"
-""")
-    _shim(shims / "sbatch", """#!/usr/bin/env bash
+exec {shlex.quote(str(BIN / "axolotl"))} "$@"
+""",
+    )
+    _shim(
+        shims / "sbatch",
+        """#!/usr/bin/env bash
 # What Slurm does with an array script: a copy in a spool folder, run once per array index.
 set -euo pipefail
 script="$1"; shift
@@ -153,16 +165,28 @@ spool=$(mktemp -d); cp "$script" "$spool/slurm_script"
 for i in $(seq $range); do
   (cd "$spool" && SLURM_SUBMIT_DIR="$OLDPWD" SLURM_JOB_ID=$((1000 + i)) SLURM_ARRAY_TASK_ID=$i bash ./slurm_script "$@")
 done
-""")
+""",
+    )
     _shim(shims / "record-axolotl", '#!/usr/bin/env bash\nprintf "%s\\n" "$PWD $*" >> "$RECORD"\n')
-    env = {**run_env(), "PATH": f"{shims}:{BIN}:{os.environ['PATH']}", "AXOLOTL": str(shims / "record-axolotl"),
-           "RECORD": str(root / "launched.txt"), "OPENAI_API_KEY": "unused"}
+    env = {
+        **run_env(),
+        "PATH": f"{shims}:{BIN}:{os.environ['PATH']}",
+        "AXOLOTL": str(shims / "record-axolotl"),
+        "RECORD": str(root / "launched.txt"),
+        "OPENAI_API_KEY": "unused",
+    }
     return {"project": project, "env": env, "record": root / "launched.txt", "tiny": tiny_model}
 
 
 def run(cmd: str, sb: dict, cwd: Path | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    proc = subprocess.run(["bash", "-c", "set -eo pipefail\n" + cmd], cwd=cwd or sb["project"], env=sb["env"],
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        ["bash", "-c", "set -eo pipefail\n" + cmd],
+        cwd=cwd or sb["project"],
+        env=sb["env"],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, f"README command failed: {cmd}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc
 
@@ -225,8 +249,9 @@ def _trained_model(sb: dict, model_dir: Path) -> None:
     out, configs = sb["sweep"]
     point = next(c for c in configs if c.endswith(f"-{model_dir.name}.yaml"))
     spec = yaml.safe_load((out / point).read_text(encoding="utf-8"))["clt_mixture"]
-    manifest = build_mixture(load_spec({**spec, "on_shortage": "cap"}), model_dir.parent / f".{model_dir.name}-mixture",
-                             use_cache=False)
+    manifest = build_mixture(
+        load_spec({**spec, "on_shortage": "cap"}), model_dir.parent / f".{model_dir.name}-mixture", use_cache=False
+    )
     (model_dir / "clt_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
@@ -261,8 +286,12 @@ def test_install_lines_resolve_against_the_checkout(sandbox):
 
 
 def test_make_targets_exist_and_find_a_python(sandbox):
-    targets = {t for block in readme_blocks(README.read_text(encoding="utf-8")) for c in block
-               for t in re.findall(r"^make (\w+)", c)}
+    targets = {
+        t
+        for block in readme_blocks(README.read_text(encoding="utf-8"))
+        for c in block
+        for t in re.findall(r"^make (\w+)", c)
+    }
     assert {"demo", "test"} <= targets
     for target in sorted(targets):
         proc = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, timeout=60)
@@ -317,9 +346,11 @@ def test_the_judging_block_runs_as_written(sandbox, tmp_path):
     run_dir = next(re.match(r"RUN=(\S+)", c).group(1) for c in block if c.startswith("RUN="))
     # A reply in each language (the sentences the tiny tokenizer is trained on, in LANGS order).
     replies = dict(zip(LANGS, TOKENIZER_TEXTS))
-    write_lm_eval_run(project / run_dir, {lang: [(f"Write about ducks. WANT({3 + i % 3})", replies[lang])]
-                                          for i, lang in enumerate(LANGS)},
-                      model_args=f"pretrained={project / 'models' / 'k1000'},dtype=float32")
+    write_lm_eval_run(
+        project / run_dir,
+        {lang: [(f"Write about ducks. WANT({3 + i % 3})", replies[lang])] for i, lang in enumerate(LANGS)},
+        model_args=f"pretrained={project / 'models' / 'k1000'},dtype=float32",
+    )
     from lm_eval.loggers.utils import add_env_info
 
     for path in (project / run_dir).rglob("results_*.json"):  # what lm_eval's CLI adds on top of the writer
@@ -333,12 +364,21 @@ def test_the_judging_block_runs_as_written(sandbox, tmp_path):
     shutil.copyfile(ifeval, project / "DATA" / "m-ifeval" / ifeval.name)
     prompts = [json.loads(line)["prompt"] for line in ifeval.read_text(encoding="utf-8").splitlines()[:3]]
     (project / "responses.jsonl").write_text(
-        "".join(json.dumps({"prompt": p, "response": "はい、わかりました。"}, ensure_ascii=False) + "\n" for p in prompts),
-        encoding="utf-8")
+        "".join(
+            json.dumps({"prompt": p, "response": "はい、わかりました。"}, ensure_ascii=False) + "\n" for p in prompts
+        ),
+        encoding="utf-8",
+    )
     env = {**sandbox["env"], "CLT_DATA_DIR": str(project / "DATA"), "CLT_CACHE_DIR": str(tmp_path / "cache")}
     with _JudgeOnPort8000() as server:
-        proc = subprocess.run(["bash", "-c", "set -eo pipefail\n" + "\n".join(block)], cwd=project, env=env,
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            ["bash", "-c", "set -eo pipefail\n" + "\n".join(block)],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert proc.returncode == 0, f"README judging block failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     assert server.total_answered == len(LANGS)
     assert sorted((project / run_dir).rglob("results_judge_*.json"))
@@ -375,9 +415,17 @@ def test_make_says_what_to_install_when_no_python_fits(tmp_path):
         (tmp_path / name).write_text("", encoding="utf-8")
     shutil.copyfile(REPO / "Makefile", tmp_path / "Makefile")
     (tmp_path / "bin").mkdir()
-    proc = subprocess.run([shutil.which("make"), "setup"], cwd=tmp_path, env={"PATH": str(tmp_path / "bin")},
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [shutil.which("make"), "setup"],
+        cwd=tmp_path,
+        env={"PATH": str(tmp_path / "bin")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode != 0 and not (tmp_path / ".venv").exists()
-    assert ("make: no Python 3.11 or 3.12 found (tried python3.11, python3.12, python3). Install one "
-            "(Debian/Ubuntu: apt-get install python3.12 python3.12-venv; or pyenv install 3.12) or name it: "
-            "make PYTHON=/path/to/python3.12") in proc.stderr
+    assert (
+        "make: no Python 3.11 or 3.12 found (tried python3.11, python3.12, python3). Install one "
+        "(Debian/Ubuntu: apt-get install python3.12 python3.12-venv; or pyenv install 3.12) or name it: "
+        "make PYTHON=/path/to/python3.12"
+    ) in proc.stderr

@@ -37,15 +37,43 @@ def smollm2(tmp_path_factory) -> Path:
 def run(smollm2, tmp_path_factory, mgsm_dir, mifeval_dir):
     out = tmp_path_factory.mktemp("real_eval")
     tasks = [f"clt_mgsm_chat_{lang}" for lang in LANGS] + [f"clt_ifeval_{lang}" for lang in LANGS]
-    cmd = [sys.executable, "-m", "lm_eval", "run", "--model", "hf",
-           "--model_args", f"pretrained={smollm2},dtype=float32", "--device", "cpu", "--batch_size", "6",
-           "--include_path", str(tasks_path()), "--tasks", ",".join(tasks), "--limit", str(LIMIT),
-           "--apply_chat_template", "--gen_kwargs", "max_gen_toks=64", "--log_samples",
-           "--metadata", json.dumps({"data_dir": str(SHARED_DATA)}), "--output_path", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "lm_eval",
+        "run",
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={smollm2},dtype=float32",
+        "--device",
+        "cpu",
+        "--batch_size",
+        "6",
+        "--include_path",
+        str(tasks_path()),
+        "--tasks",
+        ",".join(tasks),
+        "--limit",
+        str(LIMIT),
+        "--apply_chat_template",
+        "--gen_kwargs",
+        "max_gen_toks=64",
+        "--log_samples",
+        "--metadata",
+        json.dumps({"data_dir": str(SHARED_DATA)}),
+        "--output_path",
+        str(out),
+    ]
     # One OpenMP thread: on a shared CPU, spinning worker threads fight the other processes and a
     # 135M model generates 4x slower (measured: 226 s against 60 s for this run).
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-           "OMP_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "OMP_NUM_THREADS": "1",
+    }
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=out, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     samples = {}
@@ -90,8 +118,9 @@ def test_mgsm_extraction_and_fidelity_match_the_logged_generations(run):
 
 def test_english_replies_are_judged_english(run):
     samples, _ = run
-    judged = [fidelity.line_pass(_reply(s), "en") for task in ("clt_mgsm_chat_en", "clt_ifeval_en")
-              for s in samples[task]]
+    judged = [
+        fidelity.line_pass(_reply(s), "en") for task in ("clt_mgsm_chat_en", "clt_ifeval_en") for s in samples[task]
+    ]
     assert any(v is not None for v in judged), "no English reply was long enough to judge"
     assert all(v is not False for v in judged), judged
     # and the same English text is not taken for Japanese

@@ -110,8 +110,11 @@ def test_an_output_file_that_names_a_folder_or_an_input_is_refused_before_any_wo
     i = argv.index("-o")
     before = snapshot(root)
     rc, err = run_clt(root, [*argv[: i + 1], "taken", *argv[i + 2 :]])
-    assert rc == 2 and err.strip() == f"clt {cmd}: error: taken: is a folder; the {_what(cmd)} must name a file " \
-                                      f"(e.g. taken/out.json)", err
+    assert (
+        rc == 2
+        and err.strip()
+        == f"clt {cmd}: error: taken: is a folder; the {_what(cmd)} must name a file (e.g. taken/out.json)"
+    ), err
     input_path = str(rel[inputs[0]])
     rc, err = run_clt(root, [*argv[: i + 1], input_path, *argv[i + 2 :]])
     assert rc == 2 and "would replace the input" in err and len(err.strip().splitlines()) == 1, err
@@ -130,8 +133,10 @@ def test_judge_settings_that_cannot_work_are_refused(workspace):
     (root / "plain").write_text("x", encoding="utf-8")
     bad = [
         (["--endpoint", "http:///v1"], "--endpoint: the URL names no host (got 'http:///v1')"),
-        (["--endpoint", "http://judge:99999/v1"], "--endpoint: not a valid URL (Port out of range 0-65535) "
-                                                  "(got 'http://judge:99999/v1')"),
+        (
+            ["--endpoint", "http://judge:99999/v1"],
+            "--endpoint: not a valid URL (Port out of range 0-65535) (got 'http://judge:99999/v1')",
+        ),
         (["--endpoint", "http://[::1/v1"], "--endpoint: not a valid URL (Invalid IPv6 URL) (got 'http://[::1/v1')"),
         (["--endpoint", "ftp://judge/v1"], "--endpoint: expected an http:// or https:// URL (got 'ftp://judge/v1')"),
         (["--endpoint", "http://judge:0/v1"], "--endpoint: port 0 is not a usable port (got 'http://judge:0/v1')"),
@@ -165,6 +170,9 @@ def test_a_model_config_that_is_not_an_object_is_refused(workspace):
     doc["config"]["model_args"] = f"pretrained={root / 'model'}"
     results.write_text(json.dumps(doc), encoding="utf-8")
     rc, err = run_clt(root, argv)
-    assert (rc, err.strip()) == (2, f"clt submit: error: {root / 'model' / 'config.json'}: expected a JSON object at "
-                                    "the top of the model config (got array)")
+    assert (rc, err.strip()) == (
+        2,
+        f"clt submit: error: {root / 'model' / 'config.json'}: expected a JSON object at "
+        "the top of the model config (got array)",
+    )
     assert not (root / "sub.json").exists()

@@ -16,9 +16,12 @@ from test_reliability_cli import run_clt
 from clt_plugin.textsafe import BIDI_CONTROLS, csv_cell, html_text, md_cell, visible
 
 # Text users can put in ids, names and versions, rich in what breaks layouts.
-NASTY = st.text(alphabet=st.sampled_from(
-    list("ab|*_`[]~\\<>&\"'=+-@ #\n\r\t") + sorted(BIDI_CONTROLS) + ["\u2028", "\u2029", "\x00", "\x85", "é", "日"]
-), max_size=30)
+NASTY = st.text(
+    alphabet=st.sampled_from(
+        list("ab|*_`[]~\\<>&\"'=+-@ #\n\r\t") + sorted(BIDI_CONTROLS) + ["\u2028", "\u2029", "\x00", "\x85", "é", "日"]
+    ),
+    max_size=30,
+)
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 
@@ -38,8 +41,9 @@ def test_markdown_cells_cannot_break_rows_blocks_or_direction(text):
 def test_html_text_has_no_markup_and_no_bidi_controls(text):
     out = html_text(text)
     assert not (set("<>\"'") & set(out)) and not (set(out) & BIDI_CONTROLS)
-    assert "&" not in out.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "").replace(
-        "&quot;", "").replace("&#x27;", "")
+    assert "&" not in out.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "").replace("&quot;", "").replace(
+        "&#x27;", ""
+    )
 
 
 @settings(max_examples=300)

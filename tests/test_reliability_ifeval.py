@@ -49,14 +49,34 @@ def test_a_relation_of_the_wrong_type_is_refused_by_every_checker_that_takes_one
             registry.build(iid, {**kw, key: bad}, lang)
 
 
-COUNT_KEYS = ("num_sentences", "num_words", "num_paragraphs", "num_highlights", "num_sections", "num_bullets",
-              "num_placeholders", "frequency", "let_frequency", "capital_frequency", "num_letters")
+COUNT_KEYS = (
+    "num_sentences",
+    "num_words",
+    "num_paragraphs",
+    "num_highlights",
+    "num_sections",
+    "num_bullets",
+    "num_placeholders",
+    "frequency",
+    "let_frequency",
+    "capital_frequency",
+    "num_letters",
+)
 
 
 @settings(max_examples=40, deadline=None)
-@given(value=st.one_of(st.integers(max_value=-1), st.floats(allow_nan=True, allow_infinity=True).filter(
-    lambda f: f != f or f in (float("inf"), float("-inf")) or f < 0 or f != int(f)), st.text(max_size=3),
-    st.lists(st.integers(), max_size=2), st.booleans()), pick=st.integers(min_value=0, max_value=10_000))
+@given(
+    value=st.one_of(
+        st.integers(max_value=-1),
+        st.floats(allow_nan=True, allow_infinity=True).filter(
+            lambda f: f != f or f in (float("inf"), float("-inf")) or f < 0 or f != int(f)
+        ),
+        st.text(max_size=3),
+        st.lists(st.integers(), max_size=2),
+        st.booleans(),
+    ),
+    pick=st.integers(min_value=0, max_value=10_000),
+)
 def test_counts_outside_their_domain_or_of_the_wrong_type_are_refused(mifeval_dir, value, pick):
     cases = [(lang, iid, kw, key) for lang, iid, kw in _cached(mifeval_dir) for key in kw if key in COUNT_KEYS]
     lang, iid, kw, key = cases[pick % len(cases)]
@@ -73,12 +93,15 @@ def _cached(mifeval_dir):
     return _CACHE["rows"]
 
 
-@pytest.mark.parametrize("nth,num,message", [
-    (-1, 3, "nth_paragraph must be from 1 to 3 (got -1)"),
-    (0, 3, "nth_paragraph must be from 1 to 3 (got 0)"),
-    (4, 3, "nth_paragraph must be from 1 to 3 (got 4)"),
-    (1, 0, "num_paragraphs must be 1 or more (got 0)"),
-])
+@pytest.mark.parametrize(
+    "nth,num,message",
+    [
+        (-1, 3, "nth_paragraph must be from 1 to 3 (got -1)"),
+        (0, 3, "nth_paragraph must be from 1 to 3 (got 0)"),
+        (4, 3, "nth_paragraph must be from 1 to 3 (got 4)"),
+        (1, 0, "num_paragraphs must be 1 or more (got 0)"),
+    ],
+)
 def test_nth_paragraph_outside_the_references_domain_is_refused(nth, num, message):
     iid = "length_constraints:nth_paragraph_first_word"
     with pytest.raises(InstructionArgumentError, match=f"^{re.escape(f'instruction {iid!r}: {message}')}$"):
@@ -94,8 +117,10 @@ def test_ifeval_score_refuses_a_prompt_that_is_not_its_keys_prompt(tmp_path, mif
     es = {r["key"]: r for r in read_jsonl(mifeval_dir / "es_input_data.jsonl")}
     row = next(r for r in ja if r["key"] in es)
     responses = tmp_path / "ja_responses.jsonl"
-    responses.write_text(json.dumps({"key": row["key"], "prompt": row["prompt"], "response": "はい"},
-                                    ensure_ascii=False) + "\n", encoding="utf-8")
+    responses.write_text(
+        json.dumps({"key": row["key"], "prompt": row["prompt"], "response": "はい"}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     rc = main(["ifeval-score", str(responses), "--lang", "es", "--data", str(mifeval_dir / "es_input_data.jsonl")])
     err = capsys.readouterr().err
     assert rc == 2

@@ -50,8 +50,10 @@ def test_a_folder_clt_did_not_write_is_refused_and_left_untouched(workspace, cmd
     before = snapshot(root)
     rc, err = run_clt(root, argv)
     assert rc == 2, err
-    assert err.strip() == (f"clt {cmd}: error: {output}: folder was not written by `clt {cmd}` (it holds grid.json, "
-                           "manifest.json, notes/spec.md); it is left untouched: choose a new or empty folder")
+    assert err.strip() == (
+        f"clt {cmd}: error: {output}: folder was not written by `clt {cmd}` (it holds grid.json, "
+        "manifest.json, notes/spec.md); it is left untouched: choose a new or empty folder"
+    )
     assert snapshot(root) == before
 
 
@@ -77,8 +79,10 @@ def test_a_folder_of_another_clt_command_is_refused(workspace):
     assert run_clt(root, COMMANDS["report"][0])[0] == 0
     before = snapshot(root)
     rc, err = run_clt(root, ["mix", "spec.yaml", "-o", "rep", "--no-cache"])
-    assert rc == 2 and err.strip() == ("clt mix: error: rep: folder was written by `clt report`, not `clt mix`; "
-                                       "it is left untouched: choose another folder")
+    assert rc == 2 and err.strip() == (
+        "clt mix: error: rep: folder was written by `clt report`, not `clt mix`; "
+        "it is left untouched: choose another folder"
+    )
     assert snapshot(root) == before
 
 
@@ -105,9 +109,11 @@ def _dead_pid() -> int:
 def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(workspace):
     """A real SIGKILL in the middle of writing a folder output; the next `clt mix` cleans up."""
     root, _ = fresh_copy(workspace)
-    code = ("import sys, time; from clt_plugin.outputs import output_dir\n"
-            "with output_dir(sys.argv[1], 'clt mix') as tmp:\n"
-            "    (tmp / 'train.jsonl').write_text('x' * 100000); print('ready', flush=True); time.sleep(60)\n")
+    code = (
+        "import sys, time; from clt_plugin.outputs import output_dir\n"
+        "with output_dir(sys.argv[1], 'clt mix') as tmp:\n"
+        "    (tmp / 'train.jsonl').write_text('x' * 100000); print('ready', flush=True); time.sleep(60)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code, str(root / "out")], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "ready"
@@ -155,14 +161,17 @@ def test_outputs_follow_the_umask(tmp_path, mask):
     assert mode(tmp_path / "folder" / MARKER) == 0o666 & ~mask
 
 
-NAMES = st.text(alphabet="abcdefghij_-.", min_size=1, max_size=8).filter(lambda n: n not in (".", "..") and
-                                                                         not n.startswith(".clt-output"))
+NAMES = st.text(alphabet="abcdefghij_-.", min_size=1, max_size=8).filter(
+    lambda n: n not in (".", "..") and not n.startswith(".clt-output")
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(user=st.dictionaries(st.lists(NAMES, min_size=1, max_size=3).map("/".join), st.text(max_size=5), max_size=5),
-       ours=st.dictionaries(st.sampled_from(["a.txt", "b.txt", "d/c.txt"]), st.text(max_size=5), min_size=1),
-       again=st.dictionaries(st.sampled_from(["a.txt", "b.txt", "d/e.txt"]), st.text(max_size=5), min_size=1))
+@given(
+    user=st.dictionaries(st.lists(NAMES, min_size=1, max_size=3).map("/".join), st.text(max_size=5), max_size=5),
+    ours=st.dictionaries(st.sampled_from(["a.txt", "b.txt", "d/c.txt"]), st.text(max_size=5), min_size=1),
+    again=st.dictionaries(st.sampled_from(["a.txt", "b.txt", "d/e.txt"]), st.text(max_size=5), min_size=1),
+)
 def test_user_files_survive_any_rewrite_and_foreign_folders_are_never_claimed(tmp_path_factory, user, ours, again):
     root = tmp_path_factory.mktemp("prop")
     # Without the marker, no content makes a folder claimable.
@@ -175,8 +184,14 @@ def test_user_files_survive_any_rewrite_and_foreign_folders_are_never_claimed(tm
     # Our folder, then files added by someone, then a rewrite with other files.
     with output_dir(root / "out", "clt test") as tmp:
         write_files(tmp, ours)
-    clashes = [u for u in user if u in again or any(u.startswith(a + "/") or a.startswith(u + "/") for a in again)
-               or any(u.startswith(o + "/") or o.startswith(u + "/") for o in ours) or u in ours]
+    clashes = [
+        u
+        for u in user
+        if u in again
+        or any(u.startswith(a + "/") or a.startswith(u + "/") for a in again)
+        or any(u.startswith(o + "/") or o.startswith(u + "/") for o in ours)
+        or u in ours
+    ]
     added = {u: t for u, t in user.items() if u not in clashes}
     write_files(root / "out", added)
     with output_dir(root / "out", "clt test") as tmp:

@@ -27,9 +27,18 @@ def _data(root: Path) -> Path:
 
 
 def _spec(root: Path, english: int = 4, k: int = 2, on_shortage: str = "error") -> dict:
-    return {"seed": 1, "on_shortage": on_shortage, "tasks": {"qa": {
-        "source": {"path": str(root / "qa_{lang}.jsonl")}, "english": english, "per_language": k,
-        "languages": ["es", "fr", "ja"]}}}
+    return {
+        "seed": 1,
+        "on_shortage": on_shortage,
+        "tasks": {
+            "qa": {
+                "source": {"path": str(root / "qa_{lang}.jsonl")},
+                "english": english,
+                "per_language": k,
+                "languages": ["es", "fr", "ja"],
+            }
+        },
+    }
 
 
 def test_local_files_are_counted_per_language(tmp_path):
@@ -43,7 +52,10 @@ def test_grid_shortages_name_each_point_task_and_language(tmp_path):
     points = [("k1", {"per_language": 1}), ("k3", {"per_language": 3}), ("k5", {"per_language": 5})]
     short = grid_shortages(spec, points)
     assert [(s["point"], s["lang"], s["asked"], s["holds"]) for s in short] == [
-        ("k3", "ja", 3, 2), ("k5", "es", 5, 3), ("k5", "ja", 5, 2)]
+        ("k3", "ja", 3, 2),
+        ("k5", "es", 5, 3),
+        ("k5", "ja", 5, 2),
+    ]
     label = str(tmp_path / "qa_{lang}.jsonl")
     assert describe(short) == [
         f"task qa: {label} holds 2 rows of ja (counted), fewer than k3 (3), k5 (5) ask for",
@@ -64,7 +76,10 @@ def test_validation_rows_count_toward_what_a_point_asks_for(tmp_path):
     spec["tasks"]["qa"]["validation"] = 2  # held out in every language, English included: en asks 4 + 2 = 6
     short = grid_shortages(load_spec(spec), [("k1", {"per_language": 1}), ("k2", {"per_language": 2})])
     assert [(s["point"], s["lang"], s["asked"], s["holds"]) for s in short] == [
-        ("k1", "ja", 3, 2), ("k2", "es", 4, 3), ("k2", "ja", 4, 2)]
+        ("k1", "ja", 3, 2),
+        ("k2", "es", 4, 3),
+        ("k2", "ja", 4, 2),
+    ]
 
 
 def test_english_rows_are_checked_too(tmp_path):
@@ -77,25 +92,48 @@ def test_hub_sources_use_documented_sizes_when_the_hub_is_online(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     got = availability(SourceConfig(dataset="aya"), ["en", "fr", "ja"])
     assert got.counts == {"en": 3_900, "fr": 1_400}  # ja: no published figure, so not checked
-    spec = load_spec({"seed": 1, "tasks": {"instruction": {"source": {"dataset": "aya"}, "english": 10_000,
-                                                             "per_language": 1000, "languages": ["fr", "ja"]}}})
+    spec = load_spec(
+        {
+            "seed": 1,
+            "tasks": {
+                "instruction": {
+                    "source": {"dataset": "aya"},
+                    "english": 10_000,
+                    "per_language": 1000,
+                    "languages": ["fr", "ja"],
+                }
+            },
+        }
+    )
     short = grid_shortages(spec, [("own", {})])
     assert [(s["lang"], s["asked"], s["holds"]) for s in short] == [("en", 10_000, 3_900)]
     bactrian = availability(SourceConfig(dataset="bactrian"), ["en", "es", "fr", "ja", "zh"])
     assert bactrian.counts == {lang: 67_000 for lang in ("en", "es", "fr", "ja", "zh")}
-    assert set(DOCUMENTED) == {"MBZUAI/Bactrian-X", "csebuetnlp/xlsum", "laihuiyuan/mCoT-MATH", "CohereForAI/aya_dataset"}
+    assert set(DOCUMENTED) == {
+        "MBZUAI/Bactrian-X",
+        "csebuetnlp/xlsum",
+        "laihuiyuan/mCoT-MATH",
+        "CohereForAI/aya_dataset",
+    }
 
 
 def _config(tmp_path: Path, **spec_kw) -> Path:
     path = tmp_path / "config.yaml"
-    cfg = {"base_model": "m", "plugins": ["clt_plugin.axolotl.CLTPlugin"], "clt_mixture": _spec(_data(tmp_path), **spec_kw)}
+    cfg = {
+        "base_model": "m",
+        "plugins": ["clt_plugin.axolotl.CLTPlugin"],
+        "clt_mixture": _spec(_data(tmp_path), **spec_kw),
+    }
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     return path
 
 
 def test_check_config_refuses_only_when_its_own_mixture_cannot_be_built(tmp_path):
-    with pytest.raises(CLTError, match=r"task qa: .* holds 3 rows of es \(counted\), fewer than this config \(4\) "
-                                       r"ask for; on_shortage: error stops the build"):
+    with pytest.raises(
+        CLTError,
+        match=r"task qa: .* holds 3 rows of es \(counted\), fewer than this config \(4\) "
+        r"ask for; on_shortage: error stops the build",
+    ):
         check_config(_config(tmp_path, k=4), grid="none")
     notes: list[str] = []
     check_config(_config(tmp_path, k=4, on_shortage="cap"), grid="none", notes=notes)
@@ -107,22 +145,39 @@ def test_check_config_refuses_only_when_its_own_mixture_cannot_be_built(tmp_path
 
 
 def test_size_problems_reports_an_unreadable_local_source(tmp_path):
-    cfg = {"clt_mixture": {"seed": 1, "tasks": {"qa": {"source": {"path": str(tmp_path / "missing_{lang}.jsonl")},
-                                                       "english": 1, "languages": ["es"]}}}}
+    cfg = {
+        "clt_mixture": {
+            "seed": 1,
+            "tasks": {
+                "qa": {"source": {"path": str(tmp_path / "missing_{lang}.jsonl")}, "english": 1, "languages": ["es"]}
+            },
+        }
+    }
     errors, notes = size_problems(cfg, tmp_path, "none")
     assert len(errors) == 1 and "missing_en.jsonl" in errors[0] and notes == []
 
 
 def test_clt_check_config_prints_grid_warnings_and_exits_0(tmp_path):
     config = _config(tmp_path, k=2)
-    proc = subprocess.run([sys.executable, "-m", "clt_plugin.cli", "check-config", str(config), "--grid", "paper-single"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "clt_plugin.cli", "check-config", str(config), "--grid", "paper-single"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[-1] == f"{config}: ok (clt_mixture is read by the clt plugin)"
     assert [l.split(": warning: ")[1].split(" holds ")[1].split(" (counted)")[0] for l in lines[:-1]] == [
-        "3 rows of es", "5 rows of fr", "2 rows of ja"]
+        "3 rows of es",
+        "5 rows of fr",
+        "2 rows of ja",
+    ]
     bad = _config(tmp_path, k=4)
-    proc = subprocess.run([sys.executable, "-m", "clt_plugin.cli", "check-config", str(bad), "--grid", "none"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "clt_plugin.cli", "check-config", str(bad), "--grid", "none"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "holds 2 rows of ja (counted), fewer than this config (4)" in proc.stderr

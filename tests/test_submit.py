@@ -49,7 +49,9 @@ def test_submission_has_exact_scores_aggregates_and_provenance(tmp_path, tasks_d
     results, model_dir = write_model_results(tmp_path, "m", mgsm_scores())
     built = build_submission(
         [results],
-        SubmitOptions(model_id="org/m", revision="abc123", base_model="org/base", created_at="2026-02-03T04:05:06+01:00"),
+        SubmitOptions(
+            model_id="org/m", revision="abc123", base_model="org/base", created_at="2026-02-03T04:05:06+01:00"
+        ),
         tasks_dir=tasks_dir,
     )
     sub = built.submission
@@ -64,7 +66,13 @@ def test_submission_has_exact_scores_aggregates_and_provenance(tmp_path, tasks_d
     assert fam.metric == "acc"
     assert fam.scores == MGSM
     assert fam.seen == ["es", "fr", "ja", "zh"] and fam.unseen == ["ar", "ko", "pt"]
-    assert fam.aggregates.model_dump() == {"english": 0.75, "seen": 0.4375, "unseen": 0.25, "gap": 0.1875, "all": 0.40625}
+    assert fam.aggregates.model_dump() == {
+        "english": 0.75,
+        "seen": 0.4375,
+        "unseen": 0.25,
+        "gap": 0.1875,
+        "all": 0.40625,
+    }
     assert fam.fidelity == FIDELITY
     assert fam.fidelity_mean == 0.6875
     task = sub.tasks["clt_mgsm_ja"]
@@ -103,8 +111,10 @@ def test_judge_results_merge_and_name_the_judge(tmp_path, tasks_dir):
     dolly = {f"clt_dolly_{l}": {"lpr": 1.0} for l in PAPER}
     scores = {**mgsm_scores(), **dolly}
     results, model_dir = write_model_results(tmp_path, "m", scores)
-    judged = results_dict({f"clt_dolly_{l}": {"judge_rating": 3.5, "judge_rating_raw": 4.0} for l in PAPER},
-                          model_args=f"pretrained={model_dir},dtype=float32")
+    judged = results_dict(
+        {f"clt_dolly_{l}": {"judge_rating": 3.5, "judge_rating_raw": 4.0} for l in PAPER},
+        model_args=f"pretrained={model_dir},dtype=float32",
+    )
     judged["clt_judge"] = {"judge": {"backend": "openai", "model": "judge-model-1"}}
     judge_dir = tmp_path / "judged"
     judge_dir.mkdir()
@@ -115,8 +125,9 @@ def test_judge_results_merge_and_name_the_judge(tmp_path, tasks_dir):
     assert sub.families["dolly"].aggregates.all == 3.5
     assert sub.tasks["clt_dolly_ko"].metrics == {"judge_rating": 3.5, "judge_rating_raw": 4.0, "lpr": 1.0}
     # --judge-model names it when the results do not.
-    sub = build_submission([results, judge_dir], SubmitOptions(model_id="org/m", judge_model="other"),
-                           tasks_dir=tasks_dir).submission
+    sub = build_submission(
+        [results, judge_dir], SubmitOptions(model_id="org/m", judge_model="other"), tasks_dir=tasks_dir
+    ).submission
     assert sub.judge_model == "other"
 
 
@@ -135,8 +146,9 @@ def test_no_manifest_needs_seen(tmp_path, tasks_dir):
 def test_languages_option_narrows_the_requirement(tmp_path, tasks_dir):
     scores = mgsm_scores(clt_mgsm_ko=None, clt_mgsm_ar=None)
     results, _ = write_model_results(tmp_path, "m", scores)
-    sub = build_submission([results], SubmitOptions(model_id="m", languages=["en", "es", "fr", "ja", "zh", "pt"]),
-                           tasks_dir=tasks_dir).submission
+    sub = build_submission(
+        [results], SubmitOptions(model_id="m", languages=["en", "es", "fr", "ja", "zh", "pt"]), tasks_dir=tasks_dir
+    ).submission
     assert sub.families["mgsm"].unseen == ["pt"]
 
 
@@ -149,27 +161,38 @@ def _nan_scores():
 
 REFUSALS = {
     "missing language": (
-        lambda: mgsm_scores(clt_mgsm_ko=None, clt_mgsm_zh=None), {},
+        lambda: mgsm_scores(clt_mgsm_ko=None, clt_mgsm_zh=None),
+        {},
         r"languages missing:\nmgsm: languages missing from the results: zh, ko \(evaluate clt_mgsm_zh, clt_mgsm_ko\)",
     ),
     "stale version": (
-        mgsm_scores, {"version": 2},
+        mgsm_scores,
+        {"version": 2},
         r"task versions do not match .*clt_mgsm_ar, clt_mgsm_en, .*: version 2 in the results but version 1 installed",
     ),
     "not installed": (
-        lambda: {**mgsm_scores(), "clt_xlsum_en": {"rougeL": 0.5}}, {},
+        lambda: {**mgsm_scores(), "clt_xlsum_en": {"rougeL": 0.5}},
+        {},
         r"results_2026-01-01T00-00-00.000000.json: clt_xlsum_en: not installed clt tasks",
     ),
-    "NaN": (_nan_scores, {}, r"values that are not numbers:\n.*results_.*\.json: results\.clt_mgsm_es\.acc,none is nan"),
+    "NaN": (
+        _nan_scores,
+        {},
+        r"values that are not numbers:\n.*results_.*\.json: results\.clt_mgsm_es\.acc,none is nan",
+    ),
     "accuracy above 1": (
-        lambda: mgsm_scores(clt_mgsm_fr={"acc": 1.5}), {}, r"values out of range:\n.*results_.*\.json: results\.clt_mgsm_fr: out of range: acc=1\.5 \(allowed 0\.\.1\)",
+        lambda: mgsm_scores(clt_mgsm_fr={"acc": 1.5}),
+        {},
+        r"values out of range:\n.*results_.*\.json: results\.clt_mgsm_fr: out of range: acc=1\.5 \(allowed 0\.\.1\)",
     ),
     "negative fidelity": (
-        lambda: mgsm_scores(clt_mgsm_fr={"acc": 0.5, "lpr": -0.25}), {},
+        lambda: mgsm_scores(clt_mgsm_fr={"acc": 0.5, "lpr": -0.25}),
+        {},
         r"results\.clt_mgsm_fr: out of range: lpr=-0\.25 \(allowed 0\.\.1\)",
     ),
     "judge rating above 5": (
-        lambda: {**mgsm_scores(), **{f"clt_dolly_{l}": {"judge_rating": 7.0} for l in PAPER}}, {},
+        lambda: {**mgsm_scores(), **{f"clt_dolly_{l}": {"judge_rating": 7.0} for l in PAPER}},
+        {},
         r"results\.clt_dolly_ar: out of range: judge_rating=7\.0 \(allowed 1\.\.5\)",
     ),
 }
@@ -210,7 +233,10 @@ def test_same_model_split_over_two_folders_is_one_submission(tmp_path, tasks_dir
     # The same task twice with different values cannot be merged.
     c = tmp_path / "again"
     write_results(c, {"clt_mgsm_ko": {"acc": 0.5}}, model_args=f"pretrained={model_dir},dtype=float32")
-    with pytest.raises(CLTError, match=r"task clt_mgsm_ko: metric acc,none is 0\.25 in .*more/results_.*\.json but 0\.5 in .*again/results_"):
+    with pytest.raises(
+        CLTError,
+        match=r"task clt_mgsm_ko: metric acc,none is 0\.25 in .*more/results_.*\.json but 0\.5 in .*again/results_",
+    ):
         build_submission([a, b, c], SubmitOptions(model_id="m"), tasks_dir=tasks_dir)
 
 
@@ -244,6 +270,9 @@ def test_missing_and_corrupt_results_are_named(tmp_path, tasks_dir, capsys):
 def test_unjudged_dolly_points_to_clt_judge(tmp_path, tasks_dir):
     scores = {**mgsm_scores(), **{f"clt_dolly_{l}": {"lpr": 1.0} for l in PAPER}}
     results, _ = write_model_results(tmp_path, "m", scores)
-    with pytest.raises(CLTError, match=r"task clt_dolly_ar has no score metric, only lpr \(a judged task "
-                                       r"needs its `clt judge` results too\)"):
+    with pytest.raises(
+        CLTError,
+        match=r"task clt_dolly_ar has no score metric, only lpr \(a judged task "
+        r"needs its `clt judge` results too\)",
+    ):
         build_submission([results], SubmitOptions(model_id="m"), tasks_dir=tasks_dir)

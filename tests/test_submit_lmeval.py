@@ -20,6 +20,7 @@ from clt_plugin.io import sha256_file
 
 ITEMS = {"en": [True, False], "es": [True, True]}
 
+
 @pytest.fixture(scope="module")
 def run(tiny_model, tmp_path_factory):
     root = tmp_path_factory.mktemp("submit-lmeval")
@@ -38,8 +39,20 @@ def test_real_results_to_submission_to_board(run, capsys):
     [results_file] = out.rglob("results_*.json")
     raw = json.loads(results_file.read_text())
     sub_path = root / "subs" / "toy.json"
-    rc = main(["submit", str(out), "-o", str(sub_path), "--tasks-dir", str(tasks), "--model-id", "org/tiny",
-               "--created-at", "2026-01-01T00:00:00Z"])
+    rc = main(
+        [
+            "submit",
+            str(out),
+            "-o",
+            str(sub_path),
+            "--tasks-dir",
+            str(tasks),
+            "--model-id",
+            "org/tiny",
+            "--created-at",
+            "2026-01-01T00:00:00Z",
+        ]
+    )
     assert rc == 0, capsys.readouterr().err
     sub = json.loads(sub_path.read_text())
     assert sub["lm_eval_version"] == raw["lm_eval_version"]
@@ -50,7 +63,13 @@ def test_real_results_to_submission_to_board(run, capsys):
         assert task["metrics"] == {"acc": acc}
         assert task["version"] == 1 and task["num_fewshot"] == 0 and task["n_samples"] == 2
         assert task["task_hash"] == raw["task_hashes"][f"clt_toy_{lang}"] and len(task["task_hash"]) == 64
-    assert sub["families"]["toy"]["aggregates"] == {"english": 0.5, "seen": 1.0, "unseen": None, "gap": None, "all": 0.75}
+    assert sub["families"]["toy"]["aggregates"] == {
+        "english": 0.5,
+        "seen": 1.0,
+        "unseen": None,
+        "gap": None,
+        "all": 0.75,
+    }
 
     board = root / "board"
     assert main(["leaderboard", str(sub_path.parent), "-o", str(board), "--tasks-dir", str(tasks)]) == 0
@@ -60,11 +79,14 @@ def test_real_results_to_submission_to_board(run, capsys):
     # The installed tasks move to version 2: the old results are refused, the old submission is stale.
     newer = write_toy_tasks(root / "tasks-v2", ITEMS, data, version=2)
     capsys.readouterr()
-    assert main(["submit", str(out), "-o", str(root / "stale.json"), "--tasks-dir", str(newer),
-                 "--model-id", "org/tiny"]) == 2
+    assert (
+        main(["submit", str(out), "-o", str(root / "stale.json"), "--tasks-dir", str(newer), "--model-id", "org/tiny"])
+        == 2
+    )
     assert "clt_toy_en, clt_toy_es: version 1 in the results but version 2 installed" in capsys.readouterr().err
     assert not (root / "stale.json").exists()
     assert main(["leaderboard", str(sub_path.parent), "-o", str(board), "--tasks-dir", str(newer)]) == 0
-    assert "Stale: org/tiny: clt\\_toy\\_en: submitted v1, installed v2; clt\\_toy\\_es: submitted v1, installed v2" in (
-        board / "leaderboard.md"
-    ).read_text()
+    assert (
+        "Stale: org/tiny: clt\\_toy\\_en: submitted v1, installed v2; clt\\_toy\\_es: submitted v1, installed v2"
+        in (board / "leaderboard.md").read_text()
+    )

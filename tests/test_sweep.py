@@ -30,8 +30,16 @@ def swept(tiny_model, tmp_path_factory):
     """A 2-point sweep (k=0, k=2) with a global batch and a held-out validation set, trained
     through its own sequential launcher, started from another directory."""
     work = tmp_path_factory.mktemp("sweep")
-    base = write_config(work / "base.yaml", tiny_model, work, max_steps=1, gradient_accumulation_steps=None,
-                        clt_global_batch_size=4, eval_strategy="steps", eval_steps=1)
+    base = write_config(
+        work / "base.yaml",
+        tiny_model,
+        work,
+        max_steps=1,
+        gradient_accumulation_steps=None,
+        clt_global_batch_size=4,
+        eval_strategy="steps",
+        eval_steps=1,
+    )
     cfg = yaml.safe_load(base.read_text(encoding="utf-8"))
     cfg["clt_mixture"]["tasks"]["math"]["validation"] = VALIDATION
     base.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
@@ -39,8 +47,12 @@ def swept(tiny_model, tmp_path_factory):
     assert made.returncode == 0, made.stderr
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     launcher = subprocess.run(
-        ["bash", str(work / "grid" / "run_all.sh"), "--launcher", "python"], cwd=elsewhere,
-        env={**run_env(), "AXOLOTL": AXOLOTL}, capture_output=True, text=True, timeout=1200,
+        ["bash", str(work / "grid" / "run_all.sh"), "--launcher", "python"],
+        cwd=elsewhere,
+        env={**run_env(), "AXOLOTL": AXOLOTL},
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     (work / "launcher.log").write_text(launcher.stdout + launcher.stderr, encoding="utf-8")
     assert launcher.returncode == 0, launcher.stderr[-4000:]
@@ -93,8 +105,13 @@ def test_global_batch_is_derived_announced_and_recorded(swept):
     assert log.count(BANNER_BATCH) == 2  # one banner per grid point
     for k in (0, 2):
         assert _manifest(swept, k)["batch"] == {
-            "global_batch_size": 4, "micro_batch_size": 2, "gradient_accumulation_steps": 2, "data_parallel": 1,
-            "world_size": 1, "requested_global_batch_size": 4}
+            "global_batch_size": 4,
+            "micro_batch_size": 2,
+            "gradient_accumulation_steps": 2,
+            "data_parallel": 1,
+            "world_size": 1,
+            "requested_global_batch_size": 4,
+        }
 
 
 def test_grid_points_are_nested_mixtures(swept):
@@ -130,8 +147,14 @@ def _recorder(folder: Path) -> Path:
 
 
 def _run_slurm(script: Path, cwd: Path, record: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(script)], cwd=cwd, capture_output=True, text=True, timeout=60,
-                          env={**run_env(), "AXOLOTL": str(_recorder(record.parent)), "RECORD": str(record), **env})
+    return subprocess.run(
+        ["bash", str(script)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**run_env(), "AXOLOTL": str(_recorder(record.parent)), "RECORD": str(record), **env},
+    )
 
 
 def test_slurm_array_runs_the_point_of_its_task_id(swept, tmp_path):
@@ -159,28 +182,52 @@ def test_sbatch_from_the_repository_root_finds_the_sweep_from_slurms_spool_copy(
     assert proc.returncode == 0, proc.stderr
     assert record.read_text(encoding="utf-8").splitlines() == [str(root / "sweeps" / "x"), "train", "base-k2.yaml"]
     # Submitted from elsewhere with nothing to go on: a clear error, and axolotl never started.
-    lost = _run_slurm(spool / "slurm_script", spool, tmp_path / "none", SLURM_ARRAY_TASK_ID="0",
-                      SLURM_SUBMIT_DIR=str(tmp_path))
+    lost = _run_slurm(
+        spool / "slurm_script", spool, tmp_path / "none", SLURM_ARRAY_TASK_ID="0", SLURM_SUBMIT_DIR=str(tmp_path)
+    )
     assert lost.returncode == 2 and "cannot find the sweep folder" in lost.stderr and "SWEEP_DIR" in lost.stderr
     assert not (tmp_path / "none").exists()
-    found = _run_slurm(spool / "slurm_script", spool, tmp_path / "set", SLURM_ARRAY_TASK_ID="0",
-                       SLURM_SUBMIT_DIR=str(tmp_path), SWEEP_DIR=str(root / "sweeps" / "x"))
+    found = _run_slurm(
+        spool / "slurm_script",
+        spool,
+        tmp_path / "set",
+        SLURM_ARRAY_TASK_ID="0",
+        SLURM_SUBMIT_DIR=str(tmp_path),
+        SWEEP_DIR=str(root / "sweeps" / "x"),
+    )
     assert found.returncode == 0, found.stderr
     unset = _run_slurm(root / "sweeps" / "x" / "slurm_array.sbatch", tmp_path, tmp_path / "unset")
     assert unset.returncode == 2 and "SLURM_ARRAY_TASK_ID is not set" in unset.stderr
-    outside = _run_slurm(root / "sweeps" / "x" / "slurm_array.sbatch", tmp_path, tmp_path / "out", SLURM_ARRAY_TASK_ID="2")
+    outside = _run_slurm(
+        root / "sweeps" / "x" / "slurm_array.sbatch", tmp_path, tmp_path / "out", SLURM_ARRAY_TASK_ID="2"
+    )
     assert outside.returncode == 2 and "SLURM_ARRAY_TASK_ID=2 is outside 0..1" in outside.stderr
 
 
 def test_sequential_launcher_runs_every_point_from_any_directory(swept, tmp_path):
     record = tmp_path / "argv"
-    proc = subprocess.run(["bash", str(swept / "grid" / "run_all.sh"), "--launcher", "python"], cwd=tmp_path,
-                          env={**run_env(), "AXOLOTL": str(_recorder(tmp_path)), "RECORD": str(record)},
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", str(swept / "grid" / "run_all.sh"), "--launcher", "python"],
+        cwd=tmp_path,
+        env={**run_env(), "AXOLOTL": str(_recorder(tmp_path)), "RECORD": str(record)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     grid = str(swept / "grid")
     assert record.read_text(encoding="utf-8").splitlines() == [
-        grid, "train", "base-k0.yaml", "--launcher", "python", grid, "train", "base-k2.yaml", "--launcher", "python"]
+        grid,
+        "train",
+        "base-k0.yaml",
+        "--launcher",
+        "python",
+        grid,
+        "train",
+        "base-k2.yaml",
+        "--launcher",
+        "python",
+    ]
 
 
 def test_sweep_is_deterministic(swept):
@@ -192,11 +239,14 @@ def test_sweep_is_deterministic(swept):
         assert (swept / "grid-again" / name).read_bytes() == (swept / "grid" / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("grid, message", [
-    ("0,-5", "--per-language: -5 is negative"),
-    ("0,a", "--per-language: 'a' is not an integer"),
-    ("100,100", "--per-language: 100 is listed twice"),
-])
+@pytest.mark.parametrize(
+    "grid, message",
+    [
+        ("0,-5", "--per-language: -5 is negative"),
+        ("0,a", "--per-language: 'a' is not an integer"),
+        ("100,100", "--per-language: 100 is listed twice"),
+    ],
+)
 def test_bad_grid_is_refused_and_nothing_written(tmp_path, grid, message):
     base = tmp_path / "base.yaml"
     _tiny_base(base)
@@ -206,7 +256,9 @@ def test_bad_grid_is_refused_and_nothing_written(tmp_path, grid, message):
 
 
 def test_base_without_plugin_line_is_refused(tmp_path):
-    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "axolotl_configs" / "tiny-cpu" / "math.yaml").read_text())
+    cfg = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "axolotl_configs" / "tiny-cpu" / "math.yaml").read_text()
+    )
     del cfg["plugins"]
     (tmp_path / "base.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
     proc = clt("sweep", str(tmp_path / "base.yaml"), "--per-language", "0,2", "-o", str(tmp_path / "grid"))
@@ -231,9 +283,14 @@ def test_one_definition_of_each_named_grid():
         assert parse_grid(name) == [c["per_language"] for _, c in grid_points(name)] == list(ks)
     configs = render_all()
     multi = configs["llama-3.1-8b/multitask.yaml"]
-    assert "--per-language paper-multi -o DIR   (k = 0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, " \
-           "5500, 6000, 6500, 7000)" in multi
-    assert "--per-language paper-single -o DIR   (k = 0, 100, 200, 400, 800, 1000, 2000, 5000)" in configs["llama-3.1-8b/math.yaml"]
+    assert (
+        "--per-language paper-multi -o DIR   (k = 0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, "
+        "5500, 6000, 6500, 7000)" in multi
+    )
+    assert (
+        "--per-language paper-single -o DIR   (k = 0, 100, 200, 400, 800, 1000, 2000, 5000)"
+        in configs["llama-3.1-8b/math.yaml"]
+    )
 
 
 def test_base_with_a_spec_file_gets_inline_specs_whose_sources_still_resolve(tmp_path):

@@ -40,8 +40,9 @@ def test_each_point_once_per_seed(tmp_path):
     assert "seeds" not in plan(_base(tmp_path), [0], tmp_path / "g2")["manifest"]
 
 
-@pytest.mark.parametrize("text, message", [("1,x", "'x' is not an integer"), ("1,1", "1 is listed twice"),
-                                           ("-1", "-1 is negative")])
+@pytest.mark.parametrize(
+    "text, message", [("1,x", "'x' is not an integer"), ("1,1", "1 is listed twice"), ("-1", "-1 is negative")]
+)
 def test_bad_seeds(text, message, tmp_path, capsys):
     with pytest.raises(CLTError, match=message):
         parse_seeds(text)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_tasks_lm_eval import ZH_EXEMPLARS, make_data_dir, write_jsonl
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.resources import tasks_path
 from clt_plugin.tasks import data, dolly, generate, mgsm, xlsum
-from test_tasks_lm_eval import ZH_EXEMPLARS, make_data_dir, write_jsonl
 
 
 def meta(family: str, lang: str, **extra):
@@ -25,6 +25,7 @@ def data_root(tmp_path, mgsm_dir, monkeypatch):
 
 
 # ---- generated YAMLs -------------------------------------------------------------------------
+
 
 def test_task_yamls_are_in_sync_with_the_generator():
     assert generate.check(tasks_path()) == []
@@ -82,11 +83,15 @@ def test_generator_check_reports_drift(tmp_path):
     (tmp_path / "xlsum" / "clt_xlsum_xx.yaml").write_text("task: y\n")
     (tmp_path / "dolly" / "clt_dolly_fr.yaml").unlink()
     assert sorted(generate.check(tmp_path)) == [
-        "differs mgsm/clt_mgsm_en.yaml", "missing dolly/clt_dolly_fr.yaml", "not generated xlsum/clt_xlsum_xx.yaml"]
+        "differs mgsm/clt_mgsm_en.yaml",
+        "missing dolly/clt_dolly_fr.yaml",
+        "not generated xlsum/clt_xlsum_xx.yaml",
+    ]
     assert generate.main([str(tmp_path), "--check"]) == 1
 
 
 # ---- data location ---------------------------------------------------------------------------
+
 
 def test_data_dir_precedence(tmp_path, monkeypatch):
     monkeypatch.setenv(data.ENV_VAR, str(tmp_path))
@@ -104,6 +109,7 @@ def test_data_dir_precedence(tmp_path, monkeypatch):
 
 
 # ---- MGSM ------------------------------------------------------------------------------------
+
 
 def test_mgsm_local_tsv_and_exemplars(data_root):
     ds = mgsm.load(**meta("mgsm", "zh", data_dir=str(data_root)))
@@ -165,10 +171,14 @@ def test_mgsm_unseen_languages_say_how_to_supply_them(lang, data_root, tmp_path)
     assert '--metadata \'{"data_dir": "DIR"}\'' in msg and "CLT_DATA_DIR=DIR" in msg
     # Supplied in the MGSM schema, it works.
     en = (data_root / "mgsm" / "mgsm_zh.tsv").read_text(encoding="utf-8").splitlines()[:5]
-    write_jsonl(data_root / "mgsm" / f"mgsm_{lang}.jsonl",
-                [{"question": l.split("\t")[0], "answer": None, "answer_number": l.split("\t")[1]} for l in en])
-    write_jsonl(data_root / "mgsm" / f"mgsm_{lang}_train.jsonl",
-                [{"question": q, "answer": a, "answer_number": n} for q, a, n in ZH_EXEMPLARS])
+    write_jsonl(
+        data_root / "mgsm" / f"mgsm_{lang}.jsonl",
+        [{"question": l.split("\t")[0], "answer": None, "answer_number": l.split("\t")[1]} for l in en],
+    )
+    write_jsonl(
+        data_root / "mgsm" / f"mgsm_{lang}_train.jsonl",
+        [{"question": q, "answer": a, "answer_number": n} for q, a, n in ZH_EXEMPLARS],
+    )
     ds = mgsm.load(**meta("mgsm", lang, data_dir=str(data_root)))
     assert len(ds["test"]) == 5 and len(ds["train"]) == 8
 
@@ -188,7 +198,9 @@ def test_mgsm_bad_files_name_file_and_row(data_root):
 
 def test_offline_hub_failure_explains_local_files(tmp_path, monkeypatch):
     monkeypatch.delenv(data.ENV_VAR, raising=False)
-    with pytest.raises(CLTError, match=r"cannot load juletxara/mgsm .*To run offline: Supply it as DIR/mgsm/mgsm_de.tsv"):
+    with pytest.raises(
+        CLTError, match=r"cannot load juletxara/mgsm .*To run offline: Supply it as DIR/mgsm/mgsm_de.tsv"
+    ):
         mgsm.load(**meta("mgsm_chat", "de"))
     with pytest.raises(CLTError, match=r"cannot load csebuetnlp/xlsum .*DIR/xlsum/french_test.jsonl"):
         xlsum.load(**meta("xlsum", "fr"))
@@ -196,13 +208,13 @@ def test_offline_hub_failure_explains_local_files(tmp_path, monkeypatch):
 
 def test_mgsm_score():
     doc = {"clt_lang": "ja", "answer_number": "18"}
-    assert mgsm.score("まず16から3を引きます。\n答えは１８です。", doc) == {
-        "acc": 1.0, "lpr": 1.0, "wpr": 1.0}
+    assert mgsm.score("まず16から3を引きます。\n答えは１８です。", doc) == {"acc": 1.0, "lpr": 1.0, "wpr": 1.0}
     assert mgsm.score("First subtract 3 from 16, then multiply.\nThe answer is 17.", doc)["acc"] == 0.0
     assert mgsm.score("First subtract 3 from 16, then multiply.\nThe answer is 17.", doc)["lpr"] == 0.0
 
 
 # ---- XL-Sum ----------------------------------------------------------------------------------
+
 
 def test_xlsum_seeded_sample(data_root):
     rows = [{"id": str(i), "url": "", "title": "", "summary": f"s{i}", "text": f"t{i}"} for i in range(1000)]
@@ -229,6 +241,7 @@ def test_xlsum_prompt_and_score(data_root):
 
 # ---- Dolly -----------------------------------------------------------------------------------
 
+
 def test_dolly_subsets_and_languages(data_root):
     assert dolly.subset_for("fr") == "dolly_human_edited"
     assert dolly.subset_for("ja") == "dolly_machine_translated"
@@ -239,5 +252,4 @@ def test_dolly_subsets_and_languages(data_root):
     assert len(ds) == 8 and set(ds["language"]) == {"rus"}
     with pytest.raises(CLTError, match="has no rows with language 'arb'"):
         dolly.load(**meta("dolly", "ar", data_dir=str(data_root)))
-    assert dolly.score("Bonjour à tous, voici une réponse entièrement en français.", {"clt_lang": "fr"}) == {
-        "lpr": 1.0}
+    assert dolly.score("Bonjour à tous, voici une réponse entièrement en français.", {"clt_lang": "fr"}) == {"lpr": 1.0}

@@ -12,7 +12,14 @@ from clt_plugin.resources import tasks_path
 
 def test_argv_adds_include_path():
     ours = ["--include_path", str(tasks_path())]
-    assert lm_eval_argv(["--model", "hf", "--tasks", "clt_mgsm"]) == ["run", "--model", "hf", "--tasks", "clt_mgsm", *ours]
+    assert lm_eval_argv(["--model", "hf", "--tasks", "clt_mgsm"]) == [
+        "run",
+        "--model",
+        "hf",
+        "--tasks",
+        "clt_mgsm",
+        *ours,
+    ]
     assert lm_eval_argv(["ls", "tasks"]) == ["ls", "tasks", *ours]
     assert lm_eval_argv(["--", "validate", "--tasks", "clt_all"]) == ["validate", "--tasks", "clt_all", *ours]
 
@@ -40,10 +47,26 @@ def test_missing_unseen_mgsm_language_is_a_clean_error(tiny_model, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     env.pop("CLT_DATA_DIR", None)
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("clt")), "eval", "--model", "hf", "--model_args",
-         f"pretrained={tiny_model}", "--device", "cpu", "--tasks", "clt_mgsm_pt", "--limit", "1",
-         "--output_path", str(tmp_path / "out")],
-        env=env, capture_output=True, text=True, timeout=600,
+        [
+            str(Path(sys.executable).with_name("clt")),
+            "eval",
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={tiny_model}",
+            "--device",
+            "cpu",
+            "--tasks",
+            "clt_mgsm_pt",
+            "--limit",
+            "1",
+            "--output_path",
+            str(tmp_path / "out"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 2
     assert "clt eval: error: clt_mgsm_pt: MGSM has no Portuguese test set" in proc.stderr

@@ -15,12 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from metrics_samples import SENTENCES
 
 from clt_plugin.metrics import fidelity
 from clt_plugin.metrics.numbers import extract_answer
 from clt_plugin.metrics.rouge import rouge_l_f
 from clt_plugin.resources import tasks_path
-from metrics_samples import SENTENCES
 
 LM_EVAL = Path(sys.executable).with_name("lm_eval")
 LIMIT = 3
@@ -51,15 +51,25 @@ def make_data_dir(root: Path, mgsm_dir: Path) -> Path:
         shutil.copy(mgsm_dir / f"mgsm_{lang}.tsv", root / "mgsm" / f"mgsm_{lang}.tsv")
     write_jsonl(
         root / "mgsm" / "mgsm_zh_train.jsonl",
-        [{"question": f"问题：{q}", "answer": f"逐步解答：{a}", "answer_number": n, "equation_solution": None}
-         for q, a, n in ZH_EXEMPLARS],
+        [
+            {"question": f"问题：{q}", "answer": f"逐步解答：{a}", "answer_number": n, "equation_solution": None}
+            for q, a, n in ZH_EXEMPLARS
+        ],
     )
     # XL-Sum release schema and naming: {config}_test.jsonl with id, url, title, summary, text.
     ja = SENTENCES["ja"]
     write_jsonl(
         root / "xlsum" / "japanese_test.jsonl",
-        [{"id": f"ja-{i}", "url": f"https://www.bbc.com/japanese/{i}", "title": ja[i][:12],
-          "summary": ja[i], "text": "".join(ja[i:] + ja[:i])} for i in range(len(ja))],
+        [
+            {
+                "id": f"ja-{i}",
+                "url": f"https://www.bbc.com/japanese/{i}",
+                "title": ja[i][:12],
+                "summary": ja[i],
+                "text": "".join(ja[i:] + ja[:i]),
+            }
+            for i in range(len(ja))
+        ],
     )
     # Aya evaluation suite schema: id, inputs, targets, language, script; several languages per file.
     rows = []
@@ -78,16 +88,34 @@ def lm_eval_run(tmp_path_factory, tiny_model, mgsm_dir):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     env.pop("CLT_DATA_DIR", None)
     cmd = [
-        str(LM_EVAL), "--model", "hf", "--model_args", f"pretrained={tiny_model},dtype=float32",
-        "--device", "cpu", "--include_path", str(tasks_path()), "--tasks", ",".join(TASKS),
-        "--limit", str(LIMIT), "--gen_kwargs", "max_gen_toks=24", "--log_samples",
-        "--output_path", str(out), "--metadata", json.dumps({"data_dir": str(data)}),
+        str(LM_EVAL),
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={tiny_model},dtype=float32",
+        "--device",
+        "cpu",
+        "--include_path",
+        str(tasks_path()),
+        "--tasks",
+        ",".join(TASKS),
+        "--limit",
+        str(LIMIT),
+        "--gen_kwargs",
+        "max_gen_toks=24",
+        "--log_samples",
+        "--output_path",
+        str(out),
+        "--metadata",
+        json.dumps({"data_dir": str(data)}),
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     (results_file,) = out.rglob("results_*.json")
-    samples = {t: [json.loads(line) for line in next(out.rglob(f"samples_{t}_*.jsonl")).read_text().splitlines()]
-               for t in TASKS}
+    samples = {
+        t: [json.loads(line) for line in next(out.rglob(f"samples_{t}_*.jsonl")).read_text().splitlines()]
+        for t in TASKS
+    }
     return json.loads(results_file.read_text()), samples, out
 
 
@@ -125,6 +153,7 @@ def test_mgsm_values_equal_metric_functions(lm_eval_run):
         assert res["acc,none"] == mean(accs)
         # Per document 1.0 / 0.0 / None (left out); the task's value is the benchmark's LPR / WPR.
         assert [s["lpr"] for s in rows] == [None if v is None else float(v) for v in lpr]
+        assert [s["wpr"] for s in rows] == [None if v is None else float(v) for v in wpr]
         assert res["lpr,none"] == fidelity.rates([response(s) for s in rows], lang).lpr
         assert res["wpr,none"] == fidelity.rates([response(s) for s in rows], lang).wpr
         assert [s["acc"] for s in rows] == accs

@@ -20,8 +20,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SKIP = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "*.pyc",
-                              ".pytest_cache", ".hypothesis", "_bundled", "runs", "out")
+SKIP = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    "*.pyc",
+    ".pytest_cache",
+    ".hypothesis",
+    "_bundled",
+    "runs",
+    "out",
+)
 
 
 def run(cmd, cwd, env=None, timeout=600):
@@ -35,7 +47,19 @@ def wheel_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
     src = tmp / "src"
     shutil.copytree(REPO, src, ignore=SKIP)
-    run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check", "--outdir", tmp / "dist"], cwd=src)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--skip-dependency-check",
+            "--outdir",
+            tmp / "dist",
+        ],
+        cwd=src,
+    )
     (wheel,) = (tmp / "dist").glob("clt_plugin-*.whl")
     venv = tmp / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp)
@@ -43,8 +67,13 @@ def wheel_env(tmp_path_factory):
     site = Path(run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp).stdout.strip())
     (site / "zz_project_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     run([sys.executable, "-m", "pip", "--python", py, "install", "--no-deps", "--no-index", "--quiet", wheel], cwd=tmp)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-           "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}",
+    }
     env.pop("PYTHONPATH", None)
     env.pop("CLT_DATA_DIR", None)
     return wheel, venv, site, env, tmp
@@ -53,16 +82,20 @@ def wheel_env(tmp_path_factory):
 def test_wheel_ships_tasks_and_configs(wheel_env):
     wheel, *_ = wheel_env
     names = zipfile.ZipFile(wheel).namelist()
-    for required in ("clt_plugin/_bundled/lm_eval_tasks/utils.py",
-                     "clt_plugin/_bundled/lm_eval_tasks/_template_mgsm",
-                     "clt_plugin/_bundled/lm_eval_tasks/clt_all.yaml",
-                     "clt_plugin/_bundled/lm_eval_tasks/mgsm/clt_mgsm_pt.yaml",
-                     "clt_plugin/_bundled/lm_eval_tasks/xlsum/clt_xlsum_ja.yaml",
-                     "clt_plugin/_bundled/lm_eval_tasks/dolly/clt_dolly_fr.yaml",
-                     "clt_plugin/metrics/fidelity.py", "clt_plugin/tasks/mgsm.py",
-                     # the leaderboard page's template, stylesheet and script (package data)
-                     "clt_plugin/leaderboard/templates/board.html.j2", "clt_plugin/leaderboard/templates/board.js",
-                     "clt_plugin/leaderboard/templates/board.css"):
+    for required in (
+        "clt_plugin/_bundled/lm_eval_tasks/utils.py",
+        "clt_plugin/_bundled/lm_eval_tasks/_template_mgsm",
+        "clt_plugin/_bundled/lm_eval_tasks/clt_all.yaml",
+        "clt_plugin/_bundled/lm_eval_tasks/mgsm/clt_mgsm_pt.yaml",
+        "clt_plugin/_bundled/lm_eval_tasks/xlsum/clt_xlsum_ja.yaml",
+        "clt_plugin/_bundled/lm_eval_tasks/dolly/clt_dolly_fr.yaml",
+        "clt_plugin/metrics/fidelity.py",
+        "clt_plugin/tasks/mgsm.py",
+        # the leaderboard page's template, stylesheet and script (package data)
+        "clt_plugin/leaderboard/templates/board.html.j2",
+        "clt_plugin/leaderboard/templates/board.js",
+        "clt_plugin/leaderboard/templates/board.css",
+    ):
         assert required in names
     assert any(n.startswith("clt_plugin/_bundled/axolotl_configs/") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
@@ -86,10 +119,28 @@ def test_clt_task_runs_from_the_wheel(wheel_env, tiny_model, mgsm_dir):
     _, venv, site, env, tmp = wheel_env
     out = tmp / "eval"
     proc = run(
-        [venv / "bin" / "clt", "eval", "--model", "hf", "--model_args", f"pretrained={tiny_model},dtype=float32",
-         "--device", "cpu", "--tasks", "clt_mgsm_chat_en", "--limit", "2", "--gen_kwargs", "max_gen_toks=8",
-         "--output_path", out, "--metadata", json.dumps({"data_dir": str(mgsm_dir)})],
-        cwd=tmp, env=env,
+        [
+            venv / "bin" / "clt",
+            "eval",
+            "--model",
+            "hf",
+            "--model_args",
+            f"pretrained={tiny_model},dtype=float32",
+            "--device",
+            "cpu",
+            "--tasks",
+            "clt_mgsm_chat_en",
+            "--limit",
+            "2",
+            "--gen_kwargs",
+            "max_gen_toks=8",
+            "--output_path",
+            out,
+            "--metadata",
+            json.dumps({"data_dir": str(mgsm_dir)}),
+        ],
+        cwd=tmp,
+        env=env,
     )
     bundled = site / "clt_plugin" / "_bundled" / "lm_eval_tasks"
     assert f"({bundled}/mgsm_chat/clt_mgsm_chat_en.yaml)" in proc.stdout + proc.stderr

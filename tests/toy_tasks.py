@@ -66,9 +66,25 @@ def write_toy_tasks(
 def run_lm_eval(model: Path, tasks: Path, langs: Iterable[str], out: Path, *extra: str) -> None:
     """The real lm_eval CLI on the CPU over the toy tasks, samples logged."""
     names = ",".join(f"clt_toy_{lang}" for lang in langs)
-    cmd = [str(Path(sys.executable).with_name("lm_eval")), "--model", "hf",
-           "--model_args", f"pretrained={model},dtype=float32", "--device", "cpu", "--batch_size", "1",
-           "--include_path", str(tasks), "--tasks", names, "--output_path", str(out), "--log_samples", *extra]
+    cmd = [
+        str(Path(sys.executable).with_name("lm_eval")),
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={model},dtype=float32",
+        "--device",
+        "cpu",
+        "--batch_size",
+        "1",
+        "--include_path",
+        str(tasks),
+        "--tasks",
+        names,
+        "--output_path",
+        str(out),
+        "--log_samples",
+        *extra,
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=out.parent, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -25,6 +25,18 @@ from clt_plugin.analysis.results import (
 )
 
 __all__ = [
-    "Aggregates", "Manifest", "Matrix", "RunResults", "RunSpec", "Score", "TaskResult", "aggregate",
-    "build_matrices", "build_matrix", "find_manifest", "load_manifest", "load_results", "load_runs",
+    "Aggregates",
+    "Manifest",
+    "Matrix",
+    "RunResults",
+    "RunSpec",
+    "Score",
+    "TaskResult",
+    "aggregate",
+    "build_matrices",
+    "build_matrix",
+    "find_manifest",
+    "load_manifest",
+    "load_results",
+    "load_runs",
 ]

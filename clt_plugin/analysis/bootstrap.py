@@ -114,7 +114,7 @@ class Resampler:
         for (stream, n), items in groups.items():
             mat = self.counts(stream, n) if kind == "boot" else self.signs(stream, n)
             for i in range(0, len(items), step):
-                chunk = items[i:i + step]
+                chunk = items[i : i + step]
                 out = (np.stack([v for _, v in chunk]).astype(DTYPE) @ mat.T).astype(np.float64) / n
                 for (key, _), row in zip(chunk, out):
                     self._cache[(kind, key)] = row

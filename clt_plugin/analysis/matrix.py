@@ -137,8 +137,10 @@ class Matrix:
 
     @property
     def curves(self) -> dict[str, dict[str, list[tuple[int, float]]]]:
-        return {g.label: {s: [(k, v) for k, v, _, _ in pts] for s, pts in g.curves.items() if s in SERIES}
-                for g in self.groups}
+        return {
+            g.label: {s: [(k, v) for k, v, _, _ in pts] for s, pts in g.curves.items() if s in SERIES}
+            for g in self.groups
+        }
 
 
 def lang_sort_key(code: str) -> tuple[int, str]:
@@ -189,7 +191,8 @@ def _comparability(runs: Sequence[RunResults], family: str) -> tuple[list[str], 
         for name, values in by_task[task].items():
             if len(values) > 1:
                 shown = "; ".join(
-                    f"{_short(v)} ({', '.join(names)})" for v, names in sorted(values.items(), key=lambda kv: str(kv[0]))
+                    f"{_short(v)} ({', '.join(names)})"
+                    for v, names in sorted(values.items(), key=lambda kv: str(kv[0]))
                 )
                 problems.append(f"{task}: {name} differs: {shown}")
                 flagged |= _minority(values)
@@ -244,9 +247,7 @@ def find_baseline(runs: Sequence[RunResults], name: str | None = None, *, requir
             + ", ".join(_describe(r) for r in runs)
             + "; add one, or name it with --baseline NAME"
         )
-    raise CLTError(
-        f"several English-only runs ({', '.join(r.name for r in found)}); pick one with --baseline NAME"
-    )
+    raise CLTError(f"several English-only runs ({', '.join(r.name for r in found)}); pick one with --baseline NAME")
 
 
 # --------------------------------------------------------------------------- base models and seeds
@@ -355,9 +356,7 @@ def _transform(view: str, values: Mapping[str, float | None], base: Mapping[str,
         return dict(values)
     if view in ("delta", "transfer"):
         assert base is not None
-        return {
-            l: (v - base[l]) if v is not None and base.get(l) is not None else None for l, v in values.items()
-        }
+        return {l: (v - base[l]) if v is not None and base.get(l) is not None else None for l, v in values.items()}
     if view == "rel-en":
         en = values.get(ENGLISH)
         if en is None or en == 0:
@@ -470,7 +469,8 @@ def build_matrix(
     problems, flagged = _comparability(with_task, family)
     if problems and not allow_mixed:
         raise CLTError(
-            f"runs are not comparable on task {family}:\n  " + "\n  ".join(problems)
+            f"runs are not comparable on task {family}:\n  "
+            + "\n  ".join(problems)
             + "\n(re-evaluate them alike, or pass --allow-mixed to show them flagged)"
         )
     if not any(scores.values()):
@@ -495,19 +495,25 @@ def build_matrix(
     _align_streams(cells_of, sorted(base_names))
     if no_items:
         shown = ", ".join(no_items[:6]) + (f" and {len(no_items) - 6} more" if len(no_items) > 6 else "")
-        notes.append(f"no per-item scores (lm-eval --log_samples) for {shown}: their intervals use lm-eval's "
-                     "stderr (normal approximation) and their delta tests are unpaired")
+        notes.append(
+            f"no per-item scores (lm-eval --log_samples) for {shown}: their intervals use lm-eval's "
+            "stderr (normal approximation) and their delta tests are unpaired"
+        )
 
     rows: list[Row] = []
     for e in entries:
         values = values_of[e.name]
         missing = [l for l in langs if values[l] is None]
         if missing:
-            notes.append(f"run {e.name}: no {metric_name} score for {', '.join(missing)} (shown as –, left out of its averages)")
+            notes.append(
+                f"run {e.name}: no {metric_name} score for {', '.join(missing)} (shown as –, left out of its averages)"
+            )
         m = e.manifest
         seen = m.seen if m is not None else None
         if m is None:
-            notes.append(f"run {e.name}: no manifest found (give --run NAME=DIR:MANIFEST); seen and unseen averages unknown")
+            notes.append(
+                f"run {e.name}: no manifest found (give --run NAME=DIR:MANIFEST); seen and unseen averages unknown"
+            )
         own_base = base_of.get(e.name)
         cells = _transform(view, values, values_of[own_base.name] if own_base is not None else None)
         if view == "rel-en" and values.get(ENGLISH) in (None, 0):
@@ -516,35 +522,46 @@ def build_matrix(
         if has_fidelity:
             fid = {l: mean([fidelity[r.name].get(l) for r in e.runs]) for l in langs}
         absolute_agg = aggregate(values, seen)
-        rows.append(Row(
-            run=e.name,
-            label=e.name,
-            k=m.examples_per_language() if m is not None else None,
-            trained=m.trained_languages() if m is not None else (),
-            seen=seen,
-            is_baseline=e.name in base_names,
-            cells=cells,
-            agg=absolute_agg if view == "absolute" else aggregate(cells, seen),
-            fidelity=mean(fid.values()) if has_fidelity else None,
-            fidelity_by_lang=fid,
-            absolute=values,
-            absolute_agg=absolute_agg,
-            flagged=any(r.name in flagged for r in e.runs),
-            runs=tuple(r.name for r in e.runs),
-            seeds=tuple(_seed_label(r) for r in e.runs) if len(e.runs) > 1 else (),
-            spread=spread_of[e.name],
-            base_model=e.base,
-        ))
+        rows.append(
+            Row(
+                run=e.name,
+                label=e.name,
+                k=m.examples_per_language() if m is not None else None,
+                trained=m.trained_languages() if m is not None else (),
+                seen=seen,
+                is_baseline=e.name in base_names,
+                cells=cells,
+                agg=absolute_agg if view == "absolute" else aggregate(cells, seen),
+                fidelity=mean(fid.values()) if has_fidelity else None,
+                fidelity_by_lang=fid,
+                absolute=values,
+                absolute_agg=absolute_agg,
+                flagged=any(r.name in flagged for r in e.runs),
+                runs=tuple(r.name for r in e.runs),
+                seeds=tuple(_seed_label(r) for r in e.runs) if len(e.runs) > 1 else (),
+                spread=spread_of[e.name],
+                base_model=e.base,
+            )
+        )
 
     if view == "transfer":
         rows = _transfer_rows(rows, notes)
-    rows.sort(key=_order_key(order) if view != "transfer" else lambda row: (lang_sort_key(row.label), row.k or 0, row.run))
+    rows.sort(
+        key=_order_key(order) if view != "transfer" else lambda row: (lang_sort_key(row.label), row.k or 0, row.run)
+    )
 
     matrix = Matrix(
-        task=family, metric=metric_name, view=view, languages=langs, rows=rows,
+        task=family,
+        metric=metric_name,
+        view=view,
+        languages=langs,
+        rows=rows,
         baseline=", ".join(sorted(base_names)) or None,
-        fidelity_metric=fidelity_metric if has_fidelity else None, notes=notes, mixed=problems,
-        plateau_threshold=plateau_threshold, options=opts,
+        fidelity_metric=fidelity_metric if has_fidelity else None,
+        notes=notes,
+        mixed=problems,
+        plateau_threshold=plateau_threshold,
+        options=opts,
     )
     _add_uncertainty(matrix, cells_of, {n: b.name for n, b in base_of.items() if b is not None}, resampler)
     if view != "transfer":
@@ -553,8 +570,9 @@ def build_matrix(
     return matrix
 
 
-def _find_base_entries(entries: list[_Entry], runs: Sequence[RunResults], name: str | None, *, required: bool
-                       ) -> dict[str, _Entry | None]:
+def _find_base_entries(
+    entries: list[_Entry], runs: Sequence[RunResults], name: str | None, *, required: bool
+) -> dict[str, _Entry | None]:
     """Each entry's English-only baseline: the one named, or the English-only run of its own base
     model (a grid of several base models has one baseline each), or the only one there is."""
     if name is not None:
@@ -578,8 +596,10 @@ def _find_base_entries(entries: list[_Entry], runs: Sequence[RunResults], name: 
     if required and (not english_only or any(len(v) > 1 for v in by_base.values()) or None in out.values()):
         if len(english_only) > 1 and all(len(v) == 1 for v in by_base.values()):
             lacking = sorted(n for n, b in out.items() if b is None)
-            raise CLTError(f"no English-only baseline run of the same base model for {', '.join(lacking)} "
-                           f"(baselines: {', '.join(e.name for e in english_only)}); name one with --baseline NAME")
+            raise CLTError(
+                f"no English-only baseline run of the same base model for {', '.join(lacking)} "
+                f"(baselines: {', '.join(e.name for e in english_only)}); name one with --baseline NAME"
+            )
         find_baseline(runs, None, required=True)  # raises the usual message
     return out
 
@@ -652,7 +672,9 @@ def _transfer_rows(rows: list[Row], notes: list[str]) -> list[Row]:
     else:
         out = [r for r in rows if r.trained and not r.is_baseline]
         if not out:
-            raise CLTError("transfer view: no trained run besides the baseline (a manifest with a non-English language)")
+            raise CLTError(
+                "transfer view: no trained run besides the baseline (a manifest with a non-English language)"
+            )
         notes.append("transfer view: no single-source run; each row is a run's whole source set")
         for row in out:
             row.label = "+".join(row.trained)
@@ -671,15 +693,16 @@ def _transfer_rows(rows: list[Row], notes: list[str]) -> list[Row]:
 # --------------------------------------------------------------------------- uncertainty
 
 
-def _add_uncertainty(matrix: Matrix, cells_of: dict[str, dict[str, Cell]], base_of: dict[str, str],
-                     resampler: Resampler) -> None:
+def _add_uncertainty(
+    matrix: Matrix, cells_of: dict[str, dict[str, Cell]], base_of: dict[str, str], resampler: Resampler
+) -> None:
     opts = matrix.options
     all_tests: list[tuple[Row, str, Test]] = []
     rows = [r for r in matrix.rows if cells_of[r.run]]
     per_row = max(1, max((sum(len(c.items) for c in cells_of[r.run].values()) for r in rows), default=1))
     chunk = max(1, PREFETCH_BUDGET // (resampler.resamples * per_row))
     for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
+        part = rows[start : start + chunk]
         _prefetch(resampler, part, cells_of, base_of)
         for row in part:
             all_tests += _row_uncertainty(matrix, row, cells_of, base_of, resampler)
@@ -711,8 +734,9 @@ def _prefetch(resampler: Resampler, rows: list[Row], cells_of, base_of: dict[str
     resampler.prefetch("flip", flips)
 
 
-def _row_uncertainty(matrix: Matrix, row: Row, cells_of, base_of: dict[str, str], resampler: Resampler
-                     ) -> list[tuple[Row, str, Test]]:
+def _row_uncertainty(
+    matrix: Matrix, row: Row, cells_of, base_of: dict[str, str], resampler: Resampler
+) -> list[tuple[Row, str, Test]]:
     """A row's intervals (set on it) and its tests against its baseline (returned, for the correction)."""
     cells = cells_of[row.run]
     dist = Distributions(resampler, row.run)
@@ -720,9 +744,18 @@ def _row_uncertainty(matrix: Matrix, row: Row, cells_of, base_of: dict[str, str]
     if matrix.view == "rel-en" and ENGLISH in cells:
         en_boot = dist.cell(cells[ENGLISH], row.run + "|" + ENGLISH)
     base = base_of.get(row.run)
-    st = row_statistics(cells, _view_value(matrix.view, en_boot), row.cells, dict(zip(AGGREGATES, row.agg)), row.seen,
-                        None if row.is_baseline or base is None else cells_of[base], dist,
-                        Distributions(resampler, base) if base else None, matrix.options, matrix.view)
+    st = row_statistics(
+        cells,
+        _view_value(matrix.view, en_boot),
+        row.cells,
+        dict(zip(AGGREGATES, row.agg)),
+        row.seen,
+        None if row.is_baseline or base is None else cells_of[base],
+        dist,
+        Distributions(resampler, base) if base else None,
+        matrix.options,
+        matrix.view,
+    )
     row.ci, row.agg_ci, row.methods = st.cells, st.aggregates, tuple(sorted(st.methods))
     return [(row, key, t) for key, t in st.tests.items()]
 
@@ -741,7 +774,9 @@ def _group_label(base: str | None, seen: tuple[str, ...]) -> str:
     return f"{os.path.basename(base.rstrip('/' + chr(92))) or base} · {seen_text}"
 
 
-def _add_group_statistics(matrix: Matrix, cells_of: dict[str, dict[str, Cell]], resampler: Resampler, pool: bool) -> None:
+def _add_group_statistics(
+    matrix: Matrix, cells_of: dict[str, dict[str, Cell]], resampler: Resampler, pool: bool
+) -> None:
     base_rows = [r for r in matrix.rows if r.is_baseline]
     groups: dict[tuple, list[Row]] = {}
     for row in matrix.rows:
@@ -751,25 +786,55 @@ def _add_group_statistics(matrix: Matrix, cells_of: dict[str, dict[str, Cell]], 
     for (base, seen), members in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         # The baseline of the group's base model anchors k = 0 (the only baseline, when models are unknown).
         own = [r for r in base_rows if r.base_model == base]
-        anchor = own[0] if len(own) == 1 else (base_rows[0] if len(base_rows) == 1 and base_rows[0].base_model is None
-                                                 or len(base_rows) == 1 and base is None else None)
-        matrix.groups.append(_group_stats(_group_label(base, seen), base, seen, members, anchor, matrix, cells_of,
-                                          resampler, pooled=False))
+        anchor = (
+            own[0]
+            if len(own) == 1
+            else (
+                base_rows[0]
+                if len(base_rows) == 1 and base_rows[0].base_model is None or len(base_rows) == 1 and base is None
+                else None
+            )
+        )
+        matrix.groups.append(
+            _group_stats(
+                _group_label(base, seen), base, seen, members, anchor, matrix, cells_of, resampler, pooled=False
+            )
+        )
     if len(groups) > 1:
         shown = "; ".join(g.label for g in matrix.groups)
         if pool:
             members = [r for rows in groups.values() for r in rows]
-            matrix.pooled = _group_stats(f"POOLED across {len(groups)} groups ({shown})", None, (), members, None,
-                                         matrix, cells_of, resampler, pooled=True)
+            matrix.pooled = _group_stats(
+                f"POOLED across {len(groups)} groups ({shown})",
+                None,
+                (),
+                members,
+                None,
+                matrix,
+                cells_of,
+                resampler,
+                pooled=True,
+            )
         else:
-            matrix.notes.append(f"statistics per group ({len(groups)} groups: {shown}); pooled ones are refused "
-                                "(pass --pool to add them, labelled as pooled)")
+            matrix.notes.append(
+                f"statistics per group ({len(groups)} groups: {shown}); pooled ones are refused "
+                "(pass --pool to add them, labelled as pooled)"
+            )
     if groups and not base_rows:
         matrix.notes.append("no English-only baseline run: plateau points need one")
 
 
-def _group_stats(label, base, seen, members: list[Row], anchor: Row | None, matrix: Matrix, cells_of,
-                 resampler: Resampler, pooled: bool) -> GroupStats:
+def _group_stats(
+    label,
+    base,
+    seen,
+    members: list[Row],
+    anchor: Row | None,
+    matrix: Matrix,
+    cells_of,
+    resampler: Resampler,
+    pooled: bool,
+) -> GroupStats:
     opts = matrix.options
     # The baseline counts among a group's runs for rho when its manifest names the same seen set.
     rho_rows = members + ([anchor] if anchor is not None and not pooled and _group_key(anchor) == (base, seen) else [])
@@ -787,8 +852,11 @@ def _group_stats(label, base, seen, members: list[Row], anchor: Row | None, matr
     everyone = list({id(r): r for r in members + pairs + ([anchor] if anchor is not None else [])}.values())
     if len(everyone) * len(matrix.languages) * opts.resamples <= PREFETCH_BUDGET:
         _prefetch(resampler, everyone, cells_of, {}, keep=True)
-    resampler.prefetch_normals(label, [f"{r.run}|{l}|{c.stream}" for r in everyone
-                                       for l, c in cells_of[r.run].items() if c.kind == "stderr"], size)
+    resampler.prefetch_normals(
+        label,
+        [f"{r.run}|{l}|{c.stream}" for r in everyone for l, c in cells_of[r.run].items() if c.kind == "stderr"],
+        size,
+    )
     row_boots = {r.run: boots_of(r, r.seen) for r in {id(r): r for r in members + pairs}.values()}
     if corr.rho is not None and len(pairs) >= 3:
         s = np.stack([row_boots[r.run]["seen"] for r in pairs])
@@ -840,8 +908,14 @@ def _group_stats(label, base, seen, members: list[Row], anchor: Row | None, matr
             if base_point[1] is not None and len(curve) == len(pts) - 1 and curve:
                 pk = plateau_boot(usable_ks, np.stack(curve), base_point[1], matrix.plateau_threshold)
                 finite = pk[np.isfinite(pk)]
-                g.plateau_ci[s] = None if finite.size < pk.size / 2 else tuple(
-                    float(x) for x in np.quantile(finite, [(1 - opts.level) / 2, (1 + opts.level) / 2], method="lower"))
+                g.plateau_ci[s] = (
+                    None
+                    if finite.size < pk.size / 2
+                    else tuple(
+                        float(x)
+                        for x in np.quantile(finite, [(1 - opts.level) / 2, (1 + opts.level) / 2], method="lower")
+                    )
+                )
     return g
 
 
@@ -857,8 +931,9 @@ def _series_value(row: Row, s: str, seen) -> float | None:
     return getattr(aggregate(row.absolute, seen), s)
 
 
-def compare_runs(runs: Sequence[RunResults], task: str, a: str, b: str, metric: str | Mapping[str, str] | None = None,
-                 **kwargs) -> Matrix:
+def compare_runs(
+    runs: Sequence[RunResults], task: str, a: str, b: str, metric: str | Mapping[str, str] | None = None, **kwargs
+) -> Matrix:
     """Run (or pooled seeds) `b` against `a`, whichever they are: the delta view with `a` as the
     baseline, reduced to the two rows; the correction covers this comparison's tests only."""
     if a == b:
@@ -869,7 +944,9 @@ def compare_runs(runs: Sequence[RunResults], task: str, a: str, b: str, metric: 
         names = sorted({r.run for r in m.rows} | {n for r in m.rows for n in r.runs})
         raise CLTError(f"--compare {a} {b}: no run {b!r} with clt_{m.task} results (runs: {', '.join(names)})")
     tests = list(rows[1].tests.items())
-    rows[1].tests = dict(zip((k for k, _ in tests), correct([t for _, t in tests], m.options.correction, m.options.alpha)))
+    rows[1].tests = dict(
+        zip((k for k, _ in tests), correct([t for _, t in tests], m.options.correction, m.options.alpha))
+    )
     m.rows, m.n_tests, m.groups, m.pooled = rows, len(tests), [], None
     m.uncertainty_note = m.options.describe() + f" ({len(tests)} tests in this comparison)"
     return m

@@ -19,8 +19,11 @@ from clt_plugin.analysis.matrix import ENGLISH, SERIES, GroupStats, Matrix, Row,
 DPI = 200
 PAGE_ROWS = 30  # a heatmap page: at most this many runs, so at most ~10 inches tall
 MAX_HEIGHT_IN = 10.5
-_SERIES_STYLE = {"english": ("English", "#444444", "o"), "seen": ("Seen avg", "#1f77b4", "s"),
-                 "unseen": ("Unseen avg", "#d62728", "^")}
+_SERIES_STYLE = {
+    "english": ("English", "#444444", "o"),
+    "seen": ("Seen avg", "#1f77b4", "s"),
+    "unseen": ("Unseen avg", "#d62728", "^"),
+}
 # Text stays text in the SVG (searchable, editable in a paper's figure), and ids do not change between runs.
 _RC = {"svg.hashsalt": "clt-plugin", "svg.fonttype": "none", "font.size": 8}
 
@@ -61,10 +64,12 @@ def _scale(matrix: Matrix, percent: bool) -> float:
 
 def _unit(matrix: Matrix, percent: bool) -> str:
     pct = " (%)" if percent and matrix.view != "rel-en" else ""
-    return {"absolute": f"{matrix.metric}{pct}",
-            "delta": f"{matrix.metric} gain over {matrix.baseline}{pct}",
-            "transfer": f"{matrix.metric} gain over {matrix.baseline}{pct}",
-            "rel-en": f"{matrix.metric}, % of the run's English score"}[matrix.view]
+    return {
+        "absolute": f"{matrix.metric}{pct}",
+        "delta": f"{matrix.metric} gain over {matrix.baseline}{pct}",
+        "transfer": f"{matrix.metric} gain over {matrix.baseline}{pct}",
+        "rel-en": f"{matrix.metric}, % of the run's English score",
+    }[matrix.view]
 
 
 # --------------------------------------------------------------------------- heatmaps
@@ -93,10 +98,11 @@ def heatmap_pages(matrix: Matrix, page_rows: int = PAGE_ROWS) -> list[HeatmapPag
     pages: list[HeatmapPage] = []
     for (model, seen), rows in groups.items():
         label = ((model.rstrip("/\\").rsplit("/", 1)[-1] + " · ") if model else "") + (
-            f"seen {','.join(seen)}" if seen else "no seen set")
+            f"seen {','.join(seen)}" if seen else "no seen set"
+        )
         columns, blocks = _blocks(matrix, seen)
         per_page = max(1, page_rows - len(base))
-        chunks = [rows[i:i + per_page] for i in range(0, len(rows), per_page)] or [[]]
+        chunks = [rows[i : i + per_page] for i in range(0, len(rows), per_page)] or [[]]
         for i, chunk in enumerate(chunks):
             pages.append(HeatmapPage(label, base + chunk, columns, blocks, i + 1, len(chunks)))
     return pages
@@ -119,8 +125,9 @@ def heatmap_figure(matrix: Matrix, page: HeatmapPage, *, percent: bool = False):
 
     scale = _scale(matrix, percent)
     cols = page.columns
-    data = np.array([[np.nan if row.cells.get(l) is None else row.cells[l] * scale for l in cols] for row in page.rows],
-                    dtype=float).reshape(len(page.rows), len(cols))
+    data = np.array(
+        [[np.nan if row.cells.get(l) is None else row.cells[l] * scale for l in cols] for row in page.rows], dtype=float
+    ).reshape(len(page.rows), len(cols))
     fig = _figure(*_heatmap_inches(page))
     w, h = _heatmap_inches(page)
     left, right = 2.0 / w, 1.25 / w
@@ -161,13 +168,23 @@ def heatmap_figure(matrix: Matrix, page: HeatmapPage, *, percent: bool = False):
             ci = row.ci.get(lang)
             if ci is not None and not row.is_baseline:
                 text += f"\n±{abs(ci.half_width * scale):.{digits}f}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=5.5, color="white" if dark else "black",
-                    linespacing=0.95)
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=5.5, color="white" if dark else "black", linespacing=0.95
+            )
     # Dividers and block names: English | seen | unseen.
     x = -0.5
     for name, n in page.blocks:
-        ax.text(x + n / 2, -0.62, name, ha="center", va="bottom", fontsize=7, style="italic",
-                transform=ax.transData, clip_on=False)
+        ax.text(
+            x + n / 2,
+            -0.62,
+            name,
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            style="italic",
+            transform=ax.transData,
+            clip_on=False,
+        )
         x += n
         if x < len(cols) - 0.5:
             ax.axvline(x, color="black", linewidth=1.6)
@@ -178,8 +195,14 @@ def heatmap_figure(matrix: Matrix, page: HeatmapPage, *, percent: bool = False):
     pages = f" · page {page.page}/{page.pages}" if page.pages > 1 else ""
     fig.suptitle(f"clt_{matrix.task} · {matrix.view} · {page.group}{pages}", fontsize=9, y=1 - 0.12 / h)
     if signed and matrix.options is not None:
-        fig.text(0.01, 0.012, f"± half-width of the {matrix.options.level:.0%} interval; * significant after "
-                 f"{matrix.options.correction} correction at {matrix.options.alpha:g}", fontsize=6, color="#444444")
+        fig.text(
+            0.01,
+            0.012,
+            f"± half-width of the {matrix.options.level:.0%} interval; * significant after "
+            f"{matrix.options.correction} correction at {matrix.options.alpha:g}",
+            fontsize=6,
+            color="#444444",
+        )
     return fig
 
 
@@ -234,11 +257,20 @@ def curves_figure(matrix: Matrix, group: GroupStats, *, percent: bool = False):
 
 def _line(ax, pts, scale, color, label, marker, style):
     ks = [p[0] for p in pts]
-    ax.plot(ks, [p[1] * scale for p in pts], linestyle=style, marker=marker, markersize=3, color=color, label=label,
-            linewidth=1.2)
+    ax.plot(
+        ks,
+        [p[1] * scale for p in pts],
+        linestyle=style,
+        marker=marker,
+        markersize=3,
+        color=color,
+        label=label,
+        linewidth=1.2,
+    )
     if all(p[2] is not None and p[3] is not None for p in pts):
-        ax.fill_between(ks, [p[2] * scale for p in pts], [p[3] * scale for p in pts], color=color, alpha=0.15,
-                        linewidth=0)
+        ax.fill_between(
+            ks, [p[2] * scale for p in pts], [p[3] * scale for p in pts], color=color, alpha=0.15, linewidth=0
+        )
 
 
 def heatmap_png(matrix: Matrix, *, percent: bool = False) -> bytes:

@@ -104,7 +104,9 @@ def _marked(matrix: Matrix) -> bool:
     return matrix.view in ("delta", "transfer")
 
 
-def _cell(row: Row, key: str, value: float | None, ci: Interval | None, matrix: Matrix, digits: int, scale: float) -> str:
+def _cell(
+    row: Row, key: str, value: float | None, ci: Interval | None, matrix: Matrix, digits: int, scale: float
+) -> str:
     text = _fmt(value, matrix, digits, scale)
     if value is None:
         return text
@@ -115,8 +117,9 @@ def _cell(row: Row, key: str, value: float | None, ci: Interval | None, matrix: 
     return text
 
 
-def table_rows(matrix: Matrix, digits: int | None = None, percent: bool = False,
-               escape=plain) -> tuple[list[str], list[list[str]]]:
+def table_rows(
+    matrix: Matrix, digits: int | None = None, percent: bool = False, escape=plain
+) -> tuple[list[str], list[list[str]]]:
     """Headers and formatted cells of one matrix (the same for every text format); `escape`
     makes each string from the inputs safe for the format."""
     digits = default_digits(matrix, percent) if digits is None else digits
@@ -134,8 +137,11 @@ def table_rows(matrix: Matrix, digits: int | None = None, percent: bool = False,
         cells = [label, "–" if row.k is None else str(row.k), " ".join(escape(t) for t in row.trained) or "–"]
         cells.append(_cell(row, ENGLISH, row.cells.get(ENGLISH), row.ci.get(ENGLISH), matrix, digits, scale))
         cells += [_cell(row, l, row.cells.get(l), row.ci.get(l), matrix, digits, scale) for l in _columns(matrix)]
-        cells += [_cell(row, f"avg:{f}", getattr(row.agg, f), row.agg_ci.get(f), matrix, digits, scale)
-                  for f in AGG_FIELDS if f != "english"]
+        cells += [
+            _cell(row, f"avg:{f}", getattr(row.agg, f), row.agg_ci.get(f), matrix, digits, scale)
+            for f in AGG_FIELDS
+            if f != "english"
+        ]
         if "seeds" in headers:
             cells.append(str(len(row.seeds)) if row.seeds else "1")
         if matrix.fidelity_metric:
@@ -147,8 +153,12 @@ def table_rows(matrix: Matrix, digits: int | None = None, percent: bool = False,
 
 
 def title(matrix: Matrix) -> str:
-    unit = {"delta": f"gain over {matrix.baseline}", "transfer": f"gain over {matrix.baseline}",
-            "rel-en": "% of the run's English score", "absolute": "score"}[matrix.view]
+    unit = {
+        "delta": f"gain over {matrix.baseline}",
+        "transfer": f"gain over {matrix.baseline}",
+        "rel-en": "% of the run's English score",
+        "absolute": "score",
+    }[matrix.view]
     return f"clt_{matrix.task} · {matrix.metric} · {matrix.view} ({unit})"
 
 
@@ -169,8 +179,10 @@ def _plateau_text(s: str, p: Plateau, ci) -> str:
 def statistics_lines(matrix: Matrix) -> list[str]:
     out = []
     if matrix.uncertainty_note:
-        out.append(f"± is the half-width of {matrix.uncertainty_note}"
-                   + ("; * marks a significant delta" if _marked(matrix) else ""))
+        out.append(
+            f"± is the half-width of {matrix.uncertainty_note}"
+            + ("; * marks a significant delta" if _marked(matrix) else "")
+        )
     for g in matrix.groups + ([matrix.pooled] if matrix.pooled is not None else []):
         out.append(f"Spearman ρ (seen avg vs unseen avg across runs), {g.label}: {_rho_text(g)}")
         if g.plateaus:
@@ -183,8 +195,10 @@ def statistics_lines(matrix: Matrix) -> list[str]:
 def note_lines(matrix: Matrix) -> list[str]:
     lines = []
     if matrix.mixed:
-        lines.append("WARNING: runs are not comparable (shown because of --allow-mixed; † marks the runs that "
-                     "differ from the majority):")
+        lines.append(
+            "WARNING: runs are not comparable (shown because of --allow-mixed; † marks the runs that "
+            "differ from the majority):"
+        )
         lines += [f"  mixed: {m}" for m in matrix.mixed]
     lines += matrix.notes
     return lines
@@ -207,7 +221,9 @@ def render_text(matrices: Sequence[Matrix], fmt: str, digits: int | None = None,
             if extra:
                 chunk += "\n" + "\n".join(f"- {md(line)}" for line in extra) + "\n"
         else:
-            chunk = f"% {_latex_comment(title(m))}\n{table}\n" + "".join(f"% {_latex_comment(line)}\n" for line in extra)
+            chunk = f"% {_latex_comment(title(m))}\n{table}\n" + "".join(
+                f"% {_latex_comment(line)}\n" for line in extra
+            )
         chunks.append(chunk)
     return "\n".join(chunks)
 
@@ -224,25 +240,45 @@ def render_csv(matrices: Sequence[Matrix], percent: bool = False) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     value_cols = [*langs, *(f"avg_{f}" for f in AGG_FIELDS)]
-    w.writerow(["task", "metric", "view", "run", "label", "baseline", "k", "trained", *value_cols,
-                *(["fidelity"] if has_fid else []),
-                *(f"{c}_{end}" for c in value_cols for end in ("low", "high")),
-                *(f"{c}_p_adjusted" for c in value_cols)])
+    w.writerow(
+        [
+            "task",
+            "metric",
+            "view",
+            "run",
+            "label",
+            "baseline",
+            "k",
+            "trained",
+            *value_cols,
+            *(["fidelity"] if has_fid else []),
+            *(f"{c}_{end}" for c in value_cols for end in ("low", "high")),
+            *(f"{c}_p_adjusted" for c in value_cols),
+        ]
+    )
     for m in matrices:
         scale = _scale(m, percent)
         num = lambda v: "" if v is None else repr(round(v * scale, 10))  # noqa: E731
         for row in m.rows:
             cis = [row.ci.get(l) for l in langs] + [row.agg_ci.get(f) for f in AGG_FIELDS]
             tests = [row.tests.get(l) for l in langs] + [row.tests.get(f"avg:{f}") for f in AGG_FIELDS]
-            w.writerow([
-                csv_text(m.task), csv_text(m.metric), m.view, csv_text(row.run), csv_text(row.label),
-                str(row.is_baseline).lower(), "" if row.k is None else row.k, " ".join(row.trained),
-                *(num(row.cells.get(l)) for l in langs),
-                *(num(getattr(row.agg, f)) for f in AGG_FIELDS),
-                *(["" if row.fidelity is None else repr(round(row.fidelity, 10))] if has_fid else []),
-                *(x for ci in cis for x in ((num(ci.low), num(ci.high)) if ci is not None else ("", ""))),
-                *("" if t is None or t.p_adjusted is None else repr(round(t.p_adjusted, 10)) for t in tests),
-            ])
+            w.writerow(
+                [
+                    csv_text(m.task),
+                    csv_text(m.metric),
+                    m.view,
+                    csv_text(row.run),
+                    csv_text(row.label),
+                    str(row.is_baseline).lower(),
+                    "" if row.k is None else row.k,
+                    " ".join(row.trained),
+                    *(num(row.cells.get(l)) for l in langs),
+                    *(num(getattr(row.agg, f)) for f in AGG_FIELDS),
+                    *(["" if row.fidelity is None else repr(round(row.fidelity, 10))] if has_fid else []),
+                    *(x for ci in cis for x in ((num(ci.low), num(ci.high)) if ci is not None else ("", ""))),
+                    *("" if t is None or t.p_adjusted is None else repr(round(t.p_adjusted, 10)) for t in tests),
+                ]
+            )
     return buf.getvalue()
 
 
@@ -262,13 +298,25 @@ def _ci_json(ci: Interval | None) -> list[float] | None:
 
 
 def _test_json(t: Test) -> dict[str, Any]:
-    return {"estimate": t.estimate, "low": t.low, "high": t.high, "p_value": t.p_value,
-            "p_adjusted": t.p_adjusted, "significant": t.significant, "method": t.method}
+    return {
+        "estimate": t.estimate,
+        "low": t.low,
+        "high": t.high,
+        "p_value": t.p_value,
+        "p_adjusted": t.p_adjusted,
+        "significant": t.significant,
+        "method": t.method,
+    }
 
 
 def _plateau_json(p: Plateau, ci) -> dict[str, Any]:
-    return {"k": p.k, "max_gain": p.max_gain, "gain_at_k": p.gain_at_k, "note": p.note,
-            "interval": None if ci is None else list(ci)}
+    return {
+        "k": p.k,
+        "max_gain": p.max_gain,
+        "gain_at_k": p.gain_at_k,
+        "note": p.note,
+        "interval": None if ci is None else list(ci),
+    }
 
 
 def _row_json(row: Row, matrix: Matrix) -> dict[str, Any]:
@@ -303,9 +351,18 @@ def _row_json(row: Row, matrix: Matrix) -> dict[str, Any]:
 def _group_json(g: GroupStats) -> dict[str, Any]:
     c = g.spearman
     return {
-        "label": g.label, "base_model": g.base_model, "seen": list(g.seen), "runs": list(g.runs), "pooled": g.pooled,
-        "spearman_seen_unseen": {"rho": c.rho, "p_value": c.p_value, "n": c.n, "note": c.note,
-                                 "interval": _ci_json(g.rho_ci)},
+        "label": g.label,
+        "base_model": g.base_model,
+        "seen": list(g.seen),
+        "runs": list(g.runs),
+        "pooled": g.pooled,
+        "spearman_seen_unseen": {
+            "rho": c.rho,
+            "p_value": c.p_value,
+            "n": c.n,
+            "note": c.note,
+            "interval": _ci_json(g.rho_ci),
+        },
         "plateaus": {s: _plateau_json(p, g.plateau_ci.get(s)) for s, p in g.plateaus.items()},
         "curves": {s: [list(p) for p in pts] for s, pts in g.curves.items()},
         "resamples": g.resamples,
@@ -324,9 +381,17 @@ def matrix_json(matrix: Matrix) -> dict[str, Any]:
         "fidelity_metric": matrix.fidelity_metric,
         "rows": [_row_json(r, matrix) for r in matrix.rows],
         "statistics": {
-            "uncertainty": {"level": o.level, "resamples": o.resamples, "seed": o.seed, "correction": o.correction,
-                            "alpha": o.alpha, "tests": matrix.n_tests},
-            "spearman_seen_unseen": None if c is None else {"rho": c.rho, "p_value": c.p_value, "n": c.n, "note": c.note},
+            "uncertainty": {
+                "level": o.level,
+                "resamples": o.resamples,
+                "seed": o.seed,
+                "correction": o.correction,
+                "alpha": o.alpha,
+                "tests": matrix.n_tests,
+            },
+            "spearman_seen_unseen": None
+            if c is None
+            else {"rho": c.rho, "p_value": c.p_value, "n": c.n, "note": c.note},
             "plateau_threshold": matrix.plateau_threshold,
             "plateaus": {g: {s: _plateau_json(p, None) for s, p in by.items()} for g, by in matrix.plateaus.items()},
             "curves": matrix.curves,  # (k, value) tuples: json arrays
@@ -370,8 +435,14 @@ def json_text(doc: dict[str, Any]) -> str:
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
 
 
-def render(matrices: Sequence[Matrix], runs: Sequence[RunResults], fmt: str, *,
-           digits: int | None = None, percent: bool = False) -> str:
+def render(
+    matrices: Sequence[Matrix],
+    runs: Sequence[RunResults],
+    fmt: str,
+    *,
+    digits: int | None = None,
+    percent: bool = False,
+) -> str:
     if fmt == "json":
         return json_text(document(matrices, runs))
     if fmt not in FORMATS:

@@ -62,8 +62,10 @@ def _table(matrix: Matrix, percent: bool) -> dict:
         rows.append({"baseline": row.is_baseline, "cells": out})
     more = ""
     if len(matrix.rows) > TABLE_ROWS:
-        more = (f"{len(matrix.rows) - TABLE_ROWS} more runs not shown here: see matrix.json or "
-                f"`clt matrix --view {matrix.view}`")
+        more = (
+            f"{len(matrix.rows) - TABLE_ROWS} more runs not shown here: see matrix.json or "
+            f"`clt matrix --view {matrix.view}`"
+        )
     return {"title": title(matrix), "headers": headers, "rows": rows, "more": more}
 
 
@@ -91,8 +93,9 @@ def task_report(runs: Sequence[RunResults], task: str, metric, *, percent: bool 
         fig = heatmap_figure(shown, page, percent=percent)
         rep.figures[f"{name}.png"] = render_figure(fig, "png")
         rep.figures[f"{name}.svg"] = render_figure(fig, "svg")
-        rep.heatmaps.append(_figure_entry(name, f"heatmap: {title(shown)}, {page.group}, page {page.page}",
-                                          heatmap_size(page)[0]))
+        rep.heatmaps.append(
+            _figure_entry(name, f"heatmap: {title(shown)}, {page.group}, page {page.page}", heatmap_size(page)[0])
+        )
     for gi, group in enumerate(absolute.groups):
         fig = curves_figure(absolute, group, percent=percent)
         if fig is None:
@@ -120,8 +123,10 @@ def rho_table(reports: Sequence[TaskReport]) -> dict | None:
     if not groups:
         return None
     tasks = [r.task for r in reports]
-    return {"headers": ["model · seen set", *tasks],
-            "rows": [[label, *(cells.get(t, "–") for t in tasks)] for label, cells in groups.items()]}
+    return {
+        "headers": ["model · seen set", *tasks],
+        "rows": [[label, *(cells.get(t, "–") for t in tasks)] for label, cells in groups.items()],
+    }
 
 
 def build_report(
@@ -155,8 +160,13 @@ def build_report(
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                       trim_blocks=False, keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(str(_TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
 
 
 def render_html(reports: Sequence[TaskReport], runs: Sequence[RunResults], stats: StatOptions) -> str:
@@ -165,16 +175,47 @@ def render_html(reports: Sequence[TaskReport], runs: Sequence[RunResults], stats
     for run in runs:
         m = run.manifest
         k = "–" if m is None or m.examples_per_language() is None else m.examples_per_language()
-        seeds = "–" if m is None else (f"{getattr(m, 'training_seed', None) if getattr(m, 'training_seed', None) is not None else '–'}"
-                                       f"/{m.seed if getattr(m, 'seed', None) is not None else '–'}")
-        run_rows.append({
-            "name": run.name, "k": k, "trained": (" ".join(m.trained_languages()) or "–") if m is not None else "–",
-            "baseline": "yes" if baseline is not None and baseline.name == run.name else "", "seed": seeds,
-            "source": run.source, "manifest": "–" if m is None or m.path is None else m.path,
-        })
-    tasks_out = [{"task": r.task, "metric": r.metric, "heatmaps": r.heatmaps, "curves": r.curves, "stats": r.stats,
-                  "views": r.views, "notes": r.notes} for r in reports]
-    return _environment().get_template("report.html").render(
-        version=__version__, runs=runs, tasks=[r.task for r in reports], uncertainty=stats.describe(),
-        rho_table=rho_table(reports), run_rows=run_rows, tasks_out=tasks_out,
+        seeds = (
+            "–"
+            if m is None
+            else (
+                f"{getattr(m, 'training_seed', None) if getattr(m, 'training_seed', None) is not None else '–'}"
+                f"/{m.seed if getattr(m, 'seed', None) is not None else '–'}"
+            )
+        )
+        run_rows.append(
+            {
+                "name": run.name,
+                "k": k,
+                "trained": (" ".join(m.trained_languages()) or "–") if m is not None else "–",
+                "baseline": "yes" if baseline is not None and baseline.name == run.name else "",
+                "seed": seeds,
+                "source": run.source,
+                "manifest": "–" if m is None or m.path is None else m.path,
+            }
+        )
+    tasks_out = [
+        {
+            "task": r.task,
+            "metric": r.metric,
+            "heatmaps": r.heatmaps,
+            "curves": r.curves,
+            "stats": r.stats,
+            "views": r.views,
+            "notes": r.notes,
+        }
+        for r in reports
+    ]
+    return (
+        _environment()
+        .get_template("report.html")
+        .render(
+            version=__version__,
+            runs=runs,
+            tasks=[r.task for r in reports],
+            uncertainty=stats.describe(),
+            rho_table=rho_table(reports),
+            run_rows=run_rows,
+            tasks_out=tasks_out,
+        )
     )

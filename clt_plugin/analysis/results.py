@@ -286,8 +286,15 @@ def parse_manifest(data: Any, path: Path | None = None) -> Manifest:
     """The fields the analysis reads, from an object the clt_plugin.manifest model validates."""
     m = manifest_model.parse_manifest(data, path)
     training_seed = getattr(m, "training_seed", None)
-    return Manifest(path, m.seen, m.per_language, m.english_only, m.counts, m.seed,
-                    training_seed if isinstance(training_seed, int) and not isinstance(training_seed, bool) else None)
+    return Manifest(
+        path,
+        m.seen,
+        m.per_language,
+        m.english_only,
+        m.counts,
+        m.seed,
+        training_seed if isinstance(training_seed, int) and not isinstance(training_seed, bool) else None,
+    )
 
 
 def load_manifest(path: str | os.PathLike) -> Manifest:
@@ -295,8 +302,9 @@ def load_manifest(path: str | os.PathLike) -> Manifest:
     return parse_manifest(read_json(path, "manifest"), path)
 
 
-def _manifest_from_model_args(args: Mapping[str, str], cache: dict[str, Manifest | None] | None = None
-                              ) -> Manifest | None:
+def _manifest_from_model_args(
+    args: Mapping[str, str], cache: dict[str, Manifest | None] | None = None
+) -> Manifest | None:
     """The manifest in the model directory that model_args name; `cache` keeps the ones read
     (by path) for the runs still to load: runs of one model share one manifest."""
     for key in _MODEL_DIR_KEYS:
@@ -504,8 +512,15 @@ def parse_results(data: Any, path: Path) -> _FileResults:
         samples = n_samples.get(task)
         # Positional: this runs once per task per file, thousands of times in a sweep.
         tasks[task] = TaskResult(
-            task, family, lang, versions.get(task), n_shot.get(task), hashes.get(task),
-            samples.get("effective") if type(samples) is dict else None, files, entry,
+            task,
+            family,
+            lang,
+            versions.get(task),
+            n_shot.get(task),
+            hashes.get(task),
+            samples.get("effective") if type(samples) is dict else None,
+            files,
+            entry,
         )
     version = data.get("lm_eval_version")
     return _FileResults(
@@ -612,8 +627,14 @@ def _merge_files(parsed: Sequence[_FileResults]) -> tuple[dict[str, TaskResult],
     return tasks, model_args
 
 
-def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest: Any,
-                samples: Sequence[Path] = (), manifests: dict[str, Manifest | None] | None = None) -> RunResults:
+def _load_files(
+    run_dir: Path,
+    files: Sequence[Path],
+    name: str | None,
+    manifest: Any,
+    samples: Sequence[Path] = (),
+    manifests: dict[str, Manifest | None] | None = None,
+) -> RunResults:
     parsed = [parse_results(read_json(f, "lm-eval results file"), f) for f in files]
     first = parsed[0]
     if len(parsed) == 1:  # the usual run: nothing to merge, and the parsed objects are its own
@@ -631,8 +652,10 @@ def _load_files(run_dir: Path, files: Sequence[Path], name: str | None, manifest
         limit=first.limit,
         samples=_samples_by_task(samples, tasks) if samples else {},
         other_tasks=tuple(sorted({t for p in parsed for t in p.other})),
-        judge_models={m: tuple(p.path for p in parsed if p.judge_model == m)
-                      for m in sorted({p.judge_model for p in parsed if p.judge_model})},
+        judge_models={
+            m: tuple(p.path for p in parsed if p.judge_model == m)
+            for m in sorted({p.judge_model for p in parsed if p.judge_model})
+        },
     )
     if isinstance(manifest, Manifest):
         run.manifest = manifest

@@ -75,8 +75,10 @@ class StatOptions:
             raise CLTError(f"--correction: expected one of {', '.join(CORRECTIONS)}, got {self.correction!r}")
 
     def describe(self) -> str:
-        return (f"{self.level:.0%} intervals, {self.resamples} resamples, seed {self.seed}; deltas tested against "
-                f"the baseline, {CORRECTION_NAMES[self.correction]}-corrected, significant at {self.alpha:g}")
+        return (
+            f"{self.level:.0%} intervals, {self.resamples} resamples, seed {self.seed}; deltas tested against "
+            f"the baseline, {CORRECTION_NAMES[self.correction]}-corrected, significant at {self.alpha:g}"
+        )
 
 
 @dataclass
@@ -134,13 +136,15 @@ class Distributions:
         # effect on one language goes with its effect on the others (the aggregates keep that).
         return hierarchical(per_seed, self.r.seed_picks(self.row_key, len(cell.items))[:b])
 
-
     def _boot(self, it: ItemScores, stream: str, b: int) -> np.ndarray:
         kept = self.r.cached("boot", (id(it), stream))
         if kept is not None:
             return kept[:b]
-        return self.r.boot_means(stream, it.values) if b == self.r.resamples else \
-            (it.values.astype(DTYPE) @ self.r.counts(stream, it.n)[:b].T).astype(np.float64) / it.n
+        return (
+            self.r.boot_means(stream, it.values)
+            if b == self.r.resamples
+            else (it.values.astype(DTYPE) @ self.r.counts(stream, it.n)[:b].T).astype(np.float64) / it.n
+        )
 
 
 def prefetch_cells(resampler: Resampler, cells: Sequence[Cell]) -> None:
@@ -157,8 +161,9 @@ def mean_of(arrays: Sequence[np.ndarray]) -> np.ndarray | None:
     return total / len(arrays)
 
 
-def aggregate_boots(boots: dict[str, np.ndarray], seen: Sequence[str] | None, english: str = "en"
-                    ) -> dict[str, np.ndarray | None]:
+def aggregate_boots(
+    boots: dict[str, np.ndarray], seen: Sequence[str] | None, english: str = "en"
+) -> dict[str, np.ndarray | None]:
     """The aggregates of a row, resample by resample (the same definitions as results.aggregate)."""
     out: dict[str, np.ndarray | None] = {"english": boots.get(english)}
     out["all"] = mean_of(list(boots.values()))
@@ -186,8 +191,9 @@ def normal_interval(value: float | None, se: float | None, level: float) -> Inte
     return Interval(value, value - h, value + h, METHOD_STDERR)
 
 
-def aggregate_se(ses: dict[str, float | None], seen: Sequence[str] | None, english: str = "en"
-                 ) -> dict[str, float | None]:
+def aggregate_se(
+    ses: dict[str, float | None], seen: Sequence[str] | None, english: str = "en"
+) -> dict[str, float | None]:
     """Standard errors of the aggregates of independent cells (None when any part has none)."""
 
     def mean_se(langs: list[str]) -> float | None:
@@ -238,16 +244,22 @@ def row_statistics(
     methods = {c.method for c in cells.values()}
     delta_view = view in ("delta", "transfer")
     all_stderr = all(c.kind == "stderr" for c in cells.values()) and (
-        base is None or all(c.kind == "stderr" for c in base.values()))
+        base is None or all(c.kind == "stderr" for c in base.values())
+    )
     out_cells: dict[str, Interval | None] = {}
     out_aggs: dict[str, Interval | None] = {}
     tests: dict[str, Test] = {}
     if all_stderr and view in ("absolute", "delta", "transfer"):
         ses = {l: c.stderr for l, c in cells.items()}
         if delta_view or base is not None:
-            dses = {l: (math.hypot(c.stderr, base[l].stderr) if base is not None and l in base
-                        and c.stderr is not None and base[l].stderr is not None else None)
-                    for l, c in cells.items()}
+            dses = {
+                l: (
+                    math.hypot(c.stderr, base[l].stderr)
+                    if base is not None and l in base and c.stderr is not None and base[l].stderr is not None
+                    else None
+                )
+                for l, c in cells.items()
+            }
         if delta_view:
             shown = dses
         else:
@@ -262,7 +274,8 @@ def row_statistics(
             d_agg = _point_aggregates(common, seen)
             d_se = aggregate_se({l: dses[l] for l in common}, seen)
             for key, est, se in [(l, common[l], dses[l]) for l in common] + [
-                    (f"avg:{a}", d_agg[a], d_se[a]) for a in AGGREGATES]:
+                (f"avg:{a}", d_agg[a], d_se[a]) for a in AGGREGATES
+            ]:
                 if est is None or se is None:
                     continue
                 iv = normal_interval(est, se, level)
@@ -281,8 +294,9 @@ def row_statistics(
         shown = {l: b - base_boots[l] for l, b in boots.items() if l in base_boots}
     else:
         shown = {l: view_value(l, b) for l, b in boots.items()}
-    method = METHOD_STDERR if methods == {METHOD_STDERR} else (
-        METHOD_SEEDS if METHOD_SEEDS in methods else METHOD_ITEMS)
+    method = (
+        METHOD_STDERR if methods == {METHOD_STDERR} else (METHOD_SEEDS if METHOD_SEEDS in methods else METHOD_ITEMS)
+    )
     agg_boot = aggregate_boots(shown, seen)
     jobs = [(out_cells, l, point_cells.get(l), shown.get(l), cells[l].method) for l in cells]
     jobs += [(out_aggs, a, point_aggs.get(a), agg_boot.get(a), method) for a in AGGREGATES]
@@ -325,14 +339,19 @@ def _paired_tests(cells, base, boots, base_boots, seen, resampler: Resampler, le
     diffs = {l: boots[l] - base_boots[l] for l in common}
     est = {l: cells[l].value - base[l].value for l in common}
     # Sign flips need one item vector per side over the same items; anything else is bootstrapped.
-    flippable = {l: cells[l].kind == "items" and base[l].kind == "items" and cells[l].items[0].same_items(base[l].items[0])
-                 for l in common}
+    flippable = {
+        l: cells[l].kind == "items" and base[l].kind == "items" and cells[l].items[0].same_items(base[l].items[0])
+        for l in common
+    }
     nulls = {}
     for l in common:
         if flippable[l]:
             kept = resampler.cached("flip", (id(cells[l].items[0]), id(base[l].items[0])))
-            nulls[l] = kept if kept is not None else resampler.flip_means(
-                cells[l].stream, cells[l].items[0].values - base[l].items[0].values)
+            nulls[l] = (
+                kept
+                if kept is not None
+                else resampler.flip_means(cells[l].stream, cells[l].items[0].values - base[l].items[0].values)
+            )
     jobs: list[tuple[str, float, np.ndarray, np.ndarray | None, bool]] = []
     for l in common:
         stderr_only = cells[l].kind == "stderr" or base[l].kind == "stderr"

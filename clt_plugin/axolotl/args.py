@@ -75,17 +75,28 @@ class CLTEvalArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    tasks: list[str] = Field(min_length=1, description="lm-eval task or group names, or task YAML paths; with `languages`, clt task families (mgsm, xlsum, ...)")
+    tasks: list[str] = Field(
+        min_length=1,
+        description="lm-eval task or group names, or task YAML paths; with `languages`, clt task families (mgsm, xlsum, ...)",
+    )
     languages: list[Annotated[str, AfterValidator(_registry_code)]] | None = Field(
-        default=None, description="expand each task family to clt_{family}_{lang}")
+        default=None, description="expand each task family to clt_{family}_{lang}"
+    )
     batch_size: Union[int, Literal["auto"]] = 1
     limit: Union[int, float, None] = None
     num_fewshot: int | None = None
     data_dir: str | None = Field(default=None, description="local data for the clt tasks (CLT_DATA_DIR)")
     include_paths: list[str] = Field(default_factory=list, description="task directories searched besides clt's own")
-    model: str = Field(default="hf", min_length=1, description="lm-eval model backend: hf, vllm (fast generation for 8B-35B), or any other lm-eval model name")
+    model: str = Field(
+        default="hf",
+        min_length=1,
+        description="lm-eval model backend: hf, vllm (fast generation for 8B-35B), or any other lm-eval model name",
+    )
     device: str | None = None
-    model_args: dict[str, Any] = Field(default_factory=dict, description="lm-eval --model_args besides the trained model's path (e.g. dtype, tensor_parallel_size, gpu_memory_utilization)")
+    model_args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="lm-eval --model_args besides the trained model's path (e.g. dtype, tensor_parallel_size, gpu_memory_utilization)",
+    )
     gen_kwargs: dict[str, Any] = Field(default_factory=dict, description="lm-eval --gen_kwargs (e.g. max_gen_toks)")
     apply_chat_template: bool = False
     log_samples: bool = True
@@ -119,14 +130,19 @@ class CLTArgs(BaseModel):
     )
     clt_eval: CLTEvalArgs | None = None
     clt_global_batch_size: int | None = Field(
-        default=None, ge=1,
-        json_schema_extra={"description": "rows per optimizer step over all GPUs; the plugin derives "
-                                          "gradient_accumulation_steps = this / (data-parallel processes x micro_batch_size)"},
+        default=None,
+        ge=1,
+        json_schema_extra={
+            "description": "rows per optimizer step over all GPUs; the plugin derives "
+            "gradient_accumulation_steps = this / (data-parallel processes x micro_batch_size)"
+        },
     )
     clt_cache_dir: str | None = Field(default=None, json_schema_extra={"description": "mixture engine cache"})
     clt_base_dir: str | None = Field(
         default=None,
-        json_schema_extra={"description": "directory that relative source paths of an inline spec resolve against (default: the config's)"},
+        json_schema_extra={
+            "description": "directory that relative source paths of an inline spec resolve against (default: the config's)"
+        },
     )
 
     @model_validator(mode="before")

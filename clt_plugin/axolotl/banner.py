@@ -27,10 +27,16 @@ def format_banner(manifest: dict[str, Any], train_file: str | None = None) -> st
     for task in sorted(counts):
         per = counts[task]
         rows.append([task, *[per.get(lang, 0) for lang in langs], sum(per.values())])
-    rows.append(["total", *[sum(counts[t].get(lang, 0) for t in counts) for lang in langs], manifest.get("total_rows", 0)])
+    rows.append(
+        ["total", *[sum(counts[t].get(lang, 0) for t in counts) for lang in langs], manifest.get("total_rows", 0)]
+    )
     table = tabulate(rows, headers=["task", *langs, "total"], tablefmt="simple", intfmt=",")
     k = manifest.get("per_language")
-    kind = "English-only baseline" if manifest.get("english_only") else (f"{k} per language" if k is not None else "mixed counts")
+    kind = (
+        "English-only baseline"
+        if manifest.get("english_only")
+        else (f"{k} per language" if k is not None else "mixed counts")
+    )
     head = (
         f"clt: training on mixture {str(manifest.get('spec_sha256', ''))[:12]} "
         f"(seed {manifest.get('seed')}, {kind}, {manifest.get('total_rows', 0)} rows)"

@@ -29,9 +29,11 @@ class BatchPlan:
         return asdict(self)
 
     def describe(self) -> str:
-        return (f"global batch {self.global_batch_size} = {self.data_parallel} data-parallel process"
-                f"{'es' if self.data_parallel != 1 else ''} x micro batch {self.micro_batch_size} "
-                f"x accumulation {self.gradient_accumulation_steps}")
+        return (
+            f"global batch {self.global_batch_size} = {self.data_parallel} data-parallel process"
+            f"{'es' if self.data_parallel != 1 else ''} x micro batch {self.micro_batch_size} "
+            f"x accumulation {self.gradient_accumulation_steps}"
+        )
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -59,8 +61,15 @@ def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def derive(global_batch: int, micro_batch: int, world_size: int, *, context_parallel: int | None = None,
-           tensor_parallel: int | None = None, gradient_accumulation_steps: int | None = None) -> BatchPlan:
+def derive(
+    global_batch: int,
+    micro_batch: int,
+    world_size: int,
+    *,
+    context_parallel: int | None = None,
+    tensor_parallel: int | None = None,
+    gradient_accumulation_steps: int | None = None,
+) -> BatchPlan:
     """The accumulation that reaches `global_batch` exactly, or a CLTError saying what would."""
     global_batch = _positive_int(KEY, global_batch)
     micro_batch = _positive_int("micro_batch_size", micro_batch)
@@ -93,13 +102,20 @@ def apply(cfg: Any, env: Mapping[str, str] | None = None) -> BatchPlan | None:
     if cfg.get(KEY) is None:
         return None
     if cfg.get("batch_size") is not None:
-        raise CLTError(f"batch_size: {cfg['batch_size']!r} cannot be combined with {KEY} (axolotl's batch_size is "
-                       "per process; the clt plugin derives gradient_accumulation_steps from the global batch)")
+        raise CLTError(
+            f"batch_size: {cfg['batch_size']!r} cannot be combined with {KEY} (axolotl's batch_size is "
+            "per process; the clt plugin derives gradient_accumulation_steps from the global batch)"
+        )
     if cfg.get("micro_batch_size") is None:
         raise CLTError(f"micro_batch_size: required with {KEY}")
-    plan = derive(cfg[KEY], cfg["micro_batch_size"], world_size_from_env(env),
-                  context_parallel=cfg.get("context_parallel_size"), tensor_parallel=cfg.get("tensor_parallel_size"),
-                  gradient_accumulation_steps=cfg.get("gradient_accumulation_steps"))
+    plan = derive(
+        cfg[KEY],
+        cfg["micro_batch_size"],
+        world_size_from_env(env),
+        context_parallel=cfg.get("context_parallel_size"),
+        tensor_parallel=cfg.get("tensor_parallel_size"),
+        gradient_accumulation_steps=cfg.get("gradient_accumulation_steps"),
+    )
     cfg["gradient_accumulation_steps"] = plan.gradient_accumulation_steps
     return plan
 

@@ -39,8 +39,9 @@ def unknown_clt_keys(cfg: Any) -> list[str]:
     return out
 
 
-def check_config_dict(cfg: dict[str, Any], config_dir: Path | None = None, *, grid: str | None = None,
-                      notes: list[str] | None = None) -> list[str]:
+def check_config_dict(
+    cfg: dict[str, Any], config_dir: Path | None = None, *, grid: str | None = None, notes: list[str] | None = None
+) -> list[str]:
     """Problems that would make axolotl lose the clt settings or that stop its mixture from being
     built (empty list: fine). Grid points other than the config's own that ask for more rows
     than a source holds go to `notes`: the config itself can still be trained."""
@@ -69,7 +70,9 @@ def check_config_dict(cfg: dict[str, Any], config_dir: Path | None = None, *, gr
 
     if cfg.get("clt_mixture") is not None:
         if cfg.get("datasets"):
-            problems.append("datasets: cannot be combined with clt_mixture (the mixture must be the whole training set)")
+            problems.append(
+                "datasets: cannot be combined with clt_mixture (the mixture must be the whole training set)"
+            )
         if cfg.get("pretraining_dataset"):
             problems.append("pretraining_dataset: cannot be combined with clt_mixture")
         spec_problems = _spec_problems(cfg["clt_mixture"], config_dir)
@@ -91,14 +94,15 @@ def _batch_problems(cfg: dict[str, Any]) -> list[str]:
     from clt_plugin.axolotl.batch import derive
 
     try:
-        derive(cfg["clt_global_batch_size"], cfg.get("micro_batch_size") or 1, 1,
-               gradient_accumulation_steps=None)
+        derive(cfg["clt_global_batch_size"], cfg.get("micro_batch_size") or 1, 1, gradient_accumulation_steps=None)
     except CLTError as e:
         return [str(e)]
     if cfg.get("gradient_accumulation_steps") is not None or cfg.get("batch_size") is not None:
         key = "gradient_accumulation_steps" if cfg.get("gradient_accumulation_steps") is not None else "batch_size"
-        return [f"{key}: set beside clt_global_batch_size; remove it (the clt plugin derives the accumulation "
-                "from the GPU count when the run starts)"]
+        return [
+            f"{key}: set beside clt_global_batch_size; remove it (the clt plugin derives the accumulation "
+            "from the GPU count when the run starts)"
+        ]
     return []
 
 

@@ -47,8 +47,10 @@ def model_args_for(cfg: Any, args: CLTEvalArgs) -> dict[str, Any]:
         # A LoRA run saves only the adapter: evaluate it on top of its base model.
         key = ADAPTER_KEY.get(args.model)
         if key is None:
-            raise CLTError(f"clt_eval.model: {args.model!r} cannot load a LoRA adapter here "
-                           f"(use one of {', '.join(ADAPTER_KEY)}, or merge the adapter first)")
+            raise CLTError(
+                f"clt_eval.model: {args.model!r} cannot load a LoRA adapter here "
+                f"(use one of {', '.join(ADAPTER_KEY)}, or merge the adapter first)"
+            )
         margs: dict[str, Any] = {"pretrained": cfg["base_model"], key: out_dir}
     else:
         margs = {"pretrained": out_dir}
@@ -64,20 +66,24 @@ def build_command(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> tuple[list[str
         raise CLTError(f"clt_eval: {e}") from None
     tasks = [_resolve(t, base_dir) if t.endswith((".yaml", ".yml")) else t for t in args.task_names()]
     results_dir = Path(cfg["output_dir"]).resolve() / EVAL_DIRNAME
-    argv = lm_eval_cli.run_argv({
-        "model": args.model,
-        "model_args": ",".join(f"{k}={v}" for k, v in model_args_for(cfg, args).items()),
-        "tasks": ",".join(tasks),
-        "batch_size": args.batch_size,
-        # vLLM places the model itself (tensor_parallel_size in model_args); hf needs a device.
-        "device": args.device or (_default_device() if args.model == "hf" else None),
-        "gen_kwargs": ",".join(f"{k}={v}" for k, v in args.gen_kwargs.items()) or None,
-        "output_path": results_dir,
-        "limit": args.limit,
-        "num_fewshot": args.num_fewshot,
-        "log_samples": args.log_samples,
-        "apply_chat_template": args.apply_chat_template,
-    }, include, results_dir / lm_eval_cli.CONFIG_FILE)
+    argv = lm_eval_cli.run_argv(
+        {
+            "model": args.model,
+            "model_args": ",".join(f"{k}={v}" for k, v in model_args_for(cfg, args).items()),
+            "tasks": ",".join(tasks),
+            "batch_size": args.batch_size,
+            # vLLM places the model itself (tensor_parallel_size in model_args); hf needs a device.
+            "device": args.device or (_default_device() if args.model == "hf" else None),
+            "gen_kwargs": ",".join(f"{k}={v}" for k, v in args.gen_kwargs.items()) or None,
+            "output_path": results_dir,
+            "limit": args.limit,
+            "num_fewshot": args.num_fewshot,
+            "log_samples": args.log_samples,
+            "apply_chat_template": args.apply_chat_template,
+        },
+        include,
+        results_dir / lm_eval_cli.CONFIG_FILE,
+    )
     env = {}
     if args.data_dir:
         env["CLT_DATA_DIR"] = _resolve(args.data_dir, base_dir)
@@ -91,8 +97,14 @@ def run_clt_eval(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> Path:
     if "--config" in argv:
         atomic_write_text(argv[argv.index("--config") + 1], yaml.safe_dump(lm_eval_cli.config_for(include)))
     atomic_write_json(results_dir / "command.json", {"argv": argv[1:], "env": env})
-    print(f"clt: evaluating {argv[argv.index('--model_args') + 1]} on {argv[argv.index('--tasks') + 1]}", file=sys.stderr, flush=True)
+    print(
+        f"clt: evaluating {argv[argv.index('--model_args') + 1]} on {argv[argv.index('--tasks') + 1]}",
+        file=sys.stderr,
+        flush=True,
+    )
     proc = subprocess.run(argv, env={**os.environ, **env}, check=False)
     if proc.returncode != 0:
-        raise CLTError(f"clt_eval: lm_eval exited with status {proc.returncode} (command in {results_dir / 'command.json'})")
+        raise CLTError(
+            f"clt_eval: lm_eval exited with status {proc.returncode} (command in {results_dir / 'command.json'})"
+        )
     return results_dir

@@ -84,8 +84,10 @@ class CLTPlugin(BasePlugin):
         deepspeed = cfg.get("deepspeed")
         if isinstance(deepspeed, str) and deepspeed.endswith(".json") and not Path(deepspeed).is_file():
             # accelerate would otherwise try to parse the path itself as JSON ("Expecting value").
-            raise ValueError(f"deepspeed: {deepspeed} not found from {Path.cwd()} (axolotl reads it relative to where "
-                             "it starts): run `axolotl fetch deepspeed_configs` in this folder first")
+            raise ValueError(
+                f"deepspeed: {deepspeed} not found from {Path.cwd()} (axolotl reads it relative to where "
+                "it starts): run `axolotl fetch deepspeed_configs` in this folder first"
+            )
         if cfg.get("clt_mixture") is None:
             return
         config_path = cfg.get("axolotl_config_path")
@@ -111,8 +113,10 @@ class CLTPlugin(BasePlugin):
             if _holds_out_validation(cfg):
                 if cfg.get("val_set_size") or cfg.get("test_datasets"):
                     key = "val_set_size" if cfg.get("val_set_size") else "test_datasets"
-                    raise ValueError(f"{key}: {cfg[key]!r} cannot be combined with the clt_mixture's `validation:` "
-                                     "rows (they are the validation set); remove it")
+                    raise ValueError(
+                        f"{key}: {cfg[key]!r} cannot be combined with the clt_mixture's `validation:` "
+                        "rows (they are the validation set); remove it"
+                    )
                 # axolotl evaluates on `test_datasets`; load_datasets points this at the held-out rows.
                 cfg["test_datasets"] = [{**entry, "path": VALIDATION_PLACEHOLDER}]
 
@@ -125,8 +129,11 @@ class CLTPlugin(BasePlugin):
         manifest, train_file, validation_file = data.build(cfg)
         plan = effective(cfg)
         # What this run trains with, beside what it trains on (the engine's cached manifest is left as built).
-        manifest = {**manifest, "batch": {**plan.as_dict(), "requested_global_batch_size": cfg.get("clt_global_batch_size")},
-                    "training_seed": cfg.get("seed")}
+        manifest = {
+            **manifest,
+            "batch": {**plan.as_dict(), "requested_global_batch_size": cfg.get("clt_global_batch_size")},
+            "training_seed": cfg.get("seed"),
+        }
         self.manifest = manifest
         main = _is_main_process()
         if main:

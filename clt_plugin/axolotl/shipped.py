@@ -30,14 +30,26 @@ MICRO_BATCH = 2
 VALIDATION = 50
 
 MODELS: dict[str, dict[str, Any]] = {
-    "llama-3.1-8b": {"base_model": "meta-llama/Llama-3.1-8B", "chat_template": "tokenizer_default_fallback_llama3",
-                     "layer": "LlamaDecoderLayer"},
-    "aya-23-8b": {"base_model": "CohereForAI/aya-23-8B", "chat_template": "tokenizer_default_fallback_cohere",
-                  "layer": "CohereDecoderLayer"},
-    "qwen2.5-7b": {"base_model": "Qwen/Qwen2.5-7B", "chat_template": "tokenizer_default_fallback_qwen_25",
-                   "layer": "Qwen2DecoderLayer"},
-    "aya-23-35b": {"base_model": "CohereForAI/aya-23-35B", "chat_template": "tokenizer_default_fallback_cohere",
-                   "layer": "CohereDecoderLayer"},
+    "llama-3.1-8b": {
+        "base_model": "meta-llama/Llama-3.1-8B",
+        "chat_template": "tokenizer_default_fallback_llama3",
+        "layer": "LlamaDecoderLayer",
+    },
+    "aya-23-8b": {
+        "base_model": "CohereForAI/aya-23-8B",
+        "chat_template": "tokenizer_default_fallback_cohere",
+        "layer": "CohereDecoderLayer",
+    },
+    "qwen2.5-7b": {
+        "base_model": "Qwen/Qwen2.5-7B",
+        "chat_template": "tokenizer_default_fallback_qwen_25",
+        "layer": "Qwen2DecoderLayer",
+    },
+    "aya-23-35b": {
+        "base_model": "CohereForAI/aya-23-35B",
+        "chat_template": "tokenizer_default_fallback_cohere",
+        "layer": "CohereDecoderLayer",
+    },
 }
 
 # (directory, model, sharding): every model gets ZeRO-3; the 35B model also an FSDP variant.
@@ -87,8 +99,13 @@ def mixture(mix: str) -> dict[str, Any]:
         "on_shortage": "error",
         "language_check": "drop",
         "tasks": {
-            t: {"source": dict(SOURCES[t]), "english": english, "per_language": k, "languages": list(langs),
-                "validation": VALIDATION}
+            t: {
+                "source": dict(SOURCES[t]),
+                "english": english,
+                "per_language": k,
+                "languages": list(langs),
+                "validation": VALIDATION,
+            }
             for t in tasks
         },
     }
@@ -167,7 +184,8 @@ def render_all() -> dict[str, str]:
     for variant, model, sharding in VARIANTS:
         for mix in MIXES:
             text = header(variant, model, sharding, mix) + yaml.safe_dump(
-                config(variant, model, sharding, mix), sort_keys=False, allow_unicode=True, width=100)
+                config(variant, model, sharding, mix), sort_keys=False, allow_unicode=True, width=100
+            )
             out[f"{variant}/{mix}.yaml"] = text
     return out
 

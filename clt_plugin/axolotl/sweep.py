@@ -40,8 +40,9 @@ def parse_grid(text: str) -> list[int]:
         try:
             k = int(part)
         except ValueError:
-            raise CLTError(f"--per-language: {part!r} is not an integer (expected e.g. 0,100,200 or one of "
-                           f"{', '.join(K_GRIDS)})") from None
+            raise CLTError(
+                f"--per-language: {part!r} is not an integer (expected e.g. 0,100,200 or one of {', '.join(K_GRIDS)})"
+            ) from None
         if k < 0:
             raise CLTError(f"--per-language: {k} is negative")
         if k in out:
@@ -126,7 +127,9 @@ def plan(base_path: str | Path, grid: list[int], out_dir: str | Path, seeds: lis
         try:
             normalized = load_spec(spec, base_dir=sources_dir).normalized()
         except CLTError as e:
-            raise CLTError(f"{base_path}: grid point per_language={k}{'' if seed is None else f', seed {seed}'}: {e}") from None
+            raise CLTError(
+                f"{base_path}: grid point per_language={k}{'' if seed is None else f', seed {seed}'}: {e}"
+            ) from None
         cfg = {}
         for key, val in copy.deepcopy(base).items():
             if key == "clt_base_dir":
@@ -147,13 +150,15 @@ def plan(base_path: str | Path, grid: list[int], out_dir: str | Path, seeds: lis
             f"(per_language={k}); edit the base config and regenerate instead of editing this file.\n"
         )
         files[name] = header + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True, width=100)
-        points.append({
-            "per_language": k,
-            **({} if seed is None else {"seed": seed}),
-            "config": name,
-            "output_dir": cfg.get("output_dir"),
-            "spec_sha256": sha256_bytes(canonical_json(normalized).encode()),
-        })
+        points.append(
+            {
+                "per_language": k,
+                **({} if seed is None else {"seed": seed}),
+                "config": name,
+                "output_dir": cfg.get("output_dir"),
+                "spec_sha256": sha256_bytes(canonical_json(normalized).encode()),
+            }
+        )
 
     base_bytes = base_path.read_bytes()
     manifest = {
@@ -223,7 +228,7 @@ def _slurm_script(stem: str, configs: list[str], submitted_from: str | None) -> 
         "submitted_script_dir() {",
         '  if [ -n "${SLURM_JOB_ID:-}" ] && command -v scontrol >/dev/null 2>&1; then',
         "    local command",
-        '    command=$(scontrol show job "$SLURM_JOB_ID" 2>/dev/null | sed -n \'s/^ *Command=\\([^ ]*\\).*/\\1/p\' | head -n 1) || true',
+        "    command=$(scontrol show job \"$SLURM_JOB_ID\" 2>/dev/null | sed -n 's/^ *Command=\\([^ ]*\\).*/\\1/p' | head -n 1) || true",
         '    if [ -n "$command" ]; then dirname "$command"; fi',
         "  fi",
         "}",
@@ -276,7 +281,9 @@ def write(plan_: dict[str, Any], out_dir: str | Path) -> Path:
     return out_dir
 
 
-def sweep(base_path: str | Path, grid: list[int], out_dir: str | Path, seeds: list[int] | None = None) -> dict[str, Any]:
+def sweep(
+    base_path: str | Path, grid: list[int], out_dir: str | Path, seeds: list[int] | None = None
+) -> dict[str, Any]:
     p = plan(base_path, grid, out_dir, seeds)
     write(p, out_dir)
     return p["manifest"]

@@ -7,9 +7,12 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("configs", nargs="+", metavar="CONFIG", help="axolotl config YAML files")
-    parser.add_argument("--grid", default=None,
-                        help="grid whose points are size-checked against the sources: paper-single, paper-multi, "
-                             "paper-script or none (default: paper-multi for multi-task mixtures, else paper-single)")
+    parser.add_argument(
+        "--grid",
+        default=None,
+        help="grid whose points are size-checked against the sources: paper-single, paper-multi, "
+        "paper-script or none (default: paper-multi for multi-task mixtures, else paper-single)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

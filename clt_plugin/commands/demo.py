@@ -17,15 +17,28 @@ def _grid(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--quick", action="store_true",
-                        help="a much smaller run (fewer items and steps, 2 grid points): a few minutes")
-    parser.add_argument("--seed", type=int, default=0, help="one seed for pre-training, data, mixtures, training and test items")
-    parser.add_argument("--grid", metavar="K,K,...",
-                        help="examples per seen language, one fine-tuning run each; must include 0 "
-                             "(default 0,50,200; with --quick 0,40)")
-    parser.add_argument("-o", "--output", default="clt-demo", metavar="DIR",
-                        help="demo directory (default ./clt-demo; a previous demo there is replaced)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars (they are off when stderr is not a terminal)")
+    parser.add_argument(
+        "--quick", action="store_true", help="a much smaller run (fewer items and steps, 2 grid points): a few minutes"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="one seed for pre-training, data, mixtures, training and test items"
+    )
+    parser.add_argument(
+        "--grid",
+        metavar="K,K,...",
+        help="examples per seen language, one fine-tuning run each; must include 0 "
+        "(default 0,50,200; with --quick 0,40)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default="clt-demo",
+        metavar="DIR",
+        help="demo directory (default ./clt-demo; a previous demo there is replaced)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bars (they are off when stderr is not a terminal)"
+    )
 
 
 def run(args) -> int:

@@ -8,7 +8,9 @@ from clt_plugin.ifeval.scoring import METRICS
 
 def add_arguments(parser):
     parser.add_argument("responses", help="JSONL with one {'prompt' or 'key', 'response'} object per line")
-    parser.add_argument("--lang", required=True, help="language of the IFEval data (registry code: en, es, fr, ja, ...)")
+    parser.add_argument(
+        "--lang", required=True, help="language of the IFEval data (registry code: en, es, fr, ja, ...)"
+    )
     parser.add_argument("-o", "--output", help="where to write the JSON report (default: beside RESPONSES)")
     src = parser.add_mutually_exclusive_group()
     src.add_argument("--data-dir", help="folder holding {lang}_input_data.jsonl (default: $CLT_DATA_DIR, else the hub)")

@@ -13,28 +13,55 @@ DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("samples", nargs="+", metavar="SAMPLES",
-                        help="samples_clt_dolly_*.jsonl files, or directories holding them")
+    parser.add_argument(
+        "samples", nargs="+", metavar="SAMPLES", help="samples_clt_dolly_*.jsonl files, or directories holding them"
+    )
     parser.add_argument("-o", "--output", required=True, metavar="DIR", help="where to write judgments and results")
     who = parser.add_mutually_exclusive_group(required=True)
-    who.add_argument("--endpoint", metavar="URL",
-                     help="OpenAI-compatible API base, e.g. https://api.openai.com/v1 or http://localhost:8000/v1")
+    who.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="OpenAI-compatible API base, e.g. https://api.openai.com/v1 or http://localhost:8000/v1",
+    )
     who.add_argument("--judge-model", metavar="PATH", help="a local transformers model directory to use as the judge")
     parser.add_argument("--model", metavar="NAME", help="judge model name at the endpoint (required with --endpoint)")
-    parser.add_argument("--api-key-env", metavar="VAR",
-                        help=f"environment variable holding the API key (default: {DEFAULT_KEY_ENV}, if set)")
-    parser.add_argument("--concurrency", type=int, metavar="N", default=8, help="requests in flight at once (default 8)")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", default=120.0, help="seconds allowed per request (default 120)")
-    parser.add_argument("--max-retries", type=int, metavar="N", default=6, help="retries per request on 429/5xx/timeouts (default 6)")
-    parser.add_argument("--backoff", type=float, metavar="SECONDS", default=1.0, help="first retry delay in seconds, doubled each time")
-    parser.add_argument("--max-backoff", type=float, metavar="SECONDS", default=60.0, help="longest wait between retries, seconds")
-    parser.add_argument("--max-tokens", type=int, metavar="N", default=512, help="longest judge answer, in tokens (default 512)")
-    parser.add_argument("--min-coverage", type=float, metavar="F", default=None,
-                        help="smallest share of a task's samples that must carry a rating (parsed, or gated to 1 "
-                             "for a reply in the wrong language) for its score to be reported; below it the "
-                             "score is written as null and the command exits 1 (default 0.8)")
-    parser.add_argument("--cache", metavar="FILE",
-                        help="SQLite cache of judgments (default: judge.sqlite in $CLT_CACHE_DIR, else ~/.cache/clt)")
+    parser.add_argument(
+        "--api-key-env",
+        metavar="VAR",
+        help=f"environment variable holding the API key (default: {DEFAULT_KEY_ENV}, if set)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, metavar="N", default=8, help="requests in flight at once (default 8)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, metavar="SECONDS", default=120.0, help="seconds allowed per request (default 120)"
+    )
+    parser.add_argument(
+        "--max-retries", type=int, metavar="N", default=6, help="retries per request on 429/5xx/timeouts (default 6)"
+    )
+    parser.add_argument(
+        "--backoff", type=float, metavar="SECONDS", default=1.0, help="first retry delay in seconds, doubled each time"
+    )
+    parser.add_argument(
+        "--max-backoff", type=float, metavar="SECONDS", default=60.0, help="longest wait between retries, seconds"
+    )
+    parser.add_argument(
+        "--max-tokens", type=int, metavar="N", default=512, help="longest judge answer, in tokens (default 512)"
+    )
+    parser.add_argument(
+        "--min-coverage",
+        type=float,
+        metavar="F",
+        default=None,
+        help="smallest share of a task's samples that must carry a rating (parsed, or gated to 1 "
+        "for a reply in the wrong language) for its score to be reported; below it the "
+        "score is written as null and the command exits 1 (default 0.8)",
+    )
+    parser.add_argument(
+        "--cache",
+        metavar="FILE",
+        help="SQLite cache of judgments (default: judge.sqlite in $CLT_CACHE_DIR, else ~/.cache/clt)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
@@ -125,12 +152,24 @@ def run(args) -> int:
     from tabulate import tabulate
 
     rows = [
-        [s.task, s.n, _fmt(report.reported(s, "gated")), _fmt(report.reported(s, "raw")),
-         f"{s.rated_gated}/{s.n}", s.unparseable, s.fidelity_failed]
+        [
+            s.task,
+            s.n,
+            _fmt(report.reported(s, "gated")),
+            _fmt(report.reported(s, "raw")),
+            f"{s.rated_gated}/{s.n}",
+            s.unparseable,
+            s.fidelity_failed,
+        ]
         for s in report.stats
     ]
-    print(tabulate(rows, headers=["task", "n", "judge_rating", "judge_rating_raw", "coverage", "unparseable",
-                                  "wrong language"], disable_numparse=True))
+    print(
+        tabulate(
+            rows,
+            headers=["task", "n", "judge_rating", "judge_rating_raw", "coverage", "unparseable", "wrong language"],
+            disable_numparse=True,
+        )
+    )
     total_unparseable = sum(s.unparseable for s in report.stats)
     print(f"judge requests: {report.requests}, cached: {report.cache_hits}, unparseable ratings: {total_unparseable}")
     for reason, count in sorted(report.unparseable_reasons.items(), key=lambda kv: (-kv[1], kv[0])):

@@ -16,37 +16,89 @@ from clt_plugin.io import atomic_write_text
 
 def add_common_arguments(parser) -> None:
     """Arguments `clt matrix` and `clt report` share: which runs, which task, how to compare."""
-    parser.add_argument("results", nargs="*", metavar="RESULTS_DIR",
-                        help="lm-eval output: a results_*.json, a folder with them, or a folder of such folders (one run each)")
-    parser.add_argument("--run", action="append", default=[], metavar="NAME=RESULTS_DIR[:MANIFEST]",
-                        help="a run with an explicit name (and manifest, when model_args does not lead to one)")
-    parser.add_argument("--task", action="append", default=[], metavar="TASK",
-                        help="task family, e.g. mgsm (repeatable; default: every clt task found)")
-    parser.add_argument("--metric", action="append", default=[], metavar="[TASK=]METRIC",
-                        help="metric to read, e.g. acc or xlsum=rougeL (default: each task's primary metric in clt_plugin.families)")
-    parser.add_argument("--baseline", metavar="NAME", help="the English-only run (default: the run whose manifest says english_only)")
-    parser.add_argument("--allow-mixed", action="store_true",
-                        help="compare runs whose task versions, hashes or few-shot settings differ (flagged in the output)")
-    parser.add_argument("--order", choices=ORDERS, default="k", help="rows by examples per language (k) or by training language")
-    parser.add_argument("--plateau-threshold", type=float, default=0.95, metavar="F",
-                        help="plateau: smallest k reaching this fraction of the largest gain (default 0.95)")
-    parser.add_argument("--fidelity-metric", default=FIDELITY_METRIC, metavar="METRIC",
-                        help="metric shown alongside as language fidelity ('none' to hide)")
+    parser.add_argument(
+        "results",
+        nargs="*",
+        metavar="RESULTS_DIR",
+        help="lm-eval output: a results_*.json, a folder with them, or a folder of such folders (one run each)",
+    )
+    parser.add_argument(
+        "--run",
+        action="append",
+        default=[],
+        metavar="NAME=RESULTS_DIR[:MANIFEST]",
+        help="a run with an explicit name (and manifest, when model_args does not lead to one)",
+    )
+    parser.add_argument(
+        "--task",
+        action="append",
+        default=[],
+        metavar="TASK",
+        help="task family, e.g. mgsm (repeatable; default: every clt task found)",
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        metavar="[TASK=]METRIC",
+        help="metric to read, e.g. acc or xlsum=rougeL (default: each task's primary metric in clt_plugin.families)",
+    )
+    parser.add_argument(
+        "--baseline", metavar="NAME", help="the English-only run (default: the run whose manifest says english_only)"
+    )
+    parser.add_argument(
+        "--allow-mixed",
+        action="store_true",
+        help="compare runs whose task versions, hashes or few-shot settings differ (flagged in the output)",
+    )
+    parser.add_argument(
+        "--order", choices=ORDERS, default="k", help="rows by examples per language (k) or by training language"
+    )
+    parser.add_argument(
+        "--plateau-threshold",
+        type=float,
+        default=0.95,
+        metavar="F",
+        help="plateau: smallest k reaching this fraction of the largest gain (default 0.95)",
+    )
+    parser.add_argument(
+        "--fidelity-metric",
+        default=FIDELITY_METRIC,
+        metavar="METRIC",
+        help="metric shown alongside as language fidelity ('none' to hide)",
+    )
     stats = parser.add_argument_group("uncertainty")
-    stats.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES, metavar="N",
-                       help=f"bootstrap resamples (and sign flips) per interval and test (default {DEFAULT_RESAMPLES})")
-    stats.add_argument("--seed", type=int, default=0, help="seed of the resampling (default 0): same seed, same numbers")
-    stats.add_argument("--level", type=float, default=0.95, metavar="F", help="confidence level of the intervals (default 0.95)")
-    stats.add_argument("--correction", choices=CORRECTIONS, default="holm",
-                       help="multiple-comparison correction of the delta tests (default holm; bh: Benjamini-Hochberg)")
+    stats.add_argument(
+        "--resamples",
+        type=int,
+        default=DEFAULT_RESAMPLES,
+        metavar="N",
+        help=f"bootstrap resamples (and sign flips) per interval and test (default {DEFAULT_RESAMPLES})",
+    )
+    stats.add_argument(
+        "--seed", type=int, default=0, help="seed of the resampling (default 0): same seed, same numbers"
+    )
+    stats.add_argument(
+        "--level", type=float, default=0.95, metavar="F", help="confidence level of the intervals (default 0.95)"
+    )
+    stats.add_argument(
+        "--correction",
+        choices=CORRECTIONS,
+        default="holm",
+        help="multiple-comparison correction of the delta tests (default holm; bh: Benjamini-Hochberg)",
+    )
     stats.add_argument("--alpha", type=float, default=0.05, help="significance level after correction (default 0.05)")
-    stats.add_argument("--pool", action="store_true",
-                       help="also compute rho over runs of different base models or seen sets (labelled as pooled)")
+    stats.add_argument(
+        "--pool",
+        action="store_true",
+        help="also compute rho over runs of different base models or seen sets (labelled as pooled)",
+    )
 
 
 def stat_options(args) -> StatOptions:
-    opts = StatOptions(resamples=args.resamples, seed=args.seed, level=args.level, correction=args.correction,
-                       alpha=args.alpha)
+    opts = StatOptions(
+        resamples=args.resamples, seed=args.seed, level=args.level, correction=args.correction, alpha=args.alpha
+    )
     opts.check()
     return opts
 
@@ -57,8 +109,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="github")
     parser.add_argument("--percent", action="store_true", help="show fractions as percentages")
     parser.add_argument("--digits", type=int, metavar="N", help="decimals shown (default 3, or 1 for percentages)")
-    parser.add_argument("--compare", nargs=2, metavar=("A", "B"),
-                        help="B against A instead of the baseline: paired deltas and tests of these two runs only")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        metavar=("A", "B"),
+        help="B against A instead of the baseline: paired deltas and tests of these two runs only",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
 
 
@@ -85,12 +141,31 @@ def load_and_build(args, view: str):
     if getattr(args, "compare", None):
         a, b = args.compare
         tasks = args.task or sorted({f for r in runs for f in r.families()})
-        return runs, [compare_runs(runs, t, a, b, parse_metric(args.metric), allow_mixed=args.allow_mixed,
-                                   fidelity_metric=fidelity, stats=stat_options(args)) for t in tasks]
+        return runs, [
+            compare_runs(
+                runs,
+                t,
+                a,
+                b,
+                parse_metric(args.metric),
+                allow_mixed=args.allow_mixed,
+                fidelity_metric=fidelity,
+                stats=stat_options(args),
+            )
+            for t in tasks
+        ]
     matrices = build_matrices(
-        runs, args.task, parse_metric(args.metric), view=view, baseline=args.baseline,
-        allow_mixed=args.allow_mixed, order=args.order, plateau_threshold=args.plateau_threshold,
-        fidelity_metric=fidelity, stats=stat_options(args), pool=args.pool,
+        runs,
+        args.task,
+        parse_metric(args.metric),
+        view=view,
+        baseline=args.baseline,
+        allow_mixed=args.allow_mixed,
+        order=args.order,
+        plateau_threshold=args.plateau_threshold,
+        fidelity_metric=fidelity,
+        stats=stat_options(args),
+        pool=args.pool,
     )
     return runs, matrices
 

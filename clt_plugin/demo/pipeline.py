@@ -210,9 +210,18 @@ def _bin(name: str) -> str:
 
 def pretrain_argv(model_dir: Path, settings: DemoSettings) -> list[str]:
     return [
-        sys.executable, "-m", "clt_plugin.demo.pretrain", str(model_dir), "--seed", str(settings.seed),
-        "--n-per-language", str(settings.pretrain_docs), "--steps", str(settings.pretrain_steps),
-        "--batch-size", str(settings.pretrain_batch_size),
+        sys.executable,
+        "-m",
+        "clt_plugin.demo.pretrain",
+        str(model_dir),
+        "--seed",
+        str(settings.seed),
+        "--n-per-language",
+        str(settings.pretrain_docs),
+        "--steps",
+        str(settings.pretrain_steps),
+        "--batch-size",
+        str(settings.pretrain_batch_size),
     ]
 
 
@@ -225,18 +234,20 @@ def eval_tasks() -> list[str]:
 
 
 def eval_argv(model_dir: Path, results_dir: Path, settings: DemoSettings) -> list[str]:
-    return lm_eval_cli.run_argv({
-        "model": "hf",
-        "model_args": f"pretrained={model_dir},dtype=float32",
-        "tasks": ",".join(eval_tasks()),
-        "apply_chat_template": True,
-        "batch_size": settings.eval_batch_size,
-        "device": "cpu",
-        "metadata": json.dumps({"synth_n": settings.eval_n, "synth_seed": settings.seed}),
-        "seed": settings.seed,
-        "log_samples": True,
-        "output_path": results_dir,
-    })
+    return lm_eval_cli.run_argv(
+        {
+            "model": "hf",
+            "model_args": f"pretrained={model_dir},dtype=float32",
+            "tasks": ",".join(eval_tasks()),
+            "apply_chat_template": True,
+            "batch_size": settings.eval_batch_size,
+            "device": "cpu",
+            "metadata": json.dumps({"synth_n": settings.eval_n, "synth_seed": settings.seed}),
+            "seed": settings.seed,
+            "log_samples": True,
+            "output_path": results_dir,
+        }
+    )
 
 
 # --------------------------------------------------------------------------- the demo
@@ -303,9 +314,16 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
         step += 1
         return f"[{step}/{n_steps}] {text}"
 
-    run_logged(pretrain_argv(out / "base-model", settings), log=out / "logs" / "pretrain.log", cwd=out, env=env,
-               desc=stage(f"pre-train a tiny Llama on 8 languages ({settings.pretrain_steps} steps, seed {settings.seed})"),
-               progress=progress, track=PRETRAIN_BAR, unit="step")
+    run_logged(
+        pretrain_argv(out / "base-model", settings),
+        log=out / "logs" / "pretrain.log",
+        cwd=out,
+        env=env,
+        desc=stage(f"pre-train a tiny Llama on 8 languages ({settings.pretrain_steps} steps, seed {settings.seed})"),
+        progress=progress,
+        track=PRETRAIN_BAR,
+        unit="step",
+    )
     say(stage(f"training sources, mixture spec and axolotl configs for k = {', '.join(map(str, settings.grid))}"))
     sweep_manifest = prepare(out, settings)
     names = []
@@ -315,24 +333,45 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
         names.append(name)
         config = out / "configs" / "sweep" / point["config"]
         model_dir = Path(point["output_dir"])
-        run_logged(train_argv(config), log=out / "logs" / f"train-{name}.log", cwd=config.parent, env=env,
-                   desc=stage(f"axolotl train  k={k:<{width(settings.grid)}} ({_rows(k, settings)} rows)"),
-                   progress=progress, track=TRAINER_BAR, unit="step")
+        run_logged(
+            train_argv(config),
+            log=out / "logs" / f"train-{name}.log",
+            cwd=config.parent,
+            env=env,
+            desc=stage(f"axolotl train  k={k:<{width(settings.grid)}} ({_rows(k, settings)} rows)"),
+            progress=progress,
+            track=TRAINER_BAR,
+            unit="step",
+        )
         if not (model_dir / MANIFEST_NAME).is_file():
-            raise CLTError(f"axolotl train left no {MANIFEST_NAME} in {model_dir}; see {out / 'logs' / f'train-{name}.log'}")
-        run_logged(eval_argv(model_dir, out / "results", settings), log=out / "logs" / f"eval-{name}.log",
-                   cwd=out, env=env, progress=progress, track=LM_EVAL_BAR, unit="reply",
-                   desc=stage(f"lm_eval        k={k:<{width(settings.grid)}} ({len(eval_tasks())} tasks x {settings.eval_n} items)"))
+            raise CLTError(
+                f"axolotl train left no {MANIFEST_NAME} in {model_dir}; see {out / 'logs' / f'train-{name}.log'}"
+            )
+        run_logged(
+            eval_argv(model_dir, out / "results", settings),
+            log=out / "logs" / f"eval-{name}.log",
+            cwd=out,
+            env=env,
+            progress=progress,
+            track=LM_EVAL_BAR,
+            unit="reply",
+            desc=stage(
+                f"lm_eval        k={k:<{width(settings.grid)}} ({len(eval_tasks())} tasks x {settings.eval_n} items)"
+            ),
+        )
     tables, report = analyse(out)
     atomic_write_text(out / "tables.md", tables)
     seconds = time.monotonic() - started
-    atomic_write_json(out / "demo.json", {
-        "schema": "clt-demo/1",
-        "settings": asdict(settings),
-        "runs": names,
-        "matrix_command": ["clt", "matrix", *matrix_args(out), "--percent"],
-        "seconds": round(seconds, 1),
-    })
+    atomic_write_json(
+        out / "demo.json",
+        {
+            "schema": "clt-demo/1",
+            "settings": asdict(settings),
+            "runs": names,
+            "matrix_command": ["clt", "matrix", *matrix_args(out), "--percent"],
+            "seconds": round(seconds, 1),
+        },
+    )
     from clt_plugin.outputs import finish_in_place
 
     finish_in_place(claim)  # the marker now lists every file this run wrote

@@ -85,8 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args(argv)
-    pretrain_tiny_model(args.out_dir, seed=args.seed, n_per_language=args.n_per_language, steps=args.steps,
-                        batch_size=args.batch_size, progress=True)
+    pretrain_tiny_model(
+        args.out_dir,
+        seed=args.seed,
+        n_per_language=args.n_per_language,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        progress=True,
+    )
     return 0
 
 

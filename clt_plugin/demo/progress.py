@@ -24,8 +24,17 @@ TRAINER_BAR = re.compile(rb"(?:^|[\r\n])" + _COUNT)  # the Trainer's bar has no 
 LM_EVAL_BAR = re.compile(rb"Running generate_until requests:" + _COUNT)
 
 
-def run_logged(argv: list[str], *, log: Path, cwd: Path, env: dict[str, str], desc: str, progress: bool,
-               track: re.Pattern[bytes], unit: str = "it") -> None:
+def run_logged(
+    argv: list[str],
+    *,
+    log: Path,
+    cwd: Path,
+    env: dict[str, str],
+    desc: str,
+    progress: bool,
+    track: re.Pattern[bytes],
+    unit: str = "it",
+) -> None:
     """Run `argv`; everything it prints goes to `log`, its `track` bar drives ours; a failure
     names the log and shows its tail."""
     from tqdm.auto import tqdm
@@ -38,8 +47,9 @@ def run_logged(argv: list[str], *, log: Path, cwd: Path, env: dict[str, str], de
     with open(log, "wb") as out:
         out.write(("$ " + " ".join(argv) + "\n").encode())
         out.flush()
-        proc = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
 
         def pump() -> None:
             assert proc.stdout is not None
@@ -71,4 +81,6 @@ def run_logged(argv: list[str], *, log: Path, cwd: Path, env: dict[str, str], de
         print(f"    done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
     if rc != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
-        raise CLTError(f"{desc}: `{Path(argv[0]).name} ...` exited with status {rc}; full log: {log}\n" + "\n".join(tail))
+        raise CLTError(
+            f"{desc}: `{Path(argv[0]).name} ...` exited with status {rc}; full log: {log}\n" + "\n".join(tail)
+        )

@@ -20,7 +20,12 @@ def _words(text: str, family: str) -> list[str]:
     return spanish_words(text) if family == "es" else word_tokenize(text)
 
 
-@register("change_case:capital_word_frequency", LATIN_FAMILIES, required=("capital_frequency", "capital_relation"), needs_case=True)
+@register(
+    "change_case:capital_word_frequency",
+    LATIN_FAMILIES,
+    required=("capital_frequency", "capital_relation"),
+    needs_case=True,
+)
 def capital_word_frequency(args: Args) -> Check:
     n, cmp = args.int("capital_frequency"), relation(args, "capital_relation")
     family = args.family

@@ -10,7 +10,9 @@ from clt_plugin.ifeval.registry import ALL_FAMILIES, Args, Check, register, rela
 _PLACEHOLDER = re.compile(r"\[.*?\]")
 
 
-@register("detectable_content:number_placeholders", ALL_FAMILIES, required=("num_placeholders",), optional=("relation",))
+@register(
+    "detectable_content:number_placeholders", ALL_FAMILIES, required=("num_placeholders",), optional=("relation",)
+)
 def number_placeholders(args: Args) -> Check:
     n = args.int("num_placeholders")
     cmp = relation(args) if args.get("relation") is not None else operator.ge

@@ -46,7 +46,13 @@ _BULLETS = {
     "dash": re.compile(r"^\s*-.*$", re.MULTILINE),
     "nakaguro": re.compile(r"^\s*・[^・].*$", re.MULTILINE),
 }
-_BULLET_KINDS = {"en": ("star", "dash"), "fr": ("star", "dash"), "generic": ("star", "dash"), "es": ("star",), "ja": ("nakaguro",)}
+_BULLET_KINDS = {
+    "en": ("star", "dash"),
+    "fr": ("star", "dash"),
+    "generic": ("star", "dash"),
+    "es": ("star",),
+    "ja": ("nakaguro",),
+}
 
 
 @register("detectable_format:number_bullet_lists", ALL_FAMILIES, required=("num_bullets",))
@@ -70,7 +76,12 @@ _DOUBLE = re.compile(r"\*\*[^\n\*]*\*\*")
 _JA_HIGHLIGHT = re.compile(r"《[^\n《》]*》")
 
 
-@register("detectable_format:number_highlighted_sections", LATIN_FAMILIES, required=("num_highlights",), optional=("relation",))
+@register(
+    "detectable_format:number_highlighted_sections",
+    LATIN_FAMILIES,
+    required=("num_highlights",),
+    optional=("relation",),
+)
 def number_highlighted_sections(args: Args) -> Check:
     n = args.int("num_highlights")
     cmp = relation(args) if args.get("relation") is not None else operator.ge
@@ -97,7 +108,12 @@ def _splitter(body: str) -> re.Pattern:
         return re.compile(re.escape(body))
 
 
-@register("detectable_format:multiple_sections", ALL_FAMILIES, required=("section_spliter", "num_sections"), optional=("relation",))
+@register(
+    "detectable_format:multiple_sections",
+    ALL_FAMILIES,
+    required=("section_spliter", "num_sections"),
+    optional=("relation",),
+)
 def multiple_sections(args: Args) -> Check:
     spliter = args.str("section_spliter").strip()
     n = args.int("num_sections")

@@ -69,7 +69,11 @@ def _first_word_latin(paragraph: str) -> str:
     return out
 
 
-@register("length_constraints:nth_paragraph_first_word", ALL_FAMILIES, required=("num_paragraphs", "nth_paragraph", "first_word"))
+@register(
+    "length_constraints:nth_paragraph_first_word",
+    ALL_FAMILIES,
+    required=("num_paragraphs", "nth_paragraph", "first_word"),
+)
 def nth_paragraph_first_word(args: Args) -> Check:
     n = args.int("num_paragraphs", minimum=1)
     nth = args.int("nth_paragraph", minimum=1, maximum=n)  # the reference's domain: 1..num_paragraphs

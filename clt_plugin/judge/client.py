@@ -169,13 +169,17 @@ class EndpointJudge:
         carry secrets), the model name there, and the decoding settings. Another server that
         answers to the same model name, or other settings, never shares a cached rating."""
         query = urllib.parse.urlsplit(self.url).query
-        return "endpoint:" + json.dumps({
-            "url": public_url(self.url),
-            "query_sha256": hashlib.sha256(query.encode()).hexdigest() if query else None,
-            "model": self.model,
-            "temperature": self.temperature,
-            "max_tokens": self.max_tokens,
-        }, sort_keys=True, separators=(",", ":"))
+        return "endpoint:" + json.dumps(
+            {
+                "url": public_url(self.url),
+                "query_sha256": hashlib.sha256(query.encode()).hexdigest() if query else None,
+                "model": self.model,
+                "temperature": self.temperature,
+                "max_tokens": self.max_tokens,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
 
     def describe(self) -> dict:
         return {

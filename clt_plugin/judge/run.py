@@ -73,11 +73,12 @@ def reported_mean(s: TaskStats, which: str, min_coverage: float) -> float | None
 def refusal(s: TaskStats, min_coverage: float) -> str | None:
     """Why the task's judge_rating is not reported, or None when it is."""
     if s.rated_raw == 0 and s.n:
-        return (f"no judge output could be parsed ({s.unparseable} of {s.n} unparseable); "
-                f"judge_rating written as null")
+        return f"no judge output could be parsed ({s.unparseable} of {s.n} unparseable); judge_rating written as null"
     if s.coverage < min_coverage or s.coverage == 0:
-        return (f"judge_rating rests on {s.rated_gated} of {s.n} samples (coverage {s.coverage:.2f} < "
-                f"--min-coverage {min_coverage:g}); written as null")
+        return (
+            f"judge_rating rests on {s.rated_gated} of {s.n} samples (coverage {s.coverage:.2f} < "
+            f"--min-coverage {min_coverage:g}); written as null"
+        )
     return None
 
 
@@ -144,8 +145,10 @@ def check_source_shape(doc: dict, path: Path) -> None:
             raise CLTError(f"{path}: field {key!r} must be an object (got {kind_of(doc[key])})")
     for task, entry in (doc.get("n-samples") or {}).items():
         if not isinstance(entry, dict):
-            raise CLTError(f"{path}: field 'n-samples.{task}' must be an object with 'original' and 'effective' "
-                           f"(got {kind_of(entry)})")
+            raise CLTError(
+                f"{path}: field 'n-samples.{task}' must be an object with 'original' and 'effective' "
+                f"(got {kind_of(entry)})"
+            )
         original = entry.get("original")
         if original is not None and (not isinstance(original, int) or isinstance(original, bool)):
             raise CLTError(f"{path}: field 'n-samples.{task}.original' must be an integer (got {original!r})")
@@ -168,8 +171,14 @@ def _source_results(files: list[SamplesFile]) -> tuple[dict, Path | None]:
     return found[paths[0]], paths[0]
 
 
-def _results_doc(files, stats: list[TaskStats], judge: Judge, source: dict, source_path: Path | None,
-                 min_coverage: float = DEFAULT_MIN_COVERAGE) -> dict:
+def _results_doc(
+    files,
+    stats: list[TaskStats],
+    judge: Judge,
+    source: dict,
+    source_path: Path | None,
+    min_coverage: float = DEFAULT_MIN_COVERAGE,
+) -> dict:
     tasks = [s.task for s in stats]
     doc = {k: v for k, v in source.items() if k not in _DROPPED and k not in _PER_TASK}
     for section in _PER_TASK:
@@ -300,8 +309,12 @@ def judge_run(
         if row["parse_error"]:
             reasons[row["parse_error"]] += 1
     stats = [
-        task_stats(sf.task, sf.lang, [r["rating_raw"] for r in rows_by_task[sf.task]],
-                   [r["fidelity_pass"] for r in rows_by_task[sf.task]])
+        task_stats(
+            sf.task,
+            sf.lang,
+            [r["rating_raw"] for r in rows_by_task[sf.task]],
+            [r["fidelity_pass"] for r in rows_by_task[sf.task]],
+        )
         for sf in files
     ]
 

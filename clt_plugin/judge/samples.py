@@ -123,9 +123,7 @@ def read_samples_file(path: str | Path) -> SamplesFile:
             raise CLTError(f"{where}: no response text (filtered_resps or resps)")
         doc = row.get("doc") if isinstance(row.get("doc"), dict) else {}
         source_id = doc.get("id")
-        samples.append(
-            Sample(task, lang, doc_id, None if source_id is None else str(source_id), instruction, response)
-        )
+        samples.append(Sample(task, lang, doc_id, None if source_id is None else str(source_id), instruction, response))
     if not samples:
         raise CLTError(f"{path}: samples file is empty")
     samples.sort(key=lambda s: s.doc_id)
@@ -152,7 +150,9 @@ def find_source_results(sf: SamplesFile) -> Path | None:
             continue  # `clt judge -o` into the run directory puts its own results file there
         # The run's own results file must be readable: judging without it would drop its
         # settings from the output, so a broken one stops the run before any request.
-        data = read_json(candidate, "lm-eval results file", expect=dict if candidate.name.startswith("results_") else None)
+        data = read_json(
+            candidate, "lm-eval results file", expect=dict if candidate.name.startswith("results_") else None
+        )
         if isinstance(data, dict) and isinstance(data.get("results"), dict) and "clt_judge" not in data:
             return candidate
     return None

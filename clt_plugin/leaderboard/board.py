@@ -179,10 +179,13 @@ def build_board(files: list[SubmissionFile], installed: dict[str, InstalledTask]
     chosen = [(max(candidates, key=preference), len(candidates)) for candidates in by_model.values()]
     # Ranked by overall score, unranked rows last, then by model id for a stable order.
     chosen.sort(key=lambda c: (c[0][1] is None, -(c[0][1] or 0.0), c[0][0].submission.model.id))
-    rows = [Row(i, sf, overall, dict(sf.submission.families), stale_tasks(sf.submission, installed), count)
-            for i, ((sf, overall), count) in enumerate(chosen, start=1)]
+    rows = [
+        Row(i, sf, overall, dict(sf.submission.families), stale_tasks(sf.submission, installed), count)
+        for i, ((sf, overall), count) in enumerate(chosen, start=1)
+    ]
     langs = {
-        fam: _order_languages({l for r in rows if fam in r.families for l in r.families[fam].scores}) for fam in families
+        fam: _order_languages({l for r in rows if fam in r.families for l in r.families[fam].scores})
+        for fam in families
     }
     notes = []
     if any(r.stale for r in rows):

@@ -61,7 +61,8 @@ def mixture_label(row: Row) -> str:
 
 def stale_label(row: Row) -> str:
     return "; ".join(
-        f"{s.task}: submitted v{s.submitted}, " + ("not installed" if s.installed is None else f"installed v{s.installed}")
+        f"{s.task}: submitted v{s.submitted}, "
+        + ("not installed" if s.installed is None else f"installed v{s.installed}")
         for s in row.stale
     )
 
@@ -91,8 +92,13 @@ def _model(row: Row) -> Cell:
     return Cell(row.submission.model.id, row.submission.model.id, "model", stale_label(row) if row.stale else None)
 
 
-_AGG_COLUMNS = (("EN", "english", False), ("Seen avg", "seen", False), ("Unseen avg", "unseen", False),
-                ("Gap", "gap", True), ("All", "all", False))
+_AGG_COLUMNS = (
+    ("EN", "english", False),
+    ("Seen avg", "seen", False),
+    ("Unseen avg", "unseen", False),
+    ("Gap", "gap", True),
+    ("All", "all", False),
+)
 
 
 def _judged(board: Board, fam: str) -> bool:
@@ -102,34 +108,67 @@ def _judged(board: Board, fam: str) -> bool:
 
 def tables(board: Board) -> list[Table]:
     """The overview and one table per family: what the Markdown and the HTML page both show."""
-    columns = [("#", "num"), ("Model", "text"), ("Revision", "text"), ("Base model", "text"), ("Mixture", "text"),
-               ("Seen", "text"), *((f"{fam} ({board.metrics[fam]})", "num") for fam in board.families),
-               ("Overall", "num"), ("Stale", "text"), ("Submitted", "text")]
+    columns = [
+        ("#", "num"),
+        ("Model", "text"),
+        ("Revision", "text"),
+        ("Base model", "text"),
+        ("Mixture", "text"),
+        ("Seen", "text"),
+        *((f"{fam} ({board.metrics[fam]})", "num") for fam in board.families),
+        ("Overall", "num"),
+        ("Stale", "text"),
+        ("Submitted", "text"),
+    ]
     rows = []
     for row in board.rows:
         sub = row.submission
-        rows.append([
-            Cell(str(row.rank), str(row.rank), "n"), _model(row), Cell(sub.model.revision or _MISSING),
-            Cell(sub.model.base_model or _MISSING), Cell(mixture_label(row)), Cell(", ".join(sub.seen_languages) or _MISSING),
-            *(_number(row.families[fam].aggregates.all if fam in row.families else None) for fam in board.families),
-            _number(row.overall), Cell("stale" if row.stale else ""), Cell(sub.created_at),
-        ])
+        rows.append(
+            [
+                Cell(str(row.rank), str(row.rank), "n"),
+                _model(row),
+                Cell(sub.model.revision or _MISSING),
+                Cell(sub.model.base_model or _MISSING),
+                Cell(mixture_label(row)),
+                Cell(", ".join(sub.seen_languages) or _MISSING),
+                *(_number(row.families[fam].aggregates.all if fam in row.families else None) for fam in board.families),
+                _number(row.overall),
+                Cell("stale" if row.stale else ""),
+                Cell(sub.created_at),
+            ]
+        )
     out = [Table("overview", "Overview", "Overview", columns, rows)]
     for fam in board.families:
         langs = board.languages[fam]
-        columns = [("#", "num"), ("Model", "text"), ("Seen", "text"), *((name, "num") for name, _, _ in _AGG_COLUMNS),
-                   ("Fidelity", "num"), *((lang, "num") for lang in langs), *([("Judge", "text")] if _judged(board, fam) else [])]
+        columns = [
+            ("#", "num"),
+            ("Model", "text"),
+            ("Seen", "text"),
+            *((name, "num") for name, _, _ in _AGG_COLUMNS),
+            ("Fidelity", "num"),
+            *((lang, "num") for lang in langs),
+            *([("Judge", "text")] if _judged(board, fam) else []),
+        ]
         rows = []
         for row in board.rows:
             cell = row.families.get(fam)
-            rows.append([
-                Cell(str(row.rank), str(row.rank), "n"), _model(row),
-                Cell(", ".join(cell.seen) if cell and cell.seen else _MISSING),
-                *(_number(getattr(cell.aggregates, attr) if cell else None, sign) for _, attr, sign in _AGG_COLUMNS),
-                _number(cell.fidelity_mean if cell else None),
-                *(_number(cell.scores.get(lang) if cell else None, seen=bool(cell and lang in cell.seen)) for lang in langs),
-                *([Cell(row.submission.judge_model or _MISSING)] if _judged(board, fam) else []),
-            ])
+            rows.append(
+                [
+                    Cell(str(row.rank), str(row.rank), "n"),
+                    _model(row),
+                    Cell(", ".join(cell.seen) if cell and cell.seen else _MISSING),
+                    *(
+                        _number(getattr(cell.aggregates, attr) if cell else None, sign)
+                        for _, attr, sign in _AGG_COLUMNS
+                    ),
+                    _number(cell.fidelity_mean if cell else None),
+                    *(
+                        _number(cell.scores.get(lang) if cell else None, seen=bool(cell and lang in cell.seen))
+                        for lang in langs
+                    ),
+                    *([Cell(row.submission.judge_model or _MISSING)] if _judged(board, fam) else []),
+                ]
+            )
         title = f"{fam} ({board.metrics[fam]}); shaded cells: languages the model was trained on"
         out.append(Table(f"task-{fam}", fam, title, columns, rows))
     return out
@@ -160,7 +199,9 @@ def to_markdown(board: Board) -> str:
         lines.append("|" + "|".join("---" for _ in table.columns) + "|")
         lines += ["| " + " | ".join(md_escape(c.text) for c in r) + " |" for r in table.rows]
         if table.id == "overview":
-            lines += ["\n" + md_escape(f"Stale: {r.submission.model.id}: {stale_label(r)}") for r in board.rows if r.stale]
+            lines += [
+                "\n" + md_escape(f"Stale: {r.submission.model.id}: {stale_label(r)}") for r in board.rows if r.stale
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -178,32 +219,74 @@ def _csv(rows: list[list[str]]) -> str:
 
 def to_csv(board: Board) -> str:
     """The overview: one row per model, numbers at full precision, empty where missing."""
-    rows = [["rank", "model", "revision", "base_model", "mixture", "seen_languages",
-             *(f"{fam}_{board.metrics[fam]}_all" for fam in board.families),
-             "overall", "stale_tasks", "created_at", "submission_file", "submission_sha256"]]
+    rows = [
+        [
+            "rank",
+            "model",
+            "revision",
+            "base_model",
+            "mixture",
+            "seen_languages",
+            *(f"{fam}_{board.metrics[fam]}_all" for fam in board.families),
+            "overall",
+            "stale_tasks",
+            "created_at",
+            "submission_file",
+            "submission_sha256",
+        ]
+    ]
     for row in board.rows:
         sub = row.submission
         text = [sub.model.id, sub.model.revision or "", sub.model.base_model or "", mixture_label(row)]
-        rows.append([
-            str(row.rank), *map(csv_cell, text), " ".join(sub.seen_languages),
-            *(_csv_num(row.families[fam].aggregates.all if fam in row.families else None) for fam in board.families),
-            _csv_num(row.overall), csv_cell(stale_label(row)), sub.created_at, csv_cell(row.file.name), row.file.sha256,
-        ])
+        rows.append(
+            [
+                str(row.rank),
+                *map(csv_cell, text),
+                " ".join(sub.seen_languages),
+                *(
+                    _csv_num(row.families[fam].aggregates.all if fam in row.families else None)
+                    for fam in board.families
+                ),
+                _csv_num(row.overall),
+                csv_cell(stale_label(row)),
+                sub.created_at,
+                csv_cell(row.file.name),
+                row.file.sha256,
+            ]
+        )
     return _csv(rows)
 
 
 def family_csv(board: Board, fam: str) -> str:
     langs, judged = board.languages[fam], _judged(board, fam)
-    rows = [["rank", "model", "seen", "english", "seen_avg", "unseen_avg", "gap", "all", "fidelity", *langs,
-             *(["judge_model"] if judged else [])]]
+    rows = [
+        [
+            "rank",
+            "model",
+            "seen",
+            "english",
+            "seen_avg",
+            "unseen_avg",
+            "gap",
+            "all",
+            "fidelity",
+            *langs,
+            *(["judge_model"] if judged else []),
+        ]
+    ]
     for row in board.rows:
         cell = row.families.get(fam)
-        rows.append([
-            str(row.rank), csv_cell(row.submission.model.id), " ".join(cell.seen) if cell else "",
-            *(_csv_num(getattr(cell.aggregates, attr) if cell else None) for _, attr, _ in _AGG_COLUMNS),
-            _csv_num(cell.fidelity_mean if cell else None), *(_csv_num(cell.scores.get(l) if cell else None) for l in langs),
-            *([csv_cell(row.submission.judge_model or "")] if judged else []),
-        ])
+        rows.append(
+            [
+                str(row.rank),
+                csv_cell(row.submission.model.id),
+                " ".join(cell.seen) if cell else "",
+                *(_csv_num(getattr(cell.aggregates, attr) if cell else None) for _, attr, _ in _AGG_COLUMNS),
+                _csv_num(cell.fidelity_mean if cell else None),
+                *(_csv_num(cell.scores.get(l) if cell else None) for l in langs),
+                *([csv_cell(row.submission.judge_model or "")] if judged else []),
+            ]
+        )
     return _csv(rows)
 
 
@@ -251,21 +334,38 @@ def _board_data(board: Board) -> dict:
 def _page():
     """The page template (autoescaping on) and its own stylesheet and script, which the Content
     Security Policy allows by hash and nothing else."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("clt_plugin.leaderboard", "templates"),
-                             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             # Submitted text shows layout-changing characters visibly, then is escaped.
-                             finalize=lambda v: v if isinstance(v, Markup) else textsafe.visible(v))
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("clt_plugin.leaderboard", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        # Submitted text shows layout-changing characters visibly, then is escaped.
+        finalize=lambda v: v if isinstance(v, Markup) else textsafe.visible(v),
+    )
     static = resources.files("clt_plugin.leaderboard") / "templates"
-    return env.get_template("board.html.j2"), (static / "board.css").read_text("utf-8"), (static / "board.js").read_text("utf-8")
+    return (
+        env.get_template("board.html.j2"),
+        (static / "board.css").read_text("utf-8"),
+        (static / "board.js").read_text("utf-8"),
+    )
 
 
 def to_html(board: Board) -> str:
     template, style, script = _page()
-    csp = (f"default-src 'none'; script-src '{_csp_hash(script)}'; style-src '{_csp_hash(style)}'; "
-           "img-src data:; base-uri 'none'; form-action 'none'")
+    csp = (
+        f"default-src 'none'; script-src '{_csp_hash(script)}'; style-src '{_csp_hash(style)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
     # Markup: the stylesheet and script are the package's own, the data block is escaped above.
-    return template.render(csp=csp, version=__version__, style=Markup(style), script=Markup(script),
-                           about=_about(board), tables=tables(board), data=Markup(json_for_script(_board_data(board))))
+    return template.render(
+        csp=csp,
+        version=__version__,
+        style=Markup(style),
+        script=Markup(script),
+        about=_about(board),
+        tables=tables(board),
+        data=Markup(json_for_script(_board_data(board))),
+    )
 
 
 # --------------------------------------------------------------------------- writing

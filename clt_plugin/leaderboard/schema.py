@@ -67,10 +67,20 @@ def _check_timestamp(value: str) -> str:
     return value
 
 
-Family = Annotated[str, _matches(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$",
-                                 "task family {value!r} must be lower-case letters, digits and single underscores")]
-Metric = Annotated[str, _matches(r"^[A-Za-z][A-Za-z0-9_.\-]*(?:,[A-Za-z0-9_.\-]+)?$",
-                                 "metric name {value!r} is not NAME or NAME,FILTER of [A-Za-z0-9_.-]")]
+Family = Annotated[
+    str,
+    _matches(
+        r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$",
+        "task family {value!r} must be lower-case letters, digits and single underscores",
+    ),
+]
+Metric = Annotated[
+    str,
+    _matches(
+        r"^[A-Za-z][A-Za-z0-9_.\-]*(?:,[A-Za-z0-9_.\-]+)?$",
+        "metric name {value!r} is not NAME or NAME,FILTER of [A-Za-z0-9_.-]",
+    ),
+]
 Sha256 = Annotated[str, _matches(r"^[0-9a-f]{64}$", "{value!r} is not a lower-case hex SHA-256")]
 Lang = Annotated[str, AfterValidator(_check_language)]
 Finite = Annotated[float, AfterValidator(_check_finite)]
@@ -117,8 +127,12 @@ class TaskResult(_Strict):
 
     @model_validator(mode="after")
     def _in_range(self) -> TaskResult:
-        bad = [f"{name}={value!r} (allowed {lo:g}..{hi:g})" for name, value in self.metrics.items()
-               for lo, hi in [metric_range(name)] if not lo <= value <= hi]
+        bad = [
+            f"{name}={value!r} (allowed {lo:g}..{hi:g})"
+            for name, value in self.metrics.items()
+            for lo, hi in [metric_range(name)]
+            if not lo <= value <= hi
+        ]
         if bad:
             raise ValueError("out of range: " + ", ".join(bad))
         return self
@@ -182,8 +196,9 @@ def aggregates(scores: dict[str, float], seen: list[str], unseen: list[str]) -> 
     return Aggregates(english=agg.english, seen=agg.seen, unseen=agg.unseen, gap=agg.gap, all=agg.all)
 
 
-def family_result(tasks: dict[str, TaskResult], family: str, metric: str,
-                  seen_languages: list[str]) -> FamilyResult | None:
+def family_result(
+    tasks: dict[str, TaskResult], family: str, metric: str, seen_languages: list[str]
+) -> FamilyResult | None:
     """A family's numbers from its tasks' metrics: the one place they are computed (None: no
     task of the family has `metric`)."""
     of_family = [t for t in tasks.values() if t.family == family]
@@ -193,8 +208,12 @@ def family_result(tasks: dict[str, TaskResult], family: str, metric: str,
     fidelity = {t.language: t.metrics[FIDELITY_METRIC] for t in of_family if FIDELITY_METRIC in t.metrics}
     seen, unseen = split_seen(scores, seen_languages)
     return FamilyResult(
-        metric=metric, scores=dict(sorted(scores.items())), fidelity=dict(sorted(fidelity.items())),
-        seen=seen, unseen=unseen, aggregates=aggregates(scores, seen, unseen),
+        metric=metric,
+        scores=dict(sorted(scores.items())),
+        fidelity=dict(sorted(fidelity.items())),
+        seen=seen,
+        unseen=unseen,
+        aggregates=aggregates(scores, seen, unseen),
         fidelity_mean=mean([fidelity[lang] for lang in sorted(fidelity)]),
     )
 

@@ -113,7 +113,8 @@ def _check_numbers(tasks: dict[str, AnalysisTask]) -> None:
     a submission refuses it."""
     problems = [
         f"{_files(t)}: results.{name}.{key} is {value!r}"
-        for name, t in sorted(tasks.items()) for key, value in sorted(t.raw.items())
+        for name, t in sorted(tasks.items())
+        for key, value in sorted(t.raw.items())
         if isinstance(value, float) and not math.isfinite(value) and not key.partition(",")[0].endswith("_stderr")
     ]
     if problems:
@@ -146,9 +147,15 @@ def _task_entry(task: AnalysisTask) -> dict[str, Any]:
             # As the analysis reads them: a bare name is filter "none", or the only filter.
             metrics[name if len(by_filter) == 1 or flt == "none" else f"{name},{flt}"] = score.value
     shots = task.n_shot if isinstance(task.n_shot, int) and not isinstance(task.n_shot, bool) else None
-    return {"family": task.family, "language": task.lang, "version": task.version, "task_hash": task.task_hash,
-            "num_fewshot": shots, "n_samples": task.n_samples if isinstance(task.n_samples, int) else None,
-            "metrics": metrics}
+    return {
+        "family": task.family,
+        "language": task.lang,
+        "version": task.version,
+        "task_hash": task.task_hash,
+        "num_fewshot": shots,
+        "n_samples": task.n_samples if isinstance(task.n_samples, int) else None,
+        "metrics": metrics,
+    }
 
 
 # --------------------------------------------------------------------------- checks
@@ -171,7 +178,8 @@ def _check_versions(tasks: dict[str, AnalysisTask], installed: dict[str, Install
     if groups:
         lines = [f"{files}: {', '.join(names)}: {why}" for (files, why), names in sorted(groups.items())]
         raise CLTError(
-            "task versions do not match the installed tasks (re-run lm_eval with `clt tasks-path`):\n" + "\n".join(lines)
+            "task versions do not match the installed tasks (re-run lm_eval with `clt tasks-path`):\n"
+            + "\n".join(lines)
         )
 
 
@@ -223,7 +231,11 @@ def _model_info(run: RunResults, opts: SubmitOptions) -> dict[str, Any]:
         name = read_json(Path(model_dir, "config.json"), "model config", expect=dict).get("_name_or_path")
         if isinstance(name, str) and name and not _looks_local(name) and name != model_id:
             base = name
-    return {"id": model_id, "revision": opts.revision or run.model_args.get("revision") or None, "base_model": base or None}
+    return {
+        "id": model_id,
+        "revision": opts.revision or run.model_args.get("revision") or None,
+        "base_model": base or None,
+    }
 
 
 def _mixture(runs: list[RunResults], opts: SubmitOptions) -> tuple[dict | None, list[str]]:
@@ -257,15 +269,18 @@ def _families(tasks: dict[str, TaskResult], seen_languages: list[str]) -> dict[s
     return out
 
 
-def _check_scores_present(tasks: dict[str, TaskResult], families: dict[str, FamilyResult],
-                          files: dict[str, str]) -> None:
+def _check_scores_present(
+    tasks: dict[str, TaskResult], families: dict[str, FamilyResult], files: dict[str, str]
+) -> None:
     problems = []
     for name, t in sorted(tasks.items()):
         fam = families.get(t.family)
         if fam is None:
             # Dolly-style tasks score only fidelity in lm-eval; their score comes from `clt judge`.
-            problems.append(f"{files[name]}: task {name} has no score metric, only {', '.join(sorted(t.metrics))}"
-                            " (a judged task needs its `clt judge` results too)")
+            problems.append(
+                f"{files[name]}: task {name} has no score metric, only {', '.join(sorted(t.metrics))}"
+                " (a judged task needs its `clt judge` results too)"
+            )
         elif fam.metric not in t.metrics:
             problems.append(f"{files[name]}: task {name} has no {fam.metric} value")
     if problems:
@@ -320,7 +335,9 @@ def build_submission(
         "families": families,
     }
     submission = parse_submission(doc, source="submission")
-    return Built(submission, sorted({f for r in runs for f in r.files}), sorted({t for r in runs for t in r.other_tasks}))
+    return Built(
+        submission, sorted({f for r in runs for f in r.files}), sorted({t for r in runs for t in r.other_tasks})
+    )
 
 
 def write_submission(submission: Submission, out: str | os.PathLike) -> Path:

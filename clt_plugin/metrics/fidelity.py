@@ -149,7 +149,9 @@ def target_label(lang: str) -> str:
     """The lid.176 label a completion in registry language `lang` must get on every judged line."""
     info = languages.get(lang)
     if not info.fasttext:
-        raise CLTError(f"language fidelity (LPR/WPR) is not available for {lang!r}: fastText lid.176 does not identify {info.name}")
+        raise CLTError(
+            f"language fidelity (LPR/WPR) is not available for {lang!r}: fastText lid.176 does not identify {info.name}"
+        )
     return info.fasttext
 
 

@@ -65,8 +65,21 @@ _NUMBER_RE = re.compile(
     r")"
 )
 
-_CJK_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
-               "六": 6, "七": 7, "八": 8, "九": 9}
+_CJK_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CJK_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CJK_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 _CJK_RE = re.compile("-?[" + "".join(_CJK_DIGITS) + "".join(_CJK_SMALL) + "".join(_CJK_BIG) + "]+")
@@ -149,7 +162,13 @@ def canonical(value: Decimal | int | float | str | None) -> str | None:
     """A stable string form: '18', '-3', '2.5' (no exponent, no trailing zeros)."""
     if value is None:
         return None
-    d = value if isinstance(value, Decimal) else parse_number(str(value)) if isinstance(value, str) else Decimal(str(value))
+    d = (
+        value
+        if isinstance(value, Decimal)
+        else parse_number(str(value))
+        if isinstance(value, str)
+        else Decimal(str(value))
+    )
     if d is None:
         return None
     if d == d.to_integral_value():

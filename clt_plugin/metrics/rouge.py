@@ -75,7 +75,15 @@ def _class_bodies() -> tuple[str, str, str]:
     for cp in range(0xE01F0):
         ch = chr(cp)
         cat = unicodedata.category(ch)[0]
-        keys = ("L", "M") if cat == "M" else ("L",) if cat == "L" and not ideograph.match(ch) else ("N",) if cat == "N" else ()
+        keys = (
+            ("L", "M")
+            if cat == "M"
+            else ("L",)
+            if cat == "L" and not ideograph.match(ch)
+            else ("N",)
+            if cat == "N"
+            else ()
+        )
         for key in keys:
             runs = spans[key]
             if runs and runs[-1][1] == cp - 1:
@@ -166,9 +174,21 @@ def _segmenter(lang: str | None) -> Callable[[str], list[str]]:
 
 
 _SNOWBALL = {
-    "ar": "arabic", "da": "danish", "nl": "dutch", "fi": "finnish", "fr": "french", "de": "german",
-    "hu": "hungarian", "it": "italian", "no": "norwegian", "pt": "portuguese", "ro": "romanian",
-    "ru": "russian", "es": "spanish", "sv": "swedish", "tr": "turkish",
+    "ar": "arabic",
+    "da": "danish",
+    "nl": "dutch",
+    "fi": "finnish",
+    "fr": "french",
+    "de": "german",
+    "hu": "hungarian",
+    "it": "italian",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "es": "spanish",
+    "sv": "swedish",
+    "tr": "turkish",
 }
 
 

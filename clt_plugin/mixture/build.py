@@ -55,8 +55,11 @@ def _legacy_mixture(folder: Path, files: list[str]) -> bool:
         return False
     try:
         manifest = read_json(folder / MANIFEST_FILE, "manifest", expect=dict)
-        return (manifest.get("schema") == SCHEMA and TRAIN_FILE in files
-                and sha256_file(folder / TRAIN_FILE) == manifest.get("train_sha256"))
+        return (
+            manifest.get("schema") == SCHEMA
+            and TRAIN_FILE in files
+            and sha256_file(folder / TRAIN_FILE) == manifest.get("train_sha256")
+        )
     except (CLTError, OSError):
         return False
 
@@ -125,8 +128,11 @@ class _TaskBuild:
         return labels[0] if labels else self.where
 
     def _source_key(self) -> tuple:
-        return (self.name, canonical_json(self.task.source.model_dump(mode="json")),
-                tuple(sorted(self.source.fingerprints().items())))
+        return (
+            self.name,
+            canonical_json(self.task.source.model_dump(mode="json")),
+            tuple(sorted(self.source.fingerprints().items())),
+        )
 
     def orderings(self) -> dict[str, Candidates]:
         spec = self.spec
@@ -156,7 +162,9 @@ class _TaskBuild:
         result = {lang: o.result() for lang, o in orders.items()}
         if key is not None:
             self.memo.orders[key] = ({l: o.limit for l, o in orders.items()}, result, self.sizes)
-            result = {l: c.take(slice(0, self.want[l])) if orders[l].limit is not None else c for l, c in result.items()}
+            result = {
+                l: c.take(slice(0, self.want[l])) if orders[l].limit is not None else c for l, c in result.items()
+            }
         return result
 
     def _shortage(self, lang: str, have: int, why: str) -> int:
@@ -166,8 +174,10 @@ class _TaskBuild:
         if self.spec.on_shortage == "cap":
             return have
         asked = f"{k} rows ({self.held} validation + {k - self.held} training)" if self.held else f"{k} rows"
-        raise CLTError(f"{self.where}: {lang}: asked for {asked} but {self._label(lang)} has only {have}{why} "
-                       f"(set on_shortage: cap to take what there is)")
+        raise CLTError(
+            f"{self.where}: {lang}: asked for {asked} but {self._label(lang)} has only {have}{why} "
+            f"(set on_shortage: cap to take what there is)"
+        )
 
     def _accept(self, cands: dict[str, Candidates], why: dict[str, str]) -> dict[str, list[tuple[str, bytes]]]:
         """Walk each language's candidates in order, keeping the first k that pass the check."""
@@ -290,15 +300,23 @@ def _write_validation(out: Path, held_lines: list[tuple[bytes, bytes]], counts: 
         for _, line in held_lines:
             h.update(line)
             f.write(line)
-    ids = sorted(f"{r['clt']['task']}\x1f{r['clt']['lang']}\x1f{r['clt']['source_id']}"
-                 for r in (json.loads(line) for _, line in held_lines))
-    return {"file": VALIDATION_FILE, "counts": counts, "total_rows": len(held_lines), "sha256": h.hexdigest(),
-            "ids_sha256": sha256_bytes("\n".join(ids).encode("utf-8"))}
+    ids = sorted(
+        f"{r['clt']['task']}\x1f{r['clt']['lang']}\x1f{r['clt']['source_id']}"
+        for r in (json.loads(line) for _, line in held_lines)
+    )
+    return {
+        "file": VALIDATION_FILE,
+        "counts": counts,
+        "total_rows": len(held_lines),
+        "sha256": h.hexdigest(),
+        "ids_sha256": sha256_bytes("\n".join(ids).encode("utf-8")),
+    }
 
 
 def _cache_key(spec: MixtureSpec, fingerprints: dict) -> str:
-    return sha256_bytes(canonical_json({"tool_version": __version__, "spec": spec.normalized(),
-                                        "sources": fingerprints}).encode())
+    return sha256_bytes(
+        canonical_json({"tool_version": __version__, "spec": spec.normalized(), "sources": fingerprints}).encode()
+    )
 
 
 def _from_cache(entry: Path, out_dir: Path) -> dict | None:
@@ -330,8 +348,15 @@ def _to_cache(entry: Path, out_dir: Path) -> None:
         pass  # a cache that cannot be written only costs time next run
 
 
-def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *, cache_dir: str | Path | None = None,
-                  base_dir: str | Path | None = None, use_cache: bool = True, memo: ScanMemo | None = None) -> dict:
+def build_mixture(
+    spec: MixtureSpec | dict | str | Path,
+    out_dir: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    base_dir: str | Path | None = None,
+    use_cache: bool = True,
+    memo: ScanMemo | None = None,
+) -> dict:
     """Write `out_dir/train.jsonl` and `out_dir/manifest.json` atomically; return the manifest.
 
     The cache (default `clt_plugin.resources.user_cache_dir()`) is keyed on the normalized spec and
@@ -365,7 +390,7 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
         got = b.run()
         if b.held:
             held = {l: got[l][: b.held] for l in b.want}
-            got = {l: got[l][b.held:] for l in b.want}
+            got = {l: got[l][b.held :] for l in b.want}
             held_counts[name] = {l: len(held[l]) for l in b.want}
             for l in b.want:
                 held_lines.extend((_order_key(order_salt, name, l, sid), line) for sid, line in held[l])
@@ -386,7 +411,9 @@ def build_mixture(spec: MixtureSpec | dict | str | Path, out_dir: str | Path, *,
         manifest = _manifest(spec, counts, fingerprints, flagged, dropped, h.hexdigest(), len(lines))
         if held_lines:
             held_lines.sort()
-            manifest = manifest.model_copy(update={"validation": ValidationSet(**_write_validation(tmp, held_lines, held_counts))})
+            manifest = manifest.model_copy(
+                update={"validation": ValidationSet(**_write_validation(tmp, held_lines, held_counts))}
+            )
         (tmp / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     if entry is not None:
         _to_cache(entry, out_dir)

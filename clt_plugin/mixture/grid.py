@@ -28,16 +28,26 @@ def grid_points(name: str) -> list[tuple[str, dict[str, Any]]]:
     if name in K_GRIDS:
         return [(f"k{k:04d}", {"per_language": k}) for k in K_GRIDS[name]]
     if name == "paper-script":
-        return [(f"{group}-k{k:04d}", {"languages": list(langs), "per_language": k})
-                for group, langs in SCRIPT_GROUPS.items() for k in SINGLE_KS]
+        return [
+            (f"{group}-k{k:04d}", {"languages": list(langs), "per_language": k})
+            for group, langs in SCRIPT_GROUPS.items()
+            for k in SINGLE_KS
+        ]
     raise CLTError(f"unknown grid {name!r} (known: {', '.join(GRIDS)})")
 
 
 GRIDS = ("paper-single", "paper-multi", "paper-script")
 
 
-def build_grid(spec: MixtureSpec | dict | str | Path, out_root: str | Path, grid: str, *, cache_dir=None,
-               base_dir=None, use_cache: bool = True) -> dict[str, dict]:
+def build_grid(
+    spec: MixtureSpec | dict | str | Path,
+    out_root: str | Path,
+    grid: str,
+    *,
+    cache_dir=None,
+    base_dir=None,
+    use_cache: bool = True,
+) -> dict[str, dict]:
     """Build every point under `out_root/<point>/`; the whole grid appears at once or not at all."""
     spec = load_spec(spec)
     points = grid_points(grid)
@@ -52,12 +62,18 @@ def build_grid(spec: MixtureSpec | dict | str | Path, out_root: str | Path, grid
         # the smaller ones are served from memory.
         for point in sorted(specs, key=lambda p: -sum(sum(t.counts().values()) for t in specs[p].tasks.values())):
             try:
-                built[point] = build_mixture(specs[point], tmp / point, cache_dir=cache_dir, base_dir=base_dir,
-                                             use_cache=use_cache, memo=memo)
+                built[point] = build_mixture(
+                    specs[point], tmp / point, cache_dir=cache_dir, base_dir=base_dir, use_cache=use_cache, memo=memo
+                )
             except CLTError as e:
                 raise CLTError(f"grid {grid}, point {point}: {e}") from None
         manifests = {point: built[point] for point, _ in points}
-        index = {"grid": grid, "points": {p: {"counts": m["counts"], "total_rows": m["total_rows"],
-                                              "train_sha256": m["train_sha256"]} for p, m in manifests.items()}}
+        index = {
+            "grid": grid,
+            "points": {
+                p: {"counts": m["counts"], "total_rows": m["total_rows"], "train_sha256": m["train_sha256"]}
+                for p, m in manifests.items()
+            },
+        }
         (tmp / GRID_INDEX).write_text(canonical_json(index), encoding="utf-8")
     return manifests

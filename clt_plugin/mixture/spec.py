@@ -119,7 +119,9 @@ class MixtureSpec(BaseModel):
     def _task_names(cls, v: dict) -> dict:
         for name in v:
             if not _TASK_NAME.match(name):
-                raise ValueError(f"task name {name!r} must start with a letter and use only letters, digits, '_' and '-'")
+                raise ValueError(
+                    f"task name {name!r} must start with a letter and use only letters, digits, '_' and '-'"
+                )
         return v
 
     @model_validator(mode="after")
@@ -128,8 +130,10 @@ class MixtureSpec(BaseModel):
             for name, task in self.tasks.items():
                 added = sum(task.counts().values())
                 if added > task.english:
-                    raise ValueError(f"tasks.{name}: mode replace keeps the total at english={task.english}, "
-                                     f"but the other languages ask for {added} rows")
+                    raise ValueError(
+                        f"tasks.{name}: mode replace keeps the total at english={task.english}, "
+                        f"but the other languages ask for {added} rows"
+                    )
         return self
 
     @property
@@ -149,8 +153,10 @@ class MixtureSpec(BaseModel):
     def rows_to_draw(self, task: str) -> dict[str, int]:
         """Rows taken per language of a task, in key order: validation rows first, then training rows."""
         t = self.tasks[task]
-        return {registry.ENGLISH: self.english_count(task) + t.validation,
-                **{lang: n + t.validation for lang, n in t.counts().items()}}
+        return {
+            registry.ENGLISH: self.english_count(task) + t.validation,
+            **{lang: n + t.validation for lang, n in t.counts().items()},
+        }
 
     def normalized(self) -> dict:
         """Every default filled in, counts spelled per language: two specs that mean the same build
@@ -184,8 +190,9 @@ class MixtureSpec(BaseModel):
         return out
 
 
-def load_spec(path_or_dict: Any, source: str | None = None, *, root: str = ROOT,
-              base_dir: str | Path | None = None) -> MixtureSpec:
+def load_spec(
+    path_or_dict: Any, source: str | None = None, *, root: str = ROOT, base_dir: str | Path | None = None
+) -> MixtureSpec:
     """Validate a spec from a YAML path or a dict; errors read `root.tasks.math.languages[2]: ...`.
 
     Relative source paths resolve against `base_dir`, else the spec file's folder, else the
@@ -217,7 +224,9 @@ def load_spec(path_or_dict: Any, source: str | None = None, *, root: str = ROOT,
     else:
         data = path_or_dict
     if not isinstance(data, dict):
-        raise CLTError(f"{source + ': ' if source else ''}{root}: expected a mapping with seed, tasks, ... (got {type(data).__name__})")
+        raise CLTError(
+            f"{source + ': ' if source else ''}{root}: expected a mapping with seed, tasks, ... (got {type(data).__name__})"
+        )
     try:
         spec = MixtureSpec.model_validate(data)
     except ValidationError as e:

@@ -20,12 +20,17 @@ def summary_table(manifest: dict) -> str:
 
 def describe(manifest: dict) -> str:
     check = manifest["language_check"]
-    lines = [summary_table(manifest), "",
-             f"seed {manifest['seed']}, {manifest['spec']['alignment']} alignment, {manifest['spec']['mode']} mode; "
-             f"per_language: {manifest['per_language']}; english_only: {str(manifest['english_only']).lower()}"]
+    lines = [
+        summary_table(manifest),
+        "",
+        f"seed {manifest['seed']}, {manifest['spec']['alignment']} alignment, {manifest['spec']['mode']} mode; "
+        f"per_language: {manifest['per_language']}; english_only: {str(manifest['english_only']).lower()}",
+    ]
     if check["mode"] != "off":
         flagged = sum(n for t in check["flagged"].values() for n in t.values())
         dropped = sum(n for t in check["dropped"].values() for n in t.values())
-        lines.append(f"language check ({check['mode']}): {flagged} rows in another language, {dropped} dropped and refilled")
+        lines.append(
+            f"language check ({check['mode']}): {flagged} rows in another language, {dropped} dropped and refilled"
+        )
     lines.append(f"train.jsonl sha256 {manifest['train_sha256']}")
     return "\n".join(lines)

@@ -21,5 +21,16 @@ def read_examples(cfg: SourceConfig | dict, task: str, languages, base_dir=None)
         yield from src.fetch(i, np.asarray([r for r, _ in pairs], dtype=np.int64), [l for _, l in pairs])
 
 
-__all__ = ["DATASETS", "HUB_DEFAULTS", "FORMATS", "Example", "HubTable", "Source", "SourceConfig", "Table",
-           "language_of", "open_local", "read_examples"]
+__all__ = [
+    "DATASETS",
+    "HUB_DEFAULTS",
+    "FORMATS",
+    "Example",
+    "HubTable",
+    "Source",
+    "SourceConfig",
+    "Table",
+    "language_of",
+    "open_local",
+    "read_examples",
+]

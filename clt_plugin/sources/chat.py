@@ -8,8 +8,15 @@ from clt_plugin.errors import CLTError
 from clt_plugin.sources import xlsum_prompts
 
 _SHAREGPT_ROLES = {
-    "human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "model": "assistant",
-    "chatgpt": "assistant", "bard": "assistant", "bing": "assistant", "system": "system",
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "model": "assistant",
+    "chatgpt": "assistant",
+    "bard": "assistant",
+    "bing": "assistant",
+    "system": "system",
 }
 _ROLES = ("system", "user", "assistant")
 
@@ -70,4 +77,6 @@ def to_messages(dataset: str, rec: dict, cols: dict[str, str], lang: str, where:
             return from_messages(rec[cols["messages"]], cols["messages"], where, sharegpt=False)
         return from_messages(rec[cols["conversations"]], cols["conversations"], where, sharegpt=True)
     system = text(rec[cols["system"]], cols["system"], where) if "system" in cols else None
-    return pair(text(rec[cols["prompt"]], cols["prompt"], where), text(rec[cols["response"]], cols["response"], where), system)
+    return pair(
+        text(rec[cols["prompt"]], cols["prompt"], where), text(rec[cols["response"]], cols["response"], where), system
+    )

@@ -65,14 +65,18 @@ class SourceConfig(BaseModel):
         known = DATASETS[self.dataset]
         for key in self.fields:
             if key not in known:
-                raise ValueError(f"fields: unknown field {key!r} for dataset {self.dataset!r} (known: {', '.join(known)})")
+                raise ValueError(
+                    f"fields: unknown field {key!r} for dataset {self.dataset!r} (known: {', '.join(known)})"
+                )
         if self.path and self.hub:
             raise ValueError("give either `path` (local files) or `hub` (a hub dataset id), not both")
         if self.path:
             if self.format is None:
                 self.format = infer_format(self.path)
                 if self.format is None:
-                    raise ValueError(f"path: cannot tell the format of {self.path!r}; set format to one of {', '.join(FORMATS)}")
+                    raise ValueError(
+                        f"path: cannot tell the format of {self.path!r}; set format to one of {', '.join(FORMATS)}"
+                    )
         else:
             if self.format is not None and not self.file:
                 raise ValueError("format applies to local files (`path`) and hub files (`file`) only")

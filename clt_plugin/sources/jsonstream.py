@@ -62,7 +62,9 @@ def iter_json_array(f: IO[str], path: str) -> Iterator[tuple[int, object]]:
                 break
             except json.JSONDecodeError as e:
                 if len(buf) - pos > _MAX_ELEMENT or not fill():
-                    raise CLTError(f"{path}:{start_line + buf.count(chr(10), pos, e.pos)}: malformed JSON ({e.msg})") from None
+                    raise CLTError(
+                        f"{path}:{start_line + buf.count(chr(10), pos, e.pos)}: malformed JSON ({e.msg})"
+                    ) from None
             except RecursionError:
                 raise CLTError(f"{path}:{start_line}: JSON nested too deeply to read") from None
         line += buf.count("\n", pos, end)

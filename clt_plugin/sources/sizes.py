@@ -21,18 +21,24 @@ from clt_plugin.languages import ENGLISH
 from clt_plugin.sources.config import SourceConfig
 
 # Published train-split sizes per language (lower bounds where the card rounds).
-_BACTRIAN_LANGS = ("af ar az bn cs de en es et fa fi fr gl gu he hi hr id it ja ka kk km ko lt lv mk ml mn mr my ne nl "
-                   "pl ps pt ro ru si sl sv sw ta te th tl tr uk ur vi xh zh").split()
+_BACTRIAN_LANGS = (
+    "af ar az bn cs de en es et fa fi fr gl gu he hi hr id it ja ka kk km ko lt lv mk ml mn mr my ne nl "
+    "pl ps pt ro ru si sl sv sw ta te th tl tr uk ur vi xh zh"
+).split()
 DOCUMENTED: dict[str, tuple[dict[str, int], str]] = {
     # 67K English instructions (alpaca-52k + dolly-15k) translated into 51 languages; the
     # viewer lists 67k rows for each of the 52 language configs.
     "MBZUAI/Bactrian-X": ({lang: 67_000 for lang in _BACTRIAN_LANGS}, "dataset card: 67k rows per language"),
     # XL-Sum paper (Hasan et al., 2021), train split.
-    "csebuetnlp/xlsum": ({"en": 306_522, "es": 38_110, "fr": 8_697, "ja": 7_113, "zh": 37_362, "pt": 57_402,
-                          "ar": 37_519, "ko": 4_407}, "XL-Sum paper: train split sizes"),
+    "csebuetnlp/xlsum": (
+        {"en": 306_522, "es": 38_110, "fr": 8_697, "ja": 7_113, "zh": 37_362, "pt": 57_402, "ar": 37_519, "ko": 4_407},
+        "XL-Sum paper: train split sizes",
+    ),
     # About 6.3M rows over 11 languages (sw bn te th ja zh ru es fr de en).
-    "laihuiyuan/mCoT-MATH": ({lang: 500_000 for lang in ("sw", "bn", "te", "th", "ja", "zh", "ru", "es", "fr", "de", "en")},
-                             "mCoT-MATH paper: about 6.3M rows over 11 languages (500k taken as the floor)"),
+    "laihuiyuan/mCoT-MATH": (
+        {lang: 500_000 for lang in ("sw", "bn", "te", "th", "ja", "zh", "ru", "es", "fr", "de", "en")},
+        "mCoT-MATH paper: about 6.3M rows over 11 languages (500k taken as the floor)",
+    ),
     # Human-written and small for these languages: far below the paper's 10k English.
     "CohereForAI/aya_dataset": ({"en": 3_900, "fr": 1_400}, "Aya dataset train split: about 3.9k en, 1.4k fr"),
 }
@@ -46,8 +52,10 @@ class Availability:
 
 
 def _hub_offline() -> bool:
-    return any(os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
-               for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    return any(
+        os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
+        for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
 
 
 def count_rows(cfg: SourceConfig, languages: Sequence[str], base_dir: Path | None) -> dict[str, int]:
@@ -94,8 +102,17 @@ def grid_shortages(spec, points: Iterable[tuple[str, dict]], base_dir: Path | No
             for lang, n in asked.items():
                 have = avail.counts.get(lang)
                 if have is not None and n > have:
-                    out.append({"point": point, "task": name, "lang": lang, "asked": n, "holds": have,
-                                "source": avail.label, "basis": avail.basis})
+                    out.append(
+                        {
+                            "point": point,
+                            "task": name,
+                            "lang": lang,
+                            "asked": n,
+                            "holds": have,
+                            "source": avail.label,
+                            "basis": avail.basis,
+                        }
+                    )
     return out
 
 
@@ -110,5 +127,7 @@ def describe(shortages: list[dict]) -> list[str]:
         first = items[0]
         asks = ", ".join(f"{s['point']} ({s['asked']:,})" for s in items)
         grouped.setdefault((task, first["source"], first["holds"], first["basis"], asks), []).append(lang)
-    return [f"task {task}: {source} holds {holds:,} rows of {', '.join(langs)} ({basis}), fewer than {asks} ask for"
-            for (task, source, holds, basis, asks), langs in grouped.items()]
+    return [
+        f"task {task}: {source} holds {holds:,} rows of {', '.join(langs)} ({basis}), fewer than {asks} ask for"
+        for (task, source, holds, basis, asks), langs in grouped.items()
+    ]

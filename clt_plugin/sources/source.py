@@ -16,8 +16,21 @@ from clt_plugin.sources.config import DATASETS, SourceConfig
 from clt_plugin.sources.tables import HubTable, Table, hub_file, open_local
 
 # Language-column values seen in the wild that the registry does not spell the same way.
-_LANG_ALIASES = {"ara": "ar", "cmn": "zh", "zho": "zh", "zh-cn": "zh", "zh_cn": "zh", "fas": "fa", "per": "fa",
-                 "nep": "ne", "swa": "sw", "msa": None, "pt-br": "pt", "pt_br": "pt", "es-419": "es"}
+_LANG_ALIASES = {
+    "ara": "ar",
+    "cmn": "zh",
+    "zho": "zh",
+    "zh-cn": "zh",
+    "zh_cn": "zh",
+    "fas": "fa",
+    "per": "fa",
+    "nep": "ne",
+    "swa": "sw",
+    "msa": None,
+    "pt-br": "pt",
+    "pt_br": "pt",
+    "es-419": "es",
+}
 
 
 def language_of(value: object) -> str | None:
@@ -62,8 +75,14 @@ def _fill(template: str, lang: str) -> str:
 
 
 class Source:
-    def __init__(self, cfg: SourceConfig, task: str, languages: Sequence[str], base_dir: Path | str | None = None,
-                 where: str = "source"):
+    def __init__(
+        self,
+        cfg: SourceConfig,
+        task: str,
+        languages: Sequence[str],
+        base_dir: Path | str | None = None,
+        where: str = "source",
+    ):
         self.cfg, self.task, self.where = cfg, task, where
         self.languages = list(languages)
         base = Path(base_dir) if base_dir is not None else Path.cwd()
@@ -86,10 +105,19 @@ class Source:
             if cfg.file:
                 name = fill(cfg.file)
                 local = hub_file(cfg.hub, name, cfg.revision)
-                return open_local(local, cfg.format, label=f"{cfg.hub}/{name}",
-                                  fingerprint=f"hf:{cfg.hub}@{cfg.revision or 'main'}/{name}")
-            return HubTable(cfg.hub, fill(cfg.config) if cfg.config else None, cfg.split, cfg.revision,
-                            data_dir=fill(cfg.data_dir) if cfg.data_dir else None)
+                return open_local(
+                    local,
+                    cfg.format,
+                    label=f"{cfg.hub}/{name}",
+                    fingerprint=f"hf:{cfg.hub}@{cfg.revision or 'main'}/{name}",
+                )
+            return HubTable(
+                cfg.hub,
+                fill(cfg.config) if cfg.config else None,
+                cfg.split,
+                cfg.revision,
+                data_dir=fill(cfg.data_dir) if cfg.data_dir else None,
+            )
         except CLTError as e:
             raise CLTError(f"{self.where}: {e}") from None
 
@@ -107,7 +135,9 @@ class Source:
         def missing(name: str, col: str) -> CLTError:
             shown = ", ".join(map(str, found)) or "(none)"
             how = f" (fields.{name})" if col != name else ""
-            return CLTError(f"{table.label}: missing field {col!r}{how} for dataset {self.cfg.dataset!r}; columns found: {shown}")
+            return CLTError(
+                f"{table.label}: missing field {col!r}{how} for dataset {self.cfg.dataset!r}; columns found: {shown}"
+            )
 
         for name in DATASETS[self.cfg.dataset]:
             col = self.cfg.field(name)
@@ -128,8 +158,10 @@ class Source:
                 raise missing(name, col)
             cols[name] = col
         if lang is None and "language" not in cols:
-            raise CLTError(f"{table.label}: dataset {self.cfg.dataset!r} has one table per language; put {{lang}} in "
-                           f"the path (or set fields.language to the column that holds each row's language)")
+            raise CLTError(
+                f"{table.label}: dataset {self.cfg.dataset!r} has one table per language; put {{lang}} in "
+                f"the path (or set fields.language to the column that holds each row's language)"
+            )
         if self.cfg.dataset == "chat" and not ({"messages", "conversations"} & set(cols)):
             raise missing("messages", self.cfg.field("messages") or "messages")
         self._cols[i] = cols

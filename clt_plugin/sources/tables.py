@@ -8,7 +8,6 @@ Every table offers the same three operations, which is all the sampler needs:
 from __future__ import annotations
 
 import abc
-
 import csv
 import json
 import os
@@ -38,12 +37,10 @@ class Table(abc.ABC):
     label: str
 
     @abc.abstractmethod
-    def fingerprint(self) -> str:
-        ...
+    def fingerprint(self) -> str: ...
 
     @abc.abstractmethod
-    def columns(self) -> list[str]:
-        ...
+    def columns(self) -> list[str]: ...
 
     def require(self, fields: Sequence[str]) -> None:
         found = self.columns()
@@ -91,8 +88,7 @@ class _RecordTable(LocalTable):
     """Tables read record by record (JSONL, JSON arrays, CSV): subclasses yield (location, dict)."""
 
     @abc.abstractmethod
-    def _records(self) -> Iterator[tuple[str, dict]]:
-        ...
+    def _records(self) -> Iterator[tuple[str, dict]]: ...
 
     def _checked(self) -> Iterator[tuple[str, dict]]:
         try:
@@ -258,8 +254,9 @@ class ParquetTable(LocalTable):
             if lo == hi:
                 continue
             offset = int(starts[rg])
-            for batch in pf.iter_batches(batch_size=FETCH_ROWS, row_groups=[rg], columns=list(fields),
-                                           use_threads=False):
+            for batch in pf.iter_batches(
+                batch_size=FETCH_ROWS, row_groups=[rg], columns=list(fields), use_threads=False
+            ):
                 end = offset + batch.num_rows
                 a, b = np.searchsorted(rows, [offset, end])
                 if a < b:
@@ -278,8 +275,16 @@ class HubTable(Table):
     `data_files`, which is how tests exercise this path without a network.
     """
 
-    def __init__(self, path: str, name: str | None = None, split: str = "train", revision: str | None = None,
-                 data_files: Any = None, cache_dir: str | None = None, data_dir: str | None = None):
+    def __init__(
+        self,
+        path: str,
+        name: str | None = None,
+        split: str = "train",
+        revision: str | None = None,
+        data_files: Any = None,
+        cache_dir: str | None = None,
+        data_dir: str | None = None,
+    ):
         self.path, self.name, self.split, self.revision = path, name, split, revision
         self.data_files, self.cache_dir, self.data_dir = data_files, cache_dir, data_dir
         where = "/".join(filter(None, (name, data_dir)))
@@ -291,11 +296,19 @@ class HubTable(Table):
             import datasets
 
             try:
-                self._ds = datasets.load_dataset(self.path, self.name, split=self.split, revision=self.revision,
-                                                 data_files=self.data_files, data_dir=self.data_dir,
-                                                 cache_dir=self.cache_dir)
+                self._ds = datasets.load_dataset(
+                    self.path,
+                    self.name,
+                    split=self.split,
+                    revision=self.revision,
+                    data_files=self.data_files,
+                    data_dir=self.data_dir,
+                    cache_dir=self.cache_dir,
+                )
             except Exception as e:  # offline, unknown config, gated repo, ...: all the user's to fix
-                raise CLTError(f"{self.label}: cannot load from the Hugging Face Hub ({type(e).__name__}: {e})") from None
+                raise CLTError(
+                    f"{self.label}: cannot load from the Hugging Face Hub ({type(e).__name__}: {e})"
+                ) from None
         return self._ds
 
     def fingerprint(self) -> str:
@@ -338,7 +351,9 @@ def hub_file(repo: str, filename: str, revision: str | None) -> Path:
 
         return Path(hf_hub_download(repo, filename, repo_type="dataset", revision=revision))
     except Exception as e:
-        raise CLTError(f"{repo}/{filename}: cannot download from the Hugging Face Hub ({type(e).__name__}: {e})") from None
+        raise CLTError(
+            f"{repo}/{filename}: cannot download from the Hugging Face Hub ({type(e).__name__}: {e})"
+        ) from None
 
 
 def open_local(path: Path, fmt: str, label: str | None = None, fingerprint: str | None = None) -> Table:
@@ -356,8 +371,13 @@ def open_local(path: Path, fmt: str, label: str | None = None, fingerprint: str 
 
 def infer_format(path: str) -> str | None:
     name = path.lower()
-    for fmt, suffixes in (("jsonl", (".jsonl", ".ndjson")), ("json", (".json",)), ("parquet", (".parquet", ".pq")),
-                          ("csv", (".csv",)), ("tsv", (".tsv", ".tab"))):
+    for fmt, suffixes in (
+        ("jsonl", (".jsonl", ".ndjson")),
+        ("json", (".json",)),
+        ("parquet", (".parquet", ".pq")),
+        ("csv", (".csv",)),
+        ("tsv", (".tsv", ".tab")),
+    ):
         if name.endswith(suffixes):
             return fmt
     return None

@@ -49,7 +49,9 @@ _NATIVE: dict[str, str] = {
     "am": "የሚከተለውን የዜና ጽሑፍ በአንድ ወይም በሁለት ዓረፍተ ነገሮች አጠቃልሉ።\n\nርዕስ: {title}\n\n{text}",
 }
 
-_FALLBACK = "Summarize the following {name} news article in {name}, in one or two sentences.\n\nTitle: {{title}}\n\n{{text}}"
+_FALLBACK = (
+    "Summarize the following {name} news article in {name}, in one or two sentences.\n\nTitle: {{title}}\n\n{{text}}"
+)
 
 FALLBACK_LANGUAGES: tuple[str, ...] = tuple(c for c in XLSUM_LANGUAGES if c not in _NATIVE)
 

@@ -54,8 +54,9 @@ def export_files(folder: str, split: str) -> list[str]:
     return [f"{folder}/{split}/*.parquet", f"{folder}/*-{split}.parquet", f"{folder}/*-{split}-*.parquet"]
 
 
-def load_hub(path: str, name: str | None, split: str, hint: str, *, folder: str | None = None,
-             revision: str | None = None) -> list[dict[str, Any]]:
+def load_hub(
+    path: str, name: str | None, split: str, hint: str, *, folder: str | None = None, revision: str | None = None
+) -> list[dict[str, Any]]:
     """Rows of one hub dataset split (of config `name`, or of an export `folder` at `revision`);
     a failure says how to use local files instead."""
     import datasets

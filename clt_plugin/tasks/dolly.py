@@ -46,7 +46,7 @@ def load(**meta: Any):
     else:
         hint = (
             f"To run offline, put the subset in DIR/{SUBDIR}/{subset}.jsonl (fields id, inputs, targets, language, "
-            f"script) and pass --metadata '{{\"data_dir\": \"DIR\"}}' or set {data.ENV_VAR}=DIR."
+            f'script) and pass --metadata \'{{"data_dir": "DIR"}}\' or set {data.ENV_VAR}=DIR.'
         )
         rows, source = data.load_hub(HUB_ID, subset, "test", hint), f"{HUB_ID}/{subset}"
     data.require_fields(rows, FIELDS, source)

@@ -44,12 +44,13 @@ _METRIC = "  - metric: {name}\n    aggregation: {aggregation}\n    higher_is_bet
 _JUDGED_MEAN = "!function utils.judged_mean"
 FAMILY_UTILS = (
     '"""`!function utils.judged_mean` for the task YAMLs in this folder (lm-eval looks beside them)."""\n\n'
-    "from clt_plugin.metrics.fidelity import judged_mean\n\n__all__ = [\"judged_mean\"]\n"
+    'from clt_plugin.metrics.fidelity import judged_mean\n\n__all__ = ["judged_mean"]\n'
 )
 
 
 def _metric(name: str) -> str:
     return _METRIC.format(name=name, aggregation=_JUDGED_MEAN if name in FIDELITY_METRICS else "mean")
+
 
 TEMPLATES: dict[str, str] = {
     "_template_mgsm": """output_type: generate_until
@@ -110,6 +111,7 @@ generation_kwargs:
     "_template_synth_lang": _SYNTH_TEMPLATE,
 }
 
+
 def _q(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid YAML scalar
 
@@ -119,7 +121,9 @@ def task_yaml(family: str, lang: str) -> str:
     out = HEADER + f"include: ../{fam.template}\ntask: {fam.task(lang)}\n"
     if family == "mgsm":
         q = mgsm_words(lang).question
-        out += f"generation_kwargs:\n  until: [{_q(q)}, \"</s>\", \"<|im_end|>\"]\n  do_sample: false\n  max_gen_toks: 512\n"
+        out += (
+            f'generation_kwargs:\n  until: [{_q(q)}, "</s>", "<|im_end|>"]\n  do_sample: false\n  max_gen_toks: 512\n'
+        )
     metrics = families.task_metrics(family, lang)
     # None at all (dolly where lid.176 cannot identify the language): an explicit empty list, or
     # lm-eval would fall back to its default exact_match.
@@ -133,7 +137,9 @@ def ifeval_task_yaml(lang: str) -> str:
     # beside the YAML that holds the tag, and the template there names ifeval's functions.
     out = HEADER + f"include: _clt_ifeval_template_yaml\ntask: clt_ifeval_{lang}\n"
     if wpr_applies(lang):  # the template's metrics (its LPR included), plus WPR
-        out += "metric_list:\n" + "".join(_ifeval_metric(m) for m in (*FAMILIES["ifeval"].metrics, FIDELITY_METRIC, WPR_METRIC))
+        out += "metric_list:\n" + "".join(
+            _ifeval_metric(m) for m in (*FAMILIES["ifeval"].metrics, FIDELITY_METRIC, WPR_METRIC)
+        )
     return out + f"metadata:\n  version: {VERSION}\n  clt_family: ifeval\n  clt_language: {_q(lang)}\n"
 
 
@@ -166,8 +172,11 @@ def all_family_languages() -> dict[str, tuple[str, ...]]:
 def render() -> dict[str, str]:
     """Every generated file of lm_eval_tasks/ (relative name -> text)."""
     # Each template names its family's data source from the registry.
-    files = {fam.template: HEADER + TEMPLATES[fam.template].format(dataset=fam.source)
-             for fam in FAMILIES.values() if fam.template}
+    files = {
+        fam.template: HEADER + TEMPLATES[fam.template].format(dataset=fam.source)
+        for fam in FAMILIES.values()
+        if fam.template
+    }
     for family, langs in all_family_languages().items():
         for lang in langs:
             files[f"{family}/clt_{family}_{lang}.yaml"] = task_yaml(family, lang)

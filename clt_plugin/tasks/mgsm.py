@@ -37,7 +37,7 @@ def _strip_label(text: str, label: str) -> str:
     t = text.strip()
     core = label.rstrip(" :：")
     if core and t.startswith(core):
-        t = t[len(core):].lstrip(" :：")
+        t = t[len(core) :].lstrip(" :：")
     return t.strip()
 
 
@@ -48,7 +48,7 @@ def _how_to_supply(lang: str) -> str:
         f"DIR/{SUBDIR}/mgsm_{lang}.jsonl (fields question, answer_number), with 8-shot exemplars as "
         f"DIR/{SUBDIR}/mgsm_{lang}_train.jsonl (question, answer = a step-by-step solution ending "
         f"'{phrase} N.', answer_number) or --metadata '{{\"fewshot_file\": PATH}}', then pass "
-        f"--metadata '{{\"data_dir\": \"DIR\"}}' to lm_eval or set {data.ENV_VAR}=DIR."
+        f'--metadata \'{{"data_dir": "DIR"}}\' to lm_eval or set {data.ENV_VAR}=DIR.'
     )
 
 
@@ -104,7 +104,9 @@ def _exemplar_rows(rows: list[dict[str, Any]], lang: str, where: str) -> list[di
         if not answer:
             raise CLTError(f"{where}: exemplar {i + 1} has no step-by-step answer (field 'answer')")
         number = r.get("answer_number")
-        number = _number(number, f"{where}: exemplar {i + 1}") if number not in (None, "") else extract_answer(answer, lang)
+        number = (
+            _number(number, f"{where}: exemplar {i + 1}") if number not in (None, "") else extract_answer(answer, lang)
+        )
         if number is None:
             raise CLTError(f"{where}: exemplar {i + 1}: no answer_number and none found in its answer")
         out.append(
@@ -140,11 +142,15 @@ def load(**meta: Any):
         test = _test_rows(test_path, lang)
     elif in_mgsm:
         hint = f"To run offline: {_how_to_supply(lang)}"
-        rows = data.load_hub(HUB_ID, None, "test", hint, folder=languages.get(lang).mgsm,
-                             revision=data.PARQUET_EXPORT)
+        rows = data.load_hub(HUB_ID, None, "test", hint, folder=languages.get(lang).mgsm, revision=data.PARQUET_EXPORT)
         test = [
-            {"id": f"mgsm-{lang}-{i}", "question": _strip_label(str(r["question"]), words.question), "answer": None,
-             "answer_number": _number(r["answer_number"], f"{HUB_ID}/{lang} row {i + 1}"), "clt_lang": lang}
+            {
+                "id": f"mgsm-{lang}-{i}",
+                "question": _strip_label(str(r["question"]), words.question),
+                "answer": None,
+                "answer_number": _number(r["answer_number"], f"{HUB_ID}/{lang} row {i + 1}"),
+                "clt_lang": lang,
+            }
             for i, r in enumerate(rows)
         ]
     else:

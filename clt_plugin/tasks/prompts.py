@@ -43,7 +43,7 @@ _CHAT_MGSM: dict[str, str] = {
     "en": 'Solve this math problem step by step. End your reply with "The answer is N." where N is the final number.',
     "es": 'Resuelve este problema de matemáticas paso a paso. Termina tu respuesta con "La respuesta es N.", donde N es el número final.',
     "fr": "Résous ce problème de mathématiques étape par étape. Termine ta réponse par « La réponse est N. », où N est le nombre final.",
-    "de": 'Löse diese Mathematikaufgabe Schritt für Schritt. Beende deine Antwort mit „Die Antwort lautet N.“, wobei N die Endzahl ist.',
+    "de": "Löse diese Mathematikaufgabe Schritt für Schritt. Beende deine Antwort mit „Die Antwort lautet N.“, wobei N die Endzahl ist.",
     "pt": 'Resolva este problema de matemática passo a passo. Termine sua resposta com "A resposta é N.", em que N é o número final.',
     "ru": "Реши эту математическую задачу шаг за шагом. Закончи ответ фразой «Ответ — N.», где N — итоговое число.",
     "ja": "この算数の問題をステップごとに解いてください。最後に「答えはNです。」と書いてください（Nは最終的な数）。",
@@ -64,7 +64,9 @@ _SUMMARIZE: dict[str, str] = {
     "ko": "다음 기사를 한두 문장으로 요약해 주세요.\n\n기사: {text}\n\n요약:",
     "ar": "لخّص المقال التالي في جملة أو جملتين.\n\nالمقال: {text}\n\nالملخص:",
 }
-_SUMMARIZE_OTHER = "Summarize the following article in one or two sentences, in {name}.\n\nArticle: {text}\n\nSummary ({name}):"
+_SUMMARIZE_OTHER = (
+    "Summarize the following article in one or two sentences, in {name}.\n\nArticle: {text}\n\nSummary ({name}):"
+)
 _CHAT_MGSM_OTHER = (
     'Solve this math problem step by step, answering in {name}. End your reply with "{phrase} N." '
     "where N is the final number."

@@ -40,7 +40,9 @@ def test_docs(family: str, lang: str, n: int, seed: int) -> list[dict[str, Any]]
     if family not in SYNTH_TASKS:
         raise CLTError(f"unknown synthetic task family {family!r} (known: {', '.join(SYNTH_TASKS)})")
     if lang not in SYNTH_LANGUAGES:
-        raise CLTError(f"clt_{family}_{lang}: the synthetic suite has no language {lang!r} (has: {', '.join(SYNTH_LANGUAGES)})")
+        raise CLTError(
+            f"clt_{family}_{lang}: the synthetic suite has no language {lang!r} (has: {', '.join(SYNTH_LANGUAGES)})"
+        )
     return [
         {"id": item.id, "prompt": item.prompt, "answer": item.answer, "clt_lang": lang, "clt_family": family}
         for item in make_split(family, lang, "test", n, seed=seed)

@@ -127,8 +127,14 @@ SUMM_INSTRUCTION = {
 
 LANG_INSTRUCTION = "Reply in {language}: tell {name} that {event} starts at {hour} o'clock."
 LANGUAGE_NAMES = {
-    "en": "English", "es": "Spanish", "fr": "French", "ja": "Japanese",
-    "zh": "Chinese", "ar": "Arabic", "ko": "Korean", "pt": "Portuguese",
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "ja": "Japanese",
+    "zh": "Chinese",
+    "ar": "Arabic",
+    "ko": "Korean",
+    "pt": "Portuguese",
 }
 LANG_REPLY = {
     "en": "{name}, {event} starts at {hour} o'clock.",

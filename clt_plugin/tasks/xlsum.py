@@ -60,7 +60,7 @@ def load(**meta: Any):
     else:
         hint = (
             f"To run offline, put the XL-Sum files in DIR/{SUBDIR}/{config}_{split}.jsonl (fields id, url, title, "
-            f"summary, text) and pass --metadata '{{\"data_dir\": \"DIR\"}}' or set {data.ENV_VAR}=DIR."
+            f'summary, text) and pass --metadata \'{{"data_dir": "DIR"}}\' or set {data.ENV_VAR}=DIR.'
         )
         if base is not None:
             hint = f"(no {' or '.join(names)} in {base / SUBDIR} or {base}) " + hint
