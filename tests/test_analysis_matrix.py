@@ -102,7 +102,7 @@ GOLDEN_DELTA = """\
 | k100          |  100 | es fr ja zh | +0.0 ±2.8 |   +1.0 ±2.8 |   +1.0 ±2.8 |   +1.0 ±2.8 |   +1.0 ±2.8 |  +0.5 ±2.8 |          – |  +0.5 ±2.8 |   +1.0 ±1.4 |    +0.5 ±2.0 |  +0.5 ±2.4 |  +0.7 ±1.0 |      100.0 |
 | k1000         | 1000 | es fr ja zh | +0.0 ±2.8 | +10.0 ±2.8* | +10.0 ±2.8* | +10.0 ±2.8* | +10.0 ±2.8* | +5.0 ±2.8* | +5.0 ±2.8* | +5.0 ±2.8* | +10.0 ±1.4* |   +5.0 ±1.6* | +5.0 ±2.1* | +6.9 ±1.0* |       93.8 |
 
-- ± is the half-width of 95% intervals, 10000 resamples, seed 0; deltas tested against the baseline, Holm-corrected, significant at 0.05 (25 tests in this table); \\* marks a significant delta
+- ± is the half-width of 95% intervals, 10000 resamples, seed 0; deltas tested against the baseline, Holm-corrected, significant at 0.05 (25 tests in this table); \\* marks a delta significantly different from the baseline
 - Spearman ρ (seen avg vs unseen avg across runs), seen es,fr,ja,zh: 1.0000, p = 0, n = 3, +0.50 to +1.00 (bootstrap over items, 10000 resamples)
 - Plateau (smallest k reaching 95% of the largest gain), seen es,fr,ja,zh: english none (no gain over the baseline), seen 1000 \\[1000, 1000\\], unseen 1000 \\[1000, 1000\\]
 - no per-item scores (lm-eval --log_samples) for k0, k100, k1000: their intervals use lm-eval's stderr (normal approximation) and their delta tests are unpaired

@@ -14,7 +14,7 @@ from synthetic_samples import write_item_run, write_samples
 from clt_plugin.analysis.bootstrap import Resampler
 from clt_plugin.analysis.items import ItemScores
 from clt_plugin.analysis.matrix import build_matrix
-from clt_plugin.analysis.render import render
+from clt_plugin.analysis.render import render, statistics_lines, table_rows
 from clt_plugin.analysis.results import load_runs
 from clt_plugin.analysis.uncertainty import (
     TEST_BOOTSTRAP,
@@ -170,6 +170,17 @@ def test_samples_give_paired_intervals_and_tests(tmp_path):
     assert not any("no per-item scores" in n for n in m.notes)
     text = render([m], runs, "github")
     assert "Holm-corrected" in text and "*" in next(l for l in text.splitlines() if l.startswith("| k400"))
+
+
+def test_absolute_tables_mark_the_scores_whose_delta_is_significant(tmp_path):
+    runs = grid_with_items(tmp_path)
+    m = build_matrix(runs, "mgsm", "acc", view="absolute", stats=OPTS)
+    k400 = next(r for r in m.rows if r.run == "k400")
+    assert k400.tests["es"].significant and not k400.tests["ko"].significant
+    _, rows = table_rows(m)
+    cells = dict(zip(table_rows(m)[0], next(r for r in rows if r[0] == "k400")))
+    assert cells["es"].endswith("*") and not cells["ko"].endswith("*")
+    assert "* marks a score significantly different from the baseline" in "\n".join(statistics_lines(m))
 
 
 def test_items_are_paired_by_doc_id_not_by_line(tmp_path):

@@ -101,7 +101,8 @@ def _columns(matrix: Matrix) -> list[str]:
 
 
 def _marked(matrix: Matrix) -> bool:
-    return matrix.view in ("delta", "transfer")
+    # An absolute cell carries its delta's test too: the mark says it differs from the baseline.
+    return matrix.view in ("absolute", "delta", "transfer")
 
 
 def _cell(
@@ -181,7 +182,11 @@ def statistics_lines(matrix: Matrix) -> list[str]:
     if matrix.uncertainty_note:
         out.append(
             f"± is the half-width of {matrix.uncertainty_note}"
-            + ("; * marks a significant delta" if _marked(matrix) else "")
+            + (
+                f"; * marks {'a score' if matrix.view == 'absolute' else 'a delta'} significantly different from the baseline"
+                if _marked(matrix)
+                else ""
+            )
         )
     for g in matrix.groups + ([matrix.pooled] if matrix.pooled is not None else []):
         out.append(f"Spearman ρ (seen avg vs unseen avg across runs), {g.label}: {_rho_text(g)}")

@@ -173,7 +173,13 @@ def aggregate_boots(
     seen_l = [l for l in dict.fromkeys(seen) if l != english]
     out["seen"] = mean_of([boots[l] for l in seen_l if l in boots])
     out["unseen"] = mean_of([v for l, v in boots.items() if l != english and l not in seen_l])
-    out["gap"] = None if out["seen"] is None or out["unseen"] is None else out["seen"] - out["unseen"]
+    if out["seen"] is None or out["unseen"] is None:
+        out["gap"] = None
+    else:
+        # A ratio view (rel-en) has infinite resamples where English scored 0; their gap is NaN and
+        # _intervals leaves such resamples out, so the warning would only be noise.
+        with np.errstate(invalid="ignore"):
+            out["gap"] = out["seen"] - out["unseen"]
     return out
 
 
