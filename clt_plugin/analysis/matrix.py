@@ -959,11 +959,19 @@ def build_matrices(
     **kwargs,
 ) -> list[Matrix]:
     """One matrix per task (multi-task runs broken down per task); all tasks found when none named."""
+    tasks = tasks_to_build(runs, tasks, kwargs)
+    return [build_matrix(runs, t, metric, **kwargs) for t in tasks]
+
+
+def tasks_to_build(runs: Sequence[RunResults], tasks: Sequence[str] | None, kwargs: dict) -> Sequence[str]:
+    """The tasks named, or all found; and `kwargs` (build_matrix's) given one resampler and one
+    item cache, so that every matrix built with them draws and reads each sample file once."""
     if not tasks:
         tasks = sorted({f for r in runs for f in r.families()})
         if not tasks:
             raise CLTError("no clt_* task results in the runs: " + ", ".join(r.name for r in runs))
     opts = kwargs.get("stats") or StatOptions()
+    opts.check()  # a CLTError naming the option, as build_matrix gives, before Resampler's ValueError
     kwargs.setdefault("resampler", Resampler(opts.resamples, opts.seed))
     kwargs.setdefault("_items", _ItemCache())
-    return [build_matrix(runs, t, metric, **kwargs) for t in tasks]
+    return tasks

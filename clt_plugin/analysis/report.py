@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from clt_plugin import __version__
-from clt_plugin.analysis.matrix import Matrix, build_matrix, find_baseline, normalize_task
+from clt_plugin.analysis.matrix import Matrix, build_matrix, find_baseline, normalize_task, tasks_to_build
 from clt_plugin.analysis.plots import curves_figure, heatmap_figure, heatmap_pages, heatmap_size, render_figure
 from clt_plugin.analysis.render import MISSING, SIGNIFICANT, note_lines, render, statistics_lines, table_rows, title
 from clt_plugin.analysis.results import RunResults
 from clt_plugin.analysis.uncertainty import StatOptions
-from clt_plugin.errors import CLTError
 from clt_plugin.outputs import claim_dir, output_dir
 
 COMMAND = "clt report"  # signs the report folder (clt_plugin.outputs owns the output policy)
@@ -141,10 +140,7 @@ def build_report(
     """Compute everything first, then write the folder in one step."""
     out_dir = Path(out_dir)
     claim_dir(out_dir, COMMAND)  # refused before any work when it is not ours to replace
-    if not tasks:
-        tasks = sorted({f for r in runs for f in r.families()})
-        if not tasks:
-            raise CLTError("no clt_* task results in the runs: " + ", ".join(r.name for r in runs))
+    tasks = tasks_to_build(runs, tasks, kwargs)  # the views of every task share draws and reads
     reports = [task_report(runs, normalize_task(t), metric, percent=percent, **kwargs) for t in tasks]
     page = render_html(reports, runs, kwargs.get("stats") or StatOptions())
     json_text = render([r.absolute for r in reports], runs, "json")

@@ -133,41 +133,37 @@ def parse_metric(values: list[str]):
     return {k.removeprefix("clt_"): v for k, v in per_task.items()}
 
 
-def load_and_build(args, view: str):
+def load(args):
+    """The runs the arguments name."""
     if not args.results and not args.run:
         raise CLTError("no runs given: name results directories or --run NAME=RESULTS_DIR")
-    runs = load_runs(args.results, [RunSpec.parse(r) for r in args.run])
-    fidelity = None if args.fidelity_metric.lower() == "none" else args.fidelity_metric
-    if getattr(args, "compare", None):
-        a, b = args.compare
-        tasks = args.task or sorted({f for r in runs for f in r.families()})
-        return runs, [
-            compare_runs(
-                runs,
-                t,
-                a,
-                b,
-                parse_metric(args.metric),
-                allow_mixed=args.allow_mixed,
-                fidelity_metric=fidelity,
-                stats=stat_options(args),
-            )
-            for t in tasks
-        ]
-    matrices = build_matrices(
-        runs,
-        args.task,
-        parse_metric(args.metric),
-        view=view,
+    return load_runs(args.results, [RunSpec.parse(r) for r in args.run])
+
+
+def analysis_options(args) -> dict:
+    """Keyword arguments of build_matrices and build_report from the common arguments."""
+    return dict(
         baseline=args.baseline,
         allow_mixed=args.allow_mixed,
         order=args.order,
         plateau_threshold=args.plateau_threshold,
-        fidelity_metric=fidelity,
+        fidelity_metric=None if args.fidelity_metric.lower() == "none" else args.fidelity_metric,
         stats=stat_options(args),
         pool=args.pool,
     )
-    return runs, matrices
+
+
+def load_and_build(args, view: str):
+    runs = load(args)
+    compare = getattr(args, "compare", None)
+    tasks = args.task or (sorted({f for r in runs for f in r.families()}) if compare else [])
+    if compare and not tasks:
+        return runs, []  # nothing to compare: the options are not even read
+    metric, opts = parse_metric(args.metric), analysis_options(args)
+    if compare:
+        kw = {k: opts[k] for k in ("allow_mixed", "fidelity_metric", "stats")}
+        return runs, [compare_runs(runs, t, *compare, metric, **kw) for t in tasks]
+    return runs, build_matrices(runs, tasks, metric, view=view, **opts)
 
 
 def output(args) -> tuple[str, list[str]]:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from clt_plugin.analysis.report import build_report
-from clt_plugin.analysis.results import RunSpec, load_runs
-from clt_plugin.commands.matrix import add_common_arguments, parse_metric, stat_options
-from clt_plugin.errors import CLTError
+from clt_plugin.commands.matrix import add_common_arguments, analysis_options, load, parse_metric
 
 
 def add_arguments(parser) -> None:
@@ -21,23 +19,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    if not args.results and not args.run:
-        raise CLTError("no runs given: name results directories or --run NAME=RESULTS_DIR")
-    runs = load_runs(args.results, [RunSpec.parse(r) for r in args.run])
-    fidelity = None if args.fidelity_metric.lower() == "none" else args.fidelity_metric
+    runs = load(args)
     out = build_report(
-        runs,
-        args.output,
-        args.task,
-        parse_metric(args.metric),
-        percent=args.percent,
-        baseline=args.baseline,
-        allow_mixed=args.allow_mixed,
-        order=args.order,
-        plateau_threshold=args.plateau_threshold,
-        fidelity_metric=fidelity,
-        stats=stat_options(args),
-        pool=args.pool,
+        runs, args.output, args.task, parse_metric(args.metric), percent=args.percent, **analysis_options(args)
     )
     print(out / "index.html")
     return 0
