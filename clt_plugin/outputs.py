@@ -75,7 +75,7 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except OSError:  # EPERM: it exists, run by someone else
-        return True
+        pass
     return True
 
 
@@ -392,8 +392,8 @@ def _merge(claim: Claim, staging: Path, files: list[str], last: Iterable[str] = 
             t = target / sub
             if not os.path.lexists(t):
                 break
-            last = i == len(parts)
-            if sub in foreign or (not last and not t.is_dir()) or (last and t.is_dir() and not t.is_symlink()):
+            leaf = i == len(parts)
+            if sub in foreign or (not leaf and not t.is_dir()) or (leaf and t.is_dir() and not t.is_symlink()):
                 raise CLTError(
                     f"{t}: in the way of a file `{claim.command}` writes, and clt did not write it; "
                     "move it away or choose another folder (nothing was changed)"

@@ -177,7 +177,8 @@ def _results_doc(
     judge: Judge,
     source: dict,
     source_path: Path | None,
-    min_coverage: float = DEFAULT_MIN_COVERAGE,
+    min_coverage: float,
+    refused: dict[str, str],
 ) -> dict:
     tasks = [s.task for s in stats]
     doc = {k: v for k, v in source.items() if k not in _DROPPED and k not in _PER_TASK}
@@ -210,7 +211,7 @@ def _results_doc(
         "gating": "clt_plugin.metrics.fidelity.passes (fails LPR, the Language Confusion Benchmark's line test); a failing response is rated 1",
         "source_results": source_path.name if source_path else None,
         "min_coverage": min_coverage,
-        "refused": {s.task: why for s in stats if (why := refusal(s, min_coverage)) is not None},
+        "refused": refused,
         "sources": {sf.task: {"file": sf.path.name, "sha256": sf.sha256} for sf in files},
         "counts": {
             s.task: {
@@ -323,8 +324,8 @@ def judge_run(
             for row in rows_by_task[sf.task]:
                 f.write(json.dumps(row, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n")
     # Written last: a results file on disk means every judgments file beside it is complete.
-    atomic_write_json(results_path, _results_doc(files, stats, judge, source, source_path, min_coverage))
     refused = {s.task: why for s in stats if (why := refusal(s, min_coverage)) is not None}
+    atomic_write_json(results_path, _results_doc(files, stats, judge, source, source_path, min_coverage, refused))
     return RunReport(stats, len(answers), hits, results_path, judgments_paths, reasons, min_coverage, refused)
 
 

@@ -67,12 +67,6 @@ def _legacy_mixture(folder: Path, files: list[str]) -> bool:
 register_legacy(COMMAND, _legacy_mixture)
 
 
-def check_output_dir(out_dir: Path, command: str = COMMAND) -> None:
-    """Fail before any work when `out_dir` cannot be written or is not a folder this command
-    wrote (clt_plugin.outputs: a user's folder is never replaced, a file someone added is kept)."""
-    claim_dir(out_dir, command)
-
-
 def default_cache_dir() -> Path:
     return user_cache_dir()
 
@@ -293,13 +287,19 @@ def _manifest(spec: MixtureSpec, counts, fingerprints, flagged, dropped, train_s
     )
 
 
-def _write_validation(out: Path, held_lines: list[tuple[bytes, bytes]], counts: dict[str, dict[str, int]]) -> dict:
-    """validation.jsonl and what the manifest says of it: counts, hash, and a hash of the row ids."""
+def _write_lines(path: Path, lines: list[tuple[bytes, bytes]]) -> str:
+    """Write the JSON lines of (order key, line) pairs in their order; return the file's sha256."""
     h = hashlib.sha256()
-    with open(out / VALIDATION_FILE, "wb") as f:
-        for _, line in held_lines:
+    with open(path, "wb") as f:
+        for _, line in lines:
             h.update(line)
             f.write(line)
+    return h.hexdigest()
+
+
+def _write_validation(out: Path, held_lines: list[tuple[bytes, bytes]], counts: dict[str, dict[str, int]]) -> dict:
+    """validation.jsonl and what the manifest says of it: counts, hash, and a hash of the row ids."""
+    sha = _write_lines(out / VALIDATION_FILE, held_lines)
     ids = sorted(
         f"{r['clt']['task']}\x1f{r['clt']['lang']}\x1f{r['clt']['source_id']}"
         for r in (json.loads(line) for _, line in held_lines)
@@ -308,7 +308,7 @@ def _write_validation(out: Path, held_lines: list[tuple[bytes, bytes]], counts: 
         "file": VALIDATION_FILE,
         "counts": counts,
         "total_rows": len(held_lines),
-        "sha256": h.hexdigest(),
+        "sha256": sha,
         "ids_sha256": sha256_bytes("\n".join(ids).encode("utf-8")),
     }
 
@@ -364,7 +364,8 @@ def build_mixture(
     """
     spec = load_spec(spec)
     out_dir = Path(out_dir)
-    check_output_dir(out_dir)
+    # Fail before any work when out_dir cannot be written or is not a folder `clt mix` wrote.
+    claim_dir(out_dir, COMMAND)
     base = Path(base_dir) if base_dir is not None else spec.base_dir
     detect = _detector() if spec.language_check != "off" else None
     builds = {name: _TaskBuild(spec, name, base, detect, memo) for name in sorted(spec.tasks)}
@@ -403,12 +404,8 @@ def build_mixture(
     lines.sort()
 
     with output_dir(out_dir, COMMAND) as tmp:
-        h = hashlib.sha256()
-        with open(tmp / TRAIN_FILE, "wb") as f:
-            for _, line in lines:
-                h.update(line)
-                f.write(line)
-        manifest = _manifest(spec, counts, fingerprints, flagged, dropped, h.hexdigest(), len(lines))
+        train_sha = _write_lines(tmp / TRAIN_FILE, lines)
+        manifest = _manifest(spec, counts, fingerprints, flagged, dropped, train_sha, len(lines))
         if held_lines:
             held_lines.sort()
             manifest = manifest.model_copy(

@@ -8,9 +8,9 @@ from typing import Any
 from clt_plugin.errors import CLTError
 from clt_plugin.io import canonical_json
 from clt_plugin.languages import SCRIPT_GROUPS
-from clt_plugin.mixture.build import ScanMemo, build_mixture, check_output_dir
+from clt_plugin.mixture.build import ScanMemo, build_mixture
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
-from clt_plugin.outputs import output_dir
+from clt_plugin.outputs import claim_dir, output_dir
 
 # The one definition of the paper's k grids (Shimabucoro et al., 2025), read by `clt mix --grid`,
 # `clt sweep --per-language NAME`, the shipped configs and their headers: single-task runs use
@@ -52,7 +52,7 @@ def build_grid(
     spec = load_spec(spec)
     points = grid_points(grid)
     out_root = Path(out_root)
-    check_output_dir(out_root, COMMAND)
+    claim_dir(out_root, COMMAND)  # refused before any work when it is not ours to replace
     specs = {point: spec.with_changes(**changes) for point, changes in points}
     floor = {name: max(max(s.rows_to_draw(name).values()) for s in specs.values()) for name in spec.tasks}
     memo = ScanMemo(floor)
