@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from clt_plugin.errors import CLTError
+from clt_plugin.io import read_text
 
 DEFAULT_FILTER = "none"
 
@@ -97,12 +98,5 @@ def parse_samples(lines: Sequence[str], metric: str, path: Path | str = "<sample
 
 
 def read_samples(paths: Sequence[Path], metric: str) -> ItemScores | None:
-    lines: list[str] = []
-    for p in paths:
-        try:
-            lines += Path(p).read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError as e:
-            raise CLTError(f"{p}: samples file is not UTF-8 ({e.reason})") from None
-        except OSError as e:
-            raise CLTError(f"{p}: cannot read samples file ({e.strerror})") from None
+    lines = [line for p in paths for line in read_text(p, "samples file").splitlines()]
     return parse_samples(lines, metric, paths[0] if len(paths) == 1 else ", ".join(map(str, paths)))
