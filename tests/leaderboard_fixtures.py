@@ -15,6 +15,17 @@ from clt_plugin import languages
 from clt_plugin.leaderboard.submit import SubmitOptions, build_submission, write_submission
 
 PAPER = tuple(languages.PAPER_LANGUAGES)
+# Would retitle the page and set a global if it ran.
+EVIL = '<script>document.title="pwned";window.__pwned=1</script>'
+
+
+def mgsm(base: float) -> dict[str, dict[str, float]]:
+    """acc = base + i/16 per language i (dyadic, so every average below is exact)."""
+    return {f"clt_mgsm_{l}": {"acc": base + i / 16, "lpr": 1.0} for i, l in enumerate(PAPER)}
+
+
+def xlsum(value: float) -> dict[str, dict[str, float]]:
+    return {f"clt_xlsum_{l}": {"rougeL": value} for l in PAPER}
 
 
 def write_task_dir(root: str | Path, families: Mapping[str, Sequence[str]], version: int = 1) -> Path:

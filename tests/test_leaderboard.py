@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from leaderboard_fixtures import write_example_submission, write_task_dir
+from leaderboard_fixtures import EVIL, PAPER, mgsm, write_example_submission, write_task_dir, xlsum
 
 from clt_plugin.cli import main
 from clt_plugin.errors import CLTError
@@ -27,18 +27,6 @@ from clt_plugin.leaderboard.render import (
     to_markdown,
 )
 from clt_plugin.outputs import MARKER
-
-PAPER = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
-EVIL = '<script>document.title="pwned";window.__pwned=1</script>'
-
-
-def mgsm(base: float) -> dict[str, dict[str, float]]:
-    """acc = base + i/16 per language i (dyadic, so every average below is exact)."""
-    return {f"clt_mgsm_{l}": {"acc": base + i / 16, "lpr": 1.0} for i, l in enumerate(PAPER)}
-
-
-def xlsum(value: float) -> dict[str, dict[str, float]]:
-    return {f"clt_xlsum_{l}": {"rougeL": value} for l in PAPER}
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from leaderboard_fixtures import write_example_submission, write_task_dir
+from leaderboard_fixtures import EVIL, PAPER, mgsm, write_example_submission, write_task_dir, xlsum
 
 from clt_plugin.leaderboard.board import build_board, collect
 from clt_plugin.leaderboard.installed import installed_tasks
@@ -37,18 +37,8 @@ FLAGS = (
     "--disable-dev-shm-usage",
     "--window-size=1400,900",
 )
-PAPER = ("en", "es", "fr", "ja", "zh", "ar", "ko", "pt")
-# Would retitle the page and set a global if it ran: as a model id, a base model and a revision.
-EVIL = '<script>document.title="pwned";window.__pwned=1</script>'
+# EVIL as an <img> handler; both go in as a model id, a base model and a revision.
 EVIL_IMG = "<img src=x onerror=\"window.__pwned=2;document.title='pwned'\">"
-
-
-def mgsm(base: float):
-    return {f"clt_mgsm_{l}": {"acc": base + i / 16, "lpr": 1.0} for i, l in enumerate(PAPER)}
-
-
-def xlsum(value: float):
-    return {f"clt_xlsum_{l}": {"rougeL": value} for l in PAPER}
 
 
 @pytest.fixture(scope="module")

@@ -49,13 +49,16 @@ class Row:
     rank: int
     file: SubmissionFile
     overall: float | None
-    families: dict[str, FamilyResult]  # as the submission carries them (validated on reading)
     stale: tuple[StaleTask, ...]
     submissions: int  # how many submissions this model has in the folder
 
     @property
     def submission(self) -> Submission:
         return self.file.submission
+
+    @property
+    def families(self) -> dict[str, FamilyResult]:
+        return self.file.submission.families  # as the submission carries them (validated on reading)
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,7 @@ def build_board(files: list[SubmissionFile], installed: dict[str, InstalledTask]
     # Ranked by overall score, unranked rows last, then by model id for a stable order.
     chosen.sort(key=lambda c: (c[0][1] is None, -(c[0][1] or 0.0), c[0][0].submission.model.id))
     rows = [
-        Row(i, sf, overall, dict(sf.submission.families), stale_tasks(sf.submission, installed), count)
+        Row(i, sf, overall, stale_tasks(sf.submission, installed), count)
         for i, ((sf, overall), count) in enumerate(chosen, start=1)
     ]
     langs = {

@@ -26,6 +26,7 @@ from clt_plugin.families import score_metric
 from clt_plugin.io import atomic_write_text, read_json
 from clt_plugin.leaderboard.installed import InstalledTask, installed_tasks, normalize_version
 from clt_plugin.leaderboard.schema import (
+    SCHEMA_VERSION,
     FamilyResult,
     Submission,
     TaskResult,
@@ -34,6 +35,7 @@ from clt_plugin.leaderboard.schema import (
     parse_submission,
 )
 from clt_plugin.manifest import load_manifest
+from clt_plugin.names import task_name
 
 
 @dataclass
@@ -195,7 +197,7 @@ def _check_languages(tasks: dict[str, AnalysisTask], installed: dict[str, Instal
         available = {t.language for t in installed.values() if t.family == fam}
         missing = [l for l in expected if l in available and l not in have]
         if missing:
-            names = ", ".join(f"clt_{fam}_{l}" for l in missing)
+            names = ", ".join(task_name(fam, l) for l in missing)
             problems.append(f"{fam}: languages missing from the results: {', '.join(missing)} (evaluate {names})")
     if problems:
         raise CLTError(
@@ -323,7 +325,7 @@ def build_submission(
     families = _families(tasks, seen)
     _check_scores_present(tasks, families, files)
     doc = {
-        "schema": "clt-submission/1",
+        "schema": SCHEMA_VERSION,
         "created_at": resolve_created_at(opts.created_at),
         "tool_version": __version__,
         "model": _model_info(runs[0], opts),
