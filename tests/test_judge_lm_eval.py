@@ -12,6 +12,7 @@ from pathlib import Path
 from judge_server import JudgeServer, default_rating
 
 from clt_plugin.analysis.results import load_results
+from clt_plugin.lm_eval_cli import options
 from clt_plugin.metrics.fidelity import passes
 from clt_plugin.resources import tasks_path
 
@@ -53,23 +54,19 @@ def test_lm_eval_samples_to_judge_results(tmp_path, tiny_model):
     lm = subprocess.run(
         [
             str(LM_EVAL),
-            "--model",
-            "hf",
-            "--model_args",
-            f"pretrained={tiny_model},dtype=float32",
-            "--device",
-            "cpu",
-            "--include_path",
-            str(tasks_path()),
-            "--tasks",
-            "clt_dolly_es",
-            "--gen_kwargs",
-            "max_gen_toks=8",
-            "--log_samples",
-            "--output_path",
-            str(out),
-            "--metadata",
-            json.dumps({"data_dir": str(tmp_path / "data")}),
+            *options(
+                {
+                    "model": "hf",
+                    "model_args": f"pretrained={tiny_model},dtype=float32",
+                    "device": "cpu",
+                    "include_path": tasks_path(),
+                    "tasks": "clt_dolly_es",
+                    "gen_kwargs": "max_gen_toks=8",
+                    "log_samples": True,
+                    "output_path": out,
+                    "metadata": json.dumps({"data_dir": str(tmp_path / "data")}),
+                }
+            ),
         ],
         env=env,
         capture_output=True,

@@ -10,16 +10,15 @@ import json
 import math
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import SHARED_DATA
 
 from clt_plugin.ifeval import lm_eval_task as ifeval_task
+from clt_plugin.lm_eval_cli import run_argv
 from clt_plugin.metrics import fidelity
 from clt_plugin.metrics.numbers import extract_answer
-from clt_plugin.resources import tasks_path
 from clt_plugin.tasks import mgsm
 
 LANGS = ("en", "es", "ja")
@@ -37,34 +36,22 @@ def smollm2(tmp_path_factory) -> Path:
 def run(smollm2, tmp_path_factory, mgsm_dir, mifeval_dir):
     out = tmp_path_factory.mktemp("real_eval")
     tasks = [f"clt_mgsm_chat_{lang}" for lang in LANGS] + [f"clt_ifeval_{lang}" for lang in LANGS]
-    cmd = [
-        sys.executable,
-        "-m",
-        "lm_eval",
-        "run",
-        "--model",
-        "hf",
-        "--model_args",
-        f"pretrained={smollm2},dtype=float32",
-        "--device",
-        "cpu",
-        "--batch_size",
-        "6",
-        "--include_path",
-        str(tasks_path()),
-        "--tasks",
-        ",".join(tasks),
-        "--limit",
-        str(LIMIT),
-        "--apply_chat_template",
-        "--gen_kwargs",
-        "max_gen_toks=64",
-        "--log_samples",
-        "--metadata",
-        json.dumps({"data_dir": str(SHARED_DATA)}),
-        "--output_path",
-        str(out),
-    ]
+    # The order of options is lm_eval's concern: run_argv adds --include_path (the clt tasks) last.
+    cmd = run_argv(
+        {
+            "model": "hf",
+            "model_args": f"pretrained={smollm2},dtype=float32",
+            "device": "cpu",
+            "batch_size": 6,
+            "tasks": ",".join(tasks),
+            "limit": LIMIT,
+            "apply_chat_template": True,
+            "gen_kwargs": "max_gen_toks=64",
+            "log_samples": True,
+            "metadata": json.dumps({"data_dir": str(SHARED_DATA)}),
+            "output_path": out,
+        }
+    )
     # One OpenMP thread: on a shared CPU, spinning worker threads fight the other processes and a
     # 135M model generates 4x slower (measured: 226 s against 60 s for this run).
     env = {

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from metrics_samples import SENTENCES
 
+from clt_plugin.lm_eval_cli import options
 from clt_plugin.metrics import fidelity
 from clt_plugin.metrics.numbers import extract_answer
 from clt_plugin.metrics.rouge import rouge_l_f
@@ -89,25 +90,20 @@ def lm_eval_run(tmp_path_factory, tiny_model, mgsm_dir):
     env.pop("CLT_DATA_DIR", None)
     cmd = [
         str(LM_EVAL),
-        "--model",
-        "hf",
-        "--model_args",
-        f"pretrained={tiny_model},dtype=float32",
-        "--device",
-        "cpu",
-        "--include_path",
-        str(tasks_path()),
-        "--tasks",
-        ",".join(TASKS),
-        "--limit",
-        str(LIMIT),
-        "--gen_kwargs",
-        "max_gen_toks=24",
-        "--log_samples",
-        "--output_path",
-        str(out),
-        "--metadata",
-        json.dumps({"data_dir": str(data)}),
+        *options(
+            {
+                "model": "hf",
+                "model_args": f"pretrained={tiny_model},dtype=float32",
+                "device": "cpu",
+                "include_path": tasks_path(),
+                "tasks": ",".join(TASKS),
+                "limit": LIMIT,
+                "gen_kwargs": "max_gen_toks=24",
+                "log_samples": True,
+                "output_path": out,
+                "metadata": json.dumps({"data_dir": str(data)}),
+            }
+        ),
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
