@@ -285,24 +285,23 @@ def _no_other_script(k: int):
     return re.compile("[^%s]*+" % "".join(others)).fullmatch
 
 
-def _fast_dominant(sample: str, beyond: re.Match | None | bool = True) -> tuple[str | None, str]:
-    """(dominant_script(sample), the script marks of its letters; "" when not needed: Latin-only
-    text, or one script other than Han and kana). `beyond`: `_BEYOND_LATIN.search(sample)` when
-    the caller has it."""
+def _fast_dominant(sample: str, beyond: re.Match | None | bool = True) -> str | None:
+    """dominant_script(sample), counting script marks only when a sample mixes scripts.
+    `beyond`: `_BEYOND_LATIN.search(sample)` when the caller has it."""
     if beyond is True:
         beyond = _BEYOND_LATIN.search(sample)
     if beyond is None:
-        return ("Latn" if _ANY_LETTER.search(sample) else None), ""
+        return "Latn" if _ANY_LETTER.search(sample) else None
     k = _IDS_LIST[bisect.bisect_right(_STARTS_LIST, ord(beyond.group())) - 1]
     if k and k not in _CJK_IDS and _no_other_script(k)(sample):
-        return _SCRIPT_NAMES[k], ""  # a letter of script k and none of any other: no counting
+        return _SCRIPT_NAMES[k]  # a letter of script k and none of any other: no counting
     marks = _marks(sample)
     if not marks:
-        return ("Zzzz" if _ANY_LETTER.search(sample) else None), marks
+        return "Zzzz" if _ANY_LETTER.search(sample) else None
     first = marks[0]
     if marks.count(first) == len(marks):  # one script: it wins (Han alone is "Hani", kana "Kana")
-        return _SCRIPT_OF_MARK[first], marks
-    return _dominant_of({_SCRIPT_OF_MARK[m]: marks.count(m) for m in set(marks)}), marks
+        return _SCRIPT_OF_MARK[first]
+    return _dominant_of({_SCRIPT_OF_MARK[m]: marks.count(m) for m in set(marks)})
 
 
 # Chinese character classes as marks: "C" not Japanese (`_not_japanese`), "S" simplified, "T" traditional (a
@@ -316,9 +315,8 @@ def _han_marks() -> list[str | None]:
     return table
 
 
-def _fast_chinese(text: str, marks: str) -> str | None:
-    """For a Han-dominant text: its Chinese variant when `_reads_chinese(text)`, else None.
-    (`marks`, the script marks of text[:_SAMPLE_CHARS], are not needed for that any more.)"""
+def _fast_chinese(text: str) -> str | None:
+    """For a Han-dominant text: its Chinese variant when `_reads_chinese(text)`, else None."""
     han = text.translate(_han_marks())
     return _variant_of(han) if "C" in han else None
 
@@ -539,8 +537,8 @@ class HybridBackend:
                 script, code = "Latn", None
                 cands = latin if any_letter(sample) else ()
             else:
-                script, marks = _fast_dominant(sample, beyond)
-                code = _fast_chinese(text, marks) if script == "Hani" else None
+                script = _fast_dominant(sample, beyond)
+                code = _fast_chinese(text) if script == "Hani" else None
                 cands = () if code is not None else _CANDIDATES.get(script, ())
             if len(cands) == 1:
                 code = cands[0]

@@ -11,6 +11,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from clt_plugin.sources.tables import FORMATS, infer_format
+from clt_plugin.tasks.data import PARQUET_EXPORT
 
 # Logical fields of each dataset schema and the column each reads by default. `id` may be
 # None: the row number in its file is then the id (translated corpora stored one file per
@@ -34,8 +35,7 @@ DATASETS: dict[str, dict[str, Optional[str]]] = {
 # Where each dataset lives on the hub when the spec gives no `path`.
 # csebuetnlp/xlsum's and MBZUAI/Bactrian-X's main branches hold a loading script, which
 # datasets>=4 refuses to run; the hub's Parquet export (refs/convert/parquet) has one folder per
-# language config instead ({config}/{split}/0000.parquet).
-PARQUET_EXPORT = "refs/convert/parquet"
+# language config instead ({config}/{split}/0000.parquet): PARQUET_EXPORT, as for the lm-eval tasks.
 HUB_DEFAULTS: dict[str, dict[str, Optional[str]]] = {
     "xlsum": {"hub": "csebuetnlp/xlsum", "data_dir": "{xlsum}", "revision": PARQUET_EXPORT},
     "bactrian": {"hub": "MBZUAI/Bactrian-X", "data_dir": "{lang}", "revision": PARQUET_EXPORT},
