@@ -53,12 +53,11 @@ class Args:
         """An integer kwarg inside its domain. Counts are never negative: the reference IFEval does
         not take a negative as given (it draws a random one), so scoring with it would be wrong."""
         value = self.kwargs[key]
+        # float.is_integer() is False for nan and the infinities too
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
-            or value != value
-            or value in (float("inf"), float("-inf"))
-            or int(value) != value
+            or (isinstance(value, float) and not value.is_integer())
         ):
             raise InstructionArgumentError(
                 f"instruction {self.instruction_id!r}: {key} must be an integer (got {value!r})"

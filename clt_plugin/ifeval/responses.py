@@ -25,7 +25,7 @@ def _short(text: str, n: int = 60) -> str:
 
 
 def examples_lang(examples: list[data.Example]) -> str:
-    langs = sorted({getattr(e, "lang", None) or "" for e in examples} - {""})
+    langs = sorted({e.lang for e in examples if e.lang})
     return "/".join(langs) if langs else "given"
 
 
