@@ -9,7 +9,7 @@ refuses a combination that cannot reach the requested batch exactly.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from clt_plugin.errors import CLTError
@@ -24,9 +24,6 @@ class BatchPlan:
     gradient_accumulation_steps: int
     data_parallel: int  # processes that each see their own micro batches
     world_size: int
-
-    def as_dict(self) -> dict[str, int]:
-        return asdict(self)
 
     def describe(self) -> str:
         return (

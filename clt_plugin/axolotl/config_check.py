@@ -119,14 +119,17 @@ def _eval_problems(value: Any) -> list[str]:
     return []
 
 
+def _beside(value: str, config_dir: Path | None) -> Path:
+    """A path from the config: relative ones mean "beside the config"."""
+    path = Path(value).expanduser()
+    return config_dir / path if not path.is_absolute() and config_dir is not None else path
+
+
 def _spec_problems(value: Any, config_dir: Path | None) -> list[str]:
     from clt_plugin.mixture import load_spec
 
     if isinstance(value, str):
-        spec = Path(value).expanduser()
-        if not spec.is_absolute() and config_dir is not None:
-            spec = config_dir / spec
-        value = str(spec)
+        value = str(_beside(value, config_dir))
     elif not isinstance(value, dict):
         return [f"clt_mixture: expected a spec mapping or a path to a spec file (got {type(value).__name__})"]
     try:
@@ -139,29 +142,18 @@ def _spec_problems(value: Any, config_dir: Path | None) -> list[str]:
 OWN_POINT = "this config"
 
 
-def default_grid(spec) -> str:
-    """The paper grid a config belongs to: multi-task mixtures use paper-multi, others paper-single."""
-    return "paper-multi" if len(spec.tasks) > 1 else "paper-single"
+def default_grid(tasks) -> str:
+    """The paper grid a mixture of these tasks belongs to: multi-task mixtures use paper-multi, others paper-single."""
+    return "paper-multi" if len(tasks) > 1 else "paper-single"
 
 
 def _spec_and_base(cfg: dict[str, Any], config_dir: Path | None):
     from clt_plugin.mixture import load_spec
 
     value = cfg["clt_mixture"]
-    if isinstance(value, str):
-        spec_path = Path(value).expanduser()
-        if not spec_path.is_absolute() and config_dir is not None:
-            spec_path = config_dir / spec_path
-        value = str(spec_path)
-    spec = load_spec(value)
+    spec = load_spec(str(_beside(value, config_dir)) if isinstance(value, str) else value)
     base = cfg.get("clt_base_dir")
-    if base:
-        base_dir = Path(base).expanduser()
-        if not base_dir.is_absolute() and config_dir is not None:
-            base_dir = config_dir / base_dir
-    else:
-        base_dir = spec.base_dir or config_dir
-    return spec, base_dir
+    return spec, _beside(base, config_dir) if base else (spec.base_dir or config_dir)
 
 
 def size_problems(cfg: dict[str, Any], config_dir: Path | None, grid: str | None = None) -> tuple[list[str], list[str]]:
@@ -173,7 +165,7 @@ def size_problems(cfg: dict[str, Any], config_dir: Path | None, grid: str | None
 
     try:
         spec, base_dir = _spec_and_base(cfg, config_dir)
-        grid = grid or default_grid(spec)
+        grid = grid or default_grid(spec.tasks)
         points = [(OWN_POINT, {})] + ([] if grid == "none" else grid_points(grid))
         short = grid_shortages(spec, points, base_dir)
     except CLTError as e:

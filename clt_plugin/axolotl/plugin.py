@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +132,7 @@ class CLTPlugin(BasePlugin):
         # What this run trains with, beside what it trains on (the engine's cached manifest is left as built).
         manifest = {
             **manifest,
-            "batch": {**plan.as_dict(), "requested_global_batch_size": cfg.get("clt_global_batch_size")},
+            "batch": {**asdict(plan), "requested_global_batch_size": cfg.get("clt_global_batch_size")},
             "training_seed": cfg.get("seed"),
         }
         self.manifest = manifest

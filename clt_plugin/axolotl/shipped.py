@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from clt_plugin.axolotl import PLUGIN_PATH
+from clt_plugin.axolotl.config_check import default_grid
 from clt_plugin.mixture.grid import K_GRIDS
 
 SEED = 1234
@@ -164,7 +165,7 @@ def config(variant: str, model: str, sharding: str, mix: str) -> dict[str, Any]:
 
 def header(variant: str, model: str, sharding: str, mix: str) -> str:
     tasks, english, k, langs, _ = MIXES[mix]
-    grid = "paper-multi" if len(tasks) > 1 else "paper-single"
+    grid = default_grid(tasks)
     shard = "DeepSpeed ZeRO-3 (run `axolotl fetch deepspeed_configs` first)" if sharding == "zero3" else "FSDP2"
     return (
         f"# {MODELS[model]['base_model']}, {mix}: {english} English per task + {k} per language of "

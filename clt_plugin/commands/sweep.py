@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from clt_plugin.axolotl.sweep import parse_grid, parse_seeds, sweep
 
-    manifest = sweep(args.base, parse_grid(args.per_language), args.output, parse_seeds(getattr(args, "seeds", None)))
+    manifest = sweep(args.base, parse_grid(args.per_language), args.output, parse_seeds(args.seeds))
     for point in manifest["points"]:
         seed = f"  seed={point['seed']}" if "seed" in point else ""
         print(f"{args.output}/{point['config']}  per_language={point['per_language']}{seed}")
