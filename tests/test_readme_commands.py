@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 import yaml
 from axolotl_helpers import REPO, TINY_CPU, run_env, write_zero3
-from conftest import SHARED_DATA
+from conftest import shared_data_dir
 
 README = REPO / "README.md"
 BIN = Path(sys.executable).parent
@@ -135,9 +135,7 @@ def sandbox(tiny_model, tmp_path_factory):
         _tiny_config(project / rel, tiny_model)
     # One real MGSM problem per language; ar/ko/pt have no MGSM of their own (the README says to
     # supply translations): the English rows stand in for them.
-    mgsm = SHARED_DATA / "mgsm"
-    if not mgsm.is_dir():
-        pytest.skip(f"real data folder {mgsm} is not present beside the checkout")
+    mgsm = shared_data_dir("mgsm")
     (project / "DATA" / "mgsm").mkdir(parents=True)
     for lang in ["en", *SEEN, "ar", "ko", "pt"]:
         src = mgsm / f"mgsm_{lang}.tsv"
@@ -357,9 +355,7 @@ def test_the_judging_block_runs_as_written(sandbox, tmp_path):
         results = json.loads(path.read_text(encoding="utf-8"))
         add_env_info(results)
         path.write_text(json.dumps(results, default=str), encoding="utf-8")
-    ifeval = SHARED_DATA / "m-ifeval" / "ja_input_data.jsonl"
-    if not ifeval.is_file():
-        pytest.skip(f"real data file {ifeval} is not present beside the checkout")
+    ifeval = shared_data_dir("m-ifeval") / "ja_input_data.jsonl"
     (project / "DATA" / "m-ifeval").mkdir(parents=True)
     shutil.copyfile(ifeval, project / "DATA" / "m-ifeval" / ifeval.name)
     prompts = [json.loads(line)["prompt"] for line in ifeval.read_text(encoding="utf-8").splitlines()[:3]]
