@@ -31,6 +31,7 @@ from clt_plugin import lm_eval_cli
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_json, atomic_write_text
 from clt_plugin.names import MANIFEST_NAME
+from clt_plugin.outputs import finish_in_place, start_in_place
 from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_item
 
 COMMAND = "clt demo"  # signs the demo folder (clt_plugin.outputs: the output policy)
@@ -263,14 +264,6 @@ class DemoResult:
     runs: list[str]
 
 
-def _prepare_out_dir(out: Path):
-    """Claim the demo folder (clt_plugin.outputs): a previous demo's files are removed so nothing
-    stale reaches the tables, files someone else put there are kept, a foreign folder is refused."""
-    from clt_plugin.outputs import start_in_place
-
-    return start_in_place(out, COMMAND)
-
-
 def matrix_args(out: Path) -> list[str]:
     """`clt matrix` arguments that compute the demo's tables from what its runs wrote (each task
     read by its primary metric in clt_plugin.families)."""
@@ -303,7 +296,9 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
 
     settings.check()
     out = Path(out).resolve()
-    claim = _prepare_out_dir(out)
+    # Claim the demo folder: a previous demo's files are removed so nothing stale reaches the
+    # tables, files someone else put there are kept, a foreign folder is refused.
+    claim = start_in_place(out, COMMAND)
     started = time.monotonic()
     env = tool_env()
     n_steps = 2 + 2 * len(settings.grid)
@@ -372,8 +367,6 @@ def run_demo(out: str | Path, settings: DemoSettings, *, progress: bool = True) 
             "seconds": round(seconds, 1),
         },
     )
-    from clt_plugin.outputs import finish_in_place
-
     finish_in_place(claim)  # the marker now lists every file this run wrote
     return DemoResult(out, settings, tables, report, seconds, names)
 
