@@ -14,9 +14,7 @@ from clt_plugin.errors import CLTError
 
 # Import name -> the extra that installs it.
 PROVIDED_BY: dict[str, str] = {
-    **dict.fromkeys(
-        ("lm_eval", "fugashi", "unidic_lite", "jieba", "pythainlp", "nltk", "punkt", "janome", "english_words"), "eval"
-    ),
+    **dict.fromkeys(("lm_eval", "fugashi", "unidic_lite", "jieba", "pythainlp", "nltk", "punkt", "janome"), "eval"),
     **dict.fromkeys(("matplotlib", "scipy", "jinja2", "markupsafe"), "report"),
     **dict.fromkeys(("axolotl", "torch", "deepspeed"), "train"),
 }

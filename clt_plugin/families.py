@@ -9,8 +9,8 @@ the demo all read it; none keeps a table of its own.
 
 Metric names live here too: the fidelity metrics every clt task reports beside its own, the
 judge's rating, and the range of each metric (a value outside it is a broken results file).
-Nothing here imports the rest of the package beyond the language registry, so anything may
-import it.
+Nothing here imports the rest of the package beyond the language registry and the task names,
+so anything may import it.
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from clt_plugin import languages
+from clt_plugin import languages, names
 
+# The task metrics the clt scorers write (clt_plugin.tasks): accuracy of an extracted answer,
+# and ROUGE-L F1 of a summary.
+ACCURACY_METRIC = "acc"
+ROUGE_METRIC = "rougeL"
 # Language fidelity, reported by every clt task beside its own metrics (clt_plugin.metrics.fidelity):
 # the Language Confusion Benchmark's line-level pass rate, for every language lid.176 identifies,
 FIDELITY_METRIC = "lpr"
@@ -39,9 +43,9 @@ IFEVAL_METRICS: tuple[str, ...] = (
 
 # Allowed values per metric. Metrics not listed only have to be finite.
 METRIC_RANGES: dict[str, tuple[float, float]] = {
-    "acc": (0.0, 1.0),
+    ACCURACY_METRIC: (0.0, 1.0),
     "exact_match": (0.0, 1.0),
-    "rougeL": (0.0, 1.0),
+    ROUGE_METRIC: (0.0, 1.0),
     **{m: (0.0, 1.0) for m in FIDELITY_METRICS},
     **{m: (0.0, 1.0) for m in IFEVAL_METRICS},
     JUDGE_METRIC: (1.0, 5.0),
@@ -68,7 +72,7 @@ class Family:
     synthetic: bool = False  # the demo's generated suite (clt_synth group)
 
     def task(self, lang: str) -> str:
-        return f"clt_{self.name}_{lang}"
+        return names.task_name(self.name, lang)
 
 
 _SYNTH_LANGUAGES = languages.PAPER_LANGUAGES
@@ -79,10 +83,20 @@ _ALL_LANGUAGES = tuple(languages.LANGUAGES)
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
-        Family("mgsm", "acc", ("acc",), _MGSM_LANGUAGES, "_template_mgsm", "juletxara/mgsm", group=True),
-        Family("mgsm_chat", "acc", ("acc",), _MGSM_LANGUAGES, "_template_mgsm_chat", "juletxara/mgsm"),
         Family(
-            "xlsum", "rougeL", ("rougeL",), languages.XLSUM_LANGUAGES, "_template_xlsum", "csebuetnlp/xlsum", group=True
+            "mgsm", ACCURACY_METRIC, (ACCURACY_METRIC,), _MGSM_LANGUAGES, "_template_mgsm", "juletxara/mgsm", group=True
+        ),
+        Family(
+            "mgsm_chat", ACCURACY_METRIC, (ACCURACY_METRIC,), _MGSM_LANGUAGES, "_template_mgsm_chat", "juletxara/mgsm"
+        ),
+        Family(
+            "xlsum",
+            ROUGE_METRIC,
+            (ROUGE_METRIC,),
+            languages.XLSUM_LANGUAGES,
+            "_template_xlsum",
+            "csebuetnlp/xlsum",
+            group=True,
         ),
         Family(
             "dolly",
@@ -103,15 +117,29 @@ FAMILIES: dict[str, Family] = {
             None,
             "google/IFEval (en), lightblue-tech/M-IFEval (es, fr, ja)",
         ),
-        Family("synth_math", "acc", ("acc",), _SYNTH_LANGUAGES, "_template_synth_math", SYNTH_SOURCE, synthetic=True),
         Family(
-            "synth_summ", "rougeL", ("rougeL",), _SYNTH_LANGUAGES, "_template_synth_summ", SYNTH_SOURCE, synthetic=True
+            "synth_math",
+            ACCURACY_METRIC,
+            (ACCURACY_METRIC,),
+            _SYNTH_LANGUAGES,
+            "_template_synth_math",
+            SYNTH_SOURCE,
+            synthetic=True,
+        ),
+        Family(
+            "synth_summ",
+            ROUGE_METRIC,
+            (ROUGE_METRIC,),
+            _SYNTH_LANGUAGES,
+            "_template_synth_summ",
+            SYNTH_SOURCE,
+            synthetic=True,
         ),
         # An instruction to reply in a given language: whether the reply is in it is the point.
         Family(
             "synth_lang",
             FIDELITY_METRIC,
-            ("rougeL",),
+            (ROUGE_METRIC,),
             _SYNTH_LANGUAGES,
             "_template_synth_lang",
             SYNTH_SOURCE,
@@ -125,7 +153,7 @@ JUDGED_FAMILIES: tuple[str, ...] = tuple(n for n, f in FAMILIES.items() if f.jud
 
 def get(name: str) -> Family | None:
     """The family of `name` (`mgsm` or `clt_mgsm`), or None when it is not a clt family."""
-    return FAMILIES.get(name[4:] if name.startswith("clt_") else name)
+    return FAMILIES.get(names.family_part(name))
 
 
 def primary_metric(family: str) -> str | None:
@@ -146,10 +174,15 @@ def score_metric(family: str, available: set[str] | list[str] = ()) -> str | Non
 
 def task_metrics(family: str, lang: str) -> tuple[str, ...]:
     """The metrics a generated `clt_{family}_{lang}` task reports, in its YAML's order."""
-    from clt_plugin.metrics.fidelity import applies, wpr_applies
+    return (*FAMILIES[family].metrics, *fidelity_metrics(lang))
 
-    fidelity = (FIDELITY_METRIC, *((WPR_METRIC,) if wpr_applies(lang) else ())) if applies(lang) else ()
-    return (*FAMILIES[family].metrics, *fidelity)
+
+def fidelity_metrics(lang: str) -> tuple[str, ...]:
+    """The fidelity metrics a task in `lang` reports: LPR where lid.176 identifies the language,
+    and WPR beside it for targets not written in Latin script."""
+    if not languages.lpr_applies(lang):
+        return ()
+    return (FIDELITY_METRIC, WPR_METRIC) if languages.wpr_applies(lang) else (FIDELITY_METRIC,)
 
 
 def metric_range(metric: str) -> tuple[float, float]:

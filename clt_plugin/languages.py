@@ -157,3 +157,16 @@ def from_aya(code: str) -> str | None:
 
 def languages_with_script(script: str) -> tuple[str, ...]:
     return tuple(l.code for l in _REGISTRY if l.script == script)
+
+
+# Which language-fidelity metrics are defined for a target language (clt_plugin.metrics.fidelity
+# computes them; the task registry and the YAML generator decide from here which tasks report them).
+def lpr_applies(code: str) -> bool:
+    """Whether LPR is defined for `code`: fastText lid.176 can identify the language."""
+    return bool(get(code).fasttext)
+
+
+def wpr_applies(code: str) -> bool:
+    """WPR is defined for targets not written in Latin script (the Language Confusion Benchmark's
+    ar, hi, ja, ko, ru, zh are exactly its languages of other scripts)."""
+    return get(code).script != "Latn"

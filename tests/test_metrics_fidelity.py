@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
+from conftest import shared_data_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from metrics_samples import SENTENCES
 
+from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.metrics import fidelity
 
@@ -120,6 +124,32 @@ def test_english_words_fail_wpr_but_not_lpr(lang, text, words):
     assert "flu" not in fidelity.english_words() and "season" in fidelity.english_words()
 
 
+LCB_WORDS_SHA256 = "1ec8230beef2a7c955742b089fc3cea2833866cf5482bf018d7c4124eef104bd"
+
+
+def test_the_word_list_is_the_benchmarks_own_file_shipped_with_its_licence():
+    # The benchmark's `words`, byte for byte (the hash the shared data's README records).
+    assert hashlib.sha256(fidelity.WORD_LIST.read_bytes()).hexdigest() == LCB_WORDS_SHA256
+    assert "Apache License" in (fidelity.WORD_LIST.parent / "LICENSE").read_text(encoding="utf-8")
+    # 99,171 entries; the benchmark keeps the all-lowercase ones longer than 3 letters.
+    assert len(fidelity.WORD_LIST.read_text(encoding="utf-8").splitlines()) == 99_171
+    assert len(fidelity.english_words()) == 81_995
+
+
+def test_the_shipped_word_list_equals_the_shared_copy():
+    shared = shared_data_dir("lcb-words") / "words"
+    assert hashlib.sha256(shared.read_bytes()).hexdigest() == LCB_WORDS_SHA256
+    assert fidelity.WORD_LIST.read_bytes() == shared.read_bytes()
+
+
+def test_english_words_are_the_benchmarks_not_web2():
+    # Inflections only the benchmark's list has, and entries only web2 had (issue 20's examples).
+    assert {"computing", "habits", "plugins"} <= fidelity.english_words()
+    assert not {"mein", "machi", "koto", "blocker"} & fidelity.english_words()
+    assert fidelity.word_pass("我们在学习 computing 的基础知识和方法。", "zh") is False
+    assert fidelity.word_pass("我们在学习 mein 的基础知识和方法。", "zh") is True
+
+
 def test_english_words_are_lowercase_list_entries_matched_as_written():
     words = fidelity.english_words()
     assert {"python", "market", "season"} <= words
@@ -140,7 +170,7 @@ def test_wpr_counts_only_completions_that_pass_lpr():
 
 
 def test_wpr_applies_to_targets_not_written_in_latin_script():
-    assert [fidelity.wpr_applies(l) for l in ("en", "es", "it", "ja", "zh", "ru", "ar", "hi", "ko")] == [False] * 3 + [
+    assert [languages.wpr_applies(l) for l in ("en", "es", "it", "ja", "zh", "ru", "ar", "hi", "ko")] == [False] * 3 + [
         True
     ] * 6
     assert fidelity.rates([FR], "fr").wpr is None

@@ -75,17 +75,17 @@ def fidelity_values(doc: Mapping[str, Any], response: str, lang: str) -> dict[st
 
     target = expected_language(doc, lang)
     out: dict[str, float | None] = {}
-    if target in languages.LANGUAGES and fid.applies(target):
+    if target in languages.LANGUAGES and languages.lpr_applies(target):
         j = fid.judge(response, target)
         out["lpr"] = None if j.line_pass is None else float(j.line_pass)
-        word = j.word_pass if fid.wpr_applies(target) else None
+        word = j.word_pass if languages.wpr_applies(target) else None
     else:
         # A language the registry (or lid.176) does not know: whole-reply identification is all there is.
         from clt_plugin.ifeval.language import is_in
 
         out["lpr"] = 1.0 if response.strip() and is_in(response, target) else 0.0
         word = None
-    if lang in languages.LANGUAGES and fid.wpr_applies(lang):
+    if lang in languages.LANGUAGES and languages.wpr_applies(lang):
         out["wpr"] = None if word is None else float(word)
     return out
 

