@@ -1,4 +1,9 @@
-"""The names that tie the pieces together: clt task names, and the manifest beside a model."""
+"""The names that tie the pieces together: clt task names, and the manifest beside a model.
+
+A clt task is `clt_{family}_{lang}` and a family's group is `clt_{family}`. These functions are
+the only places that build or take apart such a name: the generator, the plugin's `clt_eval`,
+the demo, the judge, the analysis and the leaderboard all call them.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,34 @@ from clt_plugin import languages
 
 # What the axolotl plugin writes beside a trained model and the analysis reads back.
 MANIFEST_NAME = "clt_manifest.json"
+PREFIX = "clt_"
 
 
 def task_name(family: str, lang: str) -> str:
-    return f"clt_{family}_{lang}"
+    """('mgsm', 'es') -> 'clt_mgsm_es'."""
+    return f"{PREFIX}{family}_{lang}"
 
 
-def split_task_name(task: str) -> tuple[str, str] | None:
+def group_name(family: str) -> str:
+    """'mgsm' -> 'clt_mgsm': the family's group task (its languages, macro-averaged)."""
+    return f"{PREFIX}{family}"
+
+
+def family_part(name: str) -> str:
+    """'clt_mgsm' or 'mgsm' -> 'mgsm': what a user may type for a family, without the prefix."""
+    return name.removeprefix(PREFIX)
+
+
+def split_task(task: str) -> tuple[str, str] | None:
     """`clt_{family}_{lang}` -> (family, lang) when lang is a registry code, else None (a group,
     another harness's task)."""
-    if not task.startswith("clt_"):
+    if not task.startswith(PREFIX):
         return None
-    family, sep, lang = task[4:].rpartition("_")
+    family, sep, lang = task.removeprefix(PREFIX).rpartition("_")
     if not sep or not family or lang not in languages.LANGUAGES:
         return None
     return family, lang
+
+
+# The name callers used before issue 22; the same function.
+split_task_name = split_task

@@ -15,6 +15,7 @@ from typing import Any
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.metrics import fidelity
+from clt_plugin.names import task_name
 from clt_plugin.tasks import data
 
 HUB_ID = "CohereForAI/aya_evaluation_suite"
@@ -37,7 +38,7 @@ def load(**meta: Any):
     lang = languages.validate(meta.get("clt_language"))
     aya = languages.get(lang).aya
     if aya is None:
-        raise CLTError(f"clt_dolly_{lang}: the Aya evaluation suite has no {languages.get(lang).name}")
+        raise CLTError(f"{task_name('dolly', lang)}: the Aya evaluation suite has no {languages.get(lang).name}")
     subset = subset_for(lang, str(meta.get("dolly_subset", "auto")))
     base = data.data_dir(meta)
     path = data.find_file(base, SUBDIR, [f"{subset}.jsonl", f"{subset}.json"])
@@ -64,7 +65,7 @@ def load(**meta: Any):
         if r["language"] == aya
     ]
     if not docs:
-        raise CLTError(f"clt_dolly_{lang}: {source} has no rows with language {aya!r}")
+        raise CLTError(f"{task_name('dolly', lang)}: {source} has no rows with language {aya!r}")
     return data.to_dataset_dict({"test": docs})
 
 

@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from clt_plugin import families
+from clt_plugin import families, languages
 from clt_plugin.families import FAMILIES, FIDELITY_METRIC, FIDELITY_METRICS, GROUP_LANGUAGES, SYNTH_FAMILIES, WPR_METRIC
-from clt_plugin.metrics.fidelity import wpr_applies
+from clt_plugin.names import group_name, task_name
 from clt_plugin.tasks.prompts import mgsm_words
 
 # The synthetic suite (clt_plugin.tasks.synth_items): generated test items, no data files.
@@ -135,8 +135,8 @@ def task_yaml(family: str, lang: str) -> str:
 def ifeval_task_yaml(lang: str) -> str:
     # ifeval/ keeps its own template, metrics and utils.py: lm-eval resolves `!function utils.x`
     # beside the YAML that holds the tag, and the template there names ifeval's functions.
-    out = HEADER + f"include: _clt_ifeval_template_yaml\ntask: clt_ifeval_{lang}\n"
-    if wpr_applies(lang):  # the template's metrics (its LPR included), plus WPR
+    out = HEADER + f"include: _clt_ifeval_template_yaml\ntask: {task_name('ifeval', lang)}\n"
+    if languages.wpr_applies(lang):  # the template's metrics (its LPR included), plus WPR
         out += "metric_list:\n" + "".join(
             _ifeval_metric(m) for m in (*FAMILIES["ifeval"].metrics, FIDELITY_METRIC, WPR_METRIC)
         )
@@ -179,19 +179,21 @@ def render() -> dict[str, str]:
     }
     for family, langs in all_family_languages().items():
         for lang in langs:
-            files[f"{family}/clt_{family}_{lang}.yaml"] = task_yaml(family, lang)
+            files[f"{family}/{task_name(family, lang)}.yaml"] = task_yaml(family, lang)
         files[f"{family}/utils.py"] = HEADER + FAMILY_UTILS
     for lang in IFEVAL_TASK_LANGUAGES:
-        files[f"ifeval/clt_ifeval_{lang}.yaml"] = ifeval_task_yaml(lang)
+        files[f"ifeval/{task_name('ifeval', lang)}.yaml"] = ifeval_task_yaml(lang)
     grouped = [n for n, f in FAMILIES.items() if f.group]
     for family in grouped:
         tasks = [FAMILIES[family].task(lang) for lang in GROUP_LANGUAGES]
         metrics = [*FAMILIES[family].metrics, *FIDELITY_METRICS]
-        files[f"clt_{family}.yaml"] = group_yaml(f"clt_{family}", tasks, metrics)
+        files[f"{group_name(family)}.yaml"] = group_yaml(group_name(family), tasks, metrics)
     synth = [FAMILIES[family].task(lang) for family in SYNTH_FAMILIES for lang in FAMILIES[family].languages]
     synth_metrics = dict.fromkeys(m for family in SYNTH_FAMILIES for m in FAMILIES[family].metrics)
-    files["clt_synth.yaml"] = group_yaml("clt_synth", synth, [*synth_metrics, *FIDELITY_METRICS])
-    files["clt_all.yaml"] = group_yaml("clt_all", [f"clt_{family}" for family in grouped], [FIDELITY_METRIC])
+    files[f"{group_name('synth')}.yaml"] = group_yaml(group_name("synth"), synth, [*synth_metrics, *FIDELITY_METRICS])
+    files[f"{group_name('all')}.yaml"] = group_yaml(
+        group_name("all"), [group_name(f) for f in grouped], [FIDELITY_METRIC]
+    )
     return files
 
 
@@ -207,7 +209,7 @@ def check(root: Path) -> list[str]:
             problems.append(f"differs {name}")
     # A per-language task file the generator does not write would be a stale hand edit.
     for family in (*all_family_languages(), "ifeval"):
-        for path in (root / family).glob(f"clt_{family}_*.yaml"):
+        for path in (root / family).glob(f"{task_name(family, '*')}.yaml"):
             rel = path.relative_to(root).as_posix()
             if rel not in expected:
                 problems.append(f"not generated {rel}")

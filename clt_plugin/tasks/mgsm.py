@@ -16,6 +16,7 @@ from typing import Any
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
+from clt_plugin.families import ACCURACY_METRIC
 from clt_plugin.metrics import fidelity
 from clt_plugin.metrics.numbers import canonical, extract_answer, parse_number
 from clt_plugin.tasks import data
@@ -204,7 +205,10 @@ def chat_doc_to_target(doc: dict[str, Any]) -> str:
 def score(response: str, doc: dict[str, Any]) -> dict[str, float]:
     lang = doc["clt_lang"]
     pred = extract_answer(response, lang)
-    return {"acc": 1.0 if pred is not None and pred == doc["answer_number"] else 0.0, **fidelity.scores(response, lang)}
+    return {
+        ACCURACY_METRIC: 1.0 if pred is not None and pred == doc["answer_number"] else 0.0,
+        **fidelity.scores(response, lang),
+    }
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from clt_plugin.errors import CLTError
-from clt_plugin.families import FAMILIES
+from clt_plugin.families import ACCURACY_METRIC, FAMILIES
 from clt_plugin.metrics import fidelity
 from clt_plugin.metrics.numbers import extract_answer
 from clt_plugin.metrics.rouge import rouge_l_f
+from clt_plugin.names import task_name
 from clt_plugin.tasks import data
 from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
 
@@ -41,7 +42,7 @@ def test_docs(family: str, lang: str, n: int, seed: int) -> list[dict[str, Any]]
         raise CLTError(f"unknown synthetic task family {family!r} (known: {', '.join(SYNTH_TASKS)})")
     if lang not in SYNTH_LANGUAGES:
         raise CLTError(
-            f"clt_{family}_{lang}: the synthetic suite has no language {lang!r} (has: {', '.join(SYNTH_LANGUAGES)})"
+            f"{task_name(family, lang)}: the synthetic suite has no language {lang!r} (has: {', '.join(SYNTH_LANGUAGES)})"
         )
     return [
         {"id": item.id, "prompt": item.prompt, "answer": item.answer, "clt_lang": lang, "clt_family": family}
@@ -68,7 +69,7 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 def score(response: str, doc: dict[str, Any]) -> dict[str, float]:
     lang = doc["clt_lang"]
     (metric,) = FAMILIES[doc["clt_family"]].metrics  # what the registry says the family reports
-    if metric == "acc":
+    if metric == ACCURACY_METRIC:
         main = 1.0 if extract_answer(response, lang) == doc["answer"] else 0.0
     else:
         main = rouge_l_f(doc["answer"], response.strip(), lang)

@@ -16,8 +16,10 @@ from typing import Any
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
+from clt_plugin.families import ROUGE_METRIC
 from clt_plugin.metrics import fidelity
 from clt_plugin.metrics.rouge import rouge_l_f
+from clt_plugin.names import task_name
 from clt_plugin.tasks import data
 from clt_plugin.tasks.prompts import summarize_prompt
 
@@ -49,7 +51,7 @@ def load(**meta: Any):
     lang = languages.validate(meta.get("clt_language"))
     config = languages.get(lang).xlsum
     if config is None:
-        raise CLTError(f"clt_xlsum_{lang}: XL-Sum has no {languages.get(lang).name}")
+        raise CLTError(f"{task_name('xlsum', lang)}: XL-Sum has no {languages.get(lang).name}")
     split = str(meta.get("xlsum_split", DEFAULTS["xlsum_split"]))
     base = data.data_dir(meta)
     names = [f"{config}_{split}.jsonl", f"{lang}_{split}.jsonl"]
@@ -68,7 +70,7 @@ def load(**meta: Any):
         source = f"{HUB_ID}/{config}"
     data.require_fields(rows, FIELDS, source)
     if not rows:
-        raise CLTError(f"clt_xlsum_{lang}: {source} has no articles")
+        raise CLTError(f"{task_name('xlsum', lang)}: {source} has no articles")
     keep = sample_indices(len(rows), _int(meta, "xlsum_n"), _int(meta, "xlsum_seed"), lang)
     max_chars = _int(meta, "xlsum_max_chars")
     stem = bool(meta.get("rouge_stem", False))
@@ -102,7 +104,7 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 def score(response: str, doc: dict[str, Any]) -> dict[str, float]:
     lang = doc["clt_lang"]
     rouge = rouge_l_f(doc["summary"], response.strip(), lang, stem=bool(doc.get("clt_rouge_stem")))
-    return {"rougeL": rouge, **fidelity.scores(response, lang)}
+    return {ROUGE_METRIC: rouge, **fidelity.scores(response, lang)}
 
 
 def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float]:
