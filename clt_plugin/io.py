@@ -6,7 +6,9 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -129,8 +131,35 @@ def read_text(path: str | os.PathLike, what: str = "file") -> str:
         raise _read_error(path, what, e) from None
 
 
+def _too_long(text: str | bytes, e: BaseException) -> tuple[int, int, str] | None:
+    """(line, column, why) when `e` is Python's limit on the digits of an int (json and yaml raise
+    it as a bare ValueError with no position: the position is found again in the text)."""
+    limit = sys.get_int_max_str_digits()
+    if not limit or isinstance(e, json.JSONDecodeError) or "digits" not in str(e):
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    m = re.search(r"\d{%d,}" % (limit + 1), text)
+    if m is None:
+        return None
+    line = text.count("\n", 0, m.start()) + 1
+    column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+    return line, column, f"an integer of {len(m.group())} digits, over Python's limit of {limit}"
+
+
+def value_error_at(text: str | bytes, e: BaseException, *, lines: bool = True) -> str:
+    """'line L, column C: an integer of N digits, ...' for the ValueError a json or yaml parser
+    raises on an integer too long to convert (its own text otherwise). `lines=False` for one
+    line of a JSON Lines file, whose line number the caller names."""
+    found = _too_long(text, e)
+    if found is None:
+        return str(e)
+    line, column, why = found
+    return f"line {line}, column {column}: {why}" if lines else f"column {column}: {why}"
+
+
 def parse_json(text: str | bytes, where: str, what: str = "JSON") -> Any:
-    """json.loads whose failures (syntax, nesting too deep for the parser) name `where`."""
+    """json.loads whose failures (syntax, nesting too deep, an integer too long for Python) name `where`."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
@@ -139,6 +168,23 @@ def parse_json(text: str | bytes, where: str, what: str = "JSON") -> Any:
         raise CLTError(f"{where}: {what} is nested too deeply to read") from None
     except UnicodeDecodeError as e:
         raise CLTError(f"{where}: {what} is not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except ValueError as e:  # an integer literal longer than Python converts
+        raise CLTError(f"{where}: corrupt {what} ({value_error_at(text, e)})") from None
+
+
+loads = parse_json
+
+
+def loads_line(line: str, path: str | os.PathLike, lineno: int) -> Any:
+    """One JSON Lines record; every failure is a CLTError naming `path:lineno`."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as e:
+        raise CLTError(f"{path}:{lineno}: invalid JSON ({e.msg}, column {e.colno})") from None
+    except RecursionError:
+        raise CLTError(f"{path}:{lineno}: JSON nested too deeply to read") from None
+    except ValueError as e:  # an integer literal longer than Python converts
+        raise CLTError(f"{path}:{lineno}: invalid JSON ({value_error_at(line, e, lines=False)})") from None
 
 
 def read_json(path: str | os.PathLike, what: str = "JSON file", expect: type | None = None) -> Any:
@@ -168,6 +214,8 @@ def read_yaml(path: str | os.PathLike, what: str = "YAML file", expect: type | N
         raise CLTError(f"{path}: invalid YAML{at}: {problem}") from None
     except RecursionError:
         raise CLTError(f"{path}: {what} is nested too deeply to read") from None
+    except ValueError as e:  # an integer longer than Python converts
+        raise CLTError(f"{path}: invalid YAML ({value_error_at(text, e)})") from None
     if expect is not None and not isinstance(doc, expect):
         raise CLTError(
             f"{path}: expected a {_KIND.get(expect, expect.__name__)} at the top of the {what} (got {kind_of(doc)})"
@@ -212,12 +260,7 @@ def iter_jsonl(path: str | os.PathLike) -> Iterator[tuple[int, dict[str, Any]]]:
             for lineno, line in enumerate(f, 1):
                 if not line.strip():
                     continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise CLTError(f"{path}:{lineno}: invalid JSON ({e.msg}, column {e.colno})") from None
-                except RecursionError:
-                    raise CLTError(f"{path}:{lineno}: JSON nested too deeply to read") from None
+                row = loads_line(line, path, lineno)
                 if not isinstance(row, dict):
                     raise CLTError(f"{path}:{lineno}: expected a JSON object per line (got {kind_of(row)})")
                 yield lineno, row

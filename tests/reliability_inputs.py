@@ -220,6 +220,12 @@ def break_file(path: Path, how: str, data: bytes | None = None) -> None:
         (path / "inside.txt").write_text("x", encoding="utf-8")
     elif how == "symlink_loop":
         os.symlink(path.name, path)
+    elif how == "huge_int":  # past Python's 4,300-digit limit on int(): json and yaml raise ValueError
+        digits = "7" * 5000
+        if path.suffix in (".yaml", ".yml"):
+            path.write_text(f"seed: {digits}\n", encoding="utf-8")
+        else:
+            path.write_text(f'{{"id": "q0", "n": {digits}}}\n', encoding="utf-8")
     elif how == "bytes":
         path.write_bytes(data or b"")
     else:  # pragma: no cover - a typo in a test
@@ -228,4 +234,4 @@ def break_file(path: Path, how: str, data: bytes | None = None) -> None:
 
 # Breakages every reader must refuse (exit 2). "empty" is not among them: an empty source is a
 # legitimate shortage, an empty responses file is "no responses" (also exit 2, tested apart).
-MUST_REFUSE = ("not_utf8", "deep", "deep_object", "truncated", "wrong_top", "folder", "symlink_loop")
+MUST_REFUSE = ("not_utf8", "deep", "deep_object", "truncated", "wrong_top", "folder", "symlink_loop", "huge_int")

@@ -176,3 +176,61 @@ def test_a_model_config_that_is_not_an_object_is_refused(workspace):
         "the top of the model config (got array)",
     )
     assert not (root / "sub.json").exists()
+
+
+@pytest.mark.parametrize("cmd,which", CASES)
+def test_an_integer_too_long_for_python_is_refused_naming_file_and_line(workspace, cmd, which):
+    """Python refuses to convert an integer of more than 4,300 digits (a bare ValueError from
+    json and yaml alike): every reader says which file and line, in one line, exit 2."""
+    argv, output, _ = COMMANDS[cmd]
+    root, rel = fresh_copy(workspace)
+    break_file(root / rel[which], "huge_int")
+    before = snapshot(root, skip=(output, "cache"))
+    rc, err = run_clt(root, argv)
+    check_refusal(cmd, rc, err, rel[which])
+    assert "an integer of 5000 digits, over Python's limit of 4300" in err, err
+    assert f"{rel[which]}:1:" in err or "line 1, column " in err, err
+    assert snapshot(root, skip=(output, "cache")) == before
+    assert not (root / output).exists()
+
+
+def test_fidelity_refuses_an_integer_too_long_for_python(tmp_path):
+    completions = tmp_path / "c.jsonl"
+    completions.write_text(
+        '{"completion": "El mar es grande."}\n{"completion": "x", "n": ' + "7" * 5000 + "}\n", encoding="utf-8"
+    )
+    rc, err = run_clt(tmp_path, ["fidelity", "c.jsonl", "--lang", "es"])
+    assert (rc, err.strip()) == (
+        2,
+        "clt fidelity: error: c.jsonl:2: not JSON (column 26: an integer of 5000 digits, over Python's limit of 4300)",
+    )
+
+
+# Where a number outside float range can sit: a metric and a stderr of an lm-eval results file,
+# a score of a submission. Python reads a 400-digit integer exactly, and float() of it overflows.
+BIG = 10**400
+BIG_METRIC = {
+    ("matrix", "results", "value"): lambda d: d["results"]["clt_dolly_es"].update({"lpr,none": BIG}),
+    ("matrix", "results", "stderr"): lambda d: d["results"]["clt_dolly_es"].update({"lpr_stderr,none": BIG}),
+    ("report", "results", "value"): lambda d: d["results"]["clt_dolly_es"].update({"lpr,none": BIG}),
+    ("submit", "scored", "value"): lambda d: d["results"]["clt_mgsm_es"].update({"acc,none": BIG}),
+    ("submit", "scored", "stderr"): lambda d: d["results"]["clt_mgsm_es"].update({"acc_stderr,none": BIG}),
+    ("leaderboard", "submission", "score"): lambda d: d["families"]["mgsm"]["scores"].update(es=BIG),
+    ("leaderboard", "submission", "metric"): lambda d: d["tasks"]["clt_mgsm_es"]["metrics"].update(acc=BIG),
+}
+
+
+@pytest.mark.parametrize("cmd,which,where", list(BIG_METRIC))
+def test_a_number_outside_float_range_is_refused_naming_file_and_field(workspace, cmd, which, where):
+    argv, output, _ = COMMANDS[cmd]
+    root, rel = fresh_copy(workspace)
+    path = root / rel[which]
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    BIG_METRIC[(cmd, which, where)](doc)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    before = snapshot(root, skip=(output, "cache"))
+    rc, err = run_clt(root, argv)
+    check_refusal(cmd, rc, err, rel[which])
+    assert "1000000000" in err or "outside" in err or "out of range" in err or "too large" in err, err
+    assert snapshot(root, skip=(output, "cache")) == before
+    assert not (root / output).exists()

@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from clt_plugin.errors import CLTError
-from clt_plugin.io import read_text
+from clt_plugin.io import read_text, value_error_at
 
 DEFAULT_FILTER = "none"
 
@@ -69,8 +69,8 @@ def parse_samples(lines: Sequence[str], metric: str, path: Path | str = "<sample
             continue
         try:
             rec = json.loads(line)
-        except (json.JSONDecodeError, RecursionError) as e:
-            raise CLTError(f"{path}: line {lineno}: not JSON ({e})") from None
+        except (ValueError, RecursionError) as e:  # ValueError: also an integer too long for Python
+            raise CLTError(f"{path}: line {lineno}: not JSON ({value_error_at(line, e, lines=False)})") from None
         if not isinstance(rec, dict):
             raise CLTError(f"{path}: line {lineno}: expected an object, got {type(rec).__name__}")
         if rec.get("filter", DEFAULT_FILTER) != flt or name not in rec:

@@ -21,6 +21,7 @@ from pydantic import (
 
 from clt_plugin import languages as registry
 from clt_plugin.errors import CLTError, format_validation_error
+from clt_plugin.io import value_error_at
 from clt_plugin.sources.config import SourceConfig
 
 ROOT = "clt_mixture"
@@ -218,6 +219,8 @@ def load_spec(
             raise CLTError(f"{path}: malformed YAML{where}: {getattr(e, 'problem', None) or e}") from None
         except RecursionError:
             raise CLTError(f"{path}: mixture spec is nested too deeply to read") from None
+        except ValueError as e:  # an integer longer than Python converts
+            raise CLTError(f"{path}: malformed YAML ({value_error_at(text, e)})") from None
         source = source or str(path)
         if base_dir is None:
             base_dir = path.resolve().parent

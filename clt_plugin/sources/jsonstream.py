@@ -10,6 +10,7 @@ import json
 from typing import IO, Iterator
 
 from clt_plugin.errors import CLTError
+from clt_plugin.io import value_error_at
 
 _READ = 1 << 20
 _MAX_ELEMENT = 256 << 20  # one array element larger than this is treated as a broken file
@@ -67,6 +68,10 @@ def iter_json_array(f: IO[str], path: str) -> Iterator[tuple[int, object]]:
                     ) from None
             except RecursionError:
                 raise CLTError(f"{path}:{start_line}: JSON nested too deeply to read") from None
+            except ValueError as e:  # an integer longer than Python converts; lines counted from here
+                raise CLTError(
+                    f"{path}:{start_line}: malformed JSON element ({value_error_at(buf[pos:], e, lines=False)})"
+                ) from None
         line += buf.count("\n", pos, end)
         pos = end
         yield start_line, obj

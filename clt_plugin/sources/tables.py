@@ -17,7 +17,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from clt_plugin.errors import CLTError
-from clt_plugin.io import sha256_file
+from clt_plugin.io import sha256_file, value_error_at
 from clt_plugin.sources.jsonstream import iter_json_array
 
 CHUNK_ROWS = 65_536
@@ -156,6 +156,10 @@ class JsonlTable(_RecordTable):
                     raise CLTError(f"{self.label}:{lineno}: malformed JSON line ({e.msg}, column {e.colno})") from None
                 except RecursionError:
                     raise CLTError(f"{self.label}:{lineno}: JSON nested too deeply to read") from None
+                except ValueError as e:  # an integer longer than Python converts
+                    raise CLTError(
+                        f"{self.label}:{lineno}: malformed JSON line ({value_error_at(line, e, lines=False)})"
+                    ) from None
 
 
 class JsonTable(_RecordTable):
