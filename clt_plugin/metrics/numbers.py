@@ -13,9 +13,17 @@ Conventions (documented because some are ambiguous by nature):
   grouping in every language (``1,000`` = ``1.000`` = 1000): MGSM answers are integers, and
   models write either locale's grouping whatever the prompt language. Any other single mark is
   a decimal mark (``3,5`` = ``3.5`` = 3.5).
-- The answer is the number right after the last "the answer is" phrase of the language (or
-  of English, which models fall back to); CJK numerals (``十八``, ``三千``) are read there
-  too. Without such a phrase, the last number in the text is the answer.
+- Digits followed by a CJK or Korean multiplier are read as their value: ``7万`` = 70000,
+  ``1.5万`` = 15000, ``3千`` = 3000, ``5百`` = 500, ``2億`` / ``2亿`` = 200000000, ``1万2千`` =
+  ``1万2000`` = 12000, Korean ``7만`` = 70000 and ``1만 2천`` = 12000 (Korean spaces its units).
+- The answer is the last number of the sentence that holds the last "the answer is" phrase of
+  the language (or of English, which models fall back to), counted from the phrase on: ``La
+  respuesta es 5 horas y 30 minutos, es decir 330 minutos.`` is 330. A sentence ends at ``.``
+  (not a decimal point or grouping mark between digits), ``。``, ``!``, ``?``, their full-width
+  forms, ``।`` (Bengali, Hindi), ``؟`` (Arabic) or a newline. When that sentence has no digits,
+  a CJK numeral after the phrase (``十八``, ``三千五百``) is the answer; else the last number of
+  the first later sentence that has one (``The answer is:\n42``). Without such a phrase, the
+  last number in the text is the answer.
 """
 
 from __future__ import annotations
@@ -176,6 +184,102 @@ def canonical(value: Decimal | int | float | str | None) -> str | None:
     return format(d.normalize(), "f")
 
 
+# Multipliers written after digits (7万, 3千, 2億; Korean 7만, 3천): unit -> value. Units of 10^4
+# and up close a section, smaller ones multiply within it (1万2千 = 1 * 10^4 + 2 * 10^3).
+_UNITS = {
+    "百": 100,
+    "千": 1000,
+    "万": 10**4,
+    "萬": 10**4,
+    "亿": 10**8,
+    "億": 10**8,
+    "兆": 10**12,
+    "백": 100,
+    "천": 1000,
+    "만": 10**4,
+    "억": 10**8,
+    "조": 10**12,
+}
+_BIG_UNIT = 10**4
+# Sentence ends; "." only where it is not between two digits (3.5, 1.000 stay one number).
+_SENTENCE_END = re.compile(r"[。!?！？।؟\n]|(?<!\d)\.|\.(?!\d)")
+
+
+def _numbers(norm: str) -> list[tuple[int, int, Decimal]]:
+    """(start, end, value) of every number in normalised text, multiplier chains read whole."""
+    matches = list(_NUMBER_RE.finditer(norm))
+    out = []
+    i = 0
+    while i < len(matches):
+        m = matches[i]
+        value = _to_decimal(m.group(0))
+        end = m.end()
+        if value is not None and end < len(norm) and norm[end] in _UNITS:
+            value, end, i = _multiplied(norm, matches, i, value)
+        if value is not None:
+            out.append((m.start(), end, value))
+        i += 1
+    return out
+
+
+def _multiplied(norm: str, matches: list, i: int, first: Decimal) -> tuple[Decimal, int, int]:
+    """Read `first` and the unit after it, then any further number+unit pieces (each unit
+    smaller than the one before), and a plain number written right after the last unit: the
+    chain's value, its end, and the index of the last match it used."""
+    total, section = Decimal(0), Decimal(0)
+    current, end = first, matches[i].end()
+    unit = _UNITS[norm[end]]
+    while True:
+        if unit >= _BIG_UNIT:
+            total, section = total + (section + current) * unit, Decimal(0)
+        else:
+            section += current * unit
+        end += 1
+        if i + 1 >= len(matches):
+            break
+        nxt = matches[i + 1]
+        gap = norm[end : nxt.start()]
+        value = _to_decimal(nxt.group(0))
+        next_unit = _UNITS.get(norm[nxt.end()]) if nxt.end() < len(norm) else None
+        if value is None:
+            break
+        if next_unit is None:  # a plain number counts only written right after the unit (1万2000)
+            if gap == "":
+                section, end, i = section + value, nxt.end(), i + 1
+            break
+        # A number+unit piece, right after or one space on (Korean: 1만 2천), with a smaller unit.
+        if gap not in ("", " ") or next_unit >= unit:
+            break
+        current, end, unit, i = value, nxt.end(), next_unit, i + 1
+    return total + section, end, i
+
+
+def _answer_after(norm: str, start: int) -> Decimal | int | None:
+    """The answer stated from `start` (just past an answer phrase) on: see the module docstring."""
+    numbers = [n for n in _numbers(norm) if n[0] >= start]
+    pos = start
+    while pos < len(norm):
+        stop = _SENTENCE_END.search(norm, pos)
+        end = stop.start() if stop else len(norm)
+        inside = [value for s, _, value in numbers if s < end]
+        if inside:
+            return inside[-1]
+        if pos == start:  # no digits in the phrase's own sentence: a CJK numeral there?
+            cjk = _first_cjk(norm[start:end])
+            if cjk is not None:
+                return cjk
+        numbers = [n for n in numbers if n[0] >= end]
+        if not numbers:
+            return None
+        pos = end + 1
+    return None
+
+
+def _first_cjk(text: str) -> int | None:
+    m = _CJK_RE.search(text)
+    return parse_cjk_number(m.group(0)) if m else None
+
+
 def _phrases(lang: str | None) -> tuple[str, ...]:
     out = list(ANSWER_PHRASES.get(lang or "", ()))
     out += [p for p in ANSWER_PHRASES["en"] if p not in out]
@@ -192,18 +296,11 @@ def extract_answer(text: str, lang: str | None = None) -> str | None:
         if pos >= 0 and pos + len(phrase) > best:
             best = pos + len(phrase)
     if best >= 0:
-        tail = norm[best:]
-        stripped = tail.lstrip(" \t:：—-–=*$")
-        cjk = parse_cjk_number(stripped)
-        m = _NUMBER_RE.search(tail)
-        if cjk is not None and (m is None or m.start() > len(tail) - len(stripped)):
-            return canonical(cjk)
-        if m:
-            return canonical(_to_decimal(m.group(0)))
-    matches = list(_NUMBER_RE.finditer(norm))
-    if not matches:
-        return None
-    return canonical(_to_decimal(matches[-1].group(0)))
+        found = _answer_after(norm, best)
+        if found is not None:
+            return canonical(found)
+    numbers = _numbers(norm)
+    return canonical(numbers[-1][2]) if numbers else None
 
 
 def is_correct(response: str, gold: object, lang: str | None = None) -> bool:
