@@ -26,6 +26,7 @@ from clt_plugin.analysis.uncertainty import (
     correct,
     row_statistics,
 )
+from clt_plugin.analysis.views import get_view
 from clt_plugin.errors import CLTError
 
 LANGS = ["en", "es", "fr", "ja", "ar", "ko"]
@@ -60,7 +61,7 @@ def stats_of(cells, base, view="absolute"):
     aggs = dict(zip(("english", "seen", "unseen", "gap", "all"), aggregate(point, SEEN)))
     return row_statistics(
         cells,
-        lambda l, x: x,
+        get_view(view),
         point,
         aggs,
         SEEN,
@@ -68,7 +69,6 @@ def stats_of(cells, base, view="absolute"):
         Distributions(r, "run"),
         Distributions(r, "base") if base else None,
         OPTS,
-        view,
     )
 
 

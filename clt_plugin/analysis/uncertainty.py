@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
@@ -42,6 +42,9 @@ from clt_plugin.analysis.bootstrap import (
     permutation_p,
 )
 from clt_plugin.analysis.items import ItemScores
+
+if TYPE_CHECKING:
+    from clt_plugin.analysis.views import View
 
 AGGREGATES = ("english", "seen", "unseen", "gap", "all")
 METHOD_ITEMS = "bootstrap over items"
@@ -231,7 +234,7 @@ class RowStats:
 
 def row_statistics(
     cells: dict[str, Cell],
-    view_value: Callable[[str, np.ndarray | float], np.ndarray | float],
+    view: View,
     point_cells: dict[str, float | None],
     point_aggs: dict[str, float | None],
     seen: Sequence[str] | None,
@@ -239,77 +242,69 @@ def row_statistics(
     dist: Distributions,
     base_dist: Distributions | None,
     opts: StatOptions,
-    view: str,
 ) -> RowStats:
     """Intervals of one row in the view's units, and its paired tests against the baseline.
 
-    `view_value(lang, x)` maps absolute values (numbers or resample arrays) to the view's units
-    for the delta-free views; the delta views subtract the baseline themselves.
+    `view` (clt_plugin.analysis.views.View) maps resampled absolute values to its units.
     """
-    level = opts.level
     methods = {c.method for c in cells.values()}
-    delta_view = view in ("delta", "transfer")
     all_stderr = all(c.kind == "stderr" for c in cells.values()) and (
         base is None or all(c.kind == "stderr" for c in base.values())
     )
-    out_cells: dict[str, Interval | None] = {}
-    out_aggs: dict[str, Interval | None] = {}
-    tests: dict[str, Test] = {}
-    if all_stderr and view in ("absolute", "delta", "transfer"):
-        ses = {l: c.stderr for l, c in cells.items()}
-        if delta_view or base is not None:
-            dses = {
-                l: (
-                    math.hypot(c.stderr, base[l].stderr)
-                    if base is not None and l in base and c.stderr is not None and base[l].stderr is not None
-                    else None
-                )
-                for l, c in cells.items()
-            }
-        if delta_view:
-            shown = dses
-        else:
-            shown = ses
-        for l in cells:
-            out_cells[l] = normal_interval(point_cells.get(l), shown.get(l), level)
-        agg_se = aggregate_se(shown, seen)
-        for a in AGGREGATES:
-            out_aggs[a] = normal_interval(point_aggs.get(a), agg_se.get(a), level)
-        if base is not None:
-            common = {l: c.value - base[l].value for l, c in cells.items() if l in base}
-            d_agg = _point_aggregates(common, seen)
-            d_se = aggregate_se({l: dses[l] for l in common}, seen)
-            for key, est, se in [(l, common[l], dses[l]) for l in common] + [
-                (f"avg:{a}", d_agg[a], d_se[a]) for a in AGGREGATES
-            ]:
-                if est is None or se is None:
-                    continue
-                iv = normal_interval(est, se, level)
-                p = 1.0 if se == 0 and est == 0 else float(normal_p(est / se)) if se > 0 else 0.0
-                tests[key] = Test(est, iv.low, iv.high, p, TEST_NORMAL)
-        return RowStats(out_cells, out_aggs, tests, methods)
-
+    if all_stderr and view.linear:
+        return _closed_form_row(cells, view, point_cells, point_aggs, seen, base, opts.level, methods)
     boots = {l: dist.cell(c, dist.row_key + "|" + l) for l, c in cells.items()}
     base_boots = None
     if base is not None and base_dist is not None:
         base_boots = {l: base_dist.cell(c, base_dist.row_key + "|" + l) for l, c in base.items()}
-    if delta_view and base_boots is None:
+    if view.against_baseline and base_boots is None:
         # The baseline's own row: its difference from itself is 0 by definition, with no interval.
         return RowStats({l: None for l in cells}, {a: None for a in AGGREGATES}, {}, methods)
-    if delta_view:
-        shown = {l: b - base_boots[l] for l, b in boots.items() if l in base_boots}
-    else:
-        shown = {l: view_value(l, b) for l, b in boots.items()}
+    shown = view.resampled(boots, base_boots)
     method = (
         METHOD_STDERR if methods == {METHOD_STDERR} else (METHOD_SEEDS if METHOD_SEEDS in methods else METHOD_ITEMS)
     )
     agg_boot = aggregate_boots(shown, seen)
-    jobs = [(out_cells, l, point_cells.get(l), shown.get(l), cells[l].method) for l in cells]
-    jobs += [(out_aggs, a, point_aggs.get(a), agg_boot.get(a), method) for a in AGGREGATES]
-    for (out, key, _, _, _), iv in zip(jobs, _intervals([(v, b, m) for _, _, v, b, m in jobs], level)):
-        out[key] = iv
+    jobs = [(l, point_cells.get(l), shown.get(l), cells[l].method) for l in cells]
+    jobs += [(a, point_aggs.get(a), agg_boot.get(a), method) for a in AGGREGATES]
+    found = _intervals([(v, b, m) for _, v, b, m in jobs], opts.level)
+    out_cells = {key: iv for (key, *_), iv in zip(jobs[: len(cells)], found)}
+    out_aggs = {key: iv for (key, *_), iv in zip(jobs[len(cells) :], found[len(cells) :])}
+    tests = {}
     if base_boots is not None:
-        tests = _paired_tests(cells, base, boots, base_boots, seen, dist.r, level)
+        tests = _paired_tests(cells, base, boots, base_boots, seen, dist.r, opts.level)
+    return RowStats(out_cells, out_aggs, tests, methods)
+
+
+def _closed_form_row(cells, view: View, point_cells, point_aggs, seen, base, level: float, methods) -> RowStats:
+    """A row whose cells (and its baseline's) have stderrs only, in a view linear in the scores:
+    normal intervals and z-tests, no resampling."""
+    ses = {l: c.stderr for l, c in cells.items()}
+    dses = {
+        l: (
+            math.hypot(c.stderr, base[l].stderr)
+            if base is not None and l in base and c.stderr is not None and base[l].stderr is not None
+            else None
+        )
+        for l, c in cells.items()
+    }
+    shown = dses if view.against_baseline else ses
+    out_cells = {l: normal_interval(point_cells.get(l), shown.get(l), level) for l in cells}
+    agg_se = aggregate_se(shown, seen)
+    out_aggs = {a: normal_interval(point_aggs.get(a), agg_se.get(a), level) for a in AGGREGATES}
+    tests: dict[str, Test] = {}
+    if base is not None:
+        common = {l: c.value - base[l].value for l, c in cells.items() if l in base}
+        d_agg = _point_aggregates(common, seen)
+        d_se = aggregate_se({l: dses[l] for l in common}, seen)
+        for key, est, se in [(l, common[l], dses[l]) for l in common] + [
+            (f"avg:{a}", d_agg[a], d_se[a]) for a in AGGREGATES
+        ]:
+            if est is None or se is None:
+                continue
+            iv = normal_interval(est, se, level)
+            p = 1.0 if se == 0 and est == 0 else float(normal_p(est / se)) if se > 0 else 0.0
+            tests[key] = Test(est, iv.low, iv.high, p, TEST_NORMAL)
     return RowStats(out_cells, out_aggs, tests, methods)
 
 

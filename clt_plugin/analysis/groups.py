@@ -1,0 +1,187 @@
+"""Statistics per group of comparable runs (base model, seen-language set): Spearman's rho between
+the seen and unseen averages, the curves over examples per language, and their plateau points,
+each with a bootstrap interval. Pooling groups is refused unless asked for, and then labelled.
+They always use absolute scores, whatever the view."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from clt_plugin.analysis.bootstrap import Interval, Resampler, percentile_interval, plateau_boot, spearman_boot
+from clt_plugin.analysis.matrix_stats import PREFETCH_BUDGET, CellsOf, prefetch_rows
+from clt_plugin.analysis.model import SERIES, GroupStats, Matrix, Row, lang_sort_key
+from clt_plugin.analysis.results import aggregate
+from clt_plugin.analysis.stats import plateau, spearman
+from clt_plugin.analysis.uncertainty import GROUP_BUDGET, Distributions, aggregate_boots
+
+Boots = dict[str, dict[str, np.ndarray | None]]  # run -> series -> resamples
+
+
+def group_key(row: Row) -> tuple[str | None, tuple[str, ...]]:
+    return (row.base_model, tuple(sorted(row.seen or (), key=lang_sort_key)))
+
+
+def group_label(base: str | None, seen: tuple[str, ...]) -> str:
+    seen_text = f"seen {','.join(seen)}"
+    if base is None:
+        return seen_text
+    return f"{os.path.basename(base.rstrip('/' + chr(92))) or base} · {seen_text}"
+
+
+def add_group_statistics(matrix: Matrix, cells_of: CellsOf, resampler: Resampler, pool: bool) -> None:
+    base_rows = [r for r in matrix.rows if r.is_baseline]
+    groups: dict[tuple, list[Row]] = {}
+    for row in matrix.rows:
+        if row.is_baseline or row.seen is None or not row.seen:
+            continue
+        groups.setdefault(group_key(row), []).append(row)
+    for (base, seen), members in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+        anchor = _anchor(base_rows, base)
+        stats = _GroupRun(matrix, cells_of, resampler, (base, seen), members, anchor, pooled=False)
+        matrix.groups.append(stats.compute(group_label(base, seen)))
+    if len(groups) > 1:
+        shown = "; ".join(g.label for g in matrix.groups)
+        if pool:
+            members = [r for rows in groups.values() for r in rows]
+            stats = _GroupRun(matrix, cells_of, resampler, (None, ()), members, None, pooled=True)
+            matrix.pooled = stats.compute(f"POOLED across {len(groups)} groups ({shown})")
+        else:
+            matrix.notes.append(
+                f"statistics per group ({len(groups)} groups: {shown}); pooled ones are refused "
+                "(pass --pool to add them, labelled as pooled)"
+            )
+    if groups and not base_rows:
+        matrix.notes.append("no English-only baseline run: plateau points need one")
+
+
+def _anchor(base_rows: list[Row], base: str | None) -> Row | None:
+    """The baseline of the group's base model anchors k = 0 (the only baseline, when models are unknown)."""
+    own = [r for r in base_rows if r.base_model == base]
+    if len(own) == 1:
+        return own[0]
+    if len(base_rows) == 1 and (base_rows[0].base_model is None or base is None):
+        return base_rows[0]
+    return None
+
+
+class _GroupRun:
+    """One group's statistics in the making: its rows, their resampled series, the results."""
+
+    def __init__(self, matrix: Matrix, cells_of: CellsOf, resampler: Resampler, key, members, anchor, pooled: bool):
+        self.matrix, self.cells_of, self.resampler = matrix, cells_of, resampler
+        self.base, self.seen = key
+        self.members, self.anchor, self.pooled = members, anchor, pooled
+        n_rows = len(members) + (1 if anchor is not None else 0)
+        opts = matrix.options
+        self.size = max(100, min(opts.resamples, GROUP_BUDGET // max(1, n_rows * len(matrix.languages))))
+
+    def compute(self, label: str) -> GroupStats:
+        # The baseline counts among a group's runs for rho when its manifest names the same seen set.
+        anchor, members = self.anchor, self.members
+        own_anchor = anchor is not None and not self.pooled and group_key(anchor) == (self.base, self.seen)
+        rho_rows = members + ([anchor] if own_anchor else [])
+        pairs = [r for r in rho_rows if r.absolute_agg.seen is not None and r.absolute_agg.unseen is not None]
+        corr = spearman([r.absolute_agg.seen for r in pairs], [r.absolute_agg.unseen for r in pairs])
+        g = GroupStats(
+            label, self.base, self.seen, tuple(r.run for r in members), corr, pooled=self.pooled, resamples=self.size
+        )
+        self._prefetch(label, members + pairs + ([anchor] if anchor is not None else []))
+        self.row_boots = {r.run: self.boots_of(r, r.seen) for r in {id(r): r for r in members + pairs}.values()}
+        if corr.rho is not None and len(pairs) >= 3:
+            g.rho_ci = self._rho_interval(corr.rho, pairs)
+        if not self.pooled:
+            self._curves(g)
+        return g
+
+    def _prefetch(self, label: str, rows: list[Row]) -> None:
+        everyone = list({id(r): r for r in rows}.values())
+        if len(everyone) * len(self.matrix.languages) * self.matrix.options.resamples <= PREFETCH_BUDGET:
+            prefetch_rows(self.resampler, everyone, self.cells_of, {}, keep=True)
+        self.resampler.prefetch_normals(
+            label,
+            [
+                f"{r.run}|{l}|{c.stream}"
+                for r in everyone
+                for l, c in self.cells_of[r.run].items()
+                if c.kind == "stderr"
+            ],
+            self.size,
+        )
+
+    def boots_of(self, row: Row, use_seen) -> dict[str, np.ndarray | None]:
+        dist = Distributions(self.resampler, row.run)
+        lang_boots = {l: dist.cell(c, row.run + "|" + l, self.size) for l, c in self.cells_of[row.run].items()}
+        return {**aggregate_boots(lang_boots, use_seen), **{f"lang:{l}": b for l, b in lang_boots.items()}}
+
+    def _rho_interval(self, rho: float, pairs: list[Row]) -> Interval | None:
+        s = np.stack([self.row_boots[r.run]["seen"] for r in pairs])
+        u = np.stack([self.row_boots[r.run]["unseen"] for r in pairs])
+        boot = spearman_boot(s, u)
+        finite = boot[np.isfinite(boot)]
+        if not finite.size:
+            return None
+        lo, hi = percentile_interval(finite, self.matrix.options.level)
+        return Interval(rho, float(lo), float(hi), f"bootstrap over items, {self.size} resamples")
+
+    def _curves(self, g: GroupStats) -> None:
+        """Curves and plateaus: by k, runs of one k averaged, the baseline at k = 0."""
+        anchor_boots = self.boots_of(self.anchor, self.seen) if self.anchor is not None else None
+        by_k: dict[int, list[Row]] = {}
+        for r in self.members:
+            if r.k is not None:
+                by_k.setdefault(r.k, []).append(r)
+        for s in list(SERIES) + [f"lang:{l}" for l in self.matrix.languages]:
+            base_point = None
+            pts: list[tuple[int, float, float | None, float | None]] = []
+            if self.anchor is not None:
+                v = _series_value(self.anchor, s, self.seen)
+                if v is not None:
+                    base_point = (v, anchor_boots.get(s))
+                    pts.append((0, v, *self._bounds(base_point[1])))
+            usable_ks, curve = self._points(s, by_k, pts)
+            if len(pts) > (1 if base_point else 0):
+                g.curves[s] = pts
+            if s in SERIES and base_point is not None and len(pts) > 1:
+                g.plateaus[s] = plateau([(k, v) for k, v, _, _ in pts], base_point[0], self.matrix.plateau_threshold)
+                if base_point[1] is not None and len(curve) == len(pts) - 1 and curve:
+                    g.plateau_ci[s] = self._plateau_interval(usable_ks, curve, base_point[1])
+
+    def _points(self, s: str, by_k: dict[int, list[Row]], pts: list) -> tuple[list[int], list[np.ndarray]]:
+        """Append the series' point at each k to `pts`; (the ks, their resamples) where all runs have them."""
+        usable_ks, curve = [], []
+        for k in sorted(by_k):
+            vals = [_series_value(r, s, r.seen) for r in by_k[k]]
+            bs = [self.row_boots[r.run].get(s) for r in by_k[k]]
+            if any(v is None for v in vals):
+                continue
+            b = None if any(x is None for x in bs) else np.mean(np.stack(bs), axis=0)
+            pts.append((k, math.fsum(vals) / len(vals), *self._bounds(b)))
+            if b is not None:
+                curve.append(b)
+                usable_ks.append(k)
+        return usable_ks, curve
+
+    def _bounds(self, b: np.ndarray | None) -> tuple[float | None, float | None]:
+        if b is None:
+            return None, None
+        lo, hi = percentile_interval(b, self.matrix.options.level)
+        return float(lo), float(hi)
+
+    def _plateau_interval(self, ks: list[int], curve: list[np.ndarray], base: np.ndarray):
+        pk = plateau_boot(ks, np.stack(curve), base, self.matrix.plateau_threshold)
+        finite = pk[np.isfinite(pk)]
+        if finite.size < pk.size / 2:
+            return None
+        level = self.matrix.options.level
+        return tuple(float(x) for x in np.quantile(finite, [(1 - level) / 2, (1 + level) / 2], method="lower"))
+
+
+def _series_value(row: Row, s: str, seen) -> float | None:
+    if s.startswith("lang:"):
+        return row.absolute.get(s[5:])
+    if seen == row.seen and row.absolute_agg is not None:
+        return getattr(row.absolute_agg, s)
+    return getattr(aggregate(row.absolute, seen), s)
