@@ -200,12 +200,35 @@ def test_scores_are_per_document_values_that_judged_mean_aggregates():
 
 def test_aggregate_is_the_unweighted_mean_over_sources():
     rows = [("okapi", FR), ("okapi", FR), ("okapi", FR), ("okapi", EN), ("dolly", EN), ("dolly", "42")]
-    rep = fidelity.aggregate(rows, "fr")
+    rep = fidelity.aggregate((source, "fr", text) for source, text in rows)
     # Hand-worked: okapi 3/4, dolly 0/1 -> (0.75 + 0) / 2, not 3/5 over completions.
-    assert rep.sources["okapi"].lpr == 0.75 and rep.sources["dolly"].lpr == 0.0
-    assert (rep.lpr, rep.wpr, rep.n, rep.skipped) == (0.375, None, 5, 1)
+    assert rep.cells[("okapi", "fr")].lpr == 0.75 and rep.cells[("dolly", "fr")].lpr == 0.0
+    assert rep.languages["fr"] == fidelity.Mean(0.375, None, 5, 1) == rep.overall
     with pytest.raises(CLTError, match="no completions"):
-        fidelity.aggregate([], "fr")
+        fidelity.aggregate([])
+
+
+def test_the_table_averages_as_the_benchmarks_compute_all_metrics():
+    rows = [
+        ("okapi", "fr", FR),
+        ("okapi", "fr", EN),  # okapi/fr: 1/2
+        ("okapi", "zh", ZH),  # okapi/zh: LPR 1, WPR 1
+        ("dolly", "zh", ZH),
+        ("dolly", "zh", "医生呼吁六十五岁以上的老人在冬季 flu season 开始前接种疫苗。"),  # dolly/zh: LPR 1, WPR 1/2
+        ("dolly", "ja", EN),  # dolly/ja: LPR 0, WPR over no LPR pass = 1 (the benchmark's max(1, 0))
+    ]
+    t = fidelity.aggregate(rows)
+    assert list(t.cells) == [("dolly", "ja"), ("dolly", "zh"), ("okapi", "fr"), ("okapi", "zh")]
+    # (source, all): over the source's languages; WPR only over those that have one.
+    assert t.sources["okapi"] == fidelity.Mean((0.5 + 1) / 2, 1.0, 3, 0)
+    assert t.sources["dolly"] == fidelity.Mean((0 + 1) / 2, (1 + 0.5) / 2, 3, 0)
+    # (all, language): over the language's sources.
+    assert t.languages["zh"] == fidelity.Mean(1.0, (1 + 0.5) / 2, 3, 0)
+    assert t.languages["fr"] == fidelity.Mean(0.5, None, 2, 0)
+    # (all, all): the mean of the per-language means, not of the sources or the cells.
+    assert t.overall == fidelity.Mean((0 + 0.5 + 1) / 3, (1 + 0.75) / 2, 6, 0)
+    with pytest.raises(CLTError, match="lid.176 does not identify Hausa"):
+        fidelity.aggregate([("x", "ha", FR)])
 
 
 @settings(max_examples=25, deadline=None)

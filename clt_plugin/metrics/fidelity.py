@@ -23,9 +23,11 @@ pass rates over a set of completions that should be in a target language (their
    English word is a token found, as written, among the entries of the benchmark's own word
    list (``words``, shipped in ``clt_plugin/data/lcb_words``) that are all lowercase and longer
    than 3 letters (so ``Python`` and ``GPT`` are not English words, ``python`` is).
-7. Aggregation: the mean over completions within one source × language; per language the
-   unweighted mean over sources (``aggregate``). When nothing at all was judged the benchmark
-   reports 1.0, and so does this module (``n`` says how many were judged).
+7. Aggregation (``aggregate``, ``table``): the mean over completions within one source ×
+   language; per source the unweighted mean over its languages, per language over its sources,
+   overall the unweighted mean of the per-language means (WPR means over the members that have
+   one). When nothing at all was judged the benchmark reports 1.0, and so does this module
+   (``n`` says how many were judged).
 
 Where this differs from the benchmark's script (docs/fidelity.md has the measurements):
 
@@ -271,33 +273,63 @@ def rates(texts: Iterable[str], lang: str) -> Rates:
 
 
 @dataclass(frozen=True)
-class Report:
-    """The benchmark's aggregation for one language: each source, then their unweighted mean."""
+class Mean:
+    """An unweighted mean of pass rates, as the benchmark averages them: WPR over the members
+    that have one (None when none has); `n` and `skipped` are the members' totals."""
 
-    lang: str
-    sources: dict[str, Rates]
     lpr: float
     wpr: float | None
     n: int
     skipped: int
 
 
-def aggregate(rows: Iterable[tuple[str, str]], lang: str) -> Report:
-    """LPR/WPR per source of (source, completion) rows, and the unweighted mean over sources."""
-    target_label(lang)
-    by_source: dict[str, list[str]] = {}
-    for source, text in rows:
-        by_source.setdefault(source, []).append(text)
-    sources = {source: rates(texts, lang) for source, texts in sorted(by_source.items())}
-    if not sources:
+def mean(members: Iterable[Rates | Mean]) -> Mean:
+    members = list(members)
+    if not members:
         raise CLTError("no completions to score")
-    per = list(sources.values())
-    wpr = sum(r.wpr for r in per) / len(per) if languages.wpr_applies(lang) else None  # type: ignore[misc]
-    return Report(
-        lang=lang,
-        sources=sources,
-        lpr=sum(r.lpr for r in per) / len(per),
-        wpr=wpr,
-        n=sum(r.n for r in per),
-        skipped=sum(r.skipped for r in per),
+    wprs = [m.wpr for m in members if m.wpr is not None]
+    return Mean(
+        lpr=sum(m.lpr for m in members) / len(members),
+        wpr=sum(wprs) / len(wprs) if wprs else None,
+        n=sum(m.n for m in members),
+        skipped=sum(m.skipped for m in members),
     )
+
+
+@dataclass(frozen=True)
+class Table:
+    """The benchmark's aggregation (its ``compute_all_metrics``) of completions in many sources
+    and languages: each source x language, each source over its languages, each language over
+    its sources, and the overall mean of the per-language means."""
+
+    cells: dict[tuple[str, str], Rates]  # (source, language), sorted
+    sources: dict[str, Mean]  # the benchmark's (source, "all")
+    languages: dict[str, Mean]  # its ("all", language)
+    overall: Mean  # its ("all", "all")
+
+
+def table(cells: dict[tuple[str, str], Rates]) -> Table:
+    """Aggregate per-cell rates the benchmark's way: means are unweighted, never over completions."""
+    cells = dict(sorted(cells.items()))
+    by_source: dict[str, list[Rates]] = {}
+    by_lang: dict[str, list[Rates]] = {}
+    for (source, lang), r in cells.items():
+        by_source.setdefault(source, []).append(r)
+        by_lang.setdefault(lang, []).append(r)
+    per_lang = {lang: mean(rs) for lang, rs in by_lang.items()}
+    return Table(
+        cells=cells,
+        sources={source: mean(rs) for source, rs in by_source.items()},
+        languages=per_lang,
+        overall=mean(per_lang.values()),
+    )
+
+
+def aggregate(rows: Iterable[tuple[str, str, str]]) -> Table:
+    """The benchmark's aggregation of (source, language, completion) rows."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for source, lang, text in rows:
+        groups.setdefault((source, lang), []).append(text)
+    for _, lang in groups:
+        target_label(lang)  # a language lid.176 cannot identify fails before any scoring
+    return table({key: rates(texts, key[1]) for key, texts in groups.items()})
