@@ -17,10 +17,11 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Mapping
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError, format_validation_error
+from clt_plugin.fields import Count, Lang
 from clt_plugin.io import atomic_write_text, canonical_json, read_json, sha256_bytes
 
 SCHEMA = "clt-manifest/1"
@@ -37,18 +38,6 @@ def _schema(value: Any) -> str:
     return value
 
 
-def _language(value: Any) -> str:
-    if not isinstance(value, str) or value not in languages.LANGUAGES:
-        raise ValueError(f"unknown language {value!r}")
-    return value
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"expected a count >= 0, got {value!r}")
-    return value
-
-
 def _optional_int(value: Any) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise ValueError(f"expected an integer or null, got {value!r}")
@@ -61,8 +50,6 @@ def _bool(value: Any) -> bool:
     return value
 
 
-Lang = Annotated[str, BeforeValidator(_language)]
-Count = Annotated[int, BeforeValidator(_count)]
 OptionalInt = Annotated[int | None, BeforeValidator(_optional_int)]
 Bool = Annotated[bool, BeforeValidator(_bool)]
 
@@ -128,6 +115,19 @@ class Manifest(_Open):
     training_seed: OptionalInt = None
 
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+    _path: Path | None = PrivateAttr(default=None)  # the file it was read from, when it was
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    def __eq__(self, other: object) -> bool:
+        # Where a manifest was read from is not part of it: a copy equals its original.
+        if not isinstance(other, Manifest):
+            return NotImplemented
+        return self.__dict__ == other.__dict__ and self.__pydantic_extra__ == other.__pydantic_extra__
+
+    __hash__ = None  # type: ignore[assignment]  # equal manifests may hold unhashable extra fields
 
     # ----------------------------------------------------------------- derived facts
 
@@ -175,9 +175,11 @@ def parse_manifest(data: Any, source: str | os.PathLike | None = None) -> Manife
     if not isinstance(data, dict):
         raise CLTError(f"{source or '<manifest>'}: <root>: expected an object, got {type(data).__name__}")
     try:
-        return Manifest.model_validate(data)
+        manifest = Manifest.model_validate(data)
     except ValidationError as e:
         raise CLTError(format_validation_error(e, source=str(source or "<manifest>"))) from None
+    manifest._path = Path(source) if source is not None else None
+    return manifest
 
 
 def load_manifest(path: str | os.PathLike) -> Manifest:

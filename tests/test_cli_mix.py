@@ -97,12 +97,12 @@ BAD = [
     (
         "non-integer count",
         dict(english="2.5"),
-        r"clt_mixture.tasks.math.english: Input should be a valid integer \(got 2.5\)",
+        r"clt_mixture.tasks.math.english: expected a count >= 0, got 2.5",
     ),
     (
         "count as text",
         dict(per="{es: lots}"),
-        r"clt_mixture.tasks.math.per_language: es: count must be a non-negative integer \(got 'lots'\)",
+        r"clt_mixture.tasks.math.per_language: es: expected a count >= 0, got 'lots'",
     ),
     ("more rows than the source has", dict(per="11"), r"es: asked for 11 rows but m_es.jsonl has only 10"),
     ("missing file", dict(langs="[es, ja]"), r"clt_mixture.tasks.math.source: m_ja.jsonl: file not found"),

@@ -3,7 +3,7 @@
 The reusable entry points (also for `clt submit` and the leaderboard):
 
 - `results`: `load_results`, `load_runs`, `RunSpec`, `RunResults`, `TaskResult`, `Score`,
-  `Manifest`, `load_manifest`, `find_manifest`, `aggregate`, `Aggregates`;
+  `find_manifest`, `aggregate`, `Aggregates` (and `Manifest`, `load_manifest`: clt_plugin.manifest's);
 - `matrix`: `build_matrix`, `build_matrices`, `check_comparable`, `find_baseline`;
 - `stats`: `spearman`, `plateau`; `render`: `render` (github, latex, csv, json);
 - `plots` and `report` (matplotlib is imported only there).

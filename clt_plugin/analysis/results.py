@@ -17,8 +17,9 @@ What lm-eval 0.4.11 writes (``lm_eval --output_path OUT``, see ``loggers/evaluat
 merge, and a metric that two files give different values is an error.
 
 The public API, for `clt matrix`, `clt report` and `clt submit`:
-``load_results``, ``load_runs``, ``find_results_files``, ``load_manifest``, ``find_manifest``,
-``clt_plugin.names.split_task_name``, ``parse_model_args`` and ``aggregate``.
+``load_results``, ``load_runs``, ``find_results_files``, ``find_manifest``,
+``clt_plugin.names.split_task_name``, ``parse_model_args`` and ``aggregate``. A run's manifest is
+a ``clt_plugin.manifest.Manifest`` (the one manifest reader), its ``path`` the file it came from.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from clt_plugin import languages
-from clt_plugin import manifest as manifest_model
 from clt_plugin.errors import CLTError
 from clt_plugin.io import parse_json, read_json, read_text
+from clt_plugin.manifest import Manifest, load_manifest, parse_manifest
 from clt_plugin.names import MANIFEST_NAME, split_task_name
 
 ENGLISH = languages.ENGLISH
@@ -101,35 +102,6 @@ class TaskResult:
             return next(iter(by_filter.values()))
         options = ", ".join(f"{name},{f}" for f in sorted(by_filter))
         raise CLTError(f"task {self.task}: metric {name!r} has several filters; pick one of: {options}")
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    """The parts of a mixture manifest (clt_plugin.manifest.Manifest) that the analysis needs."""
-
-    path: Path | None
-    seen: tuple[str, ...]
-    per_language: int | None
-    english_only: bool
-    counts: Mapping[str, Mapping[str, int]]
-    seed: int | None = None  # the mixture's sampling seed
-    training_seed: int | None = None  # the trainer's seed (`clt sweep --seeds`), when recorded
-    _trained: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
-
-    def trained_languages(self) -> tuple[str, ...]:
-        """Non-English languages with at least one training row, in `seen` order."""
-        cached = self._trained
-        if cached is None:
-            have = {lang for per in self.counts.values() for lang, n in per.items() if n > 0 and lang != ENGLISH}
-            ordered = [l for l in self.seen if l in have]
-            cached = tuple(ordered + sorted(have - set(ordered)))
-            object.__setattr__(self, "_trained", cached)  # frozen: computed once, then kept
-        return cached
-
-    def examples_per_language(self) -> int | None:
-        if self.per_language is not None:
-            return self.per_language
-        return 0 if self.english_only else None
 
 
 @dataclass(slots=True)
@@ -280,26 +252,6 @@ def aggregate(
 
 
 # --------------------------------------------------------------------------- manifests
-
-
-def parse_manifest(data: Any, path: Path | None = None) -> Manifest:
-    """The fields the analysis reads, from an object the clt_plugin.manifest model validates."""
-    m = manifest_model.parse_manifest(data, path)
-    training_seed = getattr(m, "training_seed", None)
-    return Manifest(
-        path,
-        m.seen,
-        m.per_language,
-        m.english_only,
-        m.counts,
-        m.seed,
-        training_seed if isinstance(training_seed, int) and not isinstance(training_seed, bool) else None,
-    )
-
-
-def load_manifest(path: str | os.PathLike) -> Manifest:
-    path = Path(path)
-    return parse_manifest(read_json(path, "manifest"), path)
 
 
 def _manifest_from_model_args(

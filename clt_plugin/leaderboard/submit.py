@@ -34,7 +34,6 @@ from clt_plugin.leaderboard.schema import (
     format_timestamp,
     parse_submission,
 )
-from clt_plugin.manifest import load_manifest
 from clt_plugin.names import task_name
 
 
@@ -241,13 +240,15 @@ def _model_info(run: RunResults, opts: SubmitOptions) -> dict[str, Any]:
 
 
 def _mixture(runs: list[RunResults], opts: SubmitOptions) -> tuple[dict | None, list[str]]:
-    paths = sorted({str(r.manifest.path) for r in runs if r.manifest is not None and r.manifest.path is not None})
+    # The runs' manifests, as the analysis loader read them (one reader: clt_plugin.manifest).
+    found = {str(r.manifest.path): r.manifest for r in runs if r.manifest is not None and r.manifest.path is not None}
+    paths = sorted(found)
     if len(paths) > 1:
         raise CLTError(f"the results point to different mixture manifests: {', '.join(paths)}; pass --manifest")
     if paths:
         if opts.seen is not None:
             raise CLTError("--seen is for models without a manifest; this one has " + paths[0])
-        manifest = load_manifest(paths[0])
+        manifest = found[paths[0]]
         return {"manifest": manifest, "sha256": manifest.sha256()}, list(manifest.seen)
     if opts.seen is None:
         dirs = sorted({r.model_dir() or "?" for r in runs})

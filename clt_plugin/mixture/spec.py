@@ -21,6 +21,7 @@ from pydantic import (
 
 from clt_plugin import languages as registry
 from clt_plugin.errors import CLTError, format_validation_error
+from clt_plugin.fields import Count, count, language
 from clt_plugin.io import value_error_at
 from clt_plugin.sources.config import SourceConfig
 
@@ -31,22 +32,10 @@ _TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 def _language(code: str) -> str:
     if code == registry.ENGLISH:
         raise ValueError("'en' is not a language to add: English rows are set by `english`")
-    try:
-        return registry.validate(code)
-    except CLTError as e:
-        raise ValueError(str(e)) from None
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"count must be a non-negative integer (got {value!r})")
-    if value < 0:
-        raise ValueError(f"count must be a non-negative integer (got {value})")
-    return value
+    return language(code)
 
 
 LangCode = Annotated[str, AfterValidator(_language)]
-Count = Annotated[int, Strict(), Field(ge=0)]
 
 
 class TaskSpec(BaseModel):
@@ -69,12 +58,12 @@ class TaskSpec(BaseModel):
             for lang, n in v.items():
                 try:
                     code = _language(lang)
-                    out[code] = _count(n)
+                    out[code] = count(n)
                 except ValueError as e:
                     raise ValueError(f"{lang}: {e}") from None
             return out
         try:
-            return _count(v)
+            return count(v)
         except ValueError:
             raise ValueError(f"must be a non-negative integer or a mapping {{language: count}} (got {v!r})") from None
 
