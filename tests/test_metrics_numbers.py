@@ -253,10 +253,11 @@ def test_the_last_number_of_the_answer_sentence(numbers, after, end, lang):
 # --- against lm-eval's own MGSM filter ---------------------------------------------------------
 
 
-def _lm_eval_mgsm(text: str, lang: str, gold: str) -> tuple[str, bool]:
-    """What lm-eval's `mgsm_native_cot_{lang}` keeps of a reply with its flexible-extract filter
-    (regex and group read from the task YAML lm-eval ships, run by lm-eval's RegexFilter), and
-    whether its exact_match (with the YAML's options) scores that as `gold`."""
+def lm_eval_mgsm(text: str, lang: str, gold: str, name: str = "flexible-extract") -> tuple[str, bool]:
+    """What lm-eval's `mgsm_native_cot_{lang}` keeps of a reply with its filter `name`
+    (flexible-extract or strict-match: regex and group read from the task YAML lm-eval ships, run
+    by lm-eval's RegexFilter), and whether its exact_match (with the YAML's options) scores that
+    as `gold`."""
     import lm_eval.tasks
     import yaml
     from lm_eval.api.metrics import exact_match_hf_evaluate
@@ -264,8 +265,8 @@ def _lm_eval_mgsm(text: str, lang: str, gold: str) -> tuple[str, bool]:
 
     folder = Path(lm_eval.tasks.__file__).parent / "mgsm" / "native_cot"
     cfg = yaml.safe_load((folder / f"mgsm_native_cot_{lang}.yaml").read_text(encoding="utf-8"))
-    (flexible,) = [f for f in cfg["filter_list"] if f["name"] == "flexible-extract"]
-    regex = next(step for step in flexible["filter"] if step["function"] == "regex")
+    (chosen,) = [f for f in cfg["filter_list"] if f["name"] == name]
+    regex = next(step for step in chosen["filter"] if step["function"] == "regex")
     kept = RegexFilter(regex["regex_pattern"], group_select=regex.get("group_select", 0)).apply([[text]], [{}])[0][0]
     (metric,) = yaml.safe_load((folder / "cot_yaml").read_text(encoding="utf-8"))["metric_list"]
     options = {k: metric[k] for k in ("ignore_case", "ignore_punctuation")}
@@ -299,4 +300,4 @@ AGAINST_FLEXIBLE_EXTRACT = [
 @pytest.mark.parametrize("text,lang,gold,ours,kept,lm_eval_right", AGAINST_FLEXIBLE_EXTRACT)
 def test_against_lm_evals_flexible_extract(text, lang, gold, ours, kept, lm_eval_right):
     assert extract_answer(text, lang) == ours
-    assert _lm_eval_mgsm(text, lang, gold) == (kept, lm_eval_right)
+    assert lm_eval_mgsm(text, lang, gold) == (kept, lm_eval_right)
