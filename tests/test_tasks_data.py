@@ -8,7 +8,7 @@ import pytest
 import yaml
 from test_tasks_lm_eval import ZH_EXEMPLARS, make_data_dir, write_jsonl
 
-from clt_plugin import languages
+from clt_plugin import hub, languages
 from clt_plugin.errors import CLTError
 from clt_plugin.resources import tasks_path
 from clt_plugin.tasks import data, dolly, generate, mgsm, xlsum
@@ -198,12 +198,39 @@ def test_mgsm_bad_files_name_file_and_row(data_root):
 
 def test_offline_hub_failure_explains_local_files(tmp_path, monkeypatch):
     monkeypatch.delenv(data.ENV_VAR, raising=False)
-    with pytest.raises(
-        CLTError, match=r"cannot load juletxara/mgsm .*To run offline: Supply it as DIR/mgsm/mgsm_de.tsv"
-    ):
-        mgsm.load(**meta("mgsm_chat", "de"))
+    with pytest.raises(CLTError) as e:
+        mgsm.load(**meta("mgsm", "de"))
+    # The first cause, and only what is missing: MGSM's German exemplars ship with the package.
+    assert str(e.value).startswith(
+        "cannot load juletxara/mgsm (folder 'de' of revision refs/convert/parquet, split 'test') from the Hugging "
+        "Face Hub: HF_HUB_OFFLINE is set and it is not in the local cache. To run offline: Supply the test set as "
+        "DIR/mgsm/mgsm_de.tsv"
+    )
+    assert "exemplars" not in str(e.value) and "mgsm_de_train" not in str(e.value)
     with pytest.raises(CLTError, match=r"cannot load csebuetnlp/xlsum .*DIR/xlsum/french_test.jsonl"):
         xlsum.load(**meta("xlsum", "fr"))
+
+
+def test_an_unreachable_hub_is_named_before_any_retry(monkeypatch):
+    for name in (data.ENV_VAR, "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    # A reserved name that never resolves (RFC 6761): what an offline machine sees for the hub.
+    monkeypatch.setenv("HF_ENDPOINT", "https://hub.clt-test.invalid")
+    with pytest.raises(CLTError) as e:
+        mgsm.load(**meta("mgsm_chat", "ja"))
+    assert str(e.value).startswith(
+        "cannot load juletxara/mgsm (folder 'ja' of revision refs/convert/parquet, split 'test') from the Hugging "
+        "Face Hub: the Hugging Face Hub (hub.clt-test.invalid) cannot be reached: "
+    )
+    assert "client has been closed" not in str(e.value) and "Supply the test set as DIR/mgsm/mgsm_ja.tsv" in str(
+        e.value
+    )
+
+
+def test_a_refused_connection_is_the_cause_named_after_a_failed_load(monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # discard port: nothing listens here
+    assert hub.unreachable() is None  # the name is an address
+    assert hub.unreachable(connect=True) == "the Hugging Face Hub (127.0.0.1) cannot be reached: Connection refused"
 
 
 def test_mgsm_score():

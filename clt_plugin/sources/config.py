@@ -10,8 +10,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from clt_plugin.hub import PARQUET_EXPORT
 from clt_plugin.sources.tables import FORMATS, infer_format
-from clt_plugin.tasks.data import PARQUET_EXPORT
 
 # Logical fields of each dataset schema and the column each reads by default. `id` may be
 # None: the row number in its file is then the id (translated corpora stored one file per
@@ -30,6 +30,11 @@ DATASETS: dict[str, dict[str, Optional[str]]] = {
     # MBZUAI/Bactrian-X: instruction, input (optional context, often empty), output, id; one
     # config per language (ISO 639-1), each a translation of the same 67k instructions
     "bactrian": {"id": "id", "instruction": "instruction", "input": "input", "response": "output", "language": None},
+    # allenai/WildChat-1M: real user conversations with GPT-3.5/GPT-4, one table for all languages;
+    # `conversation` [{role, content, ...}], `language` the conversation's language by name
+    # ("English", "Chinese"), `conversation_hash` a hash of its content (identical conversations
+    # share it: the reader keeps the first, so no conversation is drawn twice)
+    "wildchat": {"id": "conversation_hash", "conversation": "conversation", "language": "language"},
 }
 
 # Where each dataset lives on the hub when the spec gives no `path`.
@@ -41,6 +46,7 @@ HUB_DEFAULTS: dict[str, dict[str, Optional[str]]] = {
     "bactrian": {"hub": "MBZUAI/Bactrian-X", "data_dir": "{lang}", "revision": PARQUET_EXPORT},
     "mcot_math": {"hub": "laihuiyuan/mCoT-MATH", "file": "mcot_math.json"},
     "aya": {"hub": "CohereForAI/aya_dataset"},
+    "wildchat": {"hub": "allenai/WildChat-1M"},
 }
 
 PLACEHOLDERS = ("{lang}", "{xlsum}", "{mgsm}", "{aya}")
@@ -49,10 +55,10 @@ PLACEHOLDERS = ("{lang}", "{xlsum}", "{mgsm}", "{aya}")
 class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dataset: Literal["generic", "xlsum", "mcot_math", "chat", "aya", "bactrian"] = "generic"
+    dataset: Literal["generic", "xlsum", "mcot_math", "chat", "aya", "bactrian", "wildchat"] = "generic"
     format: Optional[Literal["jsonl", "json", "parquet", "csv", "tsv"]] = None
     path: Optional[str] = None  # may contain {lang}: one file per language
-    hub: Optional[str] = None  # a hub dataset id; xlsum, mcot_math, aya and bactrian have a default
+    hub: Optional[str] = None  # a hub dataset id; every dataset but generic and chat has a default
     config: Optional[str] = None  # hub config name; may contain {lang} / {xlsum}
     data_dir: Optional[str] = None  # folder inside the hub repo; may contain {lang} / {xlsum}
     file: Optional[str] = None  # read one file of the hub repo (streamed) instead of load_dataset

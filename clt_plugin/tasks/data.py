@@ -12,6 +12,8 @@ import csv
 from pathlib import Path
 from typing import Any, Iterable
 
+from clt_plugin import hub
+
 # Shared with the IFEval scorer (clt_plugin.datadir); the task modules call them through here.
 from clt_plugin.datadir import ENV_VAR, data_dir, find_file  # noqa: F401
 from clt_plugin.errors import CLTError
@@ -41,38 +43,36 @@ def require_fields(rows: list[dict[str, Any]], fields: Iterable[str], path: Path
             raise CLTError(f"{path}: row {i + 1}: missing field(s) {', '.join(missing)} (has {', '.join(row)})")
 
 
-# The hub's automatic Parquet export of a repository: one folder per config, one per split
-# inside it ({config}/{split}/0000.parquet; exports made before mid-2023 name the split in the
-# file instead: {config}/{repo}-{split}.parquet or ...-{split}-00000-of-00002.parquet).
-# Repositories whose main branch holds a loading script (which datasets >= 4 refuses to run)
-# are read from here, the config as `data_dir`.
-PARQUET_EXPORT = "refs/convert/parquet"
-
-
-def export_files(folder: str, split: str) -> list[str]:
-    """Patterns for one split's files in an export folder, either layout (unmatched globs are skipped)."""
-    return [f"{folder}/{split}/*.parquet", f"{folder}/*-{split}.parquet", f"{folder}/*-{split}-*.parquet"]
-
-
 def load_hub(
     path: str, name: str | None, split: str, hint: str, *, folder: str | None = None, revision: str | None = None
 ) -> list[dict[str, Any]]:
     """Rows of one hub dataset split (of config `name`, or of an export `folder` at `revision`);
-    a failure says how to use local files instead."""
+    a failure names its first cause and says how to use local files instead."""
+    where = f"config {name!r}" if folder is None else f"folder {folder!r} of revision {revision or 'main'}"
+    what = f"cannot load {path} ({where}, split {split!r}) from the Hugging Face Hub"
+    offline = hub.offline_variable()
+    reason = None if offline else hub.unreachable()
+    if reason:  # fail now, not after the retries end in a symptom
+        raise CLTError(f"{what}: {reason}. {hint}")
     import datasets
 
-    where = f"config {name!r}" if folder is None else f"folder {folder!r} of revision {revision or 'main'}"
     # In an export folder, name the split's own files: a bare data_dir would download every split
     # (XL-Sum's English train split is 300k articles) to evaluate on one.
-    files = {split: export_files(folder, split)} if folder is not None else None
+    files = {split: hub.export_files(folder, split)} if folder is not None else None
     try:
         ds = datasets.load_dataset(path, name, split=split, data_files=files, revision=revision)
     except Exception as e:  # offline, unknown config, gated: all end the same way for the user
-        raise CLTError(
-            f"cannot load {path} ({where}, split {split!r}) from the Hugging Face Hub "
-            f"({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). {hint}"
-        ) from e
+        if offline:
+            cause = f"{offline} is set and it is not in the local cache"
+        else:
+            cause = hub.unreachable(connect=True) or f"{type(e).__name__}: {_first_line(e)}"
+        raise CLTError(f"{what}: {cause}. {hint}") from e
     return [dict(r) for r in ds]
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error)
+    return text.splitlines()[0] if text else ""
 
 
 def to_dataset_dict(splits: dict[str, list[dict[str, Any]]]):

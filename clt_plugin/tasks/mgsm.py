@@ -14,11 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from clt_plugin import languages
+from clt_plugin import hub, languages
 from clt_plugin.errors import CLTError
 from clt_plugin.families import ACCURACY_METRIC
 from clt_plugin.metrics import fidelity
 from clt_plugin.metrics.numbers import canonical, extract_answer, parse_number
+from clt_plugin.names import task_name
 from clt_plugin.tasks import data
 from clt_plugin.tasks.prompts import mgsm_chat_instruction, mgsm_words
 
@@ -42,14 +43,23 @@ def _strip_label(text: str, label: str) -> str:
     return t.strip()
 
 
-def _how_to_supply(lang: str) -> str:
-    phrase = mgsm_words(lang).phrase
+def _how_to_supply(lang: str, *, test: bool, exemplars: bool) -> str:
+    """What to put where, naming only what is missing: the test set and/or 8-shot exemplars."""
+    parts = []
+    if test:
+        parts.append(
+            f"the test set as DIR/{SUBDIR}/mgsm_{lang}.tsv (question<TAB>numeric answer, no header) or "
+            f"DIR/{SUBDIR}/mgsm_{lang}.jsonl (fields question, answer_number)"
+        )
+    if exemplars:
+        parts.append(
+            f"8-shot exemplars as DIR/{SUBDIR}/mgsm_{lang}_train.jsonl (question, answer = a step-by-step "
+            f"solution ending '{mgsm_words(lang).phrase} N.', answer_number) or --metadata "
+            f"'{{\"fewshot_file\": PATH}}'"
+        )
     return (
-        f"Supply it as DIR/{SUBDIR}/mgsm_{lang}.tsv (question<TAB>numeric answer, no header) or "
-        f"DIR/{SUBDIR}/mgsm_{lang}.jsonl (fields question, answer_number), with 8-shot exemplars as "
-        f"DIR/{SUBDIR}/mgsm_{lang}_train.jsonl (question, answer = a step-by-step solution ending "
-        f"'{phrase} N.', answer_number) or --metadata '{{\"fewshot_file\": PATH}}', then pass "
-        f'--metadata \'{{"data_dir": "DIR"}}\' to lm_eval or set {data.ENV_VAR}=DIR.'
+        f'Supply {", and ".join(parts)}, then pass --metadata \'{{"data_dir": "DIR"}}\' to lm_eval or set '
+        f"{data.ENV_VAR}=DIR."
     )
 
 
@@ -134,55 +144,61 @@ def _read_exemplars(path, lang: str) -> list[dict[str, Any]]:
 def load(**meta: Any):
     """``custom_dataset`` for both MGSM families: {'test': [...], 'train': exemplars (8-shot only)}."""
     lang = languages.validate(meta.get("clt_language"))
-    words = mgsm_words(lang)
-    in_mgsm = languages.get(lang).mgsm is not None
+    family = meta.get("clt_family") or "mgsm"
+    task = task_name(family, lang)
     base = data.data_dir(meta)
+    # 8-shot needs exemplars; MGSM's own ship with the package, so only pt/ko/ar may lack them.
+    shots_path = None if family == "mgsm_chat" else _exemplar_path(meta, lang, base)
+    missing_shots = family != "mgsm_chat" and shots_path is None
     names = [f"mgsm_{lang}.tsv", f"mgsm_{lang}.jsonl", f"mgsm_{lang}.json"]
     test_path = data.find_file(base, SUBDIR, names)
     if test_path is not None:
         test = _test_rows(test_path, lang)
-    elif in_mgsm:
-        hint = f"To run offline: {_how_to_supply(lang)}"
-        rows = data.load_hub(HUB_ID, None, "test", hint, folder=languages.get(lang).mgsm, revision=data.PARQUET_EXPORT)
-        test = [
-            {
-                "id": f"mgsm-{lang}-{i}",
-                "question": _strip_label(str(r["question"]), words.question),
-                "answer": None,
-                "answer_number": _number(r["answer_number"], f"{HUB_ID}/{lang} row {i + 1}"),
-                "clt_lang": lang,
-            }
-            for i, r in enumerate(rows)
-        ]
+    elif languages.get(lang).mgsm is not None:
+        hint = f"To run offline: {_how_to_supply(lang, test=True, exemplars=missing_shots)}"
+        rows = data.load_hub(HUB_ID, None, "test", hint, folder=languages.get(lang).mgsm, revision=hub.PARQUET_EXPORT)
+        test = _hub_rows(rows, lang)
     else:
         looked = f" (looked for {', '.join(names)} in {base / SUBDIR} and {base})" if base else ""
         raise CLTError(
-            f"clt_mgsm_{lang}: MGSM has no {languages.get(lang).name} test set; the CLT paper machine-translated "
-            f"the English one{looked}. {_how_to_supply(lang)}"
+            f"{task}: MGSM has no {languages.get(lang).name} test set; the CLT paper machine-translated "
+            f"the English one{looked}. {_how_to_supply(lang, test=True, exemplars=missing_shots)}"
         )
     if not test:
-        raise CLTError(f"clt_mgsm_{lang}: the test set {test_path or HUB_ID} is empty")
-    if meta.get("clt_family") == "mgsm_chat":
+        raise CLTError(f"{task}: the test set {test_path or HUB_ID} is empty")
+    if family == "mgsm_chat":
         return data.to_dataset_dict({"test": test})
-    return data.to_dataset_dict({"test": test, "train": _load_exemplars(meta, lang, base)})
+    if shots_path is None:
+        raise CLTError(f"{task}: no 8-shot exemplars. {_how_to_supply(lang, test=False, exemplars=True)}")
+    shots = _read_exemplars(shots_path, lang)
+    if len(shots) < N_SHOT:
+        raise CLTError(f"{task}: {N_SHOT}-shot needs {N_SHOT} exemplars, found {len(shots)}")
+    return data.to_dataset_dict({"test": test, "train": shots})
 
 
-def _load_exemplars(meta: dict[str, Any], lang: str, base) -> list[dict[str, Any]]:
+def _hub_rows(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    words = mgsm_words(lang)
+    return [
+        {
+            "id": f"mgsm-{lang}-{i}",
+            "question": _strip_label(str(r["question"]), words.question),
+            "answer": None,
+            "answer_number": _number(r["answer_number"], f"{HUB_ID}/{lang} row {i + 1}"),
+            "clt_lang": lang,
+        }
+        for i, r in enumerate(rows)
+    ]
+
+
+def _exemplar_path(meta: dict[str, Any], lang: str, base) -> Path | None:
+    """--metadata fewshot_file, else mgsm_{lang}_train.* in the data directory, else MGSM's own."""
     if meta.get("fewshot_file"):
         path = Path(str(meta["fewshot_file"]).replace("{lang}", lang)).expanduser()
         if not path.is_file():
             raise CLTError(f"--metadata fewshot_file: {path} does not exist")
-        shots = _read_exemplars(path, lang)
-    else:
-        names = [f"mgsm_{lang}_train.jsonl", f"mgsm_{lang}_train.json", f"mgsm_{lang}_train.tsv"]
-        path = data.find_file(base, SUBDIR, names) or shipped_exemplars(lang)
-        if path is not None:
-            shots = _read_exemplars(path, lang)
-        else:
-            raise CLTError(f"clt_mgsm_{lang}: no 8-shot exemplars. {_how_to_supply(lang)}")
-    if len(shots) < N_SHOT:
-        raise CLTError(f"clt_mgsm_{lang}: {N_SHOT}-shot needs {N_SHOT} exemplars, found {len(shots)}")
-    return shots
+        return path
+    names = [f"mgsm_{lang}_train.jsonl", f"mgsm_{lang}_train.json", f"mgsm_{lang}_train.tsv"]
+    return data.find_file(base, SUBDIR, names) or shipped_exemplars(lang)
 
 
 def doc_to_text(doc: dict[str, Any]) -> str:

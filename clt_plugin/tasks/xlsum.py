@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from clt_plugin import languages
+from clt_plugin import hub, languages
 from clt_plugin.errors import CLTError
 from clt_plugin.families import ROUGE_METRIC
 from clt_plugin.metrics import fidelity
@@ -66,7 +66,7 @@ def load(**meta: Any):
         )
         if base is not None:
             hint = f"(no {' or '.join(names)} in {base / SUBDIR} or {base}) " + hint
-        rows = data.load_hub(HUB_ID, None, split, hint, folder=config, revision=data.PARQUET_EXPORT)
+        rows = data.load_hub(HUB_ID, None, split, hint, folder=config, revision=hub.PARQUET_EXPORT)
         source = f"{HUB_ID}/{config}"
     data.require_fields(rows, FIELDS, source)
     if not rows:
