@@ -319,3 +319,68 @@ def test_group_entries_are_not_languages(tmp_path):
     assert sorted(run.tasks) == ["clt_mgsm_en", "clt_mgsm_es"]
     assert run.other_tasks == ("clt_all", "clt_mgsm")
     assert {l: s.value for l, s in run.scores("mgsm", "acc").items()} == {"en": 0.5, "es": 0.25}
+
+
+@pytest.mark.parametrize(
+    "key, value, shown",
+    [
+        ("acc,none", -5, "acc=-5 (allowed 0..1)"),
+        ("acc,none", 1.25, "acc=1.25 (allowed 0..1)"),
+        ("acc,strict-match", 2.0, "acc,strict-match=2.0 (allowed 0..1)"),
+        ("lpr,none", float("inf"), "lpr=inf (allowed 0..1)"),
+        ("acc_stderr,none", -0.01, "acc_stderr=-0.01 (allowed 0..inf)"),
+        ("judge_rating,none", 7.0, "judge_rating=7.0 (allowed 1..5)"),
+        ("my_metric,none", float("-inf"), "my_metric=-inf (allowed finite numbers)"),
+    ],
+)
+def test_a_value_outside_its_metric_range_is_refused_when_read(tmp_path, key, value, shown):
+    """Issue 21 §3: `acc,none: -5` was shown as a score; every number is checked against its
+    metric's range (clt_plugin.families) as the file is read, naming file, task, metric and value."""
+    path = write_results(tmp_path / "r", {"clt_mgsm_es": {"acc": 0.5}, "clt_mgsm_fr": {"acc": 0.25}})
+    data = json.loads(path.read_text())
+    data["results"]["clt_mgsm_fr"][key] = value
+    path.write_text(json.dumps(data))
+    with pytest.raises(CLTError) as err:
+        load_results(path)
+    assert str(err.value) == f"values out of range:\n{path}: results.clt_mgsm_fr: out of range: {shown}"
+
+
+def test_every_value_out_of_range_in_a_file_is_listed(tmp_path):
+    path = write_results(tmp_path / "r", {"clt_mgsm_es": {"acc": -1, "lpr": 1.5}, "clt_mgsm_fr": {"acc": 3}})
+    with pytest.raises(CLTError) as err:
+        load_results(path)
+    assert str(err.value) == (
+        "values out of range:\n"
+        f"{path}: results.clt_mgsm_es: out of range: acc=-1 (allowed 0..1), lpr=1.5 (allowed 0..1)\n"
+        f"{path}: results.clt_mgsm_fr: out of range: acc=3 (allowed 0..1)"
+    )
+
+
+@pytest.mark.parametrize("key", ["acc,none", "acc_stderr,none", "my_metric,none"])
+def test_an_integer_beyond_float_range_is_one_line_naming_file_and_field(tmp_path, key):
+    """Issue 21: a 400-digit integer as a metric or stderr raised OverflowError (float() of it)."""
+    path = write_results(tmp_path / "r", {"clt_mgsm_es": {"acc": 0.5}})
+    data = json.loads(path.read_text())
+    data["results"]["clt_mgsm_es"][key] = -(10**400) if key.startswith("my") else 10**400
+    path.write_text(json.dumps(data))
+    with pytest.raises(CLTError) as err:
+        load_results(path)
+    assert str(err.value) == f"{path}: results.clt_mgsm_es.{key}: a 401-digit integer, too large for a score"
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**320), 10**320)))
+def test_a_read_accuracy_is_the_file_s_value_or_a_refusal(tmp_path_factory, value):
+    """Whatever number a results file holds for acc: the loader returns exactly it (NaN: no score),
+    or refuses naming the file; it never returns something else."""
+    path = write_results(tmp_path_factory.mktemp("r"), {"clt_mgsm_es": {"acc": 0.5}})
+    data = json.loads(path.read_text())
+    data["results"]["clt_mgsm_es"]["acc,none"] = value
+    path.write_text(json.dumps(data))
+    if value != value:
+        assert load_results(path).score("mgsm", "es", "acc") is None
+    elif 0 <= value <= 1:
+        assert load_results(path).score("mgsm", "es", "acc").value == value
+    else:
+        with pytest.raises(CLTError, match=str(path).replace("\\", "\\\\").replace(".", r"\.")):
+            load_results(path)

@@ -140,6 +140,20 @@ def test_corrupt_file_is_named_and_nothing_written(runs_dir, tmp_path):
     assert not (tmp_path / "rep").exists()
 
 
+def test_an_impossible_score_is_refused_not_shown(runs_dir, tmp_path, capsys):
+    """Issue 21 §3: `acc,none: -5` printed as `-5.000 ±0.196` with exit 0."""
+    bad = runs_dir / "k200" / "results_2026-01-01T00-00-00.000000.json"
+    data = json.loads(bad.read_text())
+    data["results"]["clt_mgsm_es"]["acc,none"] = -5
+    bad.write_text(json.dumps(data))
+    out = tmp_path / "m.md"
+    assert main(["matrix", str(runs_dir), "-o", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"clt matrix: error: values out of range:\n{bad}: results.clt_mgsm_es: out of range: acc=-5 (allowed 0..1)\n"
+    )
+    assert not out.exists()
+
+
 def test_delta_without_baseline_names_runs(tmp_path, capsys):
     write_results(tmp_path / "e" / "x", {"clt_mgsm_es": {"acc": 0.1}})
     write_results(tmp_path / "e" / "y", {"clt_mgsm_es": {"acc": 0.2}})

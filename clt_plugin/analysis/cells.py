@@ -10,7 +10,7 @@ from typing import Sequence
 import numpy as np
 
 from clt_plugin.analysis.entries import Entry
-from clt_plugin.analysis.items import ItemScores, read_samples
+from clt_plugin.analysis.items import ItemScores, ItemsRead, read_items
 from clt_plugin.analysis.model import lang_sort_key
 from clt_plugin.analysis.results import RunResults, value_reader
 from clt_plugin.analysis.uncertainty import Cell
@@ -84,54 +84,71 @@ class ItemCache:
     """Per-item scores read once per (run, task, metric)."""
 
     def __init__(self):
-        self.cache: dict[tuple[str, str, str], ItemScores | None] = {}
+        self.cache: dict[tuple[str, str, str], ItemsRead] = {}
 
     def get(self, run: RunResults, task: str, metric: str) -> ItemScores | None:
+        return self.read(run, task, metric).scores
+
+    def read(self, run: RunResults, task: str, metric: str) -> ItemsRead:
         key = (run.name, task, metric)
         if key not in self.cache:
             paths = run.samples.get(task)
-            self.cache[key] = read_samples(paths, metric) if paths else None
+            self.cache[key] = read_items(paths, metric) if paths else ItemsRead(None, 0, NO_SAMPLES)
         return self.cache[key]
 
 
-def entry_cells(e: Entry, fs: FamilyScores, items: ItemCache, no_items: list[str]):
-    """(cells, absolute values, spread across seeds) of one entry, per language; an entry with a
-    cell lacking per-item scores is added to `no_items`."""
-    cells: dict[str, Cell] = {}
-    values: dict[str, float | None] = {}
-    spread: dict[str, float | None] = {}
-    lacking = False
+# Why a cell has no per-item scores when no samples file was written: the note the matrix prints
+# for those entries together (the other reasons are noted per cell).
+NO_SAMPLES = "no per-item scores (lm-eval --log_samples)"
+
+
+@dataclass
+class EntryCells:
+    """One entry's cells per language, with their absolute values and what the samples said."""
+
+    cells: dict[str, Cell] = field(default_factory=dict)
+    values: dict[str, float | None] = field(default_factory=dict)
+    spread: dict[str, float | None] = field(default_factory=dict)  # sd across seeds
+    counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # language -> (scored, listed)
+    lacking: dict[str, str] = field(default_factory=dict)  # language -> why it has no per-item scores
+
+
+def entry_cells(e: Entry, fs: FamilyScores, items: ItemCache) -> EntryCells:
+    """The cells of one entry (the mean over seeds for a pooled one), per language."""
+    out = EntryCells()
     for l in fs.languages:
         per_seed = [fs.scores[r.name].get(l) for r in e.runs]
         if any(v is None for v in per_seed):
-            values[l], spread[l] = None, None
+            out.values[l], out.spread[l] = None, None
             continue
         v = math.fsum(per_seed) / len(per_seed)
-        values[l] = v
-        spread[l] = float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else None
-        its = _item_scores(e, l, fs, items)
-        if its:
-            cells[l] = Cell(v, None, its, l)
+        out.values[l] = v
+        out.spread[l] = float(np.std(per_seed, ddof=1)) if len(per_seed) > 1 else None
+        reads = [_read(r, l, fs, items) for r in e.runs]
+        if all(read.listed for read in reads):
+            out.counts[l] = (sum(read.scores.n if read.scores else 0 for read in reads), sum(r.listed for r in reads))
+        reason = next((why for why in (_why_not(read, r, l, fs) for read, r in zip(reads, e.runs)) if why), None)
+        if reason is None:
+            out.cells[l] = Cell(v, None, [read.scores for read in reads], l)
         else:
-            lacking = True
-            cells[l] = Cell(v, _stderr(e, l, fs, spread[l]), [], l)
-    if lacking:
-        no_items.append(e.name)
-    return cells, values, spread
+            out.lacking[l] = reason
+            out.cells[l] = Cell(v, _stderr(e, l, fs, out.spread[l]), [], l)
+    return out
 
 
-def _item_scores(e: Entry, lang: str, fs: FamilyScores, items: ItemCache) -> list[ItemScores]:
-    """Each run's per-item scores on `lang`, or [] when any run lacks usable ones."""
-    its = []
-    for r in e.runs:
-        task = fs.tasks[r.name].get(lang)
-        it = items.get(r, task, fs.metric) if task else None
-        score = fs.scores[r.name][lang]
-        # An item mean that is not the reported score: the metric does not average over items.
-        if it is None or abs(it.mean() - score) > 1e-6 * max(1.0, abs(score)):
-            return []
-        its.append(it)
-    return its
+def _read(run: RunResults, lang: str, fs: FamilyScores, items: ItemCache) -> ItemsRead:
+    task = fs.tasks[run.name].get(lang)
+    return items.read(run, task, fs.metric) if task else ItemsRead(None, 0, NO_SAMPLES)
+
+
+def _why_not(read: ItemsRead, run: RunResults, lang: str, fs: FamilyScores) -> str | None:
+    """Why this run's per-item scores cannot stand for its reported score (None: they can)."""
+    if read.scores is None:
+        return read.reason
+    score, mean = fs.scores[run.name][lang], read.scores.mean()
+    if abs(mean - score) > 1e-6 * max(1.0, abs(score)):
+        return f"the per-item {fs.metric} values do not average to the reported score (not a mean over items)"
+    return None
 
 
 def _stderr(e: Entry, lang: str, fs: FamilyScores, spread: float | None) -> float | None:

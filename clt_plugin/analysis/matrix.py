@@ -34,7 +34,15 @@ from typing import Mapping, Sequence
 
 from clt_plugin import families
 from clt_plugin.analysis.bootstrap import Resampler
-from clt_plugin.analysis.cells import FamilyScores, ItemCache, align_streams, entry_cells, read_family
+from clt_plugin.analysis.cells import (
+    NO_SAMPLES,
+    EntryCells,
+    FamilyScores,
+    ItemCache,
+    align_streams,
+    entry_cells,
+    read_family,
+)
 from clt_plugin.analysis.entries import (
     Entry,
     base_entries,
@@ -145,11 +153,8 @@ def build_matrix(
     entries = seed_entries(fs.runs, {r.name: base_model(r) for r in fs.runs}, notes)
     base_of = base_entries(entries, fs.runs, baseline, required=shown.against_baseline)
     base_names = {e.name for e in base_of.values() if e is not None}
-    cells_of, values_of, spread_of = _entry_cells(entries, fs, _items or ItemCache(), base_names, notes)
-    rows = [
-        _row(e, fs, shown, values_of, spread_of[e.name], base_of.get(e.name), base_names, flagged, notes)
-        for e in entries
-    ]
+    cells = _entry_cells(entries, fs, _items or ItemCache(), base_names, notes)
+    rows = [_row(e, fs, shown, cells, base_of.get(e.name), base_names, flagged, notes) for e in entries]
     has_fidelity = any(fs.fidelity.values())
     matrix = Matrix(
         task=family,
@@ -164,6 +169,7 @@ def build_matrix(
         plateau_threshold=plateau_threshold,
         options=opts,
     )
+    cells_of = {name: c.cells for name, c in cells.items()}
     add_uncertainty(matrix, cells_of, {n: b.name for n, b in base_of.items() if b is not None}, resampler)
     if shown.group_statistics:
         add_group_statistics(matrix, cells_of, resampler, pool)
@@ -172,34 +178,49 @@ def build_matrix(
 
 
 def _entry_cells(entries: list[Entry], fs: FamilyScores, items: ItemCache, base_names: set[str], notes: list[str]):
-    """Absolute values and resampling cells per entry (the mean over seeds for a pooled entry)."""
-    cells_of, values_of, spread_of = {}, {}, {}
-    no_items: list[str] = []
-    for e in entries:
-        cells_of[e.name], values_of[e.name], spread_of[e.name] = entry_cells(e, fs, items, no_items)
-    align_streams(cells_of, sorted(base_names))
-    if no_items:
-        shown = ", ".join(no_items[:6]) + (f" and {len(no_items) - 6} more" if len(no_items) > 6 else "")
+    """Each entry's cells (the mean over seeds for a pooled entry), and notes on every cell whose
+    interval cannot rest on all its items."""
+    of = {e.name: entry_cells(e, fs, items) for e in entries}
+    align_streams({name: c.cells for name, c in of.items()}, sorted(base_names))
+    lacking: dict[str, list[str]] = {}  # reason -> entries (or "entry (languages)")
+    few: list[str] = []
+    for name, c in of.items():
+        by_reason: dict[str, list[str]] = {}
+        for lang, reason in c.lacking.items():
+            by_reason.setdefault(reason, []).append(lang)
+        for reason, langs in by_reason.items():
+            lacking.setdefault(reason, []).append(name if reason == NO_SAMPLES else f"{name} ({', '.join(langs)})")
+        few += [f"{name} {l} {n}/{total}" for l, (n, total) in c.counts.items() if 2 * n < total]
+    for reason, names in lacking.items():
         notes.append(
-            f"no per-item scores (lm-eval --log_samples) for {shown}: their intervals use lm-eval's "
+            f"{reason} for {_some(names)}: their intervals use lm-eval's "
             "stderr (normal approximation) and their delta tests are unpaired"
         )
-    return cells_of, values_of, spread_of
+    if few:
+        notes.append(
+            f"fewer than half of the items have a {fs.metric} value in {_some(few)} (scored/items): "
+            "those values and intervals rest on the scored items only"
+        )
+    return of
+
+
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
 
 def _row(
     e: Entry,
     fs: FamilyScores,
     view: View,
-    values_of: dict[str, dict[str, float | None]],
-    spread: dict[str, float | None],
+    cells_of: dict[str, EntryCells],
     own_base: Entry | None,
     base_names: set[str],
     flagged: set[str],
     notes: list[str],
 ) -> Row:
     """One entry's row in the view's units, with the notes its values call for."""
-    values = values_of[e.name]
+    own = cells_of[e.name]
+    values = own.values
     missing = [l for l in fs.languages if values[l] is None]
     if missing:
         notes.append(
@@ -211,7 +232,7 @@ def _row(
         notes.append(
             f"run {e.name}: no manifest found (give --run NAME=DIR:MANIFEST); seen and unseen averages unknown"
         )
-    cells = view.values(values, values_of[own_base.name] if own_base is not None else None)
+    cells = view.values(values, cells_of[own_base.name].values if own_base is not None else None)
     problem = view.problem(values)
     if problem:
         notes.append(f"run {e.name}: {problem}")
@@ -236,8 +257,10 @@ def _row(
         flagged=any(r.name in flagged for r in e.runs),
         runs=tuple(r.name for r in e.runs),
         seeds=tuple(seed_label(r) for r in e.runs) if len(e.runs) > 1 else (),
-        spread=spread,
+        spread=own.spread,
         base_model=e.base,
+        n_scored={l: n for l, (n, _) in own.counts.items()},
+        n_items={l: total for l, (_, total) in own.counts.items()},
     )
 
 

@@ -42,6 +42,10 @@ class Row:
     agg_ci: dict[str, Interval | None] = field(default_factory=dict)
     tests: dict[str, Test] = field(default_factory=dict)  # language or "avg:<agg>" -> delta vs baseline
     methods: tuple[str, ...] = ()
+    # Language -> items with a per-item score, and items in the samples files (summed over a
+    # pooled row's seeds); a language is absent when its samples files do not list the metric.
+    n_scored: dict[str, int] = field(default_factory=dict)
+    n_items: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
+from clt_plugin.families import metric_range
 from clt_plugin.io import parse_json, read_json, read_text
 from clt_plugin.manifest import Manifest, load_manifest, parse_manifest
 from clt_plugin.names import MANIFEST_NAME, split_task_name
@@ -369,6 +370,55 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+# The allowed range of each key of lm-eval's per-task object ("acc,none", "acc_stderr,none"),
+# looked up once per key: a sweep's files repeat the same few keys thousands of times.
+_KEY_RANGES: dict[str, tuple[str, float, float]] = {}
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _key_range(key: str) -> tuple[str, float, float]:
+    """(the name a message shows, lowest, highest) for a key of a task's results object."""
+    found = _KEY_RANGES.get(key)
+    if found is None:
+        name, _, flt = key.partition(",")
+        shown = name if flt in ("", DEFAULT_FILTER) else key
+        found = (shown, 0.0, math.inf) if name.endswith("_stderr") else (shown, *metric_range(name))
+        _KEY_RANGES[key] = found
+    return found
+
+
+def range_problem(name: str, value: float, lo: float, hi: float) -> str | None:
+    """`name=value (allowed lo..hi)` when a value is outside its range or infinite; else None."""
+    if lo <= value <= hi and value not in _INFINITIES:
+        return None
+    allowed = f"{lo:g}..{hi:g}" if math.isfinite(lo) or math.isfinite(hi) else "finite numbers"
+    return f"{name}={value!r} (allowed {allowed})"
+
+
+def check_values(path: Path, task: str, entry: dict[str, Any]) -> list[str]:
+    """Every number of a task's results object against its metric's range (clt_plugin.families):
+    one line per value out of range. NaN is lm-eval's "could not compute" and passes (no score);
+    an integer beyond float range is an error of its own, raised at once."""
+    bad = []
+    for key, value in entry.items():
+        kind = type(value)
+        if kind is float:
+            if value != value:
+                continue
+        elif kind is int:
+            if value > _FLOAT_MAX or value < -_FLOAT_MAX:
+                raise _field_error(
+                    path, f"results.{task}.{key}", f"a {len(str(abs(value)))}-digit integer, too large for a score"
+                )
+        else:
+            continue
+        shown, lo, hi = _key_range(key)
+        problem = range_problem(shown, value, lo, hi)
+        if problem is not None:
+            bad.append(problem)
+    return [f"{path}: results.{task}: out of range: {', '.join(bad)}"] if bad else []
+
+
 def _score(value: float, stderr: Any) -> Score:
     return Score(float(value), float(stderr) if type(stderr) is float or type(stderr) is int else None)
 
@@ -434,6 +484,7 @@ def parse_results(data: Any, path: Path) -> _FileResults:
 
     tasks: dict[str, TaskResult] = {}
     other: list[str] = []
+    out_of_range: list[str] = []
     files = (path,)
     known = languages.LANGUAGES
     for task, entry in data["results"].items():
@@ -461,6 +512,7 @@ def parse_results(data: Any, path: Path) -> _FileResults:
             continue
         if type(entry) is not dict:
             raise _field_error(path, f"results.{task}", f"expected an object, got {type(entry).__name__}")
+        out_of_range += check_values(path, task, entry)
         samples = n_samples.get(task)
         # Positional: this runs once per task per file, thousands of times in a sweep.
         tasks[task] = TaskResult(
@@ -474,6 +526,8 @@ def parse_results(data: Any, path: Path) -> _FileResults:
             files,
             entry,
         )
+    if out_of_range:
+        raise CLTError("values out of range:\n" + "\n".join(out_of_range))
     version = data.get("lm_eval_version")
     return _FileResults(
         path=path,
