@@ -29,11 +29,11 @@ def _line(doc_id, value, metric="acc"):
 @pytest.mark.parametrize(
     "bad, message",
     [
-        ("NaN", "s.jsonl: line 2: acc: nan is not a score (per-item values must be finite numbers or null)"),
-        ("Infinity", "s.jsonl: line 2: acc: inf is not a score (per-item values must be finite numbers or null)"),
-        ("7", "s.jsonl: line 2: acc: 7 is outside acc's range 0..1"),
-        ("-0.5", "s.jsonl: line 2: acc: -0.5 is outside acc's range 0..1"),
-        ("1" + "0" * 400, "s.jsonl: line 2: acc: a 401-digit integer, outside the range of a score"),
+        ("NaN", "s.jsonl: line 2: out of range: acc=nan (allowed 0..1)"),
+        ("Infinity", "s.jsonl: line 2: out of range: acc=inf (allowed 0..1)"),
+        ("7", "s.jsonl: line 2: out of range: acc=7.0 (allowed 0..1)"),
+        ("-0.5", "s.jsonl: line 2: out of range: acc=-0.5 (allowed 0..1)"),
+        ("1" + "0" * 400, "s.jsonl: line 2: acc: a 401-digit integer, too large for a score"),
     ],
 )
 def test_a_per_item_value_no_score_can_be_names_file_and_line(bad, message):
@@ -45,7 +45,7 @@ def test_a_per_item_value_no_score_can_be_names_file_and_line(bad, message):
 
 def test_a_judge_rating_of_six_is_refused_but_five_is_a_score():
     assert parse_samples([_line(0, 5, "judge_rating"), _line(1, 1.0, "judge_rating")], "judge_rating").mean() == 3.0
-    with pytest.raises(CLTError, match=r"^s\.jsonl: line 1: judge_rating: 6 is outside judge_rating's range 1\.\.5$"):
+    with pytest.raises(CLTError, match=r"^s\.jsonl: line 1: out of range: judge_rating=6\.0 \(allowed 1\.\.5\)$"):
         parse_samples([_line(0, 6, "judge_rating")], "judge_rating", "s.jsonl")
 
 
@@ -56,7 +56,7 @@ def test_the_line_named_is_the_line_of_its_own_file(tmp_path):
     b.write_text(_line(5, 0.0) + "\n" + _line(6, 2.5) + "\n")
     with pytest.raises(CLTError) as err:
         read_items([a, b], "acc")
-    assert str(err.value) == f"{b}: line 2: acc: 2.5 is outside acc's range 0..1"
+    assert str(err.value) == f"{b}: line 2: out of range: acc=2.5 (allowed 0..1)"
 
 
 def test_null_values_are_unscored_items():
@@ -87,7 +87,7 @@ def test_per_item_values_are_kept_exactly_or_refused(values):
     lines = [_line(i, v) for i, v in enumerate(values)]
     bad = [i for i, v in enumerate(values) if v is not None and not (math.isfinite(v) and 0 <= v <= 1)]
     if bad:
-        with pytest.raises(CLTError, match=rf"^s\.jsonl: line {bad[0] + 1}: acc: "):
+        with pytest.raises(CLTError, match=rf"^s\.jsonl: line {bad[0] + 1}: out of range: acc="):
             parse_samples(lines, "acc", "s.jsonl")
         return
     items = parse_samples(lines, "acc", "s.jsonl")
@@ -166,6 +166,4 @@ def test_bad_per_item_values_refuse_the_matrix_naming_file_and_line(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(CLTError) as err:
         build_matrix(load_runs([tmp_path / "evals"]), "mgsm", "acc", stats=OPTS)
-    assert str(err.value) == (
-        f"{path}: line 4: acc: nan is not a score (per-item values must be finite numbers or null)"
-    )
+    assert str(err.value) == (f"{path}: line 4: out of range: acc=nan (allowed 0..1)")

@@ -21,12 +21,12 @@ from typing import Sequence
 
 import numpy as np
 
+from clt_plugin.analysis.results import oversized, range_problem
 from clt_plugin.errors import CLTError
 from clt_plugin.families import metric_range
 from clt_plugin.io import read_text, value_error_at
 
 DEFAULT_FILTER = "none"
-_FLOAT_MAX = 1.7976931348623157e308
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,13 @@ def _item_value(value, name: str, where: str) -> float | None:
         return 1.0 if value else 0.0
     if not isinstance(value, (int, float)):
         raise _NotANumber
-    lo, hi = metric_range(name)
-    if isinstance(value, int) and abs(value) > _FLOAT_MAX:
-        raise CLTError(f"{where}: {name}: a {len(str(abs(value)))}-digit integer, outside the range of a score")
-    v = float(value)
-    if not math.isfinite(v):
-        raise CLTError(f"{where}: {name}: {value!r} is not a score (per-item values must be finite numbers or null)")
-    if not lo <= v <= hi:
-        raise CLTError(f"{where}: {name}: {value!r} is outside {name}'s range {lo:g}..{hi:g}")
-    return v
+    huge = oversized(value) if isinstance(value, int) else None
+    if huge:
+        raise CLTError(f"{where}: {name}: {huge}")
+    problem = range_problem(name, float(value), *metric_range(name))
+    if problem:
+        raise CLTError(f"{where}: out of range: {problem}")
+    return float(value)
 
 
 class _Collected:

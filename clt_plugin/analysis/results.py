@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
@@ -373,7 +374,6 @@ def _str_or_none(value: Any) -> str | None:
 # The allowed range of each key of lm-eval's per-task object ("acc,none", "acc_stderr,none"),
 # looked up once per key: a sweep's files repeat the same few keys thousands of times.
 _KEY_RANGES: dict[str, tuple[str, float, float]] = {}
-_FLOAT_MAX = 1.7976931348623157e308
 
 
 def _key_range(key: str) -> tuple[str, float, float]:
@@ -387,8 +387,15 @@ def _key_range(key: str) -> tuple[str, float, float]:
     return found
 
 
+def oversized(value: int) -> str | None:
+    """What is wrong with an integer that float() cannot hold (JSON has no limit); else None."""
+    if -sys.float_info.max <= value <= sys.float_info.max:
+        return None
+    return f"a {len(str(abs(value)))}-digit integer, too large for a score"
+
+
 def range_problem(name: str, value: float, lo: float, hi: float) -> str | None:
-    """`name=value (allowed lo..hi)` when a value is outside its range or infinite; else None."""
+    """`name=value (allowed lo..hi)` when a value is outside its range, infinite or NaN; else None."""
     if lo <= value <= hi and value not in _INFINITIES:
         return None
     allowed = f"{lo:g}..{hi:g}" if math.isfinite(lo) or math.isfinite(hi) else "finite numbers"
@@ -406,10 +413,9 @@ def check_values(path: Path, task: str, entry: dict[str, Any]) -> list[str]:
             if value != value:
                 continue
         elif kind is int:
-            if value > _FLOAT_MAX or value < -_FLOAT_MAX:
-                raise _field_error(
-                    path, f"results.{task}.{key}", f"a {len(str(abs(value)))}-digit integer, too large for a score"
-                )
+            huge = oversized(value)
+            if huge:
+                raise _field_error(path, f"results.{task}.{key}", huge)
         else:
             continue
         shown, lo, hi = _key_range(key)
