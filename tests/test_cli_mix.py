@@ -62,6 +62,21 @@ def test_mix_writes_train_and_manifest_and_prints_the_table(work, capsys):
     assert len((work / "out" / "train.jsonl").read_text().splitlines()) == 10
 
 
+def test_the_summary_line_names_every_file_written_with_its_rows(work, capsys):
+    out_dir = work / "out"
+    rc, out, _ = mix(write_spec(work), "-o", out_dir, capsys=capsys)
+    assert (
+        rc == 0 and out.splitlines()[-1] == f"wrote {out_dir / 'train.jsonl'} (10 rows) and {out_dir / 'manifest.json'}"
+    )
+    held = SPEC.format(english=4, per=3, langs="[es, fr]") + "    validation: 2\n"
+    rc, out, _ = mix(write_spec(work, text=held), "-o", out_dir, capsys=capsys)
+    assert rc == 0 and out.splitlines()[-1] == (
+        f"wrote {out_dir / 'train.jsonl'} (10 rows), {out_dir / 'validation.jsonl'} (6 rows held out for "
+        f"validation) and {out_dir / 'manifest.json'}"
+    )
+    assert len((out_dir / "validation.jsonl").read_text(encoding="utf-8").splitlines()) == 6
+
+
 def test_console_script_on_the_shipped_example_spec(tmp_path):
     clt = Path(sys.executable).with_name("clt")
     env = dict(os.environ, CLT_CACHE_DIR=str(tmp_path / "cache"))

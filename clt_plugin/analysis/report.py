@@ -27,6 +27,7 @@ from clt_plugin.analysis.render import MISSING, SIGNIFICANT, note_lines, render,
 from clt_plugin.analysis.results import RunResults
 from clt_plugin.analysis.uncertainty import StatOptions
 from clt_plugin.outputs import claim_dir, output_dir
+from clt_plugin.progress import Progress
 
 COMMAND = "clt report"  # signs the report folder (clt_plugin.outputs owns the output policy)
 TABLE_ROWS = 200
@@ -141,7 +142,11 @@ def build_report(
     out_dir = Path(out_dir)
     claim_dir(out_dir, COMMAND)  # refused before any work when it is not ours to replace
     tasks = tasks_to_build(runs, tasks, kwargs)  # the views of every task share draws and reads
-    reports = [task_report(runs, normalize_task(t), metric, percent=percent, **kwargs) for t in tasks]
+    with Progress("clt report", total=len(tasks), unit="task") as bar:
+        reports = []
+        for t in tasks:
+            reports.append(task_report(runs, normalize_task(t), metric, percent=percent, **kwargs))
+            bar.update()
     page = render_html(reports, runs, kwargs.get("stats") or StatOptions())
     json_text = render([r.absolute for r in reports], runs, "json")
     with output_dir(out_dir, COMMAND) as tmp:

@@ -130,19 +130,21 @@ def _fmt(value) -> str:
 
 def run(args) -> int:
     from clt_plugin.judge.cache import default_cache_path
-    from clt_plugin.judge.run import DEFAULT_MIN_COVERAGE, JudgeFailed, judge_run, print_progress
+    from clt_plugin.judge.run import DEFAULT_MIN_COVERAGE, JudgeFailed, judge_run
+    from clt_plugin.progress import Progress
 
     judge = _build_judge(args)
     min_coverage = DEFAULT_MIN_COVERAGE if args.min_coverage is None else args.min_coverage
     try:
-        report = judge_run(
-            args.samples,
-            args.output,
-            judge,
-            cache_path=args.cache or default_cache_path(),
-            progress=None if args.quiet else print_progress,
-            min_coverage=min_coverage,
-        )
+        with Progress("clt judge", unit="request", enabled=not args.quiet) as bar:
+            report = judge_run(
+                args.samples,
+                args.output,
+                judge,
+                cache_path=args.cache or default_cache_path(),
+                progress=bar.set,
+                min_coverage=min_coverage,
+            )
     except JudgeFailed as e:
         print(f"clt judge: error: {e}", file=sys.stderr)
         return 1

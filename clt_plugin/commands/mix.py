@@ -8,7 +8,8 @@ from pathlib import Path
 
 from clt_plugin.mixture import build_mixture, load_spec
 from clt_plugin.mixture.grid import GRIDS, build_grid
-from clt_plugin.mixture.summary import describe
+from clt_plugin.mixture.summary import describe, written
+from clt_plugin.progress import Progress
 from clt_plugin.resources import example_data_path
 
 
@@ -28,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     kw = {"cache_dir": args.cache_dir, "use_cache": not args.no_cache}
     if args.grid:
         out = Path(args.output or f"clt-grid-{args.grid}")
-        manifests = build_grid(spec, out, args.grid, **kw)
+        with Progress(f"clt mix --grid {args.grid}"):  # signs of life only: a grid has no count of its own
+            manifests = build_grid(spec, out, args.grid, **kw)
         if args.json:
             print(json.dumps(manifests, indent=2, ensure_ascii=False))
             return 0
@@ -37,10 +39,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {len(manifests)} mixtures under {out}")
         return 0
     out = Path(args.output or "clt-mixture")
-    manifest = build_mixture(spec, out, **kw)
+    with Progress("clt mix", unit="task") as bar:
+        manifest = build_mixture(spec, out, progress=bar.set, **kw)
     if args.json:
         print(json.dumps(manifest, indent=2, ensure_ascii=False))
         return 0
     print(describe(manifest))
-    print(f"wrote {out / manifest['train_file']} ({manifest['total_rows']} rows) and {out / 'manifest.json'}")
+    print(written(out, manifest))
     return 0

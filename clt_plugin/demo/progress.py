@@ -1,7 +1,8 @@
-"""Run a tool as a subprocess, its output to a log file, its progress as a bar in the terminal.
+"""Run a tool as a subprocess, its output to a log file, its progress through clt_plugin.progress.
 
 axolotl (the Trainer) and lm_eval draw tqdm bars on stderr; the last ``N/M`` such a bar printed
-is the tool's own count of steps or requests, shown here instead of hundreds of log lines.
+is the tool's own count of steps or requests, shown here instead of hundreds of log lines: as a
+bar on a terminal, as a plain line every N seconds in a log (CI, Slurm, nohup).
 """
 
 from __future__ import annotations
@@ -9,12 +10,11 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 from clt_plugin.errors import CLTError
+from clt_plugin.progress import Progress
 
 # The count and total of a tqdm bar: "Running generate_until requests:  45%|####   | 290/640 [00:12<...".
 _COUNT = rb"\s*\d+%\|[^|\r\n]*\| (\d+)/(\d+) \["
@@ -22,6 +22,13 @@ _COUNT = rb"\s*\d+%\|[^|\r\n]*\| (\d+)/(\d+) \["
 PRETRAIN_BAR = re.compile(rb"pre-training the tiny model:" + _COUNT)
 TRAINER_BAR = re.compile(rb"(?:^|[\r\n])" + _COUNT)  # the Trainer's bar has no description
 LM_EVAL_BAR = re.compile(rb"Running generate_until requests:" + _COUNT)
+CONVERT_BAR = re.compile(rb"de-quantizing GGUF tensors\.\.\.:" + _COUNT)  # transformers reading SmolLM2's GGUF
+
+
+def last_count(chunk: bytes, track: re.Pattern[bytes]) -> tuple[int, int] | None:
+    """The last `n/total` the tracked bar drew in `chunk`, or None."""
+    hits = track.findall(chunk)
+    return (int(hits[-1][0]), int(hits[-1][1])) if hits else None
 
 
 def run_logged(
@@ -35,15 +42,10 @@ def run_logged(
     track: re.Pattern[bytes],
     unit: str = "it",
 ) -> None:
-    """Run `argv`; everything it prints goes to `log`, its `track` bar drives ours; a failure
-    names the log and shows its tail."""
-    from tqdm.auto import tqdm
-
+    """Run `argv`; everything it prints goes to `log`, its `track` bar drives the progress shown;
+    a failure names the log and shows its tail. `progress=False` shows only the step's name."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    if not progress:
-        print(desc, file=sys.stderr, flush=True)  # a plain line per step in logs and pipes
-    bar = tqdm(desc=desc, total=None, disable=not progress, unit=unit, leave=True, file=sys.stderr, dynamic_ncols=True)
+    bar = Progress(desc, unit=unit, announce=True, enabled=progress)
     with open(log, "wb") as out:
         out.write(("$ " + " ".join(argv) + "\n").encode())
         out.flush()
@@ -53,32 +55,25 @@ def run_logged(
 
         def pump() -> None:
             assert proc.stdout is not None
-            # read1: whatever is available, so `\r`-redrawn bars arrive as they are drawn.
+            # read1: whatever is available, so `\r`-redrawn bars arrive as they are drawn. A bar
+            # split across two reads is missed once and caught at its next redraw.
             while chunk := proc.stdout.read1(65536):
                 out.write(chunk)
-                hits = track.findall(chunk)
-                if hits:
-                    n, total = (int(x) for x in hits[-1])
-                    bar.total = total  # set, not reset(): the elapsed time counts the whole step
-                    bar.n = n
-                    bar.refresh()
+                count = last_count(chunk, track)
+                if count:
+                    bar.set(*count)
 
         reader = threading.Thread(target=pump, daemon=True)
         reader.start()
-        while True:
-            try:
-                rc = proc.wait(timeout=1.0)
-                break
-            except subprocess.TimeoutExpired:
-                bar.refresh()  # keep the elapsed time moving while the tool works silently
-            except KeyboardInterrupt:
-                proc.terminate()
-                proc.wait()
-                raise
+        try:
+            rc = proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            proc.wait()
+            bar.close(failed=True)
+            raise
         reader.join()
-    bar.close()
-    if not progress and rc == 0:
-        print(f"    done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    bar.close(failed=rc != 0)
     if rc != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
         raise CLTError(

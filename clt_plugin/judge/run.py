@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,9 +326,3 @@ def judge_run(
     refused = {s.task: why for s in stats if (why := refusal(s, min_coverage)) is not None}
     atomic_write_json(results_path, _results_doc(files, stats, judge, source, source_path, min_coverage, refused))
     return RunReport(stats, len(answers), hits, results_path, judgments_paths, reasons, min_coverage, refused)
-
-
-def print_progress(done: int, total: int, stream=sys.stderr) -> None:
-    step = max(1, total // 10)
-    if done == total or done % step == 0:
-        print(f"judged {done}/{total}", file=stream, flush=True)

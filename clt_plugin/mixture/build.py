@@ -356,8 +356,10 @@ def build_mixture(
     base_dir: str | Path | None = None,
     use_cache: bool = True,
     memo: ScanMemo | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Write `out_dir/train.jsonl` and `out_dir/manifest.json` atomically; return the manifest.
+    `progress(done, total)` is called after each task's rows are drawn.
 
     The cache (default `clt_plugin.resources.user_cache_dir()`) is keyed on the normalized spec and
     the fingerprints of every source, never on paths, so an edited file is never served stale.
@@ -387,8 +389,10 @@ def build_mixture(
     counts: dict[str, dict[str, int]] = {}
     flagged: dict[str, dict[str, int]] = {}
     dropped: dict[str, dict[str, int]] = {}
-    for name, b in builds.items():
+    for done, (name, b) in enumerate(builds.items(), 1):
         got = b.run()
+        if progress is not None:
+            progress(done, len(builds))
         if b.held:
             held = {l: got[l][: b.held] for l in b.want}
             got = {l: got[l][b.held :] for l in b.want}

@@ -34,3 +34,13 @@ def describe(manifest: dict) -> str:
         )
     lines.append(f"train.jsonl sha256 {manifest['train_sha256']}")
     return "\n".join(lines)
+
+
+def written(out, manifest: dict) -> str:
+    """The files a `clt mix` build wrote, with their rows: train.jsonl, validation.jsonl (when the
+    spec holds rows out) and manifest.json."""
+    files = [f"{out / manifest['train_file']} ({manifest['total_rows']} rows)"]
+    held = manifest.get("validation")
+    if held:
+        files.append(f"{out / held['file']} ({held['total_rows']} rows held out for validation)")
+    return f"wrote {', '.join(files)} and {out / 'manifest.json'}"
