@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from clt_plugin.axolotl.args import CLTArgs, CLTEvalArgs
+from clt_plugin.axolotl.args import CLTEvalArgs
 from clt_plugin.axolotl.banner import format_banner, format_row_check
 from clt_plugin.axolotl.evaluation import build_command
+from clt_plugin.axolotl.resolve import ConfigProblems, resolve
 from clt_plugin.axolotl.sweep import parse_grid
 from clt_plugin.resources import tasks_path
 
@@ -21,8 +22,14 @@ def _flag(argv: list[str], name: str) -> str:
     return argv[argv.index(name) + 1]
 
 
+def _eval_args(config_dir, **value) -> CLTEvalArgs:
+    """`clt_eval:` as the plugin resolves it from a config in `config_dir` (paths made absolute)."""
+    return resolve({"clt_eval": value}, config_dir).eval
+
+
 def test_clt_eval_expands_families_and_includes_the_clt_tasks(tmp_path):
-    args = CLTEvalArgs(
+    args = _eval_args(
+        tmp_path,
         tasks=["mgsm", "xlsum"],
         languages=["es", "ja"],
         batch_size=4,
@@ -32,7 +39,7 @@ def test_clt_eval_expands_families_and_includes_the_clt_tasks(tmp_path):
         model_args={"dtype": "bfloat16"},
     )
     cfg = {"output_dir": str(tmp_path / "out"), "base_model": "base"}
-    argv, env, results, include = build_command(cfg, args, tmp_path)
+    argv, env, results, include = build_command(cfg, args)
     assert argv[:5] == [sys.executable, "-m", "lm_eval", "run", "--model"]
     assert _flag(argv, "--tasks") == "clt_mgsm_es,clt_mgsm_ja,clt_xlsum_es,clt_xlsum_ja"
     assert _flag(argv, "--include_path") == str(tasks_path()) and include == [str(tasks_path())]
@@ -44,9 +51,12 @@ def test_clt_eval_expands_families_and_includes_the_clt_tasks(tmp_path):
 
 
 def test_clt_eval_takes_task_names_and_yaml_paths_verbatim_and_evaluates_a_lora_on_its_base(tmp_path):
-    args = CLTEvalArgs(tasks=["hellaswag", "my/task.yaml"], include_paths=["more"], log_samples=False)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "my").mkdir()
+    (tmp_path / "my" / "task.yaml").write_text("task: my_task\n", encoding="utf-8")
+    args = _eval_args(tmp_path, tasks=["hellaswag", "my/task.yaml"], include_paths=["more"], log_samples=False)
     cfg = {"output_dir": "out", "base_model": "org/base", "adapter": "lora"}
-    argv, env, _, include = build_command(cfg, args, tmp_path)
+    argv, env, _, include = build_command(cfg, args)
     assert _flag(argv, "--tasks") == f"hellaswag,{(tmp_path / 'my/task.yaml').resolve()}"
     assert _flag(argv, "--model_args") == f"pretrained=org/base,peft={Path('out').resolve()}"
     assert include == [str(tasks_path()), str((tmp_path / "more").resolve())]
@@ -63,16 +73,16 @@ def test_clt_eval_takes_the_lm_eval_backend_and_its_arguments(tmp_path):
         model_args={"tensor_parallel_size": 4, "gpu_memory_utilization": 0.85},
         gen_kwargs={"max_gen_toks": 512},
     )
-    argv, _, _, _ = build_command({"output_dir": str(tmp_path / "out")}, args, tmp_path)
+    argv, _, _, _ = build_command({"output_dir": str(tmp_path / "out")}, args)
     assert _flag(argv, "--model") == "vllm" and _flag(argv, "--batch_size") == "auto"
     assert _flag(argv, "--model_args") == (
         f"pretrained={(tmp_path / 'out').resolve()},tensor_parallel_size=4,gpu_memory_utilization=0.85"
     )
     assert _flag(argv, "--gen_kwargs") == "max_gen_toks=512"
     assert "--device" not in argv  # vLLM places the model itself
-    lora, _, _, _ = build_command({"output_dir": "out", "base_model": "org/base", "adapter": "lora"}, args, tmp_path)
+    lora, _, _, _ = build_command({"output_dir": "out", "base_model": "org/base", "adapter": "lora"}, args)
     assert _flag(lora, "--model_args").startswith(f"pretrained=org/base,lora_local_path={Path('out').resolve()},")
-    hf, _, _, _ = build_command({"output_dir": "out"}, CLTEvalArgs(tasks=["mgsm"]), tmp_path)
+    hf, _, _, _ = build_command({"output_dir": "out"}, CLTEvalArgs(tasks=["mgsm"]))
     assert _flag(hf, "--model") == "hf" and "--device" in hf and "--gen_kwargs" not in hf
 
 
@@ -92,15 +102,15 @@ def test_bad_clt_eval_names_the_field(value, where):
     assert where in {".".join(map(str, err["loc"])) for err in e.value.errors()}
 
 
-def test_clt_mixture_with_datasets_is_refused():
-    with pytest.raises(ValidationError, match="cannot be combined with `datasets:`"):
-        CLTArgs.model_validate({"clt_mixture": "spec.yaml", "datasets": [{"path": "x.jsonl"}]})
+def test_clt_mixture_with_datasets_is_refused(tmp_path):
+    with pytest.raises(ConfigProblems, match="cannot be combined with `datasets:`"):
+        resolve({"clt_mixture": "spec.yaml", "datasets": [{"path": "x.jsonl"}]}, tmp_path)
 
 
-def test_bad_inline_spec_reports_its_path():
+def test_bad_inline_spec_reports_its_path(tmp_path):
     spec = {"seed": 1, "tasks": {"math": {"source": {"path": "m_{lang}.jsonl"}, "languages": ["es", "xx"]}}}
-    with pytest.raises(ValidationError, match=r"clt_mixture\.tasks\.math\.languages\[1\]"):
-        CLTArgs.model_validate({"clt_mixture": spec})
+    with pytest.raises(ConfigProblems, match=r"clt_mixture\.tasks\.math\.languages\[1\]"):
+        resolve({"clt_mixture": spec}, tmp_path)
 
 
 MANIFEST = {

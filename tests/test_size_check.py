@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from clt_plugin.axolotl.config_check import check_config, size_problems
+from clt_plugin.axolotl.resolve import resolve
 from clt_plugin.errors import CLTError
 from clt_plugin.mixture import load_spec
 from clt_plugin.sources.config import SourceConfig
@@ -109,11 +110,14 @@ def test_hub_sources_use_documented_sizes_when_the_hub_is_online(monkeypatch):
     assert [(s["lang"], s["asked"], s["holds"]) for s in short] == [("en", 10_000, 3_900)]
     bactrian = availability(SourceConfig(dataset="bactrian"), ["en", "es", "fr", "ja", "zh"])
     assert bactrian.counts == {lang: 67_000 for lang in ("en", "es", "fr", "ja", "zh")}
+    wildchat = availability(SourceConfig(dataset="wildchat"), ["en", "es", "fr", "ja", "zh"])
+    assert wildchat.counts == {"en": 400_000, "zh": 100_000}  # es, fr, ja: no published figure
     assert set(DOCUMENTED) == {
         "MBZUAI/Bactrian-X",
         "csebuetnlp/xlsum",
         "laihuiyuan/mCoT-MATH",
         "CohereForAI/aya_dataset",
+        "allenai/WildChat-1M",
     }
 
 
@@ -153,7 +157,7 @@ def test_size_problems_reports_an_unreadable_local_source(tmp_path):
             },
         }
     }
-    errors, notes = size_problems(cfg, tmp_path, "none")
+    errors, notes = size_problems(resolve(cfg, tmp_path), "none")
     assert len(errors) == 1 and "missing_en.jsonl" in errors[0] and notes == []
 
 

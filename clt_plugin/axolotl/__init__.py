@@ -7,17 +7,15 @@ In an axolotl config::
     clt_mixture: mixture.yaml        # or the spec inline, same schema as `clt mix`
 
 ``CLTPlugin`` is resolved lazily so that light users of this package (``clt check-config``,
-``clt sweep``) do not pay for importing axolotl and torch.
+``clt sweep``) do not pay for importing axolotl and torch. Nothing in the package imports this
+module back: the plugin's import paths live in ``clt_plugin.axolotl.args``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PLUGIN_PATH = "clt_plugin.axolotl.CLTPlugin"
-ARGS_PATH = "clt_plugin.axolotl.args.CLTArgs"
-
-__all__ = ["CLTPlugin", "PLUGIN_PATH", "ARGS_PATH"]
+__all__ = ["CLTPlugin"]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,63 +1,21 @@
-"""The config keys the plugin adds to axolotl, validated by axolotl's own pydantic pass.
+"""The config keys the plugin adds to axolotl: their names, types and descriptions.
 
-axolotl merges this model into its config model (``get_input_args``), so a bad value fails
-``axolotl train``/``preprocess`` before anything runs, with the field's path in the message.
+axolotl merges `CLTArgs` into its config model (``get_input_args``) so that it keeps these keys.
+Their meaning is checked once, by `clt_plugin.axolotl.resolve`, when the plugin registers (before
+axolotl validates anything) and by `clt check-config`; the types here are deliberately loose so
+that axolotl's own pass does not validate the mixture spec a second time.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from clt_plugin.errors import CLTError
-
-# `datasets:` entry the plugin puts in the raw config at register time: axolotl 0.19 refuses a
-# config with neither `datasets` nor `pretraining_dataset`, and this entry also lets axolotl
-# validate the chat_template options the mixture will be tokenized with. load_datasets swaps
-# the path for the built mixture file.
-PLACEHOLDER_PATH = "clt_mixture"
-PLACEHOLDER_DATASET: dict[str, Any] = {
-    "path": PLACEHOLDER_PATH,
-    "ds_type": "json",
-    "type": "chat_template",
-    "field_messages": "messages",
-    "split": "train",
-}
-
-# `test_datasets:` entry for the mixture's held-out validation rows (spec `validation:`).
-VALIDATION_PLACEHOLDER = "clt_validation"
-
-COMBINE_ERROR = (
-    "clt_mixture: cannot be combined with `{key}:` -- the mixture must be the whole training set, "
-    "or the manifest would not say what the model saw; add the other data to the mixture spec as "
-    "a task with a local source instead"
-)
-
-
-def is_placeholder(entry: Any, placeholder: str = PLACEHOLDER_PATH) -> bool:
-    path = entry.get("path") if hasattr(entry, "get") else getattr(entry, "path", None)
-    return path == placeholder
-
-
-def validate_mixture_value(value: Any) -> Any:
-    """Run the mixture engine's own validation; its message carries the field path."""
-    if value is None:
-        return value
-    if not isinstance(value, (str, dict)):
-        raise ValueError(f"clt_mixture: expected a spec mapping or a path to a spec file (got {type(value).__name__})")
-    from clt_plugin.mixture import load_spec
-
-    try:
-        # Errors read `clt_mixture.tasks.math.languages[2]: ...` (prefixed by the file for a path).
-        load_spec(value)
-    except CLTError as e:
-        msg = str(e)
-        if not msg.startswith("clt_mixture") and isinstance(value, dict):
-            msg = f"clt_mixture: {msg}"
-        raise ValueError(msg) from None
-    return value
+PLUGIN_PATH = "clt_plugin.axolotl.CLTPlugin"
+ARGS_PATH = "clt_plugin.axolotl.args.CLTArgs"
+# Both resolve to the same class through axolotl's `module.Class` loader.
+ACCEPTED_PLUGIN_PATHS = (PLUGIN_PATH, "clt_plugin.axolotl.plugin.CLTPlugin")
 
 
 def _registry_code(code: str) -> str:
@@ -116,22 +74,25 @@ class CLTEvalArgs(BaseModel):
         return v
 
     def task_names(self) -> list[str]:
+        from clt_plugin.names import task_name
+
         if not self.languages:
             return list(self.tasks)
-        return [f"clt_{family}_{lang}" for family in self.tasks for lang in self.languages]
+        return [task_name(family, lang) for family in self.tasks for lang in self.languages]
 
 
 class CLTArgs(BaseModel):
-    """Keys of an axolotl config that the clt plugin reads."""
+    """Keys of an axolotl config that the clt plugin reads (see axolotl_configs/README.md)."""
 
     clt_mixture: Union[dict[str, Any], str, None] = Field(
         default=None,
         json_schema_extra={"description": "mixture spec (same schema as `clt mix`) or a path to one"},
     )
-    clt_eval: CLTEvalArgs | None = None
+    clt_eval: dict[str, Any] | None = Field(
+        default=None, json_schema_extra={"description": "lm_eval after training (fields: CLTEvalArgs)"}
+    )
     clt_global_batch_size: int | None = Field(
         default=None,
-        ge=1,
         json_schema_extra={
             "description": "rows per optimizer step over all GPUs; the plugin derives "
             "gradient_accumulation_steps = this / (data-parallel processes x micro_batch_size)"
@@ -145,26 +106,6 @@ class CLTArgs(BaseModel):
         },
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _mixture_is_the_whole_training_set(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or data.get("clt_mixture") is None:
-            return data
-        datasets = data.get("datasets") or []
-        if any(not is_placeholder(d) for d in datasets):
-            raise ValueError(COMBINE_ERROR.format(key="datasets"))
-        if data.get("pretraining_dataset"):
-            raise ValueError(COMBINE_ERROR.format(key="pretraining_dataset"))
-        return data
 
-    @field_validator("clt_mixture")
-    @classmethod
-    def _valid_spec(cls, v: Any) -> Any:
-        return validate_mixture_value(v)
-
-    @field_validator("clt_base_dir", "clt_cache_dir")
-    @classmethod
-    def _a_directory(cls, v: str | None) -> str | None:
-        if v is not None and Path(v).exists() and not Path(v).is_dir():
-            raise ValueError(f"{v} is not a directory")
-        return v
+# Every clt key a config may set; anything else starting with `clt` is a typo axolotl would drop.
+KNOWN_KEYS: tuple[str, ...] = tuple(CLTArgs.model_fields)

@@ -14,31 +14,42 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from clt_plugin.axolotl.args import PLACEHOLDER_DATASET, VALIDATION_PLACEHOLDER, is_placeholder
 from clt_plugin.errors import CLTError
-from clt_plugin.io import atomic_open, canonical_json, sha256_bytes
+from clt_plugin.io import atomic_open, canonical_json, sha256_bytes, sha256_file
 
 DEFAULT_PREPARED = "last_run_prepared"  # axolotl.common.const.DEFAULT_DATASET_PREPARED_PATH
+
+# The `datasets:` entry the plugin puts in the raw config at register time (see
+# CLTPlugin.register for why axolotl needs one); load_datasets swaps the path for the built
+# mixture file.
+PLACEHOLDER_PATH = "clt_mixture"
+PLACEHOLDER_DATASET: dict[str, Any] = {
+    "path": PLACEHOLDER_PATH,
+    "ds_type": "json",
+    "type": "chat_template",
+    "field_messages": "messages",
+    "split": "train",
+}
+# The `test_datasets:` entry for the mixture's held-out validation rows (spec `validation:`).
+VALIDATION_PLACEHOLDER = "clt_validation"
+
+
+def placeholders(cfg: Any, holds_out_validation: bool) -> dict[str, list[dict[str, Any]]]:
+    """The `datasets:` (and `test_datasets:`) entries register adds to the raw config."""
+    entry = dict(PLACEHOLDER_DATASET)
+    # axolotl fills a dataset's own chat_template with "tokenizer_default" before it would copy
+    # the top-level one over; carry the top-level choice explicitly.
+    for key in ("chat_template", "chat_template_jinja"):
+        if cfg.get(key):
+            entry[key] = cfg[key]
+    out = {"datasets": [entry]}
+    if holds_out_validation:
+        out["test_datasets"] = [{**entry, "path": VALIDATION_PLACEHOLDER}]
+    return out
 
 
 def mixtures_root(cfg: Any) -> Path:
     return Path(cfg.get("dataset_prepared_path") or DEFAULT_PREPARED) / "clt_mixtures"
-
-
-def spec_and_base_dir(cfg: Any) -> tuple[Any, Path]:
-    """The validated spec and the directory its relative source paths resolve against."""
-    from clt_plugin.mixture import load_spec
-
-    value = cfg.get("clt_mixture")
-    if cfg.get("clt_base_dir"):
-        base = Path(cfg["clt_base_dir"]).resolve()
-    elif isinstance(value, str):
-        base = Path(value).resolve().parent
-    else:
-        config_path = cfg.get("axolotl_config_path")
-        base = Path(config_path).resolve().parent if config_path else Path.cwd()
-    spec = load_spec(value if isinstance(value, str) else dict(value), base_dir=base)
-    return spec, base
 
 
 def _freeze(train_file: Path, sha: str, root: Path) -> Path:
@@ -52,18 +63,25 @@ def _freeze(train_file: Path, sha: str, root: Path) -> Path:
         os.link(train_file, tmp)
     except OSError:
         shutil.copyfile(train_file, tmp)
+    if sha256_file(tmp) != sha:  # the folder was rewritten (another process) after the build read it
+        os.unlink(tmp)
+        raise CLTError(
+            f"{train_file}: does not hash to its manifest's sha256 {sha[:12]}: another process rewrote "
+            f"{train_file.parent} while it was read; run again"
+        )
     os.replace(tmp, frozen)
     return frozen
 
 
-def build(cfg: Any) -> tuple[dict[str, Any], Path, Path | None]:
-    """Build (or find in the engine's cache) the mixture; returns the manifest, its frozen training
-    rows and its frozen validation rows (None when the spec holds none out)."""
+def build(clt: Any, cfg: Any) -> tuple[dict[str, Any], Path, Path | None]:
+    """Build (or find in the engine's cache) the mixture of the resolved config `clt`; returns the
+    manifest, its frozen training rows and its frozen validation rows (None when the spec holds
+    none out)."""
     from filelock import FileLock
 
     from clt_plugin.mixture import build_mixture
 
-    spec, base_dir = spec_and_base_dir(cfg)
+    spec, base_dir = clt.mixture, clt.sources_dir
     root = mixtures_root(cfg)
     root.mkdir(parents=True, exist_ok=True)
     # One working directory per (spec, base dir): grid points sharing a prepared path never collide.
@@ -71,7 +89,7 @@ def build(cfg: Any) -> tuple[dict[str, Any], Path, Path | None]:
     out_dir = root / f"spec-{key}"
     # Every rank calls load_datasets; the first builds, the rest find the engine's cache.
     with FileLock(str(root / ".build.lock")):
-        manifest = build_mixture(spec, out_dir, cache_dir=cfg.get("clt_cache_dir"), base_dir=base_dir)
+        manifest = build_mixture(spec, out_dir, cache_dir=clt.cache_dir, base_dir=base_dir)
         train_file = Path(out_dir) / "train.jsonl"
         if not train_file.is_file():
             raise CLTError(f"{out_dir}: the mixture engine wrote no train.jsonl")
@@ -83,11 +101,11 @@ def build(cfg: Any) -> tuple[dict[str, Any], Path, Path | None]:
 
 def point_datasets_at(cfg: Any, train_file: Path, key: str = "datasets", placeholder: str | None = None) -> None:
     """Make the placeholder `datasets:` (or `test_datasets:`) entry name the mixture file (adding one if missing)."""
-    placeholder = placeholder or PLACEHOLDER_DATASET["path"]
+    placeholder = placeholder or PLACEHOLDER_PATH
     frozen_dir = str(train_file.parent)
     datasets = list(cfg.get(key) or [])
     # A second call in one process finds the entry it pointed before.
-    entries = [d for d in datasets if is_placeholder(d, placeholder) or str(d.get("path", "")).startswith(frozen_dir)]
+    entries = [d for d in datasets if d.get("path") == placeholder or str(d.get("path", "")).startswith(frozen_dir)]
     if not entries:
         datasets.append({**PLACEHOLDER_DATASET, "path": placeholder})
         entries = [datasets[-1]]

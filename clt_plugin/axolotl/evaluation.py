@@ -23,11 +23,6 @@ from clt_plugin.io import atomic_write_json, atomic_write_text
 EVAL_DIRNAME = "clt_eval"
 
 
-def _resolve(path: str, base_dir: Path) -> str:
-    p = Path(path).expanduser()
-    return str(p if p.is_absolute() else (base_dir / p).resolve())
-
-
 def _default_device() -> str:
     try:
         import torch
@@ -58,13 +53,14 @@ def model_args_for(cfg: Any, args: CLTEvalArgs) -> dict[str, Any]:
     return margs
 
 
-def build_command(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> tuple[list[str], dict[str, str], Path, list[str]]:
-    """(argv, extra environment, results dir, include paths) for one lm_eval run; writes nothing."""
+def build_command(cfg: Any, args: CLTEvalArgs) -> tuple[list[str], dict[str, str], Path, list[str]]:
+    """(argv, extra environment, results dir, include paths) for one lm_eval run; writes nothing.
+    `args` is the resolved `clt_eval` (clt_plugin.axolotl.resolve: its paths are absolute)."""
     try:
-        include = lm_eval_cli.include_paths([_resolve(p, base_dir) for p in args.include_paths])
+        include = lm_eval_cli.include_paths(args.include_paths)
     except CLTError as e:
         raise CLTError(f"clt_eval: {e}") from None
-    tasks = [_resolve(t, base_dir) if t.endswith((".yaml", ".yml")) else t for t in args.task_names()]
+    tasks = args.task_names()
     results_dir = Path(cfg["output_dir"]).resolve() / EVAL_DIRNAME
     argv = lm_eval_cli.run_argv(
         {
@@ -86,13 +82,13 @@ def build_command(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> tuple[list[str
     )
     env = {}
     if args.data_dir:
-        env["CLT_DATA_DIR"] = _resolve(args.data_dir, base_dir)
+        env["CLT_DATA_DIR"] = args.data_dir
     return argv, env, results_dir, include
 
 
-def run_clt_eval(cfg: Any, args: CLTEvalArgs, base_dir: Path) -> Path:
+def run_clt_eval(cfg: Any, args: CLTEvalArgs) -> Path:
     extras.require("lm_eval", "clt_eval")  # a core-only training node: say so before lm_eval fails
-    argv, env, results_dir, include = build_command(cfg, args, base_dir)
+    argv, env, results_dir, include = build_command(cfg, args)
     results_dir.mkdir(parents=True, exist_ok=True)
     if "--config" in argv:
         atomic_write_text(argv[argv.index("--config") + 1], yaml.safe_dump(lm_eval_cli.config_for(include)))

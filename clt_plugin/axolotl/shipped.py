@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from clt_plugin.axolotl import PLUGIN_PATH
+from clt_plugin.axolotl.args import PLUGIN_PATH
 from clt_plugin.axolotl.config_check import default_grid
 from clt_plugin.mixture.grid import K_GRIDS
 

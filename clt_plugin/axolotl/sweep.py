@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from clt_plugin import __version__
-from clt_plugin.axolotl.config_check import check_config_dict, load_config
+from clt_plugin.axolotl.config_check import checked_file
 from clt_plugin.errors import CLTError
 from clt_plugin.io import canonical_json, sha256_bytes
 
@@ -93,24 +93,11 @@ def plan(base_path: str | Path, grid: list[int], out_dir: str | Path, seeds: lis
 
     base_path = Path(base_path)
     out_dir = Path(out_dir)
-    base = load_config(base_path)
-    base_dir = base_path.resolve().parent
-    problems = check_config_dict(base, base_dir)
-    if problems:
-        raise CLTError(f"{base_path}:\n  " + "\n  ".join(problems))
-    if base.get("clt_mixture") is None:
+    base, clt = checked_file(base_path)
+    if clt is None or clt.mixture is None:
         raise CLTError(f"{base_path}: clt_mixture is not set; a sweep varies its per_language")
-
-    value = base["clt_mixture"]
-    if isinstance(value, str):
-        spec_file = Path(value) if Path(value).is_absolute() else base_dir / value
-        raw_spec = load_config(spec_file)
-        sources_dir = spec_file.resolve().parent
-    else:
-        raw_spec = copy.deepcopy(value)
-        sources_dir = base_dir
-    if base.get("clt_base_dir"):
-        sources_dir = (base_dir / base["clt_base_dir"]).resolve()
+    raw_spec = clt.spec_data()
+    sources_dir = clt.sources_dir
 
     stem = base_path.stem
     width = len(str(max(grid)))
