@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("sweep", "write one axolotl config per grid point, plus launchers"),
     "check-config": ("check_config", "check that an axolotl config really uses the clt plugin"),
     "tasks-path": ("tasks_path", "print the directory for `lm_eval --include_path`"),
+    "doctor": ("doctor", "say how this environment finds the clt tasks, and what runs them"),
     "configs-path": ("configs_path", "print the directory of the shipped axolotl configs"),
     "eval": ("eval", "run lm_eval with the clt tasks included"),
     "matrix": ("matrix", "transfer matrix for one task and metric"),
@@ -26,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "submit": ("submit", "build a validated leaderboard submission"),
     "leaderboard": ("leaderboard", "render a leaderboard from submissions"),
     "demo": ("demo", "run the embedded end-to-end demo"),
+    "models": ("models", "write a model folder to try the loop on: SmolLM2-135M-Instruct or the demo's tiny Llama"),
 }
 
 

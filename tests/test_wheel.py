@@ -100,8 +100,31 @@ def test_wheel_ships_tasks_and_configs(wheel_env):
     assert any(n.startswith("clt_plugin/_bundled/axolotl_configs/") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    # lm-eval finds tasks through --include_path only; the wheel declares no task entry point.
-    assert "[console_scripts]" in text and "[lm_eval.tasks]" not in text
+    # The console script, and the task entry point lm-eval's proposed task plugins would read
+    # (EleutherAI/lm-evaluation-harness#4015); lm-eval 0.4.x reads none (see the test below).
+    assert "[console_scripts]\nclt = clt_plugin.cli:main" in text
+    assert "[lm_eval.tasks]\nclt = clt_plugin.task_entry:TASKS" in text
+
+
+def test_the_task_entry_point_resolves_to_the_bundled_tasks_and_is_harmless_today(wheel_env):
+    _, venv, site, env, tmp = wheel_env
+    bundled = site / "clt_plugin" / "_bundled" / "lm_eval_tasks"
+    probe = (
+        "from importlib.metadata import entry_points\n"
+        "(ep,) = [e for e in entry_points(group='lm_eval.tasks') if e.name == 'clt']\n"
+        "tasks = ep.load()\n"
+        "print(tasks); print(tasks())\n"
+        "from lm_eval.tasks import TaskManager\n"
+        "print('clt_mgsm_es' in TaskManager(include_defaults=False).all_tasks)\n"
+    )
+    out = run([venv / "bin" / "python", "-c", probe], cwd=tmp, env=env).stdout.splitlines()
+    # A path string, and called, the same path: either shape #4015 settles on reads the folder.
+    assert out[:2] == [str(bundled), str(bundled)]
+    # Harmless: lm-eval does not read the group today, so nothing of lm-eval's changes.
+    assert out[2] == "False"
+    doctor = run([venv / "bin" / "clt", "doctor"], cwd=tmp, env=env).stdout
+    assert f"ok    entry point lm_eval.tasks:clt -> {bundled}" in doctor
+    assert f"ok    lm_eval --include_path {bundled} finds clt_mgsm_es" in doctor
 
 
 def test_installed_package_comes_from_the_wheel(wheel_env):
