@@ -16,6 +16,7 @@ from clt_plugin import __version__, languages
 from clt_plugin.errors import CLTError
 from clt_plugin.ifeval import data, scoring
 from clt_plugin.io import atomic_write_json, sha256_file
+from clt_plugin.names import task_name
 
 SCHEMA = "clt-ifeval-score/1"
 
@@ -97,7 +98,7 @@ def score_responses(
         "responses_sha256": sha256_file(responses_path),
         "results": {
             lang: {
-                "task": f"clt_ifeval_{lang}",
+                "task": task_name("ifeval", lang),
                 "n": len(per_example),
                 "n_examples": len(examples),
                 **scoring.aggregate(per_example),

@@ -16,10 +16,11 @@ from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.families import JUDGED_FAMILIES
 from clt_plugin.io import iter_jsonl, read_json, sha256_file
+from clt_plugin.names import split_task, task_name
 
 # The family whose replies are judged (the registry's one judged family: clt_dolly_*).
 (_JUDGED,) = JUDGED_FAMILIES
-FAMILY_PREFIX = f"clt_{_JUDGED}_"
+FAMILY_PREFIX = task_name(_JUDGED, "")  # how every judged task's name starts: clt_dolly_
 _SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[0-9.\-]+)\.jsonl$")
 
 
@@ -52,13 +53,13 @@ def parse_name(path: Path) -> tuple[str, str]:
 
 
 def task_language(task: str, path: Path) -> str:
-    if not task.startswith(FAMILY_PREFIX):
+    parsed = split_task(task)
+    if parsed is not None and parsed[0] == _JUDGED:
+        return parsed[1]
+    if parsed is not None or not task.startswith(FAMILY_PREFIX):
         raise CLTError(f"{path}: task {task!r} is not a clt_dolly_* task; only open-ended Dolly samples are judged")
-    code = task.rsplit("_", 1)[-1]
-    try:
-        return languages.validate(code)
-    except CLTError as e:
-        raise CLTError(f"{path}: task {task!r}: {e}") from None
+    # clt_dolly_ and a language the registry does not know: say which.
+    raise CLTError(f"{path}: task {task!r}: {languages.UnknownLanguageError(task.removeprefix(FAMILY_PREFIX))}")
 
 
 def expand(paths: list[str | Path]) -> list[Path]:
