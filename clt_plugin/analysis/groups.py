@@ -11,8 +11,9 @@ import os
 import numpy as np
 
 from clt_plugin.analysis.bootstrap import Interval, Resampler, percentile_interval, plateau_boot, spearman_boot
+from clt_plugin.analysis.checkpoints import step_key
 from clt_plugin.analysis.matrix_stats import PREFETCH_BUDGET, CellsOf, prefetch_rows
-from clt_plugin.analysis.model import SERIES, GroupStats, Matrix, Row, lang_sort_key
+from clt_plugin.analysis.model import SERIES, GroupStats, Matrix, Rho, Row, lang_sort_key
 from clt_plugin.analysis.results import aggregate
 from clt_plugin.analysis.stats import plateau, spearman
 from clt_plugin.analysis.uncertainty import GROUP_BUDGET, Distributions, aggregate_boots
@@ -74,27 +75,85 @@ class _GroupRun:
         self.matrix, self.cells_of, self.resampler = matrix, cells_of, resampler
         self.base, self.seen = key
         self.members, self.anchor, self.pooled = members, anchor, pooled
-        n_rows = len(members) + (1 if anchor is not None else 0)
-        opts = matrix.options
-        self.size = max(100, min(opts.resamples, GROUP_BUDGET // max(1, n_rows * len(matrix.languages))))
+        self.row_names = {r.run for r in matrix.rows}
+        # Single-run rows by run name (a pooled row's seed runs among them), and checkpoint
+        # evaluations by training run, both in the order they were built: final models first.
+        self.single = {r.runs[0]: r for r in matrix.rows + matrix.checkpoints if len(r.runs) == 1}
+        self.checkpoints_of: dict[str, list[Row]] = {}
+        for r in matrix.checkpoints:
+            if r.checkpoint:
+                self.checkpoints_of.setdefault(r.training_run, []).append(r)
 
     def compute(self, label: str) -> GroupStats:
         # The baseline counts among a group's runs for rho when its manifest names the same seen set.
         anchor, members = self.anchor, self.members
         own_anchor = anchor is not None and not self.pooled and group_key(anchor) == (self.base, self.seen)
         rho_rows = members + ([anchor] if own_anchor else [])
+        training = self._training(rho_rows)
+        hidden = [r for points in training.values() for r in points if r.run not in self.row_names]
+        n_rows = len(members) + (1 if anchor is not None else 0) + len(hidden)
+        opts = self.matrix.options
+        self.size = max(100, min(opts.resamples, GROUP_BUDGET // max(1, n_rows * len(self.matrix.languages))))
         pairs = [r for r in rho_rows if r.absolute_agg.seen is not None and r.absolute_agg.unseen is not None]
         corr = spearman([r.absolute_agg.seen for r in pairs], [r.absolute_agg.unseen for r in pairs])
         g = GroupStats(
             label, self.base, self.seen, tuple(r.run for r in members), corr, pooled=self.pooled, resamples=self.size
         )
-        self._prefetch(label, members + pairs + ([anchor] if anchor is not None else []))
+        self._prefetch(label, members + pairs + ([anchor] if anchor is not None else []) + hidden)
         self.row_boots = {r.run: self.boots_of(r, r.seen) for r in {id(r): r for r in members + pairs}.values()}
         if corr.rho is not None and len(pairs) >= 3:
             g.rho_ci = self._rho_interval(corr.rho, pairs)
+        by_k: dict[object, list[Row]] = {}
+        for r in rho_rows:
+            by_k.setdefault(r.run if r.k is None else r.k, []).append(r)
+        g.rho_grid = self._rho(list(by_k.values()))
+        if any(len(points) > 1 for points in training.values()):
+            g.rho_checkpoints = self._rho([[r] for points in training.values() for r in points])
+            g.checkpoint_curves = {
+                name: [(r.step, r.absolute_agg.seen, r.absolute_agg.unseen) for r in points]
+                for name, points in training.items()
+            }
         if not self.pooled:
             self._curves(g)
         return g
+
+    def _training(self, rows: list[Row]) -> dict[str, list[Row]]:
+        """Each training run behind `rows` -> its evaluations in training order (final model, and
+        checkpoints), one per step: a final model saved at a checkpoint's step is that checkpoint."""
+        out: dict[str, list[Row]] = {}
+        for row in rows:
+            finals = [row] if len(row.runs) == 1 else [self.single[n] for n in row.runs if n in self.single]
+            for final in finals or [row]:
+                points = [final] + self.checkpoints_of.get(final.training_run, []) if final.training_run else [final]
+                by_step = {}
+                for p in points:  # the final model first: it wins a step it shares with a checkpoint
+                    by_step.setdefault(p.step, p)
+                out[final.run] = sorted(by_step.values(), key=lambda p: step_key(p.step))
+        return out
+
+    def _rho(self, points: list[list[Row]]) -> Rho:
+        """Spearman's rho over points (each the mean of its rows' seen and unseen averages), its
+        p-value, and a percentile bootstrap interval over items (and seeds)."""
+        usable = [
+            p for p in points if all(r.absolute_agg.seen is not None and r.absolute_agg.unseen is not None for r in p)
+        ]
+        seen = [math.fsum(r.absolute_agg.seen for r in p) / len(p) for p in usable]
+        unseen = [math.fsum(r.absolute_agg.unseen for r in p) / len(p) for p in usable]
+        corr = spearman(seen, unseen)
+        if corr.rho is None:
+            return Rho(None, None, None, None, corr.n, corr.note)
+        boots = [[self._boots(r) for r in p] for p in usable]
+        if any(b[s] is None for p in boots for b in p for s in ("seen", "unseen")):
+            return Rho(corr.rho, corr.p_value, None, None, corr.n, "no interval: a point has no resamples")
+        s = np.stack([np.mean(np.stack([b["seen"] for b in p]), axis=0) for p in boots])
+        u = np.stack([np.mean(np.stack([b["unseen"] for b in p]), axis=0) for p in boots])
+        ci = self._interval(corr.rho, s, u)
+        return Rho(corr.rho, corr.p_value, ci.low if ci else None, ci.high if ci else None, corr.n)
+
+    def _boots(self, row: Row) -> dict[str, np.ndarray | None]:
+        if row.run not in self.row_boots:
+            self.row_boots[row.run] = self.boots_of(row, row.seen)
+        return self.row_boots[row.run]
 
     def _prefetch(self, label: str, rows: list[Row]) -> None:
         everyone = list({id(r): r for r in rows}.values())
@@ -119,6 +178,10 @@ class _GroupRun:
     def _rho_interval(self, rho: float, pairs: list[Row]) -> Interval | None:
         s = np.stack([self.row_boots[r.run]["seen"] for r in pairs])
         u = np.stack([self.row_boots[r.run]["unseen"] for r in pairs])
+        return self._interval(rho, s, u)
+
+    def _interval(self, rho: float, s: np.ndarray, u: np.ndarray) -> Interval | None:
+        """The percentile interval of rho over resamples of (points, resamples) seen and unseen."""
         boot = spearman_boot(s, u)
         finite = boot[np.isfinite(boot)]
         if not finite.size:

@@ -43,6 +43,7 @@ from clt_plugin.analysis.cells import (
     entry_cells,
     read_family,
 )
+from clt_plugin.analysis.checkpoints import Split, split_checkpoints
 from clt_plugin.analysis.entries import (
     Entry,
     base_entries,
@@ -150,10 +151,13 @@ def build_matrix(
         )
     fs.require_metric()
 
-    entries = seed_entries(fs.runs, {r.name: base_model(r) for r in fs.runs}, notes)
-    base_of = base_entries(entries, fs.runs, baseline, required=shown.against_baseline)
+    split = split_checkpoints(fs.runs, notes)
+    bases = {r.name: base_model(r) for r in fs.runs}
+    entries = seed_entries(split.finals, bases, notes)
+    base_of = base_entries(entries, split.finals, baseline, required=shown.against_baseline)
     base_names = {e.name for e in base_of.values() if e is not None}
-    cells = _entry_cells(entries, fs, _items or ItemCache(), base_names, notes)
+    hidden = _training_entries(entries, split, bases)
+    cells = _entry_cells(entries + hidden, fs, _items or ItemCache(), base_names, notes)
     rows = [_row(e, fs, shown, cells, base_of.get(e.name), base_names, flagged, notes) for e in entries]
     has_fidelity = any(fs.fidelity.values())
     matrix = Matrix(
@@ -168,13 +172,32 @@ def build_matrix(
         mixed=problems,
         plateau_threshold=plateau_threshold,
         options=opts,
+        checkpoints=[_row(e, fs, get_view("absolute"), cells, None, set(), flagged, []) for e in hidden],
     )
+    for row in rows + matrix.checkpoints:
+        if len(row.runs) == 1:
+            point = split.points[row.runs[0]]
+            row.step, row.training_run, row.checkpoint = point.step, point.training_run, point.checkpoint
     cells_of = {name: c.cells for name, c in cells.items()}
     add_uncertainty(matrix, cells_of, {n: b.name for n, b in base_of.items() if b is not None}, resampler)
     if shown.group_statistics:
         add_group_statistics(matrix, cells_of, resampler, pool)
     resampler.forget()
     return matrix
+
+
+def _training_entries(entries: list[Entry], split: Split, bases: dict[str, str | None]) -> list[Entry]:
+    """Evaluations that are not rows but count in rho over training: every checkpoint, and each
+    seed run of a pooled row whose training was evaluated at checkpoints too."""
+    trained_at = {split.points[r.name].training_run for r in split.checkpoints}
+    seeds = [
+        r
+        for e in entries
+        if len(e.runs) > 1
+        for r in e.runs
+        if split.points[r.name].training_run in trained_at and r.name not in {x.name for x in entries}
+    ]
+    return [Entry(r.name, [r], bases[r.name]) for r in seeds + split.checkpoints]
 
 
 def _entry_cells(entries: list[Entry], fs: FamilyScores, items: ItemCache, base_names: set[str], notes: list[str]):
@@ -191,9 +214,9 @@ def _entry_cells(entries: list[Entry], fs: FamilyScores, items: ItemCache, base_
         for reason, langs in by_reason.items():
             lacking.setdefault(reason, []).append(name if reason == NO_SAMPLES else f"{name} ({', '.join(langs)})")
         few += [f"{name} {l} {n}/{total}" for l, (n, total) in c.counts.items() if 2 * n < total]
-    for reason, names in lacking.items():
+    for reason, where in lacking.items():
         notes.append(
-            f"{reason} for {_some(names)}: their intervals use lm-eval's "
+            f"{reason} for {_some(where)}: their intervals use lm-eval's "
             "stderr (normal approximation) and their delta tests are unpaired"
         )
     if few:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from clt_plugin import languages
 from clt_plugin.analysis.bootstrap import Interval
+from clt_plugin.analysis.checkpoints import FINAL
 from clt_plugin.analysis.results import Aggregates
 from clt_plugin.analysis.stats import Correlation, Plateau
 from clt_plugin.analysis.uncertainty import StatOptions, Test
@@ -46,6 +47,24 @@ class Row:
     # pooled row's seeds); a language is absent when its samples files do not list the metric.
     n_scored: dict[str, int] = field(default_factory=dict)
     n_items: dict[str, int] = field(default_factory=dict)
+    # Where in training the evaluated model was: a checkpoint's step, or the final model's
+    # (clt_plugin.analysis.checkpoints); and the training output folder, when known.
+    step: int | str = FINAL
+    training_run: str | None = None
+    checkpoint: bool = False  # an intermediate checkpoint, not the final model
+
+
+@dataclass(frozen=True)
+class Rho:
+    """Spearman's rho between the seen and unseen averages over some points, with its
+    two-sided p-value and a bootstrap interval (None when undefined, with a note)."""
+
+    rho: float | None
+    p: float | None
+    low: float | None
+    high: float | None
+    n_points: int
+    note: str | None = None
 
 
 @dataclass
@@ -64,6 +83,13 @@ class GroupStats:
     curves: dict[str, list[tuple[int, float, float | None, float | None]]] = field(default_factory=dict)
     pooled: bool = False
     resamples: int = 0
+    # Table 2 of the paper, both ways: over grid points (one per k, final models) and over grid
+    # points x checkpoints (None when the group has no checkpoint evaluation).
+    rho_grid: Rho | None = None
+    rho_checkpoints: Rho | None = None
+    # training run (its row's run, or a pooled row's seed run) -> [(step, seen, unseen)] in
+    # training order, absolute: only for groups with checkpoint evaluations
+    checkpoint_curves: dict[str, list[tuple[int | str, float | None, float | None]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,6 +109,9 @@ class Matrix:
     options: StatOptions = field(default_factory=StatOptions)
     uncertainty_note: str = ""
     n_tests: int = 0
+    # Evaluations that are not rows: checkpoints, and the seed runs of a pooled row whose training
+    # was evaluated at checkpoints (absolute values, no intervals); they feed rho_checkpoints.
+    checkpoints: list[Row] = field(default_factory=list)
 
     @property
     def spearman(self) -> Correlation | None:

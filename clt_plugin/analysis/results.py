@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from clt_plugin import languages
+from clt_plugin.analysis.checkpoints import checkpoint_step
 from clt_plugin.errors import CLTError
 from clt_plugin.families import metric_range
 from clt_plugin.io import parse_json, read_json, read_text
@@ -256,23 +257,32 @@ def aggregate(
 # --------------------------------------------------------------------------- manifests
 
 
-def _manifest_from_model_args(
-    args: Mapping[str, str], cache: dict[str, Manifest | None] | None = None
-) -> Manifest | None:
-    """The manifest in the model directory that model_args name; `cache` keeps the ones read
-    (by path) for the runs still to load: runs of one model share one manifest."""
+def _manifest_candidates(args: Mapping[str, str]) -> Iterable[str]:
+    """Where the manifest of the evaluated model can be, most specific first: in the model folder
+    that model_args name, and for a Trainer checkpoint (`.../checkpoint-N`) in the training
+    output folder above it (the plugin writes it into both)."""
     for key in _MODEL_DIR_KEYS:
         value = args.get(key)
         if value:
-            candidate = os.path.join(value, MANIFEST_NAME)
-            if cache is not None and candidate in cache:
-                found = cache[candidate]
-            else:
-                found = _read_manifest_if_there(candidate)
-                if cache is not None:
-                    cache[candidate] = found
-            if found is not None:
-                return found
+            yield os.path.join(value, MANIFEST_NAME)
+            if checkpoint_step(value) is not None:
+                yield os.path.join(os.path.dirname(os.path.normpath(value)), MANIFEST_NAME)
+
+
+def _manifest_from_model_args(
+    args: Mapping[str, str], cache: dict[str, Manifest | None] | None = None
+) -> Manifest | None:
+    """The manifest of the model that model_args name; `cache` keeps the ones read (by path) for
+    the runs still to load: runs of one model share one manifest."""
+    for candidate in _manifest_candidates(args):
+        if cache is not None and candidate in cache:
+            found = cache[candidate]
+        else:
+            found = _read_manifest_if_there(candidate)
+            if cache is not None:
+                cache[candidate] = found
+        if found is not None:
+            return found
     return None
 
 
@@ -284,15 +294,10 @@ def _read_manifest_if_there(path: str) -> Manifest | None:
 
 
 def find_manifest(model_args: Mapping[str, str] | RunResults) -> Path | None:
-    """The manifest beside the evaluated model: `peft=DIR` or `pretrained=DIR` -> DIR/clt_manifest.json."""
+    """The manifest beside the evaluated model: `peft=DIR` or `pretrained=DIR` -> DIR/clt_manifest.json
+    (or the training folder's, for a checkpoint without one)."""
     args = model_args.model_args if isinstance(model_args, RunResults) else model_args
-    for key in _MODEL_DIR_KEYS:
-        value = args.get(key)
-        if value:
-            candidate = Path(value) / MANIFEST_NAME
-            if candidate.is_file():
-                return candidate
-    return None
+    return next((Path(c) for c in _manifest_candidates(args) if os.path.isfile(c)), None)
 
 
 # --------------------------------------------------------------------------- results files
