@@ -46,6 +46,25 @@ def write_config(path: Path, tiny_model: Path, work: Path, base: str = "math.yam
     return path
 
 
+def validate_like_axolotl(path: Path, tiny_model: Path, tmp_path: Path, **overrides: Any):
+    """What `axolotl train` does to a config before it touches data: register the plugins on the
+    raw config, validate with plugin keys merged in, normalize (loads the model config)."""
+    from axolotl.cli.config import gpu_capabilities, prepare_plugins
+    from axolotl.utils.config import normalize_cfg_datasets, normalize_config, validate_config
+    from axolotl.utils.dict import DictDefault
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw.update(base_model=str(tiny_model), output_dir=str(tmp_path / "out"), axolotl_config_path=str(path))
+    raw.update(overrides)
+    cfg = DictDefault(raw)
+    prepare_plugins(cfg)
+    capabilities, env_capabilities = gpu_capabilities()
+    cfg = validate_config(cfg, capabilities=capabilities, env_capabilities=env_capabilities)
+    normalize_config(cfg)
+    normalize_cfg_datasets(cfg)
+    return cfg
+
+
 # What `axolotl fetch deepspeed_configs` (GitHub, unreachable in tests) provides as zero3_bf16.json:
 # a ZeRO stage-3 config whose batch, precision and clipping follow the axolotl config ("auto").
 ZERO3_BF16 = {

@@ -4,11 +4,10 @@ configs that would lose the clt settings fail loudly."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 import yaml
-from axolotl_helpers import REPO, axolotl, clt, write_config, write_zero3
+from axolotl_helpers import REPO, axolotl, clt, validate_like_axolotl, write_config, write_zero3
 
 CONFIGS = REPO / "axolotl_configs"
 SHIPPED = sorted(p for p in CONFIGS.glob("*/*.yaml"))
@@ -37,30 +36,11 @@ def test_checked_in_grids_are_what_clt_sweep_writes():
         assert on_disk == files, f"{out} differs from `clt sweep`; run `python -m clt_plugin.axolotl.shipped`"
 
 
-def _validate(path: Path, tiny_model: Path, tmp_path: Path, **overrides):
-    """What `axolotl train` does to a config before it touches data: register the plugins on the
-    raw config, validate with plugin keys merged in, normalize (loads the model config)."""
-    from axolotl.cli.config import gpu_capabilities, prepare_plugins
-    from axolotl.utils.config import normalize_cfg_datasets, normalize_config, validate_config
-    from axolotl.utils.dict import DictDefault
-
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    raw.update(base_model=str(tiny_model), output_dir=str(tmp_path / "out"), axolotl_config_path=str(path))
-    raw.update(overrides)
-    cfg = DictDefault(raw)
-    prepare_plugins(cfg)
-    capabilities, env_capabilities = gpu_capabilities()
-    cfg = validate_config(cfg, capabilities=capabilities, env_capabilities=env_capabilities)
-    normalize_config(cfg)
-    normalize_cfg_datasets(cfg)
-    return cfg
-
-
 @pytest.mark.parametrize("path", SHIPPED, ids=[str(p.relative_to(CONFIGS)) for p in SHIPPED])
 def test_shipped_config_passes_axolotl_validation(path, tiny_model, tmp_path, monkeypatch):
     write_zero3(tmp_path)  # ZeRO-3 configs read deepspeed_configs/ from where axolotl starts
     monkeypatch.chdir(tmp_path)
-    cfg = _validate(path, tiny_model, tmp_path)
+    cfg = validate_like_axolotl(path, tiny_model, tmp_path)
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert cfg["clt_mixture"] == raw["clt_mixture"]
     assert "clt_plugin.axolotl.CLTPlugin" in cfg["plugins"]
@@ -94,12 +74,12 @@ def test_a_missing_deepspeed_config_is_named_with_the_fix(tiny_model, tmp_path, 
         match=r"^deepspeed: deepspeed_configs/zero3_bf16.json not found from .* run "
         r"`axolotl fetch deepspeed_configs` in this folder first$",
     ):
-        _validate(CONFIGS / "llama-3.1-8b" / "math.yaml", tiny_model, tmp_path)
+        validate_like_axolotl(CONFIGS / "llama-3.1-8b" / "math.yaml", tiny_model, tmp_path)
 
 
 def test_datasets_beside_clt_mixture_is_rejected(tiny_model, tmp_path):
     with pytest.raises(Exception, match=r"clt_mixture: cannot be combined with `datasets:`"):
-        _validate(
+        validate_like_axolotl(
             CONFIGS / "tiny-cpu" / "math.yaml",
             tiny_model,
             tmp_path,
@@ -109,7 +89,7 @@ def test_datasets_beside_clt_mixture_is_rejected(tiny_model, tmp_path):
 
 def test_misspelled_clt_key_is_rejected_by_the_plugin(tiny_model, tmp_path):
     with pytest.raises(ValueError, match=r"clt_evall: unknown clt key.*did you mean 'clt_eval'"):
-        _validate(CONFIGS / "tiny-cpu" / "math.yaml", tiny_model, tmp_path, clt_evall={"tasks": ["x"]})
+        validate_like_axolotl(CONFIGS / "tiny-cpu" / "math.yaml", tiny_model, tmp_path, clt_evall={"tasks": ["x"]})
 
 
 def test_bad_clt_mixture_fails_axolotl_with_its_field_path(tiny_model, tmp_path):

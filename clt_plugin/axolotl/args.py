@@ -17,6 +17,11 @@ ARGS_PATH = "clt_plugin.axolotl.args.CLTArgs"
 # Both resolve to the same class through axolotl's `module.Class` loader.
 ACCEPTED_PLUGIN_PATHS = (PLUGIN_PATH, "clt_plugin.axolotl.plugin.CLTPlugin")
 
+# model_args keys that choose which weights lm_eval loads. The plugin names the trained model
+# itself (output_dir, or base_model + the adapter); any of these would score another model and
+# file its results under this run.
+MODEL_KEYS = ("pretrained", "peft", "delta", "lora_local_path")
+
 
 def _registry_code(code: str) -> str:
     from clt_plugin.languages import get
@@ -26,6 +31,20 @@ def _registry_code(code: str) -> str:
     except Exception as e:  # UnknownLanguageError lists the known codes
         raise ValueError(str(e)) from None
     return code
+
+
+def _plain_pairs(value: dict[str, Any]) -> dict[str, Any]:
+    """lm_eval reads `key=value,key=value` and splits it with no escaping, so a `,` or `=` inside a
+    key or value would turn into another argument (`dtype: "bfloat16,pretrained=/other"`)."""
+    for key, item in value.items():
+        if not isinstance(item, (str, int, float, bool)):
+            raise ValueError(f"{key}: must be a string, number or boolean (got {type(item).__name__})")
+        for part in (str(key), str(item)):
+            if "," in part or "=" in part:
+                raise ValueError(
+                    f"{key}: {item!r} contains ',' or '=', which lm_eval's key=value,... list cannot carry"
+                )
+    return value
 
 
 class CLTEvalArgs(BaseModel):
@@ -72,6 +91,22 @@ class CLTEvalArgs(BaseModel):
         if v is not None and v <= 0:
             raise ValueError(f"must be positive (got {v})")
         return v
+
+    @field_validator("model_args")
+    @classmethod
+    def _not_the_model(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in v:
+            if key in MODEL_KEYS:
+                raise ValueError(
+                    f"{key}: chooses which model lm_eval scores; clt_eval always scores the model this "
+                    "run trains (output_dir), so remove it (evaluate another model with `clt eval`)"
+                )
+        return _plain_pairs(v)
+
+    @field_validator("gen_kwargs")
+    @classmethod
+    def _plain_gen_kwargs(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _plain_pairs(v)
 
     def task_names(self) -> list[str]:
         from clt_plugin.names import task_name

@@ -7,6 +7,8 @@ YAML path -- work. Results land in ``output_dir/clt_eval/``.
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -30,6 +32,69 @@ def _default_device() -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     except ImportError:  # lm_eval's hf model needs torch anyway; let it say so
         return "cpu"
+
+
+def _shipped_tasks() -> set[str]:
+    """The clt task and group names lm_eval finds in the shipped folder (each YAML is named after
+    what it defines)."""
+    from clt_plugin.resources import tasks_path
+
+    return {p.stem for p in tasks_path().rglob("clt_*.yaml")}
+
+
+def _lm_eval_tasks(include_paths: list[str], builtin: bool) -> set[str]:
+    from lm_eval.tasks import TaskManager
+
+    # Indexing lm_eval's own ~14k task files takes seconds: only done for a name found nowhere else.
+    return set(
+        TaskManager(include_path=[*lm_eval_cli.include_paths(include_paths)], include_defaults=builtin).all_tasks
+    )
+
+
+def task_problems(args: CLTEvalArgs, *, require_lm_eval: bool) -> tuple[list[str], list[str]]:
+    """(problems, notes) of a resolved `clt_eval`: task names lm_eval would not find (it would
+    only say so after training), and names that cannot be checked without lm_eval."""
+    problems: list[str] = []
+    shipped = _shipped_tasks()
+    unknown = []
+    for name in args.task_names():
+        if name.endswith((".yaml", ".yml")):
+            if not Path(name).is_file():
+                problems.append(f"clt_eval.tasks: {name} not found")
+        elif name not in shipped:
+            unknown.append(name)
+    if importlib.util.find_spec("lm_eval") is None:
+        if require_lm_eval:  # a core-only training node: say so before the GPU hours, not after
+            return [*problems, f"clt_eval needs lm_eval (the 'eval' extra): {extras.install_hint('lm_eval')}"], []
+        return problems, [f"clt_eval.tasks: {n} not checked (lm_eval is not installed here)" for n in unknown]
+    if unknown:
+        known = _lm_eval_tasks(args.include_paths, builtin=False)
+        if any(n not in known for n in unknown):
+            known |= _lm_eval_tasks(args.include_paths, builtin=True)
+        problems += _unknown_names([n for n in unknown if n not in known], args, known | shipped)
+    return problems, []
+
+
+def _unknown_names(names: list[str], args: CLTEvalArgs, known: set[str]) -> list[str]:
+    from clt_plugin.families import FAMILIES
+    from clt_plugin.names import split_task_name
+
+    def hint(name: str, among) -> str:
+        close = difflib.get_close_matches(name, sorted(among), n=1)
+        return f" (did you mean {close[0]!r}?)" if close else ""
+
+    if not args.languages:
+        return [f"clt_eval.tasks: {n!r} is no task or group lm_eval knows here{hint(n, known)}" for n in names]
+    out = []
+    for family in args.tasks:
+        missing = [n for n in names if split_task_name(n) and split_task_name(n)[0] == family]
+        if len(missing) == len(args.languages):
+            families = set(FAMILIES) | {split_task_name(n)[0] for n in known if split_task_name(n)}
+            out.append(f"clt_eval.tasks: {family!r} is no clt task family{hint(family, families)}")
+        elif missing:
+            langs = ", ".join(split_task_name(n)[1] for n in missing)
+            out.append(f"clt_eval.languages: the {family!r} family has no task in {langs} ({', '.join(missing)})")
+    return out
 
 
 # The model_args key each backend reads a LoRA adapter folder from.

@@ -113,6 +113,7 @@ def resolve_all(
     batch = cfg.get("clt_global_batch_size")
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         problems.append(f"clt_global_batch_size: expected a positive integer, got {batch!r}")
+    problems += _seed_problems(cfg.get("seed"))
     resolved = PluginConfig(
         config_dir=config_dir,
         cache_dir=beside(cfg["clt_cache_dir"], config_dir) if cfg.get("clt_cache_dir") else None,
@@ -171,6 +172,7 @@ def _evaluation(
 ) -> CLTEvalArgs | None:
     from pydantic import ValidationError
 
+    from clt_plugin.axolotl.evaluation import task_problems
     from clt_plugin.errors import format_validation_error
 
     if value is None:
@@ -187,4 +189,17 @@ def _evaluation(
             "tasks": [str(beside(t, config_dir)) if t.endswith((".yaml", ".yml")) else t for t in args.tasks],
         }
     )
+    # An unknown task would otherwise fail lm_eval only after training.
+    wrong, unchecked = task_problems(args, require_lm_eval=training)
+    problems += wrong
+    notes += unchecked
     return args
+
+
+def _seed_problems(seed: Any) -> list[str]:
+    """axolotl's `seed`, which the plugin records and `clt sweep` shares with the mixture's."""
+    from clt_plugin.mixture.spec import MAX_SEED
+
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed <= MAX_SEED):
+        return []
+    return [f"seed: {seed!r} is not an integer from 0 to {MAX_SEED} (what transformers.set_seed accepts)"]

@@ -20,6 +20,7 @@ from clt_plugin import __version__
 from clt_plugin.axolotl.config_check import checked_file
 from clt_plugin.errors import CLTError
 from clt_plugin.io import canonical_json, sha256_bytes
+from clt_plugin.mixture.spec import MAX_SEED
 
 SWEEP_MANIFEST = "sweep.json"
 COMMAND = "clt sweep"  # signs sweep folders (clt_plugin.outputs: the output policy)
@@ -78,8 +79,12 @@ def parse_seeds(text: str | None) -> list[int] | None:
             seed = int(part.strip())
         except ValueError:
             raise CLTError(f"--seeds: {part.strip()!r} is not an integer (expected e.g. 1,2,3)") from None
-        if seed < 0 or seed in out:
-            raise CLTError(f"--seeds: {seed} is {'negative' if seed < 0 else 'listed twice'}")
+        if seed < 0:
+            raise CLTError(f"--seeds: {seed} is negative")
+        if seed > MAX_SEED:
+            raise CLTError(f"--seeds: {seed} is outside 0..{MAX_SEED} (what transformers.set_seed accepts)")
+        if seed in out:
+            raise CLTError(f"--seeds: {seed} is listed twice")
         out.append(seed)
     return out
 

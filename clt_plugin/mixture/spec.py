@@ -28,6 +28,9 @@ from clt_plugin.sources.config import SourceConfig
 ROOT = "clt_mixture"
 _TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
+# The largest seed a run can use: `clt sweep` makes the mixture's seed axolotl's training seed,
+# and transformers.set_seed passes it to numpy, whose legacy seeding takes 0 .. 2**32 - 1.
+MAX_SEED = 2**32 - 1
 
 def _language(code: str) -> str:
     if code == registry.ENGLISH:
@@ -76,6 +79,11 @@ class TaskSpec(BaseModel):
             seen.add(lang)
         if isinstance(self.per_language, dict):
             if not self.languages:
+        if isinstance(self.per_language, int) and self.per_language and not self.languages:
+            raise ValueError(
+                f"per_language: {self.per_language} rows per language, but `languages` is empty; name the "
+                "languages to add (or set per_language: 0 for English only)"
+            )
                 self.languages = list(self.per_language)
             extra = [l for l in self.per_language if l not in seen and self.languages != list(self.per_language)]
             if extra:
@@ -94,7 +102,7 @@ class TaskSpec(BaseModel):
 class MixtureSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    seed: Annotated[int, Strict()] = 0
+    seed: Annotated[int, Strict(), Field(ge=0, le=MAX_SEED)] = 0
     alignment: Literal["independent", "parallel", "disjoint"] = "independent"
     mode: Literal["augment", "replace"] = "augment"
     on_shortage: Literal["error", "cap"] = "error"
