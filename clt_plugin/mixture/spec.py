@@ -26,11 +26,11 @@ from clt_plugin.io import value_error_at
 from clt_plugin.sources.config import SourceConfig
 
 ROOT = "clt_mixture"
-_TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-
 # The largest seed a run can use: `clt sweep` makes the mixture's seed axolotl's training seed,
 # and transformers.set_seed passes it to numpy, whose legacy seeding takes 0 .. 2**32 - 1.
 MAX_SEED = 2**32 - 1
+_TASK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
 
 def _language(code: str) -> str:
     if code == registry.ENGLISH:
@@ -77,13 +77,13 @@ class TaskSpec(BaseModel):
             if lang in seen:
                 raise ValueError(f"languages[{i}]: {lang!r} is listed twice")
             seen.add(lang)
-        if isinstance(self.per_language, dict):
-            if not self.languages:
         if isinstance(self.per_language, int) and self.per_language and not self.languages:
             raise ValueError(
                 f"per_language: {self.per_language} rows per language, but `languages` is empty; name the "
                 "languages to add (or set per_language: 0 for English only)"
             )
+        if isinstance(self.per_language, dict):
+            if not self.languages:
                 self.languages = list(self.per_language)
             extra = [l for l in self.per_language if l not in seen and self.languages != list(self.per_language)]
             if extra:
