@@ -142,7 +142,7 @@ def test_task_yamls_cover_the_families_in_eight_languages():
         for lang in SYNTH_LANGUAGES:
             text = (root / task / f"clt_{task}_{lang}.yaml").read_text(encoding="utf-8")
             cfg = yaml.safe_load(text.replace("!function ", ""))  # LPR/WPR aggregate with a function
-            assert cfg["metadata"] == {"version": 1, "clt_family": task, "clt_language": lang}
+            assert cfg["metadata"] == {"version": generate.VERSION, "clt_family": task, "clt_language": lang}
             metrics = [m["metric"] for m in cfg["metric_list"]]
             main = "acc" if task == "synth_math" else "rougeL"
             assert metrics[:2] == [main, "lpr"]
