@@ -150,52 +150,71 @@ def test_rows_without_a_source_form_one_source(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content,suffix,message",
+    "args,content,suffix,message",
     [
-        ('{"completion": 3}\n', ".jsonl", "c.jsonl:1: field 'completion': expected a string, got 3"),
-        ('\n{"source": "x"}\n', ".jsonl", "c.jsonl:2: field 'completion': missing"),
+        (["--lang", "fr"], '{"completion": 3}\n', ".jsonl", "c.jsonl:1: field 'completion': expected a string, got 3"),
+        (["--lang", "fr"], '\n{"source": "x"}\n', ".jsonl", "c.jsonl:2: field 'completion': missing"),
         (
+            ["--lang", "fr"],
             '{"completion": "a"}\n{"completion": "b", "source": ""}\n',
             ".jsonl",
             "c.jsonl:2: field 'source': expected a non-empty string, got ''",
         ),
-        ('{"completion": "a"}\nnot json\n', ".jsonl", "c.jsonl:2: not JSON (Expecting value): 'not json'"),
-        ('["a list"]\n', ".jsonl", "c.jsonl:1: expected an object with a 'completion' field, got ['a list']"),
-        ("", ".jsonl", "c.jsonl: no completions in the file"),
-        ("text,source\nhello,x\n", ".csv", "c.csv:1: no 'completion' column in the header ['text', 'source']"),
-        ("completion,source\nhello,x,extra\n", ".csv", "c.csv:2: more cells than the header has columns: ['extra']"),
-    ],
-)
-def test_bad_input_exits_2_naming_file_line_field_and_value(tmp_path, capsys, content, suffix, message):
-    path = tmp_path / f"c{suffix}"
-    path.write_text(content, encoding="utf-8")
-    assert main(["fidelity", str(path), "--lang", "fr"]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert captured.err == f"clt fidelity: error: {tmp_path}/{message}\n"
-
-
-@pytest.mark.parametrize(
-    "content,suffix,message",
-    [
-        ('{"completion": "a", "lang": "xx"}\n', ".jsonl", "c.jsonl:1: field 'lang': unknown language 'xx'"),
         (
+            ["--lang", "fr"],
+            '{"completion": "a"}\nnot json\n',
+            ".jsonl",
+            "c.jsonl:2: not JSON (Expecting value): 'not json'",
+        ),
+        (
+            ["--lang", "fr"],
+            '["a list"]\n',
+            ".jsonl",
+            "c.jsonl:1: expected an object with a 'completion' field, got ['a list']",
+        ),
+        (["--lang", "fr"], "", ".jsonl", "c.jsonl: no completions in the file"),
+        (
+            ["--lang", "fr"],
+            "text,source\nhello,x\n",
+            ".csv",
+            "c.csv:1: no 'completion' column in the header ['text', 'source']",
+        ),
+        (
+            ["--lang", "fr"],
+            "completion,source\nhello,x,extra\n",
+            ".csv",
+            "c.csv:2: more cells than the header has columns: ['extra']",
+        ),
+        # A row's own language is checked before anything is scored.
+        ([], '{"completion": "a", "lang": "xx"}\n', ".jsonl", "c.jsonl:1: field 'lang': unknown language 'xx'"),
+        (
+            [],
             "completion,language\nbonjour,fr\nhello,ha\n",
             ".csv",
             "c.csv:3: field 'language': language fidelity (LPR/WPR) is not available for 'ha'",
         ),
-        ('{"completion": "a", "lang": 3}\n', ".jsonl", "c.jsonl:1: field 'lang': expected a non-empty string, got 3"),
-        ('{"completion": "a", "task": ""}\n', ".jsonl", "c.jsonl:1: field 'task': expected a non-empty string, got ''"),
-        ('{"completion": "a"}\n', ".jsonl", "c.jsonl:1: no language: give the file a 'language' column (CSV)"),
+        (
+            [],
+            '{"completion": "a", "lang": 3}\n',
+            ".jsonl",
+            "c.jsonl:1: field 'lang': expected a non-empty string, got 3",
+        ),
+        (
+            [],
+            '{"completion": "a", "task": ""}\n',
+            ".jsonl",
+            "c.jsonl:1: field 'task': expected a non-empty string, got ''",
+        ),
+        ([], '{"completion": "a"}\n', ".jsonl", "c.jsonl:1: no language: give the file a 'language' column (CSV)"),
     ],
 )
-def test_a_rows_language_is_checked_before_anything_is_scored(tmp_path, capsys, content, suffix, message):
+def test_bad_input_exits_2_naming_file_line_field_and_value(tmp_path, capsys, args, content, suffix, message):
     path = tmp_path / f"c{suffix}"
     path.write_text(content, encoding="utf-8")
-    assert main(["fidelity", str(path)]) == 2
+    assert main(["fidelity", str(path), *args]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith(f"clt fidelity: error: {tmp_path}/{message}")
+    assert captured.err.startswith(f"clt fidelity: error: {tmp_path}/{message}") and captured.err.count("\n") == 1
 
 
 def test_a_bad_second_file_stops_the_run_before_the_first_is_scored(tmp_path, capsys, monkeypatch):

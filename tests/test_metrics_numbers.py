@@ -77,6 +77,53 @@ def native(n: str, system: str) -> str:
         ("The answer is 7. Wait, the answer is 9.", "en", "9"),  # last phrase wins
         ("no numbers here", "en", None),
         ("", "en", None),
+        # A multiplier after digits is part of the number (issue 20's cases first).
+        ("答えは7万円です。", "ja", "70000"),
+        ("答案是7万元。", "zh", "70000"),
+        ("答えは1.5万円です。", "ja", "15000"),
+        ("答えは3千円です。", "ja", "3000"),
+        ("答えは2億円です。", "ja", "200000000"),
+        ("答案是2亿。", "zh", "200000000"),
+        ("答案是5百元。", "zh", "500"),
+        ("答案是10萬元。", "zh-Hant", "100000"),
+        # Chains: smaller units after bigger ones, or a plain number right after the last unit.
+        ("答えは1万2千円です。", "ja", "12000"),
+        ("答えは1万2000円です。", "ja", "12000"),
+        ("答えは3千5百円です。", "ja", "3500"),
+        ("答えは1億2000万円です。", "ja", "120000000"),
+        ("答案是1,000万。", "zh", "10000000"),
+        # Korean writes its units with spaces between the pieces.
+        ("답은 7만 원입니다.", "ko", "70000"),
+        ("답은 1만 2천 원입니다.", "ko", "12000"),
+        ("답은 3천 원입니다.", "ko", "3000"),
+        # Neighbours: no multiplier, a unit word that is not one, a multiplier without a phrase.
+        ("答えは7円です。", "ja", "7"),
+        ("答えは7人です。", "ja", "7"),
+        ("所以一共7万元", "zh", "70000"),
+        # The answer is the last number of the sentence holding the phrase.
+        ("Respuesta: 5 horas y 30 minutos, es decir 330 minutos.", "es", "330"),
+        ("La respuesta es 3/4 de pizza, o sea 0,75.", "es", "0.75"),
+        ("The answer is 5 hours and 30 minutes, that is 330 minutes.", "en", "330"),
+        ("La réponse est 2 heures et 30 minutes, soit 150 minutes.", "fr", "150"),
+        ("Die Antwort lautet 2 Stunden, also 120 Minuten.", "de", "120"),
+        ("Ответ: 2,5 часа, то есть 150 минут.", "ru", "150"),
+        ("A resposta é 2 horas, ou seja, 120 minutos.", "pt", "120"),
+        ("الإجابة هي ٣ ساعات، أي ١٨٠ دقيقة.", "ar", "180"),
+        ("答えは2時間、つまり120分です。", "ja", "120"),
+        ("答案是2小时，也就是120分钟。", "zh", "120"),
+        # ... and the sentence ends at . 。 ! ? । ؟ or a newline, never inside 3.5 or 1.000.
+        ("La respuesta es 3,5. Después 2 más.", "es", "3.5"),
+        ("The answer is 18.5! Then 3 more.", "en", "18.5"),
+        ("The answer is 18? Then 3 more.", "en", "18"),
+        ("Die Antwort lautet 1.000. Danach 5.", "de", "1000"),
+        ("答えは18。次に5。", "ja", "18"),
+        ("উত্তর হল ১৮। তারপর ৫।", "bn", "18"),
+        ("الإجابة هي ١٨؟ ثم ٥", "ar", "18"),
+        ("The answer is 18\nThen 5 more.", "en", "18"),
+        # No digits in the phrase's sentence: a CJK numeral there, else the next sentence's last number.
+        ("答えは全部で十八個です。", "ja", "18"),
+        ("The answer is:\n\n5 hours and 30 minutes, that is 330 minutes.", "en", "330"),
+        ("The answer is: see below.\n42", "en", "42"),
     ],
 )
 def test_extract_answer(text, lang, expected):
@@ -161,65 +208,6 @@ def test_decimal_round_trip(whole, frac, style, system):
     value = Decimal(f"{whole}.{frac_s}")
     assert parse_number(native(text, system)) == value
     assert extract_answer("x = " + native(text, system), "en") == canonical(value)
-
-
-# --- digits with CJK / Korean multipliers, and the last number of the answer sentence ------------
-
-
-@pytest.mark.parametrize(
-    "text,lang,expected",
-    [
-        # A multiplier after digits is part of the number (issue 20's cases first).
-        ("答えは7万円です。", "ja", "70000"),
-        ("答案是7万元。", "zh", "70000"),
-        ("答えは1.5万円です。", "ja", "15000"),
-        ("答えは3千円です。", "ja", "3000"),
-        ("答えは2億円です。", "ja", "200000000"),
-        ("答案是2亿。", "zh", "200000000"),
-        ("答案是5百元。", "zh", "500"),
-        ("答案是10萬元。", "zh-Hant", "100000"),
-        # Chains: smaller units after bigger ones, or a plain number right after the last unit.
-        ("答えは1万2千円です。", "ja", "12000"),
-        ("答えは1万2000円です。", "ja", "12000"),
-        ("答えは3千5百円です。", "ja", "3500"),
-        ("答えは1億2000万円です。", "ja", "120000000"),
-        ("答案是1,000万。", "zh", "10000000"),
-        # Korean writes its units with spaces between the pieces.
-        ("답은 7만 원입니다.", "ko", "70000"),
-        ("답은 1만 2천 원입니다.", "ko", "12000"),
-        ("답은 3천 원입니다.", "ko", "3000"),
-        # Neighbours: no multiplier, a unit word that is not one, a multiplier without a phrase.
-        ("答えは7円です。", "ja", "7"),
-        ("答えは7人です。", "ja", "7"),
-        ("所以一共7万元", "zh", "70000"),
-        # The answer is the last number of the sentence holding the phrase.
-        ("Respuesta: 5 horas y 30 minutos, es decir 330 minutos.", "es", "330"),
-        ("La respuesta es 3/4 de pizza, o sea 0,75.", "es", "0.75"),
-        ("The answer is 5 hours and 30 minutes, that is 330 minutes.", "en", "330"),
-        ("La réponse est 2 heures et 30 minutes, soit 150 minutes.", "fr", "150"),
-        ("Die Antwort lautet 2 Stunden, also 120 Minuten.", "de", "120"),
-        ("Ответ: 2,5 часа, то есть 150 минут.", "ru", "150"),
-        ("A resposta é 2 horas, ou seja, 120 minutos.", "pt", "120"),
-        ("الإجابة هي ٣ ساعات، أي ١٨٠ دقيقة.", "ar", "180"),
-        ("答えは2時間、つまり120分です。", "ja", "120"),
-        ("答案是2小时，也就是120分钟。", "zh", "120"),
-        # ... and the sentence ends at . 。 ! ? । ؟ or a newline, never inside 3.5 or 1.000.
-        ("La respuesta es 3,5. Después 2 más.", "es", "3.5"),
-        ("The answer is 18.5! Then 3 more.", "en", "18.5"),
-        ("The answer is 18? Then 3 more.", "en", "18"),
-        ("Die Antwort lautet 1.000. Danach 5.", "de", "1000"),
-        ("答えは18。次に5。", "ja", "18"),
-        ("উত্তর হল ১৮। তারপর ৫।", "bn", "18"),
-        ("الإجابة هي ١٨؟ ثم ٥", "ar", "18"),
-        ("The answer is 18\nThen 5 more.", "en", "18"),
-        # No digits in the phrase's sentence: a CJK numeral there, else the next sentence's last number.
-        ("答えは全部で十八個です。", "ja", "18"),
-        ("The answer is:\n\n5 hours and 30 minutes, that is 330 minutes.", "en", "330"),
-        ("The answer is: see below.\n42", "en", "42"),
-    ],
-)
-def test_multipliers_and_the_answer_sentence(text, lang, expected):
-    assert extract_answer(text, lang) == expected
 
 
 UNITS = {"百": 100, "千": 1000, "万": 10**4, "億": 10**8, "亿": 10**8, "만": 10**4, "천": 1000}
