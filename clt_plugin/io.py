@@ -1,14 +1,19 @@
-"""Atomic writes and content hashes: the only way the project puts files on disk."""
+"""Atomic file writes, content hashes and readers whose every failure names the file.
+
+Folders (claiming, staging, replacing) are `clt_plugin.outputs`, built on this module.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 import re
-import shutil
+import secrets
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,6 +39,43 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the OS allows (threads may be writing)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    return 0o666 & ~current_umask()
+
+
+def dir_mode() -> int:
+    return 0o777 & ~current_umask()
+
+
+def temp_name(path: Path, kind: str = "tmp") -> Path:
+    """`.NAME.clt-PID-RANDOM.tmp` beside `path`: the PID tells a later run whether it is stale."""
+    return path.with_name(f".{path.name}.clt-{os.getpid()}-{secrets.token_hex(4)}.{kind}")
+
+
+# A write that fails for want of room names no file (write() and fsync() carry no path).
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def no_room(e: BaseException) -> bool:
+    return isinstance(e, OSError) and e.errno in NO_ROOM
+
+
 def _ensure_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -46,10 +88,9 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
     """Write to a temporary file beside `path`, rename over it only if the block succeeds.
 
     The file gets the mode the umask asks for (mkstemp alone would make it 0600); the temporary
-    name carries the PID, so a run killed mid-write leaves a file the next run can clear.
+    name carries the PID, so a run killed mid-write leaves a file the next run can clear. A full
+    disk is an error naming `path` (the OS names no file for a failed write).
     """
-    from clt_plugin.outputs import file_mode, temp_name
-
     path = Path(path)
     _ensure_parent(path)
     tmp = temp_name(path)
@@ -67,9 +108,11 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None =
         if path.is_dir():
             raise CLTError(f"{path}: is a folder; expected a file name")
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if no_room(e):
+            raise CLTError(f"{path}: cannot write ({e.strerror}); nothing was changed") from None
         raise
 
 
@@ -85,27 +128,6 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 
 def atomic_write_json(path: str | os.PathLike, obj: Any) -> None:
     atomic_write_text(path, canonical_json(obj))
-
-
-@contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a staging directory; on success it replaces `path` whole, on error it vanishes.
-
-    For clt's own folders (cache entries). Outputs a user names go through
-    `clt_plugin.outputs.output_dir`, which refuses to replace a folder clt did not write.
-    """
-    from clt_plugin.outputs import make_staging, remove_leftovers, replace_whole
-
-    path = Path(path)
-    _ensure_parent(path)
-    remove_leftovers(path)
-    staging = make_staging(path, "cache")
-    try:
-        yield staging
-        replace_whole(path, staging, "cache")
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def _read_error(path: Path, what: str, e: BaseException) -> CLTError:

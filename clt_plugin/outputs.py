@@ -10,64 +10,49 @@
 - Everything is written in a staging folder beside the output and moved in when complete. A
   run killed halfway leaves a staging folder named after its process; the next run that claims
   the same output removes it once that process is gone.
+- Processes that write one output take turns: each moves its work in under a lock on a file
+  beside the output (`.NAME.clt-lock`); a whole folder is replaced in one atomic exchange where
+  the kernel offers one (Linux renameat2), so its path always names a complete run.
 - Files and folders get the modes the umask asks for (tempfile alone would make them private).
+
+What a reader may rely on is written in docs/outputs.md; `read_consistent` reads one whole run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import fcntl
+import itertools
 import json
 import os
 import re
-import secrets
 import shutil
 import socket
-import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from clt_plugin.errors import CLTError
+from clt_plugin.io import atomic_write_text, dir_mode, file_mode, no_room, temp_name
 
 MARKER = ".clt-output.json"
 SIGNATURE = "clt-output/1"
+LOCK_SUFFIX = ".clt-lock"
 _LEFTOVER = re.compile(r"^\.(?P<name>.+)\.clt-(?P<pid>\d+)-[0-9a-f]+\.(?:tmp|old)$")
-_UMASK_LOCK = threading.Lock()
-
-
-# ----------------------------------------------------------------------------- modes
-
-
-def current_umask() -> int:
-    """The process umask, read without changing it where the OS allows (threads may be writing)."""
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    with _UMASK_LOCK:
-        mask = os.umask(0o022)
-        os.umask(mask)
-    return mask
-
-
-def file_mode() -> int:
-    return 0o666 & ~current_umask()
-
-
-def dir_mode() -> int:
-    return 0o777 & ~current_umask()
+# How long a writer waits for another to finish moving its output in (a merge of a big folder
+# takes seconds; a run that writes in place holds the lock for its whole run and is refused).
+LOCK_WAIT = 120.0
+T = TypeVar("T")
 
 
 # ----------------------------------------------------------------------------- leftovers
 
 
-def temp_name(path: Path, kind: str = "tmp") -> Path:
-    """`.NAME.clt-PID-RANDOM.tmp` beside `path`: the PID tells a later run whether it is stale."""
-    return path.with_name(f".{path.name}.clt-{os.getpid()}-{secrets.token_hex(4)}.{kind}")
-
-
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process `pid` exists on this host (run by anyone)."""
     if pid == os.getpid():
         return True
     try:
@@ -108,7 +93,7 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
         return removed
     for entry in entries:
         m = _LEFTOVER.match(entry.name)
-        if not m or m["name"] != path.name or _alive(int(m["pid"])):
+        if not m or m["name"] != path.name or pid_alive(int(m["pid"])):
             continue
         p = Path(entry.path)
         with contextlib.suppress(OSError):
@@ -118,6 +103,8 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
                     shutil.rmtree(p)
                 elif not any(p.iterdir()):
                     p.rmdir()
+                elif [c.name for c in p.iterdir()] == [MARKER] and (p / MARKER).is_file():
+                    shutil.rmtree(p)  # killed (or out of room) while writing its first marker
                 else:
                     continue
             elif entry.is_file(follow_symlinks=False):
@@ -204,21 +191,32 @@ class Claim:
     exists: bool
     owned: set[str] = field(default_factory=set)  # files the previous run of `command` wrote
     foreign: list[str] = field(default_factory=list)  # files it did not write: never touched
+    lock: "Lock | None" = field(default=None, repr=False)  # held by a run that writes in place
 
 
-def _leaves(root: Path) -> list[str]:
-    """Relative paths of every file (and symlink) under `root`, not following links."""
-    out = []
+def _iter_leaves(root: Path) -> Iterator[str]:
+    """Relative paths of the files (and symlinks) under `root`, not following links, as found."""
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         rel = Path(dirpath).relative_to(root)
         links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
-        dirnames[:] = [d for d in dirnames if d not in links]
-        out.extend((rel / n).as_posix() for n in (*filenames, *links))
-    return sorted(out)
+        dirnames[:] = sorted(d for d in dirnames if d not in links)
+        yield from ((rel / n).as_posix() for n in sorted((*filenames, *links)))
 
 
-def _shown(names: list[str]) -> str:
-    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+def _leaves(root: Path) -> list[str]:
+    return sorted(_iter_leaves(root))
+
+
+# A folder without a marker is refused after looking at this many of its files, never all:
+# `clt mix -o /` must not walk the whole disk to say no.
+_LOOK = 200
+
+
+def _shown(names: list[str], more: bool = False) -> str:
+    shown = ", ".join(names[:5])
+    if len(names) > 5 or more:
+        shown += f" and {len(names) - 5} more" if not more else " and more"
+    return shown
 
 
 # command -> a check that a marker-less folder is that command's output from before markers
@@ -241,23 +239,29 @@ def claim_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | o
     remove_leftovers(real)
     if not real.exists():
         return Claim(real, command, exists=False)
+    doc = _marker(real)  # decided from the marker first: a folder that is not ours is never walked
     try:
-        leaves = [f for f in _leaves(real) if f != MARKER]
+        if doc is None:
+            some = [f for f in itertools.islice(_iter_leaves(real), _LOOK + 1) if f != MARKER]
+            more = len(some) > _LOOK
+            leaves = sorted(some[:_LOOK])
+        else:
+            leaves, more = [f for f in _leaves(real) if f != MARKER], False
     except OSError as e:
         raise CLTError(f"{given}: cannot read the output folder ({e.strerror or e})") from None
-    if not os.access(real, os.W_OK | os.X_OK):
-        raise CLTError(f"{given}: the output folder is not writable")
-    doc = _marker(real)
     if doc is None:
         legacy = _LEGACY.get(command)
-        if leaves and not (real / MARKER).exists() and legacy is not None and legacy(real, leaves):
+        if leaves and not more and not (real / MARKER).exists() and legacy is not None and legacy(real, leaves):
+            _check_writable(real, given)
             return Claim(real, command, exists=True, owned=set(leaves))  # its own, from before the marker
         if leaves or (real / MARKER).exists():
             raise CLTError(
-                f"{given}: folder was not written by `{command}` (it holds {_shown(leaves or [MARKER])}); "
+                f"{given}: folder was not written by `{command}` (it holds {_shown(leaves or [MARKER], more)}); "
                 "it is left untouched: choose a new or empty folder"
             )
+        _check_writable(real, given)
         return Claim(real, command, exists=True)
+    _check_writable(real, given)
     if doc.get("command") != command:
         raise CLTError(
             f"{given}: folder was written by `{doc.get('command')}`, not `{command}`; "
@@ -276,7 +280,98 @@ def claim_dir(path: str | os.PathLike, command: str, *, inputs: Iterable[str | o
     )
 
 
-def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[str] = ()) -> str:
+def _check_writable(real: Path, given: Path) -> None:
+    if not os.access(real, os.W_OK | os.X_OK):
+        raise CLTError(f"{given}: the output folder is not writable")
+
+
+# ----------------------------------------------------------------------------- the writers' lock
+
+
+def lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}{LOCK_SUFFIX}")
+
+
+class Lock:
+    """An exclusive lock on one output path, shared by every clt process (flock).
+
+    The lock file beside the output is removed by the holder before it lets go, and a process
+    that wins a lock on a file no longer at that path tries again: so no lock file is left
+    behind, and two processes never hold locks on two different files for one output. When the
+    folder's parent takes no new file, the folder itself is locked: it can then only be updated
+    in place (a swap needs that parent), so every writer locks the same folder.
+    """
+
+    def __init__(self, target: Path, fd: int, beside: bool):
+        self.target, self._fd, self._beside = target, fd, beside
+
+    @classmethod
+    def acquire(cls, target: Path, *, wait: float = LOCK_WAIT) -> "Lock":
+        deadline = time.monotonic() + wait
+        delay = 0.002
+        while True:
+            fd, beside = _open_lock(target)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                if time.monotonic() >= deadline:
+                    raise CLTError(
+                        f"{target}: another clt process is writing it (lock {lock_path(target).name}); "
+                        "run again when it has finished"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+                continue
+            except OSError as e:
+                os.close(fd)
+                raise CLTError(f"{target}: cannot lock the output ({e.strerror or e})") from None
+            if not beside or _same_file(fd, lock_path(target)):
+                return cls(target, fd, beside)
+            os.close(fd)  # its holder removed that file as it let go: lock the one there now
+
+    def release(self) -> None:
+        if self._fd < 0:
+            return
+        if self._beside:
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path(self.target))
+        os.close(self._fd)
+        self._fd = -1
+
+    def __enter__(self) -> "Lock":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _open_lock(target: Path) -> tuple[int, bool]:
+    if target.name:
+        try:
+            return os.open(lock_path(target), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, file_mode()), True
+        except OSError as e:
+            if e.errno not in (errno.EACCES, errno.EPERM, errno.EROFS) or not target.is_dir():
+                raise CLTError(f"{target}: cannot create the lock file {lock_path(target)} ({e.strerror})") from None
+    try:
+        return os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC), False
+    except OSError as e:
+        raise CLTError(f"{target}: cannot lock the output folder ({e.strerror})") from None
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+# ----------------------------------------------------------------------------- markers
+
+
+def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[str] = (), write: int = 0) -> str:
     from clt_plugin import __version__
 
     doc = {
@@ -285,6 +380,10 @@ def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[s
         "tool_version": __version__,
         "state": state,
         "host": socket.gethostname(),
+        # Counts every marker written to this folder (under the writers' lock), so no two are
+        # alike: a reader compares the marker before and after reading (read_consistent). A count,
+        # not a random id: the same inputs still give byte-identical folders.
+        "write": write,
         "files": sorted(files),
     }
     if state == "running":
@@ -293,9 +392,13 @@ def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[s
 
 
 def _write_marker(folder: Path, command: str, files: Iterable[str], state: str, kept: Iterable[str] = ()) -> None:
-    from clt_plugin.io import atomic_write_text
+    atomic_write_text(folder / MARKER, _marker_doc(command, files, state, kept, _next_write(folder)))
 
-    atomic_write_text(folder / MARKER, _marker_doc(command, files, state, kept))
+
+def _next_write(folder: Path) -> int:
+    doc = _marker(folder)
+    last = doc.get("write") if doc is not None else None
+    return last + 1 if isinstance(last, int) and not isinstance(last, bool) else 1
 
 
 def _remove_owned(target: Path, owned: Iterable[str]) -> None:
@@ -311,28 +414,49 @@ def _remove_owned(target: Path, owned: Iterable[str]) -> None:
             parent = parent.parent
 
 
+# ----------------------------------------------------------------------------- writing in place
+
+
 def start_in_place(path: str | os.PathLike, command: str) -> Claim:
     """For a command whose tools write straight into its folder (`clt demo` runs axolotl and
     lm_eval there): claim the folder, remove what this command wrote there before (only that),
-    and mark it as being written; `finish_in_place` then lists what the run wrote."""
+    and mark it as being written; `finish_in_place` then lists what the run wrote.
+
+    The run holds the output's lock until `finish_in_place` (or its end): a second run into the
+    same folder is refused at once rather than mixing its files with the first's."""
     claim = claim_dir(path, command)
     try:
         claim.path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise CLTError(f"{path}: cannot create the output folder ({e.strerror or e})") from None
-    _remove_owned(claim.path, claim.owned)
-    _write_marker(claim.path, command, [], "running", kept=claim.foreign)
+    lock = Lock.acquire(claim.path, wait=0)
+    try:
+        claim = claim_dir(path, command)  # as it is now that no one else writes it
+        _remove_owned(claim.path, claim.owned)
+        _write_marker(claim.path, command, [], "running", kept=claim.foreign)
+    except BaseException:
+        lock.release()
+        raise
+    claim.lock = lock
     return claim
 
 
 def finish_in_place(claim: Claim) -> None:
     kept = set(claim.foreign)
     files = [f for f in _leaves(claim.path) if f != MARKER and f not in kept]
-    _write_marker(claim.path, claim.command, files, "complete")
+    try:
+        _write_marker(claim.path, claim.command, files, "complete")
+    finally:
+        if claim.lock is not None:
+            claim.lock.release()
+
+
+# ----------------------------------------------------------------------------- staging and replacing
 
 
 def make_staging(path: Path, command: str) -> Path:
-    """A private staging folder beside `path`, marked at once so a later run can recognise it."""
+    """A private staging folder beside `path`, marked at once so a later run can recognise it.
+    When even that fails (a full disk), nothing is left behind."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -348,7 +472,11 @@ def make_staging(path: Path, command: str) -> Path:
             raise CLTError(f"{path}: cannot write ({e.strerror or e})") from None
     else:  # pragma: no cover - 100 collisions of 32 random bits
         raise CLTError(f"{path}: cannot create a staging folder")
-    (staging / MARKER).write_text(_marker_doc(command, [], "staging"), encoding="utf-8")
+    try:
+        (staging / MARKER).write_text(_marker_doc(command, [], "staging"), encoding="utf-8")
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise CLTError(f"{path}: cannot write ({e.strerror or e}); nothing was changed") from None
     return staging
 
 
@@ -358,16 +486,51 @@ def _cwd_inside(path: Path) -> bool:
     return False
 
 
-def _swap(claim: Claim, staging: Path) -> None:
-    """Whole-folder replace: readers see the old folder or the new one, never a mix."""
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _renameat2():
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # not Linux, or a libc older than glibc 2.28
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_EXCHANGE = _renameat2()
+# The file systems that cannot exchange say so with one of these: fall back to two renames.
+_NO_EXCHANGE = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV}
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the two paths in one step (True), or False where the kernel or file system cannot."""
+    if _EXCHANGE is None:
+        return False
+    if _EXCHANGE(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in _NO_EXCHANGE:
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def _swap(claim: Claim, staging: Path) -> Path | None:
+    """Whole-folder replace: the path names the old folder, then the new one. Returns where the
+    old folder now is (to be removed once the lock is let go), or None."""
     target = claim.path
     if not claim.exists:
         os.rename(staging, target)
-        return
+        return None
     os.chmod(staging, os.stat(target).st_mode & 0o7777)  # an existing folder keeps its mode
     if not any(target.iterdir()):  # rename replaces an empty directory in one step
         os.rename(staging, target)
-        return
+        return None
+    if _exchange(staging, target):
+        return staging  # the old folder, under the staging name (removed by a later run if we die)
+    # No exchange here: two renames, between which the path is missing for a moment.
     trash = temp_name(target, "old")
     os.rename(target, trash)
     try:
@@ -375,7 +538,7 @@ def _swap(claim: Claim, staging: Path) -> None:
     except OSError:
         os.rename(trash, target)
         raise
-    shutil.rmtree(trash, ignore_errors=True)
+    return trash
 
 
 def _merge(claim: Claim, staging: Path, files: list[str], last: Iterable[str] = ()) -> None:
@@ -408,9 +571,9 @@ def _merge(claim: Claim, staging: Path, files: list[str], last: Iterable[str] = 
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def _finish(staging: Path, command: str) -> list[str]:
+def _finish(staging: Path, command: str, write: int) -> list[str]:
     files = [f for f in _leaves(staging) if f != MARKER]
-    (staging / MARKER).write_text(_marker_doc(command, files, "complete"), encoding="utf-8")
+    (staging / MARKER).write_text(_marker_doc(command, files, "complete", write=write), encoding="utf-8")
     os.chmod(staging / MARKER, file_mode())
     os.chmod(staging, dir_mode())
     return files
@@ -421,18 +584,29 @@ def replace_whole(path: Path, staging: Path, command: str) -> None:
     alone manages (cache entries), never for an output a user named."""
     if os.path.lexists(path) and not path.is_dir():
         raise CLTError(f"{path}: exists and is not a folder")
-    _finish(staging, command)
-    _swap(Claim(path, command, exists=path.is_dir()), staging)
+    with Lock.acquire(path):
+        _finish(staging, command, _next_write(path))
+        old = _swap(Claim(path, command, exists=path.is_dir()), staging)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def install(claim: Claim, staging: Path, *, keep_folder: bool = False, last: Iterable[str] = ()) -> None:
     """Move a finished staging folder to the claimed output (see the module docstring)."""
-    files = _finish(staging, claim.command)
-    again = claim_dir(claim.path, claim.command)  # the folder may have changed while we worked
-    if again.exists and (keep_folder or again.foreign or _cwd_inside(again.path)):
-        _merge(again, staging, files, last)
-    else:
-        _swap(again, staging)
+    old = None
+    with Lock.acquire(claim.path):
+        again = claim_dir(claim.path, claim.command)  # the folder may have changed while we worked
+        files = _finish(staging, claim.command, _next_write(again.path))
+        if again.exists and (keep_folder or again.foreign or _cwd_inside(again.path)):
+            _merge(again, staging, files, last)
+        else:
+            old = _swap(again, staging)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _no_room(e: OSError, path: Path) -> CLTError:
+    return CLTError(f"{path}: cannot write the output ({e.strerror or e}); nothing was changed")
 
 
 @contextlib.contextmanager
@@ -449,13 +623,95 @@ def output_dir(
     `command` (e.g. "clt mix") signs the folder: another command's folder is refused.
     `keep_folder`: an existing folder is updated file by file, never swapped (others may be
     writing inside it, e.g. runs started from a sweep folder); `last` are moved in last then.
-    On an error the staging folder is removed and `path` is as it was.
+    On an error the staging folder is removed and `path` is as it was; a full disk is an error
+    naming `path`.
     """
     claim = claim_dir(path, command, inputs=inputs)
     staging = make_staging(claim.path, command)
     try:
         yield staging
         install(claim, staging, keep_folder=keep_folder, last=last)
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        if no_room(e):
+            raise _no_room(e, Path(path)) from None
+        raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a staging directory; on success it replaces `path` whole, on error it vanishes.
+
+    For clt's own folders (cache entries). Outputs a user names go through `output_dir`, which
+    refuses to replace a folder clt did not write.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CLTError(f"{path.parent}: cannot create directory ({e.strerror})") from e
+    remove_leftovers(path)
+    staging = make_staging(path, "cache")
+    try:
+        yield staging
+        replace_whole(path, staging, "cache")
+    except OSError as e:
+        shutil.rmtree(staging, ignore_errors=True)
+        if no_room(e):
+            raise _no_room(e, path) from None
+        raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+# ----------------------------------------------------------------------------- readers
+
+
+def _marker_bytes(folder: Path) -> bytes | None:
+    try:
+        with open(folder / MARKER, "rb") as f:
+            return f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _complete(marker: bytes) -> bool:
+    try:
+        return json.loads(marker).get("state") == "complete"
+    except (ValueError, AttributeError, RecursionError):
+        return False
+
+
+def read_consistent(folder: str | os.PathLike, read: Callable[[Path], T], *, attempts: int = 60) -> T:
+    """`read(folder)`, made from one whole run of a clt output folder.
+
+    The folder's marker changes with every write (its `write` count), and a rewrite in place marks
+    the folder `updating` before it touches a file: so a read that finds the same complete marker
+    before and after saw one run. Otherwise (or when the folder was missing for a moment, or a
+    file vanished under it) the read is made again, up to `attempts` times over about 10 s.
+    A folder that carries no marker is not a clt folder: it is read once, as it is.
+    """
+    folder = Path(folder)
+    delay = 0.005
+    for _ in range(attempts):
+        before = _marker_bytes(folder)
+        if before is None and folder.is_dir():
+            return read(folder)
+        if before is not None and _complete(before):
+            try:
+                result = read(folder)
+            except (OSError, CLTError):
+                if _marker_bytes(folder) == before:
+                    raise  # the folder did not change: the error is the folder's own
+            else:
+                if _marker_bytes(folder) == before:
+                    return result
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+    if not folder.is_dir():
+        raise CLTError(f"{folder}: folder not found")
+    raise CLTError(f"{folder}: was being rewritten all the while it was read ({attempts} tries); try again later")

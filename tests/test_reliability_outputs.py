@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_inputs import COMMANDS, build_workspace, snapshot
+from reliability_inputs import COMMANDS, SPEC, build_workspace, snapshot
 from test_reliability_cli import fresh_copy, run_clt
 
 from clt_plugin.errors import CLTError
@@ -205,3 +206,115 @@ def test_user_files_survive_any_rewrite_and_foreign_folders_are_never_claimed(tm
         assert not (root / "out" / rel).exists()  # what it wrote before and not now is gone
     remove_leftovers(root / "out")
     assert not [p for p in root.iterdir() if p.name.startswith(".out.clt-")]
+
+
+# ----------------------------------------------------------------------------- a full disk
+
+FULL_DISK = r"""
+import contextlib, io, json, os, resource, signal, subprocess, sys
+from pathlib import Path
+work, argv, free, how = Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+full = work / "full"
+if how == "tmpfs":  # a real file system of a few pages, in this process's own mount namespace
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(full)], check=True)
+    st = os.statvfs(full)
+    with open(full / "filler", "wb") as f:
+        f.write(b"\0" * max(0, st.f_bavail * st.f_frsize - free))
+else:  # no namespace here: a file size limit gives the same failed write (EFBIG, not ENOSPC)
+    (full / "filler").write_bytes(b"")
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (free, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+from clt_plugin.cli import main
+os.chdir(work)
+err = io.StringIO()
+with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+    rc = main(argv)
+left = sorted(str(p.relative_to(full)) for p in full.rglob("*"))
+print(json.dumps({"rc": rc, "err": err.getvalue(), "left": left}))
+"""
+
+
+def _tmpfs_works() -> bool:
+    probe = (
+        subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "true"], capture_output=True, check=False)
+        if shutil.which("unshare")
+        else None
+    )
+    return probe is not None and probe.returncode == 0
+
+
+@pytest.mark.parametrize("free", [0, 6000])
+@pytest.mark.parametrize("cmd", ["mix", "report", "leaderboard", "sweep", "matrix"])
+def test_a_full_disk_is_one_line_naming_the_output_and_leaves_nothing(workspace, cmd, free):
+    """The issue's case: `clt leaderboard` and `clt sweep` on a full disk left their staging
+    folders, and every command said only "No space left on device"."""
+    argv, output, _ = COMMANDS[cmd]
+    root, _ = fresh_copy(workspace)
+    (root / "full").mkdir()
+    i = argv.index("-o")
+    argv = [*argv[: i + 1], f"full/{output}", *argv[i + 2 :]]
+    how = "tmpfs" if _tmpfs_works() else "rlimit"
+    wrap = ["unshare", "--user", "--map-root-user", "--mount"] if how == "tmpfs" else []
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.run(
+        [*wrap, sys.executable, "-c", FULL_DISK, str(root), json.dumps(argv), str(free), how],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = got["err"].strip().splitlines()
+    if free == 0:
+        assert got["rc"] == 2, got
+    if got["rc"] == 2:
+        why = "No space left on device" if how == "tmpfs" else "File too large"
+        assert len(lines) == 1 and lines[0].startswith(f"clt {cmd}: error: "), got
+        assert f"full/{output}" in lines[0] and why in lines[0] and "Traceback" not in got["err"], got
+        assert got["left"] == ["filler"], got  # no staging folder, no half-written output
+    else:
+        assert got["rc"] == 0 and output in got["left"], got
+        assert not [p for p in got["left"] if ".clt-" in p], got
+
+
+def test_a_foreign_folder_is_refused_from_a_look_not_a_walk_of_all_of_it(tmp_path):
+    """`clt mix -o /` took 88 s to say no: it listed ~700k files first. Without a marker the
+    folder is not clt's whatever else it holds, so a few of its files are enough to name."""
+    big = tmp_path / "big"
+    for d in range(30):
+        (big / f"d{d:02}").mkdir(parents=True)
+        for i in range(100):
+            (big / f"d{d:02}" / f"f{i:03}").touch()
+    with pytest.raises(CLTError) as err:
+        claim_dir(big, "clt mix")
+    assert str(err.value) == (
+        f"{big}: folder was not written by `clt mix` (it holds d00/f000, d00/f001, d00/f002, d00/f003, "
+        "d00/f004 and more); it is left untouched: choose a new or empty folder"
+    )
+    # Only a spec: its sources are never read, the output is refused first.
+    (tmp_path / "spec.yaml").write_text(SPEC, encoding="utf-8")
+    rc, err_text = run_clt(tmp_path, ["mix", "spec.yaml", "-o", "/", "--no-cache"])
+    assert rc == 2 and err_text.startswith("clt mix: error: /: folder was not written by `clt mix` (it holds "), (
+        err_text
+    )
+    assert err_text.strip().endswith(" and more); it is left untouched: choose a new or empty folder"), err_text
+
+
+def test_a_run_writing_in_place_holds_its_folder_until_it_finishes(tmp_path):
+    from clt_plugin.outputs import finish_in_place, start_in_place
+
+    first = start_in_place(tmp_path / "demo", "clt demo")
+    (tmp_path / "demo" / "a.txt").write_text("a", encoding="utf-8")
+    with pytest.raises(CLTError) as err:
+        start_in_place(tmp_path / "demo", "clt demo")
+    assert str(err.value) == (
+        f"{tmp_path / 'demo'}: another clt process is writing it (lock .demo.clt-lock); run again when it has finished"
+    )
+    assert (tmp_path / "demo" / "a.txt").exists()  # the refused run removed nothing
+    finish_in_place(first)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # no lock file left beside it
+    second = start_in_place(tmp_path / "demo", "clt demo")
+    assert not (tmp_path / "demo" / "a.txt").exists()  # the first run's file: removed by the next
+    finish_in_place(second)

@@ -12,7 +12,7 @@ import numpy as np
 
 from clt_plugin import __version__
 from clt_plugin.errors import CLTError
-from clt_plugin.io import atomic_dir, canonical_json, read_json, sha256_bytes, sha256_file
+from clt_plugin.io import canonical_json, read_json, sha256_bytes, sha256_file
 from clt_plugin.languages import ENGLISH
 from clt_plugin.manifest import (
     SCHEMA,
@@ -33,7 +33,7 @@ from clt_plugin.mixture.select import (
     parallel_pool,
 )
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
-from clt_plugin.outputs import claim_dir, output_dir, register_legacy
+from clt_plugin.outputs import atomic_dir, claim_dir, output_dir, register_legacy
 from clt_plugin.resources import user_cache_dir
 from clt_plugin.sources import Example, Source
 
