@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from clt_plugin.errors import CLTError
 from clt_plugin.ifeval import data, registry, scoring
+from clt_plugin.tasks.generate import VERSION
 
 
 def doc(ids, kwargs, prompt="Write something.", lang="en"):
@@ -282,4 +283,4 @@ def test_every_registry_language_has_a_task_yaml():
         assert cfg["task"] == f"clt_ifeval_{lang}"
         metrics = [m["metric"] for m in cfg.get("metric_list", [])]
         assert ("wpr" in metrics) == (LANGUAGES[lang].script != "Latn")
-        assert cfg["metadata"] == {"version": 1, "clt_family": "ifeval", "clt_language": lang}
+        assert cfg["metadata"] == {"version": VERSION, "clt_family": "ifeval", "clt_language": lang}
