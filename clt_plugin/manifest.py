@@ -80,6 +80,20 @@ class ValidationSet(_Open):
     ids_sha256: str | None = None  # of the sorted (task, language, source id) keys
 
 
+class Decontamination(_Open):
+    """What the spec's `decontaminate:` removed before sampling (clt_plugin.mixture.decontam)."""
+
+    rule: dict[str, Any]
+    families: list[str]  # the evaluation sets checked against
+    evaluation_sets: dict[str, dict[str, dict[str, Any]]]  # set -> language -> {status, source, items, ...}
+    examined: dict[str, dict[str, Count]]  # task -> language -> rows checked
+    # task -> language -> set -> {"ngram": rows, "lineage": rows}; null: that check did not run
+    removed: dict[str, dict[str, dict[str, dict[str, OptionalInt]]]]
+    removed_rows: dict[str, dict[str, Count]]  # task -> language -> distinct rows removed
+    matches_file: str
+    matches_sha256: str
+
+
 class Batch(_Open):
     """How the run that trained on the mixture batched it (added by the axolotl plugin)."""
 
@@ -109,6 +123,8 @@ class Manifest(_Open):
     # Rows held out for validation (spec `validation:`), the same at every grid point and never
     # trained on.
     validation: ValidationSet | None = None
+    # Rows removed because they overlap an evaluation item (spec `decontaminate:`).
+    decontamination: Decontamination | None = None
     # Added by the axolotl plugin to the copy beside the model: the batch it trained with, and
     # its seed (runs that differ only in it are repeats of one mixture).
     batch: Batch | None = None

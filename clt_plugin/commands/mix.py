@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from clt_plugin.mixture import build_mixture, load_spec
+from clt_plugin.mixture.decontam_report import format_pairs, read_pairs
 from clt_plugin.mixture.grid import GRIDS, build_grid
 from clt_plugin.mixture.summary import describe, written
 from clt_plugin.progress import Progress
@@ -21,6 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--base-dir", help="folder that relative source paths start from (default: the spec's folder)")
     p.add_argument("--json", action="store_true", help="print the manifest(s) as JSON instead of a table")
+    p.add_argument(
+        "--report-contamination",
+        action="store_true",
+        help="also list every removed row beside the evaluation item it matched (spec `decontaminate:`)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         for point, manifest in manifests.items():
             print(f"## {out / point}\n\n{describe(manifest)}\n")
+            if args.report_contamination:
+                print(f"{format_pairs(read_pairs(out / point, manifest))}\n")
         print(f"wrote {len(manifests)} mixtures under {out}")
         return 0
     out = Path(args.output or "clt-mixture")
@@ -45,5 +53,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(manifest, indent=2, ensure_ascii=False))
         return 0
     print(describe(manifest))
+    if args.report_contamination:
+        print(format_pairs(read_pairs(out, manifest)))
     print(written(out, manifest))
     return 0

@@ -16,6 +16,7 @@ from clt_plugin.io import canonical_json, read_json, sha256_bytes, sha256_file
 from clt_plugin.languages import ENGLISH
 from clt_plugin.manifest import (
     SCHEMA,
+    Decontamination,
     LanguageCheck,
     Manifest,
     ManifestLanguages,
@@ -23,6 +24,9 @@ from clt_plugin.manifest import (
     count_summary,
     load_manifest,
 )
+from clt_plugin.mixture.decontam import LINEAGE, MATCHES_FILE, NGRAM, Decontaminator, TaskRecord, lineage_applies
+from clt_plugin.mixture.decontam import pair_lines as decontam_pairs
+from clt_plugin.mixture.decontam import section as decontam_section
 from clt_plugin.mixture.keys import hash_ids, salt
 from clt_plugin.mixture.select import (
     Candidates,
@@ -51,7 +55,7 @@ COMMAND = "clt mix"  # signs the folders build_mixture writes (clt_plugin.output
 def _legacy_mixture(folder: Path, files: list[str]) -> bool:
     """A `clt mix` folder written before output markers: its manifest is a clt manifest and the
     rows hash to what it records (content only a clt build produces)."""
-    if not set(files) <= {MANIFEST_FILE, TRAIN_FILE, VALIDATION_FILE} or MANIFEST_FILE not in files:
+    if not set(files) <= {MANIFEST_FILE, TRAIN_FILE, VALIDATION_FILE, MATCHES_FILE} or MANIFEST_FILE not in files:
         return False
     try:
         manifest = read_json(folder / MANIFEST_FILE, "manifest", expect=dict)
@@ -101,12 +105,21 @@ class ScanMemo:
     def __init__(self, floor: dict[str, int] | None = None):
         self.floor = floor or {}  # task -> the largest count any point asks: collect that many once
         self.orders: dict[tuple, tuple[dict[str, int | None], dict[str, Candidates], dict[str, int]]] = {}
-        self.rows: dict[tuple, tuple[str, bytes, str | None]] = {}
+        self.rows: dict[tuple, tuple] = {}  # see _TaskBuild._fetch
+        self.decontaminators: dict[str, Decontaminator] = {}  # evaluation sets, read once per grid
 
 
 class _TaskBuild:
-    def __init__(self, spec: MixtureSpec, name: str, base_dir: Path | None, detect, memo: ScanMemo | None = None):
-        self.spec, self.name, self.detect, self.memo = spec, name, detect, memo
+    def __init__(
+        self,
+        spec: MixtureSpec,
+        name: str,
+        base_dir: Path | None,
+        detect,
+        memo: ScanMemo | None = None,
+        decon: Decontaminator | None = None,
+    ):
+        self.spec, self.name, self.detect, self.memo, self.decon = spec, name, detect, memo, decon
         self.task = spec.tasks[name]
         self.held = self.task.validation  # the first rows of each language's sample are validation rows
         self.want = spec.rows_to_draw(name)
@@ -116,6 +129,12 @@ class _TaskBuild:
         self.source = Source(self.task.source, name, langs, base_dir, where=self.where)
         self.flagged = {l: 0 for l in self.want}
         self.dropped = {l: 0 for l in self.want}
+        self.lineage = None
+        if decon is not None:
+            traced = lineage_applies(spec.decontaminate, self.task.source)
+            self.record = TaskRecord(name, traced)
+            if traced:
+                self.lineage = decon.lineage(self.task.source, name, base_dir, self.where, self._source_key())
 
     def _label(self, lang: str) -> str:
         labels = [t.label for t, l in self.source.bindings if l in (lang, None)]
@@ -130,7 +149,9 @@ class _TaskBuild:
 
     def orderings(self) -> dict[str, Candidates]:
         spec = self.spec
-        full = spec.alignment != "independent" or spec.language_check == "drop"
+        # Rows skipped by the language check or decontamination are refilled from further down the
+        # order, so every candidate is kept, not only the first k.
+        full = spec.alignment != "independent" or spec.language_check == "drop" or self.decon is not None
         key = None
         if self.memo is not None:
             key = (self._source_key(), spec.seed, spec.alignment, full, tuple(l for _, l in self.source.bindings))
@@ -176,6 +197,7 @@ class _TaskBuild:
     def _accept(self, cands: dict[str, Candidates], why: dict[str, str]) -> dict[str, list[tuple[str, bytes]]]:
         """Walk each language's candidates in order, keeping the first k that pass the check."""
         mode = self.spec.language_check
+        decon, rec = self.decon, getattr(self, "record", None)
         need = {l: self._shortage(l, len(c), why.get(l, "")) for l, c in cands.items()}
         pos = {l: 0 for l in cands}
         got: dict[str, list[tuple[str, bytes]]] = {l: [] for l in cands}
@@ -184,16 +206,26 @@ class _TaskBuild:
             for l, c in cands.items():
                 short = need[l] - len(got[l])
                 if short > 0 and pos[l] < len(c):
-                    extra = max(8, short // 8) if mode == "drop" else 0
+                    extra = max(8, short // 8) if mode == "drop" or decon is not None else 0
                     batch[l] = c.take(slice(pos[l], pos[l] + short + extra))
                     pos[l] += len(batch[l])
             if not batch:
                 break
             fetched = self._fetch(batch)
             for l, examples in fetched.items():
-                for sid, line, reply in examples:
+                inherited = self.lineage.check([e[0] for e in examples]) if self.lineage and l != ENGLISH else {}
+                for sid, line, reply, hits, texts in examples:
                     if len(got[l]) >= need[l]:
                         break
+                    if decon is not None:
+                        rec.saw(l)
+                        if hits:
+                            rec.remove(l, sid, NGRAM, hits, texts)
+                        up_hits, up_texts = inherited.get(sid, ((), ()))
+                        if up_hits:
+                            rec.remove(l, sid, LINEAGE, up_hits, up_texts)
+                        if hits or up_hits:
+                            continue
                     if mode != "off":
                         found = self.detect(reply)
                         if found is not None and _base(found) != _base(l):
@@ -203,39 +235,58 @@ class _TaskBuild:
                                 continue
                     got[l].append((sid, line))
         for l in cands:
-            if len(got[l]) < need[l]:  # only reachable when rows were dropped
-                self._shortage(l, len(got[l]), f" after dropping {self.dropped[l]} rows in another language")
+            if len(got[l]) < need[l]:  # only reachable when rows were dropped or removed
+                self._shortage(l, len(got[l]), self._skipped(l))
         for l, examples in got.items():
             dup = first_duplicate(sid for sid, _ in examples)
             if dup is not None:
                 raise CLTError(f"{self._label(l)}: id {dup!r} appears more than once; ids must be unique")
         return got
 
-    def _fetch(self, batch: dict[str, Candidates]) -> dict[str, list[tuple[str, bytes, str | None]]]:
+    def _skipped(self, lang: str) -> str:
+        parts = []
+        if self.dropped[lang]:
+            parts.append(f"dropping {self.dropped[lang]} rows in another language")
+        removed = len(self.record.removed_ids.get(lang, ())) if self.decon is not None else 0
+        if removed:
+            parts.append(f"removing {removed} rows that overlap evaluation items (decontaminate)")
+        return f" after {' and '.join(parts)}" if parts else ""
+
+    def _fetch(self, batch: dict[str, Candidates]) -> dict[str, list[tuple]]:
         """Read the batch's rows with one pass per table, then put them back in sampling order.
 
-        Rows are kept as (id, JSON line, reply text when checked): a few hundred bytes each
-        instead of a tree of dicts, so 30k rows cost megabytes, not a hundred of them.
+        Rows are kept as (id, JSON line, reply text when language-checked, evaluation items they
+        match when decontaminated, their message texts when they match any): a few hundred bytes
+        each instead of a tree of dicts, so 30k rows cost megabytes, not a hundred of them.
         """
         by_tab: dict[int, list[tuple[int, str]]] = {}
         for l, c in batch.items():
             for t, r in zip(c.tabs.tolist(), c.rows.tolist()):
                 by_tab.setdefault(t, []).append((r, l))
-        found: dict[tuple[int, int], tuple[str, bytes, str | None]] = {}
+        found: dict[tuple[int, int], tuple] = {}
         memo = self.memo.rows if self.memo is not None else None
         skey = self._source_key() if memo is not None else None
         for t, pairs in by_tab.items():
             if memo is not None:
                 for r, _ in pairs:
                     hit = memo.get((skey, t, r))
-                    if hit is not None and (hit[2] is not None or not self.detect):
+                    if (
+                        hit is not None
+                        and (hit[2] is not None or not self.detect)
+                        and (hit[3] is not None or not self.decon)
+                    ):
                         found[(t, r)] = hit
                 pairs = [(r, l) for r, l in pairs if (t, r) not in found]
             pairs.sort()
             rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
             for ex in self.source.fetch(t, rows, [l for _, l in pairs]):
                 line = (json.dumps(ex.to_row(), ensure_ascii=False) + "\n").encode("utf-8")
-                found[(t, ex.meta["row"])] = (ex.id, line, _reply_text(ex) if self.detect else None)
+                hits, texts = None, ()
+                if self.decon is not None:
+                    texts = tuple(m["content"] for m in ex.messages)
+                    hits = self.decon.check(ex.lang, texts)
+                    texts = texts if hits else ()  # kept only to show a person the matched pair
+                found[(t, ex.meta["row"])] = (ex.id, line, _reply_text(ex) if self.detect else None, hits, texts)
                 if memo is not None:
                     memo[(skey, t, ex.meta["row"])] = found[(t, ex.meta["row"])]
         return {l: [found[(t, r)] for t, r in zip(c.tabs.tolist(), c.rows.tolist())] for l, c in batch.items()}
@@ -261,6 +312,23 @@ class _TaskBuild:
 
 
 # ----------------------------------------------------------------------------- whole mixture
+
+
+def _decontaminator(spec: MixtureSpec, base: Path | None, memo: ScanMemo | None) -> Decontaminator | None:
+    """The spec's evaluation sets, shared with the other points of a grid (read once)."""
+    if spec.decontaminate is None:
+        return None
+    key = canonical_json({"cfg": spec.decontaminate.normalized(), "base": str(base)})
+    decon = memo.decontaminators.get(key) if memo is not None else None
+    if decon is None:
+        decon = Decontaminator(spec.decontaminate, base, where=f"{spec._root}.decontaminate")
+        if memo is not None:
+            memo.decontaminators[key] = decon
+    return decon
+
+
+def _lineage_languages(builds: dict[str, _TaskBuild]) -> set[str]:
+    return {ENGLISH} if any(b.lineage is not None for b in builds.values()) else set()
 
 
 def _order_key(key: bytes, task: str, lang: str, sid: str) -> bytes:
@@ -313,10 +381,17 @@ def _write_validation(out: Path, held_lines: list[tuple[bytes, bytes]], counts: 
     }
 
 
-def _cache_key(spec: MixtureSpec, fingerprints: dict) -> str:
-    return sha256_bytes(
-        canonical_json({"tool_version": __version__, "spec": spec.normalized(), "sources": fingerprints}).encode()
-    )
+def _cache_key(spec: MixtureSpec, fingerprints: dict, evaluation: dict | None = None) -> str:
+    key = {"tool_version": __version__, "spec": spec.normalized(), "sources": fingerprints}
+    if evaluation is not None:  # a changed evaluation set changes which rows decontamination removes
+        key["evaluation_sets"] = evaluation
+    return sha256_bytes(canonical_json(key).encode())
+
+
+def _optional_files(manifest: dict) -> list[str]:
+    """The files beside train.jsonl and manifest.json that this manifest records."""
+    out = [VALIDATION_FILE] if manifest.get("validation") else []
+    return out + ([MATCHES_FILE] if manifest.get("decontamination") else [])
 
 
 def _from_cache(entry: Path, out_dir: Path) -> dict | None:
@@ -327,23 +402,23 @@ def _from_cache(entry: Path, out_dir: Path) -> dict | None:
         held = manifest.get("validation")
         if held and sha256_file(entry / VALIDATION_FILE) != held.get("sha256"):
             return None
+        decon = manifest.get("decontamination")
+        if decon and sha256_file(entry / MATCHES_FILE) != decon.get("matches_sha256"):
+            return None
     except (CLTError, OSError):
         return None
     with output_dir(out_dir, COMMAND) as tmp:
-        shutil.copyfile(entry / TRAIN_FILE, tmp / TRAIN_FILE)
-        shutil.copyfile(entry / MANIFEST_FILE, tmp / MANIFEST_FILE)
-        if held:
-            shutil.copyfile(entry / VALIDATION_FILE, tmp / VALIDATION_FILE)
+        for name in [TRAIN_FILE, MANIFEST_FILE, *_optional_files(manifest)]:
+            shutil.copyfile(entry / name, tmp / name)
     return manifest
 
 
 def _to_cache(entry: Path, out_dir: Path) -> None:
     try:
         with atomic_dir(entry) as tmp:
-            shutil.copyfile(out_dir / TRAIN_FILE, tmp / TRAIN_FILE)
-            shutil.copyfile(out_dir / MANIFEST_FILE, tmp / MANIFEST_FILE)
-            if (out_dir / VALIDATION_FILE).is_file():
-                shutil.copyfile(out_dir / VALIDATION_FILE, tmp / VALIDATION_FILE)
+            for name in (TRAIN_FILE, MANIFEST_FILE, VALIDATION_FILE, MATCHES_FILE):
+                if (out_dir / name).is_file():
+                    shutil.copyfile(out_dir / name, tmp / name)
     except (CLTError, OSError):
         pass  # a cache that cannot be written only costs time next run
 
@@ -370,13 +445,19 @@ def build_mixture(
     claim_dir(out_dir, COMMAND)
     base = Path(base_dir) if base_dir is not None else spec.base_dir
     detect = _detector() if spec.language_check != "off" else None
-    builds = {name: _TaskBuild(spec, name, base, detect, memo) for name in sorted(spec.tasks)}
+    decon = _decontaminator(spec, base, memo)
+    builds = {name: _TaskBuild(spec, name, base, detect, memo, decon) for name in sorted(spec.tasks)}
     fingerprints = {name: b.source.fingerprints() for name, b in builds.items()}
+    evaluation = None
+    if decon is not None:
+        checked = sorted({l for b in builds.values() for l in b.want} | _lineage_languages(builds))
+        decon.require(checked)  # unreadable evaluation sets: said (or refused) before any work
+        evaluation = decon.fingerprint(checked)
 
     entry = None
     if use_cache:
         entry = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        entry = entry / "mixtures" / _cache_key(spec, fingerprints)
+        entry = entry / "mixtures" / _cache_key(spec, fingerprints, evaluation)
         if entry.is_dir():
             cached = _from_cache(entry, out_dir)
             if cached is not None:
@@ -415,6 +496,11 @@ def build_mixture(
             manifest = manifest.model_copy(
                 update={"validation": ValidationSet(**_write_validation(tmp, held_lines, held_counts))}
             )
+        if decon is not None:
+            records = {name: b.record for name, b in builds.items()}
+            pairs_sha = _write_lines(tmp / MATCHES_FILE, [(b"", line) for line in decontam_pairs(records)])
+            found = decontam_section(decon, records, {name: list(b.want) for name, b in builds.items()}, pairs_sha)
+            manifest = manifest.model_copy(update={"decontamination": Decontamination(**found)})
         (tmp / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     if entry is not None:
         _to_cache(entry, out_dir)

@@ -23,6 +23,8 @@ from clt_plugin import languages as registry
 from clt_plugin.errors import CLTError, format_validation_error
 from clt_plugin.fields import Count, count, language
 from clt_plugin.io import value_error_at
+from clt_plugin.mixture.decontam_spec import DecontamSpec
+from clt_plugin.mixture.decontam_spec import coerce as coerce_decontam
 from clt_plugin.sources.config import SourceConfig
 
 ROOT = "clt_mixture"
@@ -107,10 +109,17 @@ class MixtureSpec(BaseModel):
     mode: Literal["augment", "replace"] = "augment"
     on_shortage: Literal["error", "cap"] = "error"
     language_check: Literal["off", "report", "drop"] = "off"
+    # Rows overlapping an evaluation item leave the pool before sampling (clt_plugin.mixture.decontam).
+    decontaminate: Optional[DecontamSpec] = None
     tasks: dict[str, TaskSpec] = Field(min_length=1)
 
     _base_dir: Optional[Path] = PrivateAttr(default=None)
     _root: str = PrivateAttr(default=ROOT)
+
+    @field_validator("decontaminate", mode="before")
+    @classmethod
+    def _decontaminate(cls, v: Any) -> Any:
+        return coerce_decontam(v)
 
     @field_validator("tasks")
     @classmethod
@@ -176,6 +185,8 @@ class MixtureSpec(BaseModel):
                 }
                 for name, task in sorted(self.tasks.items())
             },
+            # Only when set: specs without it keep the hashes they always had.
+            **({"decontaminate": self.decontaminate.normalized()} if self.decontaminate else {}),
         }
 
     def with_changes(self, **task_changes: Any) -> "MixtureSpec":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
+from clt_plugin.mixture.decontam_report import manifest_lines
+
 
 def summary_table(manifest: dict) -> str:
     langs = [manifest["languages"]["english"], *manifest["languages"]["seen"]]
@@ -32,6 +34,7 @@ def describe(manifest: dict) -> str:
         lines.append(
             f"language check ({check['mode']}): {flagged} rows in another language, {dropped} dropped and refilled"
         )
+    lines.extend(manifest_lines(manifest))
     lines.append(f"train.jsonl sha256 {manifest['train_sha256']}")
     return "\n".join(lines)
 

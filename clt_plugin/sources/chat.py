@@ -60,6 +60,27 @@ def from_messages(value: Any, field: str, where: str, sharegpt: bool) -> list[di
     return out
 
 
+def from_wildchat(value: Any, field: str, where: str) -> list[dict[str, str]]:
+    """A WildChat conversation up to its last answered turn: a turn left empty (a reply that never
+    came) ends what can be trained on, and a trailing user turn has no target."""
+    if not isinstance(value, list) or not value:
+        raise CLTError(f"{where}: field {field!r} must be a non-empty list of turns")
+    out: list[dict[str, str]] = []
+    for i, turn in enumerate(value):
+        if not isinstance(turn, dict) or "role" not in turn or "content" not in turn:
+            raise CLTError(f"{where}: {field}[{i}]: expected an object with 'role' and 'content'")
+        if turn["role"] not in ("user", "assistant"):
+            raise CLTError(f"{where}: {field}[{i}]: unknown role {turn['role']!r} (known: user, assistant)")
+        if not isinstance(turn["content"], str) or not turn["content"].strip():
+            break
+        out.append({"role": turn["role"], "content": turn["content"]})
+    while out and out[-1]["role"] != "assistant":
+        out.pop()
+    if not any(m["role"] == "user" for m in out):
+        raise CLTError(f"{where}: field {field!r} has no user turn with a non-empty reply")
+    return out
+
+
 def to_messages(dataset: str, rec: dict, cols: dict[str, str], lang: str, where: str) -> list[dict[str, str]]:
     """`cols` maps logical field -> column actually present in `rec`."""
     if dataset == "xlsum":
@@ -72,6 +93,8 @@ def to_messages(dataset: str, rec: dict, cols: dict[str, str], lang: str, where:
         if isinstance(context, str) and context.strip():  # ~40% of rows carry an input
             prompt = f"{prompt}\n\n{context}"
         return pair(prompt, text(rec[cols["response"]], cols["response"], where))
+    if dataset == "wildchat":
+        return from_wildchat(rec[cols["conversation"]], cols["conversation"], where)
     if dataset == "chat":
         if "messages" in cols:
             return from_messages(rec[cols["messages"]], cols["messages"], where, sharegpt=False)

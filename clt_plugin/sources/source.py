@@ -30,7 +30,13 @@ _LANG_ALIASES = {
     "pt-br": "pt",
     "pt_br": "pt",
     "es-419": "es",
+    # Language names as WildChat's detector (lingua) writes them, where the registry's differ.
+    "chinese": "zh",
 }
+# Registry names ("Japanese", "Spanish"): WildChat labels a conversation's language by name.
+_NAMES = {lang.name.lower(): code for code, lang in registry.LANGUAGES.items()}
+# Datasets whose id is a hash of the row's content: a repeated id is a repeated row, kept once.
+_CONTENT_IDS = frozenset({"wildchat"})
 
 
 def language_of(value: object) -> str | None:
@@ -45,6 +51,8 @@ def language_of(value: object) -> str | None:
         return low
     if low in _LANG_ALIASES:
         return _LANG_ALIASES[low]
+    if low in _NAMES:
+        return _NAMES[low]
     return registry.from_aya(low)
 
 
@@ -72,6 +80,19 @@ def _fill(template: str, lang: str) -> str:
                 raise CLTError(f"language {lang!r} has no {key} name, so {template!r} cannot be filled for it")
             out = out.replace(token, value)
     return out
+
+
+def _first_of_each(rows: np.ndarray, ids: list[str], values: dict, seen: set[int]):
+    """Drop the rows whose id was already met (`seen` carries over between chunks)."""
+    keep = []
+    for j, sid in enumerate(ids):
+        h = hash(sid)
+        if h not in seen:
+            seen.add(h)
+            keep.append(j)
+    if len(keep) == len(ids):
+        return rows, ids, values
+    return rows[keep], [ids[j] for j in keep], {f: [v[j] for j in keep] for f, v in values.items()}
 
 
 class Source:
@@ -170,6 +191,7 @@ class Source:
     def scan(self) -> Iterator[tuple[int, str, np.ndarray, list[str]]]:
         """Yield (table index, language, row numbers, ids) for every row of a wanted language."""
         wanted = set(self.languages)
+        seen: set[int] | None = set() if self.cfg.dataset in _CONTENT_IDS else None
         for i, (table, lang) in enumerate(self.bindings):
             if not table.columns():  # an empty file offers no rows: a shortage, not a missing field
                 continue
@@ -178,6 +200,8 @@ class Source:
             codes: dict[object, str | None] = {}
             for rows, values in table.scan(fields):
                 ids = [str(v) for v in values[cols["id"]]] if "id" in cols else [str(r) for r in rows.tolist()]
+                if seen is not None:
+                    rows, ids, values = _first_of_each(rows, ids, values, seen)
                 if lang is not None:
                     yield i, lang, rows, ids
                     continue
