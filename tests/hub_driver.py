@@ -14,6 +14,25 @@ def _try(fn):
         return {"error": f"{type(e).__name__}: {e}"}
 
 
+def decontaminated(rows_file: str) -> dict:
+    """A mixture checked against the evaluation sets as the hub serves them (no data_dir)."""
+    from pathlib import Path
+
+    from clt_plugin.mixture import build_mixture, load_spec
+
+    rows = json.loads(Path(rows_file).read_text(encoding="utf-8"))  # {lang: [{id, prompt, response}]}
+    for lang, items in rows.items():
+        Path(f"dc_{lang}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items), encoding="utf-8")
+    spec = {
+        "seed": 1,
+        "decontaminate": {"lineage": True},
+        "tasks": {"t": {"source": {"path": "dc_{lang}.jsonl"}, "english": 1, "per_language": 1, "languages": ["ja"]}},
+    }
+    m = build_mixture(load_spec(spec, base_dir="."), "dc-out", use_cache=False)
+    kept = [json.loads(line)["clt"] for line in Path("dc-out/train.jsonl").read_text(encoding="utf-8").splitlines()]
+    return {"decontamination": m["decontamination"], "kept": sorted((r["lang"], r["source_id"]) for r in kept)}
+
+
 def main() -> None:
     import datasets
 
@@ -42,6 +61,8 @@ def main() -> None:
         "xlsum_source": _try(lambda: source_rows({"dataset": "xlsum"}, ["es"])),
         "mcot": _try(lambda: source_rows({"dataset": "mcot_math"}, ["zh"])),
         "ifeval_en": _try(lambda: [e.as_doc() for e in load_examples("en")]),
+        "wildchat": _try(lambda: source_rows({"dataset": "wildchat"}, ["en", "ja"])),
+        "decontam": _try(lambda: decontaminated(sys.argv[1])),
     }
     json.dump(out, sys.stdout, ensure_ascii=False, default=str)
 

@@ -9,6 +9,7 @@ Layouts (checked against the hub's file listings):
 - CohereForAI/aya_dataset: Parquet on ``main``, ``data/{split}-00000-of-00001.parquet``.
 - laihuiyuan/mCoT-MATH: one JSON array ``mcot_math.json`` on ``main``.
 - google/IFEval: one JSON Lines file ``ifeval_input_data.jsonl`` on ``main``.
+- allenai/WildChat-1M: Parquet on ``main``, ``data/train-000NN-of-00014.parquet``.
 """
 
 from __future__ import annotations
@@ -105,3 +106,14 @@ def ifeval_repo(rows: list[dict]) -> Repo:
         "ifeval_input_data.jsonl": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode(),
     }
     return Repo("google/IFEval", {"main": files})
+
+
+def wildchat_repo(rows: list[dict]) -> Repo:
+    """rows in WildChat-1M's schema (tests/wildchat_fixture.py), split over two of its 14 shards."""
+    half = len(rows) // 2
+    files = {
+        "data/train-00000-of-00014.parquet": parquet_bytes(rows[:half]),
+        "data/train-00001-of-00014.parquet": parquet_bytes(rows[half:]),
+        "README.md": _card({"default": {"train": "data/train-*"}}),
+    }
+    return Repo("allenai/WildChat-1M", {"main": files})

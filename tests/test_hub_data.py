@@ -16,6 +16,7 @@ from pathlib import Path
 
 import hub_repos as R
 import pytest
+import wildchat_fixture as W
 from conftest import SHARED_DATA
 from hub_server import HubServer
 
@@ -152,6 +153,21 @@ def _ifeval_rows() -> list[dict]:
     return [{**r, "instruction_id_list": [i.removeprefix("en:") for i in r["instruction_id_list"]]} for r in rows]
 
 
+# A training source for the decontamination check: row "a" copies an MGSM question served by the
+# hub (its Japanese translation "a" goes by lineage), Japanese "b" the Japanese one with other punctuation.
+DECONTAM_ROWS = {
+    "en": [
+        {"id": "a", "prompt": MGSM_EN[0]["question"], "response": "7"},
+        {"id": "c", "prompt": "Name three rivers of Europe, please.", "response": "Rhine, Danube, Seine."},
+        {"id": "d", "prompt": "What is the tallest animal on land?", "response": "The giraffe."},
+    ],
+    "ja": [
+        {"id": "a", "prompt": "トムはりんごを3個持っています。", "response": "7個"},
+        {"id": "b", "prompt": MGSM_JA[0]["question"].replace("、", ",").replace("？", "?"), "response": "3個"},
+        {"id": "c", "prompt": "ヨーロッパの川を三つ挙げてください。", "response": "ライン川。"},
+    ],
+}
+
 MCOT = [
     {"question": "小明有3个苹果，又买了2个。他有几个？", "answer": "3+2=5。答案是5。", "lang": "zh"},
     {"question": "Tom has 2 pens.", "answer": "The answer is 2.", "lang": "en"},
@@ -168,8 +184,10 @@ def hub(tmp_path_factory, mifeval_dir):
         R.bactrian_repo(BACTRIAN),
         R.mcot_repo(MCOT),
         R.ifeval_repo(_ifeval_rows()),
+        R.wildchat_repo(W.rows()),
     ]
     home = tmp_path_factory.mktemp("hf_home")
+    (home / "decontam_rows.json").write_text(json.dumps(DECONTAM_ROWS), encoding="utf-8")
     with HubServer(repos) as server:
         env = {
             **os.environ,
@@ -182,7 +200,7 @@ def hub(tmp_path_factory, mifeval_dir):
         }
         env.pop("CLT_DATA_DIR", None)
         proc = subprocess.run(
-            [sys.executable, str(REPO / "tests" / "hub_driver.py")],
+            [sys.executable, str(REPO / "tests" / "hub_driver.py"), str(home / "decontam_rows.json")],
             env=env,
             cwd=home,
             capture_output=True,
@@ -309,3 +327,36 @@ def test_ifeval_english_from_the_hub_parses_like_the_file(hub):
     # the parsed examples must still equal those parsed from the JSON Lines themselves.
     expected = [e.as_doc() for e in parse_examples(_ifeval_rows(), "en", "file")]
     assert got == expected and len(got) == 3
+
+
+def test_wildchat_default_instruction_source(hub):
+    result, downloads = hub
+    rows = _ok(result, "wildchat")
+    assert [(e["lang"], e["messages"][-1]["content"]) for e in rows] == [
+        ("en", "Joyful."),
+        ("ja", "楽しい。"),
+        ("en", "Blue."),  # the repeated conversation (same hash, other shard) is read once
+    ]
+    assert any(d.endswith("/data/train-00001-of-00014.parquet") for d in downloads if "WildChat-1M" in d)
+
+
+def test_decontamination_reads_the_evaluation_sets_from_the_hub(hub):
+    result, _ = hub
+    got = _ok(result, "decontam")
+    d = got["decontamination"]
+    status = {(n, l): (s["status"], s["items"]) for n, per in d["evaluation_sets"].items() for l, s in per.items()}
+    assert status == {
+        ("mgsm", "en"): ("checked", 2),
+        ("mgsm", "ja"): ("checked", 1),
+        ("dolly", "en"): ("checked", 1),
+        ("dolly", "ja"): ("checked", 1),
+        ("ifeval", "en"): ("checked", 3),
+        # not in this hub stand-in: named, never counted as clean
+        ("ifeval", "ja"): ("unchecked", 0),
+        ("xlsum", "en"): ("unchecked", 0),
+        ("xlsum", "ja"): ("unchecked", 0),
+    }
+    assert d["removed"]["t"]["ja"]["mgsm"] == {"ngram": 1, "lineage": 1}
+    assert d["removed"]["t"]["ja"]["xlsum"] == {"ngram": None, "lineage": None}
+    (en, ja) = got["kept"]  # one row each: never "a" (nor its translation) nor Japanese "b"
+    assert en[0] == "en" and en[1] in ("c", "d") and ja == ["ja", "c"]
