@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reliability_inputs import build_workspace
 from test_reliability_cli import run_clt
 
-from clt_plugin.textsafe import BIDI_CONTROLS, csv_cell, html_text, md_cell, visible
+from clt_plugin.textsafe import BIDI_CONTROLS, UNSAFE, csv_cell, html_text, md_cell, visible
 
 # Text users can put in ids, names and versions, rich in what breaks layouts.
 NASTY = st.text(
@@ -33,7 +33,16 @@ def test_markdown_cells_cannot_break_rows_blocks_or_direction(text):
     assert not any(c in cell for c in "\n\r\u2028\u2029\x85") and not (set(cell) & BIDI_CONTROLS)
     assert not _UNESCAPED_PIPE.search(cell.replace("\\\\", ""))
     assert "<" not in cell and ">" not in cell  # no raw HTML
-    assert not re.search(r"(?<!\\)[*_`\[\]~]", cell.replace("\\\\", ""))
+    plain = cell.replace("\\\\", "")
+    assert not re.search(r"(?<!\\)[*`\[\]~]", plain)
+    # An unescaped "_" only between two ASCII letters or digits, where GFM never reads emphasis.
+    assert not re.search(r"(?<![0-9A-Za-z\\])_|(?<!\\)_(?![0-9A-Za-z])", plain)
+
+
+def test_markdown_keeps_an_underscore_inside_a_word():
+    # clt_mgsm reads as it is in a terminal; an "_" that could open or close emphasis is escaped.
+    assert md_cell("clt_mgsm --log_samples") == "clt_mgsm --log_samples"
+    assert md_cell("_a_ a__b a_*b* 日_b") == "\\_a\\_ a\\_\\_b a\\_\\*b\\* 日\\_b"
 
 
 @settings(max_examples=300)
@@ -53,6 +62,8 @@ def test_csv_cells_round_trip_and_never_start_a_formula(text):
     csv.writer(buf).writerow([csv_cell(text), "x"])
     (back,) = list(csv.reader(io.StringIO(buf.getvalue())))
     assert back == [csv_cell(text), "x"]  # quoting keeps the row whole, whatever the text
+    assert back[0].removeprefix("'") == visible(text) or back[0] == visible(text)  # shown as it reads
+    assert not set(back[0]) & UNSAFE  # no bidi override or control character reaches a spreadsheet
     assert back[0].lstrip(" ")[:1] not in ("=", "+", "-", "@", "\t", "\r", "\n")
 
 

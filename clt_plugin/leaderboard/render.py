@@ -15,7 +15,6 @@ import base64
 import csv
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -227,7 +226,7 @@ def to_csv(board: Board) -> str:
             "base_model",
             "mixture",
             "seen_languages",
-            *(f"{fam}_{board.metrics[fam]}_all" for fam in board.families),
+            *(csv_cell(f"{fam}_{board.metrics[fam]}_all") for fam in board.families),
             "overall",
             "stale_tasks",
             "created_at",
@@ -242,14 +241,14 @@ def to_csv(board: Board) -> str:
             [
                 str(row.rank),
                 *map(csv_cell, text),
-                " ".join(sub.seen_languages),
+                csv_cell(" ".join(sub.seen_languages)),
                 *(
                     _csv_num(row.families[fam].aggregates.all if fam in row.families else None)
                     for fam in board.families
                 ),
                 _csv_num(row.overall),
                 csv_cell(stale_label(row)),
-                sub.created_at,
+                csv_cell(sub.created_at),
                 csv_cell(row.file.name),
                 row.file.sha256,
             ]
@@ -270,7 +269,7 @@ def family_csv(board: Board, fam: str) -> str:
             "gap",
             "all",
             "fidelity",
-            *langs,
+            *map(csv_cell, langs),
             *(["judge_model"] if judged else []),
         ]
     ]
@@ -280,7 +279,7 @@ def family_csv(board: Board, fam: str) -> str:
             [
                 str(row.rank),
                 csv_cell(row.submission.model.id),
-                " ".join(cell.seen) if cell else "",
+                csv_cell(" ".join(cell.seen) if cell else ""),
                 *(_csv_num(getattr(cell.aggregates, attr) if cell else None) for _, attr, _ in _AGG_COLUMNS),
                 _csv_num(cell.fidelity_mean if cell else None),
                 *(_csv_num(cell.scores.get(l) if cell else None) for l in langs),
@@ -299,8 +298,9 @@ def _csp_hash(text: str) -> str:
 
 def json_for_script(obj: object) -> str:
     """JSON safe inside <script type="application/json">: nothing in it can end the block."""
-    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, allow_nan=False)
-    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    # textsafe.json_text writes U+2028/2029 (line ends to old script parsers) and bidi controls as escapes.
+    text = textsafe.json_text(obj, sort_keys=True, allow_nan=False)
+    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
         text = text.replace(ch, esc)
     return text
 
@@ -334,14 +334,7 @@ def _board_data(board: Board) -> dict:
 def _page():
     """The page template (autoescaping on) and its own stylesheet and script, which the Content
     Security Policy allows by hash and nothing else."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("clt_plugin.leaderboard", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        # Submitted text shows layout-changing characters visibly, then is escaped.
-        finalize=lambda v: v if isinstance(v, Markup) else textsafe.visible(v),
-    )
+    env = textsafe.html_environment(jinja2.PackageLoader("clt_plugin.leaderboard", "templates"))
     static = resources.files("clt_plugin.leaderboard") / "templates"
     return (
         env.get_template("board.html.j2"),
