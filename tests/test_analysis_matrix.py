@@ -103,7 +103,7 @@ GOLDEN_DELTA = """\
 | k1000         | 1000 | es fr ja zh | +0.0 ±2.8 | +10.0 ±2.8* | +10.0 ±2.8* | +10.0 ±2.8* | +10.0 ±2.8* | +5.0 ±2.8* | +5.0 ±2.8* | +5.0 ±2.8* | +10.0 ±1.4* |   +5.0 ±1.6* | +5.0 ±2.1* | +6.9 ±1.0* |       93.8 |
 
 - ± is the half-width of 95% intervals, 10000 resamples, seed 0; deltas tested against the baseline, Holm-corrected, significant at 0.05 (25 tests in this table); \\* marks a delta significantly different from the baseline
-- Spearman ρ (seen avg vs unseen avg across runs), seen es,fr,ja,zh: 1.0000, p = 0, n = 3, +0.50 to +1.00 (bootstrap over items, 10000 resamples)
+- Spearman ρ (seen avg vs unseen avg) over grid points, seen es,fr,ja,zh: 1.0000, p = 0, n = 3, +0.50 to +1.00
 - Plateau (smallest k reaching 95% of the largest gain), seen es,fr,ja,zh: english none (no gain over the baseline), seen 1000 \\[1000, 1000\\], unseen 1000 \\[1000, 1000\\]
 - no per-item scores (lm-eval --log_samples) for k0, k100, k1000: their intervals use lm-eval's stderr (normal approximation) and their delta tests are unpaired
 - run k100: no acc score for ko (shown as –, left out of its averages)
@@ -156,7 +156,9 @@ def test_json_schema_document(tmp_path):
         "statistics",
         "mixed",
         "notes",
+        "checkpoints",
     }
+    assert m["checkpoints"] == []  # no checkpoint evaluations among these runs
     row = m["rows"][2]
     assert set(row) == {
         "run",
@@ -181,7 +183,14 @@ def test_json_schema_document(tmp_path):
         "absolute_aggregates",
         "fidelity",
         "fidelity_by_language",
+        "n_scored",
+        "n_items",
+        "step",
+        "checkpoint",
     }
+    # Contract 1: item counts per language, null without per-item scores (these runs have none).
+    assert row["n_scored"] == row["n_items"] == {l: None for l in LANGS}
+    assert (row["step"], row["checkpoint"]) == ("final", False)
     assert row["tests"]["es"]["significant"] is True and row["tests"]["es"]["method"].startswith("z-test")
     assert row["intervals"]["es"] == [
         pytest.approx(0.1 - 1.959964 * 0.01 * 2**0.5),
@@ -442,6 +451,8 @@ def test_text_formats_escape_every_name(tmp_path_factory, name, family_suffix):
     import io
     import re
 
+    from clt_plugin.textsafe import UNSAFE, visible
+
     root = tmp_path_factory.mktemp("esc")
     write_results(root / "r", {"clt_mgsm_en": {"acc": 0.5}, "clt_mgsm_es": {"acc": 0.25}})
     from clt_plugin.analysis.results import RunSpec
@@ -462,4 +473,6 @@ def test_text_formats_escape_every_name(tmp_path_factory, name, family_suffix):
     rows = list(csv.reader(io.StringIO(render([m], runs, "csv"))))
     for cell in (rows[1][0], rows[1][3], rows[1][4]):
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
-        assert cell.removeprefix("'") in (name, m.task) or cell == name
+        # Layout-changing characters are shown as <U+XXXX> in CSV too (issue 21: no raw bidi override).
+        assert cell.removeprefix("'") in (visible(name), visible(m.task)) or cell == visible(name)
+        assert not set(cell) & UNSAFE

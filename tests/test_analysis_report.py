@@ -21,6 +21,7 @@ from clt_plugin.analysis.plots import (
     PAGE_ROWS,
     curves_figure,
     curves_png,
+    curves_size,
     heatmap_figure,
     heatmap_pages,
     heatmap_png,
@@ -85,9 +86,34 @@ def test_heatmap_page_size_resolution_and_reproducibility(tmp_path):
     assert heatmap_png(m) == png  # same matrix, same bytes
     svg = render_figure(heatmap_figure(m, page), "svg").decode()
     assert svg == render_figure(heatmap_figure(m, page), "svg").decode()
-    for label in ("evaluation language", "run (examples per language)", "acc gain over base", "unseen", "seen"):
+    for label in ("evaluation language", "run (examples per language)", "acc gain over the baseline", "unseen", "seen"):
         assert label in svg  # text stays text in the SVG
     assert "<svg" in svg
+
+
+def _inside(fig, artists) -> bool:
+    renderer = fig.canvas.get_renderer()
+    w, h = fig.canvas.get_width_height()
+    boxes = [a.get_window_extent(renderer) for a in artists if a.get_text()]
+    return bool(boxes) and all(b.x0 >= 0 and b.y0 >= 0 and b.x1 <= w and b.y1 <= h for b in boxes)
+
+
+def test_heatmap_long_run_names_and_labels_stay_on_the_figure(tmp_path):
+    long = {k: f"aya-23-8b-paper-grid-k{k:04d}-seed0-lr1e-5-bs64" for k in (0, 100, 400)}
+    m = build_matrix(grid(tmp_path, long), "mgsm", "acc", view="delta", stats=FAST)
+    (page,) = heatmap_pages(m)
+    fig = heatmap_figure(m, page)
+    fig.canvas.draw()
+    (ax, cbar) = fig.axes
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    # Cut to 40 characters, the suffix kept: which row is the baseline stays readable.
+    assert labels == [
+        "aya-23-8b-paper-grid-k0000-seed0… (base)",
+        "aya-23-8b-paper-grid-k0100-seed0-lr1e-5…",
+        "aya-23-8b-paper-grid-k0400-seed0-lr1e-5…",
+    ]
+    assert _inside(fig, [*ax.get_yticklabels(), ax.yaxis.label, cbar.yaxis.label, *ax.get_xticklabels()])
+    assert heatmap_size(page)[0] > round((2.8 + 0.62 * 8) * DPI)  # wider than with short names, not cut
 
 
 def test_heatmaps_split_by_group_and_page_never_taller_than_a_page(tmp_path):
@@ -132,9 +158,55 @@ def test_curves_with_bands(tmp_path):
     assert all(lo <= v <= hi for pts in group.curves.values() for _, v, lo, hi in pts)
     png = curves_png(m)
     img = decode(png)
-    assert (img.shape[1], img.shape[0]) == (2000, 800) and round(png_dpi(png)) == DPI
+    # Small multiples, 4 columns: averages and en; es fr ja zh; ar ko pt (3 rows of 1.9 in, 2.3 in wide).
+    assert (img.shape[1], img.shape[0]) == curves_size(m, group) == (2020, 1380) and round(png_dpi(png)) == DPI
     assert_not_blank(img)
-    assert curves_figure(m, group) is not None
+    fig = curves_figure(m, group)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["averages", "en", "es (seen)", "fr (seen)", "ja (seen)", "zh (seen)"] + [
+        "ar (unseen)",
+        "ko (unseen)",
+        "pt (unseen)",
+    ]
+    # One language per panel; the averages panel has the three series and the marker key.
+    labelled = [[l.get_label() for l in ax.get_lines() if not l.get_label().startswith("_")] for ax in fig.axes]
+    assert labelled[0] == ["English", "Seen avg", "Unseen avg", "differs from baseline", "no significant difference"]
+    assert labelled[1:] == [[t.split()[0]] for t in titles[1:]]
+    first = fig.axes[0]
+    assert all(first.get_shared_y_axes().joined(first, ax) for ax in fig.axes)
+    assert all(first.get_shared_x_axes().joined(first, ax) for ax in fig.axes)
+    # The unseen panels share a colour and differ from the seen ones.
+    colors = {ax.get_title(): ax.get_lines()[0].get_color() for ax in fig.axes[2:]}
+    assert len({colors[t] for t in titles[2:6]}) == 1 and len({colors[t] for t in titles[6:]}) == 1
+    assert colors["es (seen)"] != colors["ar (unseen)"]
+
+
+def _markers(ax) -> dict[int, bool]:
+    """k -> whether the panel's marker at k is filled (significant) rather than hollow."""
+    out = {}
+    for line in ax.get_lines():
+        if line.get_linestyle() == "None" and len(line.get_xdata()) == 1:
+            out[int(line.get_xdata()[0])] = line.get_markerfacecolor() != "white"
+    return out
+
+
+def test_curves_mark_significant_points_as_the_heatmap_does(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 200
+    base = {l: (rng.random(n) < 0.3).astype(float).tolist() for l in ("en", "es", "ar")}
+    write_item_run(tmp_path, "base", {"math": {"en": 100, "es": 0}}, base, seen=["es"])
+    trained = dict(base, es=np.maximum(base["es"], (rng.random(n) < 0.5)).tolist())  # +~0.35 on es only
+    write_item_run(tmp_path, "k100", {"math": {"en": 100, "es": 100}}, trained, seen=["es"])
+    m = build_matrix(load_runs([tmp_path / "evals"]), "mgsm", "acc", stats=FAST)
+    row = next(r for r in m.rows if r.run == "k100")
+    assert row.tests["es"].significant and not row.tests["ar"].significant
+    fig = curves_figure(m, m.groups[0])
+    panels = {ax.get_title(): ax for ax in fig.axes}
+    assert _markers(panels["es (seen)"]) == {0: False, 100: True}  # the baseline is never marked
+    assert _markers(panels["ar (unseen)"]) == {0: False, 100: False}
+    assert _markers(panels["en"]) == {0: False, 100: False}
+    svg = render_figure(fig, "svg").decode()
+    assert "filled markers: points significantly different from the baseline after holm correction at 0.05" in svg
 
 
 def test_no_curves_without_manifests(tmp_path):
@@ -188,7 +260,7 @@ def test_report_of_runs_with_samples_shows_intervals_and_marks(tmp_path):
     write_item_run(tmp_path, "base", {"math": {"en": 100, "es": 0}}, base, seen=["es"])
     trained = dict(base, es=np.maximum(base["es"], (rng.random(n) < 0.5)).tolist())  # +~0.35 on es only
     write_item_run(tmp_path, "k100", {"math": {"en": 100, "es": 100}}, trained, seen=["es"])
-    out = build_report(load_runs([tmp_path / "evals"]), tmp_path / "rep", stats=FAST)
+    out = build_report(load_runs([tmp_path / "evals"]), tmp_path / "rep", percent=False, stats=FAST)
     page = (out / "index.html").read_text(encoding="utf-8")
     delta = page[page.index("delta (gain over base)") :]
     assert re.search(r'<td class="sig">\+0\.\d{3} ±0\.\d{3}\*</td>', delta)  # es: planted, marked
@@ -242,3 +314,71 @@ def test_report_errors_write_nothing(tmp_path):
     first = sorted(p.name for p in out.iterdir())
     build_report(runs, out, stats=FAST)
     assert sorted(p.name for p in out.iterdir()) == first
+
+
+def test_report_default_unit_is_percent_for_fractions_only(tmp_path):
+    """One default unit for `clt report` and the demo's report: percent. A 0-1 metric is shown
+    times 100; fractions on request; a 1-5 judge rating keeps its scale either way."""
+    runs = grid(tmp_path)
+    pct = (build_report(runs, tmp_path / "pct", stats=FAST) / "index.html").read_text(encoding="utf-8")
+    frac = (build_report(runs, tmp_path / "frac", percent=False, stats=FAST) / "index.html").read_text(encoding="utf-8")
+    # The baseline's English accuracy is 0.2 (grid): 20.0 by default, 0.200 as a fraction.
+    assert re.search(r"<tr class=\"baseline\"><td>base \(baseline\)</td><td>0</td><td>–</td><td>20\.0 ±", pct)
+    assert re.search(r"<tr class=\"baseline\"><td>base \(baseline\)</td><td>0</td><td>–</td><td>0\.200 ±", frac)
+    assert "acc (%)" in (tmp_path / "pct" / "mgsm_curves_001.svg").read_text(encoding="utf-8")
+    from clt_plugin.analysis.render import shows_percent, unit_scale
+
+    m = build_matrix(runs, "mgsm", "acc", stats=FAST)
+    assert shows_percent(m, True) and unit_scale(m, True) == 100.0 and unit_scale(m, False) == 1.0
+    m.metric = "judge_rating"
+    assert not shows_percent(m, True) and unit_scale(m, True) == 1.0
+
+
+def test_table_2_over_checkpoints_with_grid_points_beside_it(tmp_path):
+    """Contract 2: with checkpoint evaluations, Table 2 is rho over grid points × checkpoints
+    (17/20 over the 9 evaluations of test_analysis_checkpoints' series), rho over grid points
+    (0.5 over the 3 final models) beside it; both labelled in the page, the text and the JSON."""
+    from scipy import stats as scipy_stats
+    from test_analysis_checkpoints import SERIES, _training_run
+
+    from clt_plugin.analysis.checkpoints import FINAL
+    from clt_plugin.analysis.render import RHO_CHECKPOINTS_LABEL, RHO_GRID_LABEL, render
+
+    for k, evals in SERIES.items():
+        _training_run(tmp_path, k, evals)
+    runs = load_runs([tmp_path / "evals"])
+    points = [v for evals in SERIES.values() for v in evals.values()]
+    p_all = scipy_stats.spearmanr([p[0] for p in points], [p[1] for p in points]).pvalue
+    finals = [SERIES[k][FINAL] for k in SERIES]
+    p_grid = scipy_stats.spearmanr([f[0] for f in finals], [f[1] for f in finals]).pvalue
+    page = (build_report(runs, tmp_path / "rep", stats=FAST) / "index.html").read_text(encoding="utf-8")
+    head = page[page.index("<h2>Spearman ρ") : page.index("<h2>Runs")]
+    assert (
+        "<tr><th>ρ over grid points × checkpoints (the paper&#39;s &#39;during training&#39;)</th>"
+        "<th>ρ over grid points</th></tr>"
+    ) in head
+    assert head.count('<th colspan="2">mgsm</th>') == 1 and "Table 2 is ρ over grid points × checkpoints" in head
+    cells = re.findall(r"<td>([^<]*)</td>", head)
+    assert cells[0] == "seen es"
+    assert re.fullmatch(rf"0\.85 \[-?\d\.\d\d, -?\d\.\d\d\], p = {p_all:.2g}, n = 9", cells[1]), cells
+    assert re.fullmatch(rf"0\.50 \[-?\d\.\d\d, -?\d\.\d\d\], p = {p_grid:.2g}, n = 3", cells[2]), cells
+    (m,) = [build_matrix(runs, "mgsm", "acc", stats=FAST)]
+    text = render([m], runs, "github")
+    assert f"Spearman ρ (seen avg vs unseen avg) {RHO_GRID_LABEL}, seen es: 0.5000, p = {p_grid:.4g}, n = 3" in text
+    assert f"Spearman ρ (seen avg vs unseen avg) {RHO_CHECKPOINTS_LABEL}, seen es: 0.8500, p = {p_all:.4g}" in text
+    doc = json.loads(render([m], runs, "json"))["matrices"][0]
+    (group,) = doc["statistics"]["groups"]
+    assert group["rho_checkpoints"]["n_points"] == 9 and group["rho_checkpoints"]["rho"] == pytest.approx(0.85)
+    assert group["rho_grid"]["n_points"] == 3 and group["rho_grid"]["rho"] == pytest.approx(0.5)
+    assert group["checkpoint_curves"]["k100"] == [[s, *map(pytest.approx, SERIES[100][s])] for s in (50, 100, FINAL)]
+    assert sorted((r["run"], r["step"], r["checkpoint"]) for r in doc["checkpoints"]) == sorted(
+        (f"k{k}-ckpt{s}", s, True) for k in SERIES for s in (50, 100)
+    )
+    assert [(r["step"], r["checkpoint"]) for r in doc["rows"]] == [(FINAL, False)] * 3
+
+
+def test_table_2_without_checkpoints_says_it_is_over_grid_points(tmp_path):
+    page = (build_report(grid(tmp_path), tmp_path / "rep", stats=FAST) / "index.html").read_text(encoding="utf-8")
+    head = page[page.index("<h2>Spearman ρ") : page.index("<h2>Runs")]
+    assert "<tr><th>ρ over grid points</th></tr>" in head and "checkpoints (the paper" not in head
+    assert "No checkpoint was evaluated" in head

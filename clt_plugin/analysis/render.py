@@ -4,29 +4,30 @@ The JSON layout (schema ``clt-matrix/2``) is documented in docs/matrix-schema.md
 removes or renames a field bumps the schema number. Missing values are "–" in tables, an empty
 cell in CSV and null in JSON; never 0.
 
-Tables show each value with the half-width of its interval (``0.412 ±0.031``) and mark a delta
-that is significant after the stated correction with ``*``. Every string that comes from the
-inputs (run names, task, metric and model names, notes) is escaped for the format: Markdown and
-HTML markup and ``|`` in github tables, LaTeX specials in latex, and formula-like cells (a
-leading ``=``, ``+``, ``-``, ``@``) in CSV.
+Tables show each value with the half-width of its interval (``0.412 ±0.031``), mark a value
+that is significant after the stated correction with ``*``, and add ``(8/40)`` when a cell was
+scored from fewer than half of its items. Every string that comes from the inputs (run names,
+task, metric and model names, notes) goes through the clt_plugin.textsafe function of the format.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-import json
-import re
 from typing import Any, Sequence
 
 from tabulate import tabulate
 
-from clt_plugin import __version__
+from clt_plugin import __version__, textsafe
 from clt_plugin.analysis.bootstrap import Interval
 from clt_plugin.analysis.matrix import ENGLISH, GroupStats, Matrix, Row, lang_sort_key
+from clt_plugin.analysis.model import Rho
 from clt_plugin.analysis.results import Aggregates, RunResults
 from clt_plugin.analysis.stats import Plateau
 from clt_plugin.analysis.uncertainty import Test
+from clt_plugin.families import metric_range
+from clt_plugin.names import group_name
 
 SCHEMA = "clt-matrix/2"
 FORMATS = ("github", "latex", "csv", "json")
@@ -35,43 +36,18 @@ SIGNIFICANT = "*"
 AGG_FIELDS = ("english", "seen", "unseen", "gap", "all")
 AGG_HEADERS = {"english": "EN", "seen": "Seen avg", "unseen": "Unseen avg", "gap": "Gap", "all": "All avg"}
 
-# --------------------------------------------------------------------------- escaping
-
-# Markdown specials; "_" only where it could open or close emphasis (not inside a word like clt_mgsm).
-_MD_SPECIAL = re.compile(r"([\\`*\[\]|~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z]))")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-
-
-def plain(text: object) -> str:
-    """One line of text: control characters and bidirectional overrides become spaces."""
-    return _CONTROL.sub(" ", str(text))
-
-
-def md(text: object) -> str:
-    """A string from the inputs, safe inside a Markdown table cell or list item: no markup, no `|`."""
-    s = plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", s)
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(text: object) -> str:
-    """A string from the inputs, safe in a spreadsheet: a formula-like cell gets a leading quote."""
-    s = str(text)
-    return "'" + s if s.startswith(_FORMULA_START) else s
-
-
-def _latex_comment(text: object) -> str:
-    return plain(text)
-
-
 # --------------------------------------------------------------------------- numbers
 
 
-def _scale(matrix: Matrix, percent: bool) -> float:
-    # rel-en is already a percentage; the others are in the metric's units unless asked.
-    return 100.0 if percent and matrix.view != "rel-en" else 1.0
+def shows_percent(matrix: Matrix, percent: bool) -> bool:
+    """Whether values are shown ×100 as percentages: asked for, and the metric is a fraction
+    (a 1-5 judge rating stays on its scale; rel-en is a percentage already)."""
+    return percent and matrix.view != "rel-en" and metric_range(matrix.metric) == (0.0, 1.0)
+
+
+def unit_scale(matrix: Matrix, percent: bool) -> float:
+    """The factor from the matrix's values to what tables and figures show."""
+    return 100.0 if shows_percent(matrix, percent) else 1.0
 
 
 def _fmt(value: float | None, matrix: Matrix, digits: int, scale: float) -> str:
@@ -93,7 +69,7 @@ def _pm(ci: Interval | None, digits: int, scale: float) -> str:
 
 
 def default_digits(matrix: Matrix, percent: bool) -> int:
-    return 1 if (percent or matrix.view == "rel-en") else 3
+    return 1 if (shows_percent(matrix, percent) or matrix.view == "rel-en") else 3
 
 
 def _columns(matrix: Matrix) -> list[str]:
@@ -105,6 +81,26 @@ def _marked(matrix: Matrix) -> bool:
     return matrix.view in ("absolute", "delta", "transfer")
 
 
+def significant(matrix: Matrix, row: Row, key: str) -> bool:
+    """Whether the cell `key` (a language or "avg:<aggregate>") of `row` is marked significant."""
+    test = row.tests.get(key)
+    return _marked(matrix) and test is not None and bool(test.significant)
+
+
+def item_counts(row: Row, lang: str) -> tuple[int | None, int | None]:
+    """(n_scored, n_items) of a cell: items with a per-item score and items in the samples file;
+    (None, None) when the cell has no per-item scores."""
+    return row.n_scored.get(lang), row.n_items.get(lang)
+
+
+def minority_note(row: Row, lang: str) -> str:
+    """ "8/40" when the cell was scored from fewer than half of its items, else ""."""
+    n, total = item_counts(row, lang)
+    if n is None or total is None or n * 2 >= total:
+        return ""
+    return f"{n}/{total}"
+
+
 def _cell(
     row: Row, key: str, value: float | None, ci: Interval | None, matrix: Matrix, digits: int, scale: float
 ) -> str:
@@ -112,19 +108,19 @@ def _cell(
     if value is None:
         return text
     text += _pm(ci, digits, scale)
-    test = row.tests.get(key)
-    if _marked(matrix) and test is not None and test.significant:
+    if significant(matrix, row, key):
         text += SIGNIFICANT
-    return text
+    few = minority_note(row, key)
+    return f"{text} ({few})" if few else text
 
 
 def table_rows(
-    matrix: Matrix, digits: int | None = None, percent: bool = False, escape=plain
+    matrix: Matrix, digits: int | None = None, percent: bool = False, escape=textsafe.terminal_text
 ) -> tuple[list[str], list[list[str]]]:
     """Headers and formatted cells of one matrix (the same for every text format); `escape`
-    makes each string from the inputs safe for the format."""
+    makes each string from the inputs safe for the format (a clt_plugin.textsafe function)."""
     digits = default_digits(matrix, percent) if digits is None else digits
-    scale = _scale(matrix, percent)
+    scale = unit_scale(matrix, percent)
     first = "Source" if matrix.view == "transfer" else "Run"
     headers = [first, "k", "trained", AGG_HEADERS["english"], *(escape(l) for l in _columns(matrix))]
     headers += [AGG_HEADERS[f] for f in AGG_FIELDS if f != "english"]
@@ -160,15 +156,31 @@ def title(matrix: Matrix) -> str:
         "rel-en": "% of the run's English score",
         "absolute": "score",
     }[matrix.view]
-    return f"clt_{matrix.task} · {matrix.metric} · {matrix.view} ({unit})"
+    return f"{group_name(matrix.task)} · {matrix.metric} · {matrix.view} ({unit})"
 
 
-def _rho_text(g: GroupStats) -> str:
-    c = g.spearman
+# --------------------------------------------------------------------------- statistics as text
+
+RHO_GRID_LABEL = "over grid points"
+RHO_CHECKPOINTS_LABEL = "over grid points × checkpoints (the paper's 'during training')"
+
+
+def rho_text(c: Rho, digits: int = 4) -> str:
+    """One rho statistic (contract 2: rho, p, low, high, n_points, note) as text."""
     if c.rho is None:
-        return f"n/a, {c.note}"
-    ci = f", {g.rho_ci.low:+.2f} to {g.rho_ci.high:+.2f} ({g.rho_ci.method})" if g.rho_ci is not None else ""
-    return f"{c.rho:.4f}, p = {c.p_value:.4g}, n = {c.n}{ci}"
+        return f"n/a ({c.note or 'too few points'}, n = {c.n_points})"
+    ci = "" if c.low is None or c.high is None else f", {c.low:+.2f} to {c.high:+.2f}"
+    return f"{c.rho:.{digits}f}, p = {c.p:.4g}, n = {c.n_points}{ci}"
+
+
+def rho_lines(g: GroupStats) -> list[str]:
+    """The group's Spearman rho between seen and unseen averages over grid points, and over grid
+    points × checkpoints when checkpoints were evaluated, each labelled."""
+    return [
+        f"Spearman ρ (seen avg vs unseen avg) {label}, {g.label}: {rho_text(c)}"
+        for label, c in ((RHO_GRID_LABEL, g.rho_grid), (RHO_CHECKPOINTS_LABEL, g.rho_checkpoints))
+        if c is not None
+    ]
 
 
 def _plateau_text(s: str, p: Plateau, ci) -> str:
@@ -188,8 +200,10 @@ def statistics_lines(matrix: Matrix) -> list[str]:
                 else ""
             )
         )
+    if any(minority_note(r, l) for r in matrix.rows for l in matrix.languages):
+        out.append("(n/N) after a value: scored from only n of the language's N items (the rest had no score)")
     for g in matrix.groups + ([matrix.pooled] if matrix.pooled is not None else []):
-        out.append(f"Spearman ρ (seen avg vs unseen avg across runs), {g.label}: {_rho_text(g)}")
+        out += rho_lines(g)
         if g.plateaus:
             pct = f"{matrix.plateau_threshold * 100:g}%"
             parts = [_plateau_text(s, p, g.plateau_ci.get(s)) for s, p in g.plateaus.items()]
@@ -209,81 +223,103 @@ def note_lines(matrix: Matrix) -> list[str]:
     return lines
 
 
+def terminal_lines(matrices: Sequence[Matrix]) -> list[str]:
+    """What a CSV's tables would carry below them, one safe terminal line each (for stderr)."""
+    return [
+        textsafe.terminal_text(f"clt matrix: {m.task}: {line}")
+        for m in matrices
+        for line in statistics_lines(m) + note_lines(m)
+    ]
+
+
+# --------------------------------------------------------------------------- text formats
+
+
+def _table_chunk(m: Matrix, fmt: str, digits: int | None, percent: bool) -> str:
+    escape = textsafe.md_cell if fmt == "github" else textsafe.latex_text
+    headers, body = table_rows(m, digits, percent, escape)
+    align = ["left", "right", "left"] + ["right"] * (len(headers) - 3)
+    # latex_raw: the cells are escaped above (tabulate's own latex escaping would do it twice).
+    tablefmt = "github" if fmt == "github" else "latex_raw"
+    table = tabulate(body, headers=headers, tablefmt=tablefmt, disable_numparse=True, colalign=align)
+    extra = statistics_lines(m) + note_lines(m)
+    if fmt == "github":
+        chunk = f"### {textsafe.md_cell(title(m))}\n\n{table}\n"
+        if extra:
+            chunk += "\n" + "\n".join(f"- {textsafe.md_cell(line)}" for line in extra) + "\n"
+        return chunk
+    return f"% {textsafe.latex_text(title(m))}\n{table}\n" + "".join(
+        f"% {textsafe.latex_text(line)}\n" for line in extra
+    )
+
+
 def render_text(matrices: Sequence[Matrix], fmt: str, digits: int | None = None, percent: bool = False) -> str:
     if fmt == "csv":
         return render_csv(matrices, percent=percent)
     if fmt not in ("github", "latex"):
         raise ValueError(f"unknown table format {fmt!r}")
-    chunks = []
-    for m in matrices:
-        escape = md if fmt == "github" else plain  # tabulate's latex format escapes LaTeX specials itself
-        headers, body = table_rows(m, digits, percent, escape)
-        align = ["left", "right", "left"] + ["right"] * (len(headers) - 3)
-        table = tabulate(body, headers=headers, tablefmt=fmt, disable_numparse=True, colalign=align)
-        extra = statistics_lines(m) + note_lines(m)
-        if fmt == "github":
-            chunk = f"### {md(title(m))}\n\n{table}\n"
-            if extra:
-                chunk += "\n" + "\n".join(f"- {md(line)}" for line in extra) + "\n"
-        else:
-            chunk = f"% {_latex_comment(title(m))}\n{table}\n" + "".join(
-                f"% {_latex_comment(line)}\n" for line in extra
-            )
-        chunks.append(chunk)
-    return "\n".join(chunks)
+    return "\n".join(_table_chunk(m, fmt, digits, percent) for m in matrices)
+
+
+def _csv_header(langs: list[str], has_fid: bool, counted: list[str]) -> list[str]:
+    value_cols = [*langs, *(f"avg_{f}" for f in AGG_FIELDS)]
+    return [
+        "task",
+        "metric",
+        "view",
+        "run",
+        "label",
+        "baseline",
+        "k",
+        "trained",
+        *value_cols,
+        *(["fidelity"] if has_fid else []),
+        *(f"{c}_{end}" for c in value_cols for end in ("low", "high")),
+        *(f"{c}_p_adjusted" for c in value_cols),
+        *(f"{l}_{n}" for l in counted for n in ("n_scored", "n_items")),
+    ]
+
+
+def _csv_row(m: Matrix, row: Row, langs: list[str], has_fid: bool, counted: list[str], percent: bool) -> list:
+    scale = unit_scale(m, percent)
+    num = lambda v: "" if v is None else repr(round(v * scale, 10))  # noqa: E731
+    cis = [row.ci.get(l) for l in langs] + [row.agg_ci.get(f) for f in AGG_FIELDS]
+    tests = [row.tests.get(l) for l in langs] + [row.tests.get(f"avg:{f}") for f in AGG_FIELDS]
+    count = lambda v: "" if v is None else str(v)  # noqa: E731
+    return [
+        textsafe.csv_cell(m.task),
+        textsafe.csv_cell(m.metric),
+        m.view,
+        textsafe.csv_cell(row.run),
+        textsafe.csv_cell(row.label),
+        str(row.is_baseline).lower(),
+        "" if row.k is None else row.k,
+        textsafe.csv_cell(" ".join(row.trained)),
+        *(num(row.cells.get(l)) for l in langs),
+        *(num(getattr(row.agg, f)) for f in AGG_FIELDS),
+        *(["" if row.fidelity is None else repr(round(row.fidelity, 10))] if has_fid else []),
+        *(x for ci in cis for x in ((num(ci.low), num(ci.high)) if ci is not None else ("", ""))),
+        *("" if t is None or t.p_adjusted is None else repr(round(t.p_adjusted, 10)) for t in tests),
+        *(count(x) for l in counted for x in item_counts(row, l)),
+    ]
 
 
 def render_csv(matrices: Sequence[Matrix], percent: bool = False) -> str:
     """One CSV for all tasks: a row per (task, run), full precision, empty cell when missing;
-    each value's interval in `<column>_low` and `<column>_high` columns at the end."""
+    each value's interval in `<column>_low` and `<column>_high` columns, then its adjusted
+    p-value, and, when per-item scores exist, `<language>_n_scored` and `<language>_n_items`."""
     langs: list[str] = []
     for m in matrices:
         langs += [l for l in m.languages if l not in langs]
-
     langs.sort(key=lang_sort_key)
     has_fid = any(m.fidelity_metric for m in matrices)
+    counted = [l for l in langs if any(item_counts(r, l)[1] is not None for m in matrices for r in m.rows)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    value_cols = [*langs, *(f"avg_{f}" for f in AGG_FIELDS)]
-    w.writerow(
-        [
-            "task",
-            "metric",
-            "view",
-            "run",
-            "label",
-            "baseline",
-            "k",
-            "trained",
-            *value_cols,
-            *(["fidelity"] if has_fid else []),
-            *(f"{c}_{end}" for c in value_cols for end in ("low", "high")),
-            *(f"{c}_p_adjusted" for c in value_cols),
-        ]
-    )
+    w.writerow(_csv_header(langs, has_fid, counted))
     for m in matrices:
-        scale = _scale(m, percent)
-        num = lambda v: "" if v is None else repr(round(v * scale, 10))  # noqa: E731
         for row in m.rows:
-            cis = [row.ci.get(l) for l in langs] + [row.agg_ci.get(f) for f in AGG_FIELDS]
-            tests = [row.tests.get(l) for l in langs] + [row.tests.get(f"avg:{f}") for f in AGG_FIELDS]
-            w.writerow(
-                [
-                    csv_text(m.task),
-                    csv_text(m.metric),
-                    m.view,
-                    csv_text(row.run),
-                    csv_text(row.label),
-                    str(row.is_baseline).lower(),
-                    "" if row.k is None else row.k,
-                    " ".join(row.trained),
-                    *(num(row.cells.get(l)) for l in langs),
-                    *(num(getattr(row.agg, f)) for f in AGG_FIELDS),
-                    *(["" if row.fidelity is None else repr(round(row.fidelity, 10))] if has_fid else []),
-                    *(x for ci in cis for x in ((num(ci.low), num(ci.high)) if ci is not None else ("", ""))),
-                    *("" if t is None or t.p_adjusted is None else repr(round(t.p_adjusted, 10)) for t in tests),
-                ]
-            )
+            w.writerow(_csv_row(m, row, langs, has_fid, counted, percent))
     return buf.getvalue()
 
 
@@ -350,6 +386,11 @@ def _row_json(row: Row, matrix: Matrix) -> dict[str, Any]:
         "absolute_aggregates": None if absolute else _agg_json(row.absolute_agg),
         "fidelity": row.fidelity,
         "fidelity_by_language": row.fidelity_by_lang if matrix.fidelity_metric else None,
+        # Contract 1: how many of each language's items were scored (null: no per-item scores).
+        "n_scored": {l: item_counts(row, l)[0] for l in row.cells},
+        "n_items": {l: item_counts(row, l)[1] for l in row.cells},
+        "step": row.step,
+        "checkpoint": row.checkpoint,
     }
 
 
@@ -368,10 +409,17 @@ def _group_json(g: GroupStats) -> dict[str, Any]:
             "note": c.note,
             "interval": _ci_json(g.rho_ci),
         },
+        "rho_grid": _rho_json(g.rho_grid),
+        "rho_checkpoints": _rho_json(g.rho_checkpoints),
+        "checkpoint_curves": {run: [list(p) for p in pts] for run, pts in g.checkpoint_curves.items()},
         "plateaus": {s: _plateau_json(p, g.plateau_ci.get(s)) for s, p in g.plateaus.items()},
         "curves": {s: [list(p) for p in pts] for s, pts in g.curves.items()},
         "resamples": g.resamples,
     }
+
+
+def _rho_json(c: Rho | None) -> dict[str, Any] | None:
+    return None if c is None else dataclasses.asdict(c)
 
 
 def matrix_json(matrix: Matrix) -> dict[str, Any]:
@@ -405,6 +453,8 @@ def matrix_json(matrix: Matrix) -> dict[str, Any]:
         },
         "mixed": list(matrix.mixed),
         "notes": list(matrix.notes),
+        # Evaluations that are not rows (checkpoints): absolute values, no intervals.
+        "checkpoints": [_row_json(r, matrix) for r in matrix.checkpoints],
     }
 
 
@@ -437,7 +487,7 @@ def document(matrices: Sequence[Matrix], runs: Sequence[RunResults]) -> dict[str
 
 def json_text(doc: dict[str, Any]) -> str:
     """Sorted keys, no NaN, one line (pipe through `python -m json.tool` or `jq .` to read it)."""
-    return json.dumps(doc, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+    return textsafe.json_text(doc, sort_keys=True, allow_nan=False, separators=(",", ":")) + "\n"
 
 
 def render(

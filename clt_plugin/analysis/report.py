@@ -20,15 +20,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from clt_plugin import __version__
+from clt_plugin import __version__, textsafe
 from clt_plugin.analysis.matrix import Matrix, build_matrix, find_baseline, normalize_task, tasks_to_build
-from clt_plugin.analysis.plots import curves_figure, heatmap_figure, heatmap_pages, heatmap_size, render_figure
-from clt_plugin.analysis.render import MISSING, SIGNIFICANT, note_lines, render, statistics_lines, table_rows, title
+from clt_plugin.analysis.model import Rho
+from clt_plugin.analysis.plots import (
+    curves_figure,
+    curves_size,
+    heatmap_figure,
+    heatmap_pages,
+    heatmap_size,
+    render_figure,
+)
+from clt_plugin.analysis.render import (
+    MISSING,
+    RHO_CHECKPOINTS_LABEL,
+    RHO_GRID_LABEL,
+    SIGNIFICANT,
+    note_lines,
+    render,
+    statistics_lines,
+    table_rows,
+    title,
+)
 from clt_plugin.analysis.results import RunResults
 from clt_plugin.analysis.uncertainty import StatOptions
+from clt_plugin.names import group_name
 from clt_plugin.outputs import claim_dir, output_dir
 from clt_plugin.progress import Progress
 
+UNITS = ("percent", "fraction")  # how 0-1 scores are shown; percent is the default (the paper's tables)
 COMMAND = "clt report"  # signs the report folder (clt_plugin.outputs owns the output policy)
 TABLE_ROWS = 200
 _TEMPLATES = Path(__file__).with_name("templates")
@@ -57,8 +77,9 @@ def _table(matrix: Matrix, percent: bool) -> dict:
     for row, cells in list(zip(matrix.rows, body))[:TABLE_ROWS]:
         out = []
         for i, c in enumerate(cells):
-            cls = "missing" if c == MISSING and i > 2 else ("sig" if c.endswith(SIGNIFICANT) and i > 2 else "")
-            out.append({"text": c, "cls": cls})
+            # Columns 0-2 are the run, k and trained languages; the values start at 3.
+            cls = [] if i < 3 else [n for n, on in (("missing", c == MISSING), ("sig", SIGNIFICANT in c)) if on]
+            out.append({"text": c, "cls": " ".join(cls)})
         rows.append({"baseline": row.is_baseline, "cells": out})
     more = ""
     if len(matrix.rows) > TABLE_ROWS:
@@ -103,30 +124,58 @@ def task_report(runs: Sequence[RunResults], task: str, metric, *, percent: bool 
         name = f"{stem}_curves_{gi + 1:03d}"
         rep.figures[f"{name}.png"] = render_figure(fig, "png")
         rep.figures[f"{name}.svg"] = render_figure(fig, "svg")
-        rep.curves.append(_figure_entry(name, f"curves of clt_{rep.task}, {group.label}", 2000))
+        width = curves_size(absolute, group)[0]
+        rep.curves.append(_figure_entry(name, f"curves of {group_name(rep.task)}, {group.label}", width))
     rep.stats = statistics_lines(shown)
     rep.notes = [{"text": n, "warn": n.startswith(("WARNING", "  mixed"))} for n in note_lines(absolute)]
     return rep
 
 
+def _rho_cell(c: Rho | None) -> str:
+    """rho [low, high], p, n of one group's statistic, as Table 2 prints it."""
+    if c is None:
+        return MISSING
+    if c.rho is None:
+        return f"n/a (n = {c.n_points})"
+    ci = "" if c.low is None or c.high is None else f" [{c.low:.2f}, {c.high:.2f}]"
+    return f"{c.rho:.2f}{ci}, p = {c.p:.2g}, n = {c.n_points}"
+
+
 def rho_table(reports: Sequence[TaskReport]) -> dict | None:
-    """The paper's Table 2: rows are (base model, seen set) groups, columns tasks, cells rho [interval]."""
-    groups: dict[str, dict[str, str]] = {}
-    for rep in reports:
-        for g in rep.absolute.groups:
-            c = g.spearman
-            if c.rho is None:
-                text = "n/a"
-            else:
-                text = f"{c.rho:.2f}" + (f" [{g.rho_ci.low:.2f}, {g.rho_ci.high:.2f}]" if g.rho_ci else "")
-            groups.setdefault(g.label, {})[rep.task] = text
+    """The paper's Table 2: rows are (base model, seen set) groups; per task, rho between the seen
+    and unseen averages over grid points × checkpoints when any checkpoint was evaluated (what
+    the paper calls "during training"), with rho over grid points beside it, both labelled."""
+    groups = [(rep.task, g) for rep in reports for g in rep.absolute.groups]
     if not groups:
         return None
-    tasks = [r.task for r in reports]
+    tasks = list(dict.fromkeys(t for t, _ in groups))
+    checkpoints = any(g.rho_checkpoints is not None for _, g in groups)
+    kinds = (("rho_checkpoints", RHO_CHECKPOINTS_LABEL),) if checkpoints else ()
+    kinds += (("rho_grid", RHO_GRID_LABEL),)
+    cells: dict[str, dict[tuple[str, str], str]] = {}
+    for task, g in groups:
+        for attr, _ in kinds:
+            cells.setdefault(g.label, {})[(task, attr)] = _rho_cell(getattr(g, attr))
+    columns = [(t, attr) for t in tasks for attr, _ in kinds]
     return {
-        "headers": ["model · seen set", *tasks],
-        "rows": [[label, *(cells.get(t, "–") for t in tasks)] for label, cells in groups.items()],
+        "tasks": tasks,
+        "subheaders": [label for _, label in kinds],
+        "rows": [[label, *(by.get(c, MISSING) for c in columns)] for label, by in cells.items()],
+        "caption": _rho_caption(checkpoints),
     }
+
+
+def _rho_caption(checkpoints: bool) -> str:
+    if checkpoints:
+        return (
+            f"Table 2 is ρ {RHO_CHECKPOINTS_LABEL}: every evaluated checkpoint of every run of a group is a "
+            f"point. Beside it, ρ {RHO_GRID_LABEL}: one point per k, the final models. Intervals: bootstrap."
+        )
+    return (
+        f"ρ {RHO_GRID_LABEL}: one point per k, the final models, with its bootstrap interval. No checkpoint "
+        "was evaluated, so ρ over training (the paper's 'during training', its Table 2) is not shown: "
+        "evaluate the checkpoints too (clt sweep --eval-checkpoints)."
+    )
 
 
 def build_report(
@@ -135,7 +184,7 @@ def build_report(
     tasks: Sequence[str] | None = None,
     metric: str | Mapping[str, str] | None = None,
     *,
-    percent: bool = False,
+    percent: bool = True,
     **kwargs,
 ) -> Path:
     """Compute everything first, then write the folder in one step."""
@@ -158,43 +207,49 @@ def build_report(
     return out_dir
 
 
-def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+def _relative(paths: Sequence[Path | None]) -> tuple[str, list[str]]:
+    """The folder the paths share and each path relative to it ("–" for None): a long absolute
+    prefix printed once above a table instead of in every row."""
+    real = [None if p is None else os.path.abspath(p) for p in paths]
+    present = [os.path.dirname(p) for p in real if p is not None]
+    if not present:
+        return "", [MISSING for _ in paths]
+    root = os.path.commonpath(present)
+    return root, [MISSING if p is None else os.path.relpath(p, root) for p in real]
 
-    return Environment(
-        loader=FileSystemLoader(str(_TEMPLATES)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=False,
-        keep_trailing_newline=True,
-    )
+
+def _seeds(m) -> str:
+    if m is None:
+        return MISSING
+    training, mixture = getattr(m, "training_seed", None), getattr(m, "seed", None)
+    return f"{MISSING if training is None else training}/{MISSING if mixture is None else mixture}"
+
+
+def run_table(runs: Sequence[RunResults]) -> dict:
+    """The runs table: one row per run, its results and manifest paths relative to their roots."""
+    baseline = find_baseline(runs)
+    source_root, sources = _relative([run.source for run in runs])
+    manifests = [None if run.manifest is None else run.manifest.path for run in runs]
+    manifest_root, manifest_paths = _relative(manifests)
+    rows = []
+    for run, source, manifest in zip(runs, sources, manifest_paths):
+        m = run.manifest
+        k = None if m is None else m.examples_per_language()
+        rows.append(
+            {
+                "name": run.name,
+                "k": MISSING if k is None else k,
+                "trained": (" ".join(m.trained_languages()) or MISSING) if m is not None else MISSING,
+                "baseline": "yes" if baseline is not None and baseline.name == run.name else "",
+                "seed": _seeds(m),
+                "source": source,
+                "manifest": manifest,
+            }
+        )
+    return {"rows": rows, "source_root": source_root, "manifest_root": manifest_root}
 
 
 def render_html(reports: Sequence[TaskReport], runs: Sequence[RunResults], stats: StatOptions) -> str:
-    baseline = find_baseline(runs)
-    run_rows = []
-    for run in runs:
-        m = run.manifest
-        k = "–" if m is None or m.examples_per_language() is None else m.examples_per_language()
-        seeds = (
-            "–"
-            if m is None
-            else (
-                f"{getattr(m, 'training_seed', None) if getattr(m, 'training_seed', None) is not None else '–'}"
-                f"/{m.seed if getattr(m, 'seed', None) is not None else '–'}"
-            )
-        )
-        run_rows.append(
-            {
-                "name": run.name,
-                "k": k,
-                "trained": (" ".join(m.trained_languages()) or "–") if m is not None else "–",
-                "baseline": "yes" if baseline is not None and baseline.name == run.name else "",
-                "seed": seeds,
-                "source": run.source,
-                "manifest": "–" if m is None or m.path is None else m.path,
-            }
-        )
     tasks_out = [
         {
             "task": r.task,
@@ -207,16 +262,16 @@ def render_html(reports: Sequence[TaskReport], runs: Sequence[RunResults], stats
         }
         for r in reports
     ]
-    return (
-        _environment()
-        .get_template("report.html")
-        .render(
-            version=__version__,
-            runs=runs,
-            tasks=[r.task for r in reports],
-            uncertainty=stats.describe(),
-            rho_table=rho_table(reports),
-            run_rows=run_rows,
-            tasks_out=tasks_out,
-        )
+    from jinja2 import FileSystemLoader
+
+    # Autoescaping, and every value shown through textsafe.visible first (no bidi reordering).
+    env = textsafe.html_environment(FileSystemLoader(str(_TEMPLATES)))
+    return env.get_template("report.html").render(
+        version=__version__,
+        runs=runs,
+        tasks=[r.task for r in reports],
+        uncertainty=stats.describe(),
+        rho_table=rho_table(reports),
+        run_table=run_table(runs),
+        tasks_out=tasks_out,
     )

@@ -6,12 +6,13 @@ import sys
 
 from clt_plugin.analysis.bootstrap import CORRECTIONS, DEFAULT_RESAMPLES
 from clt_plugin.analysis.matrix import ORDERS, VIEWS, build_matrices, compare_runs
-from clt_plugin.analysis.render import FORMATS, note_lines, render, statistics_lines
+from clt_plugin.analysis.render import FORMATS, render, terminal_lines
 from clt_plugin.analysis.results import RunSpec, load_runs
 from clt_plugin.analysis.uncertainty import StatOptions
 from clt_plugin.errors import CLTError
 from clt_plugin.families import FIDELITY_METRIC
 from clt_plugin.io import atomic_write_text
+from clt_plugin.names import family_part
 
 
 def add_common_arguments(parser) -> None:
@@ -130,7 +131,7 @@ def parse_metric(values: list[str]):
         raise CLTError("--metric: give either one METRIC for every task or TASK=METRIC pairs, not both")
     if plain:
         return plain[0]
-    return {k.removeprefix("clt_"): v for k, v in per_task.items()}
+    return {family_part(k): v for k, v in per_task.items()}
 
 
 def load(args):
@@ -175,7 +176,7 @@ def output(args) -> tuple[str, list[str]]:
     if args.format != "csv":
         return text, []
     # CSV stays machine-readable; what the tables carry below them goes to stderr.
-    return text, [f"clt matrix: {m.task}: {line}" for m in matrices for line in statistics_lines(m) + note_lines(m)]
+    return text, terminal_lines(matrices)
 
 
 def run(args) -> int:
