@@ -1,42 +1,23 @@
 """The leaderboard page in a real headless Chromium: sorting, views, no script injection, a screenshot.
 
-Needs Debian's `chromium` and `chromium-driver` packages and the `selenium` package (dev extra).
-These tests never skip: a machine without Chromium fails them with the install command, so a
-CI image that lost the browser cannot pass silently. Selenium is pointed at the system binaries,
-so selenium-manager never runs and nothing is downloaded. Paths can be overridden with
-CLT_CHROMIUM and CLT_CHROMEDRIVER.
+Needs Debian's `chromium` and `chromium-driver` packages and the `selenium` package (dev extra);
+tests/browser_helpers.py starts the browser (never skipped, nothing downloaded).
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
+from browser_helpers import chromium, open_file
 from leaderboard_fixtures import EVIL, PAPER, mgsm, write_example_submission, write_task_dir, xlsum
 
 from clt_plugin.leaderboard.board import build_board, collect
 from clt_plugin.leaderboard.installed import installed_tasks
 from clt_plugin.leaderboard.render import write_board
 
-CHROMIUM = os.environ.get("CLT_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CLT_CHROMEDRIVER", "/usr/bin/chromedriver")
-INSTALL = "apt-get install -y chromium chromium-driver; pip install -e '.[dev]' (selenium)"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--window-size=1400,900",
-)
 # EVIL as an <img> handler; both go in as a model id, a base model and a revision.
 EVIL_IMG = "<img src=x onerror=\"window.__pwned=2;document.title='pwned'\">"
 
@@ -56,37 +37,11 @@ def board_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not (os.path.isfile(p) and os.access(p, os.X_OK))]
-    if missing:
-        pytest.fail(
-            f"headless Chromium is needed for the leaderboard page tests; missing {', '.join(missing)}. "
-            f"Install: {INSTALL}",
-            pytrace=False,
-        )
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.fail(f"selenium is needed for the leaderboard page tests. Install: {INSTALL}", pytrace=False)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="clt-chromium-")
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    # An explicit driver path: selenium-manager (which would download a browser) never runs.
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        import shutil
-
-        shutil.rmtree(profile, ignore_errors=True)
+    yield from chromium()
 
 
 def open_page(driver, path: Path) -> None:
-    driver.get(path.resolve().as_uri())
+    open_file(driver, path)
     # The page's own script marks the document when it has run (so the CSP hash is right).
     assert driver.execute_script("return document.documentElement.getAttribute('data-ready')") == "1"
 
