@@ -181,6 +181,18 @@ def test_curves_with_bands(tmp_path):
     assert colors["es (seen)"] != colors["ar (unseen)"]
 
 
+def planted_gain_runs(tmp_path):
+    """A baseline and a k = 100 run with per-item scores, 200 items per language: es gains about
+    0.35 (significant), en and ar are the same items with the same scores."""
+    rng = np.random.default_rng(3)
+    n = 200
+    base = {l: (rng.random(n) < 0.3).astype(float).tolist() for l in ("en", "es", "ar")}
+    write_item_run(tmp_path, "base", {"math": {"en": 100, "es": 0}}, base, seen=["es"])
+    trained = dict(base, es=np.maximum(base["es"], (rng.random(n) < 0.5)).tolist())  # +~0.35 on es only
+    write_item_run(tmp_path, "k100", {"math": {"en": 100, "es": 100}}, trained, seen=["es"])
+    return load_runs([tmp_path / "evals"])
+
+
 def _markers(ax) -> dict[int, bool]:
     """k -> whether the panel's marker at k is filled (significant) rather than hollow."""
     out = {}
@@ -191,13 +203,7 @@ def _markers(ax) -> dict[int, bool]:
 
 
 def test_curves_mark_significant_points_as_the_heatmap_does(tmp_path):
-    rng = np.random.default_rng(3)
-    n = 200
-    base = {l: (rng.random(n) < 0.3).astype(float).tolist() for l in ("en", "es", "ar")}
-    write_item_run(tmp_path, "base", {"math": {"en": 100, "es": 0}}, base, seen=["es"])
-    trained = dict(base, es=np.maximum(base["es"], (rng.random(n) < 0.5)).tolist())  # +~0.35 on es only
-    write_item_run(tmp_path, "k100", {"math": {"en": 100, "es": 100}}, trained, seen=["es"])
-    m = build_matrix(load_runs([tmp_path / "evals"]), "mgsm", "acc", stats=FAST)
+    m = build_matrix(planted_gain_runs(tmp_path), "mgsm", "acc", stats=FAST)
     row = next(r for r in m.rows if r.run == "k100")
     assert row.tests["es"].significant and not row.tests["ar"].significant
     fig = curves_figure(m, m.groups[0])
@@ -254,13 +260,7 @@ def test_report_escapes_links_its_figures_and_has_table_2(tmp_path):
 
 
 def test_report_of_runs_with_samples_shows_intervals_and_marks(tmp_path):
-    rng = np.random.default_rng(3)
-    n = 200
-    base = {l: (rng.random(n) < 0.3).astype(float).tolist() for l in ("en", "es", "ar")}
-    write_item_run(tmp_path, "base", {"math": {"en": 100, "es": 0}}, base, seen=["es"])
-    trained = dict(base, es=np.maximum(base["es"], (rng.random(n) < 0.5)).tolist())  # +~0.35 on es only
-    write_item_run(tmp_path, "k100", {"math": {"en": 100, "es": 100}}, trained, seen=["es"])
-    out = build_report(load_runs([tmp_path / "evals"]), tmp_path / "rep", percent=False, stats=FAST)
+    out = build_report(planted_gain_runs(tmp_path), tmp_path / "rep", percent=False, stats=FAST)
     page = (out / "index.html").read_text(encoding="utf-8")
     delta = page[page.index("delta (gain over base)") :]
     assert re.search(r'<td class="sig">\+0\.\d{3} ±0\.\d{3}\*</td>', delta)  # es: planted, marked
