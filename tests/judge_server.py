@@ -9,7 +9,8 @@ faults a remote API has. Tests steer it through markers in the instruction text:
   Faults: ``429`` (with Retry-After), ``500``, ``slow`` (answers after ``slow_seconds``),
   ``trickle`` (headers at once, then the body one byte every 50 ms),
   ``malformed`` (200 with a body that is not JSON), ``nochoices`` (200, JSON without choices),
-  ``echo`` (500 whose body echoes the Authorization header, as a careless proxy might).
+  ``echo`` (500 whose body echoes the Authorization header, as a careless proxy might),
+  ``huge`` (200 with a 100k-character answer, its rating last), ``flood`` (200 with a 9 MiB body).
 
 It counts attempts and successful answers per prompt (the user message), so tests can prove
 that nothing was asked twice, and the most requests it had in flight at once (``gather=N`` holds
@@ -216,6 +217,11 @@ class JudgeServer:
                     except OSError:
                         pass
                     self.close_connection = True
+                elif fault == "huge":  # a server that ignores max_tokens: 100k characters, rating last
+                    text = "Rambling. " * 10_000 + "\nRating: [[2]]"
+                    self._send(200, json.dumps({"choices": [{"message": {"content": text}}]}).encode())
+                elif fault == "flood":  # a body over any sane size (9 MiB)
+                    self._send(200, b'{"choices": [{"message": {"content": "' + b"x" * (9 << 20) + b'"}}]}')
                 elif fault == "malformed":
                     self._send(200, b'{"choices": [{"message": ')
                 elif fault == "nochoices":

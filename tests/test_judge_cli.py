@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -317,3 +318,79 @@ def test_local_judge_folds_the_system_turn_when_the_template_refuses_it(tmp_path
     judge = LocalJudge(model, max_tokens=4)
     out = judge.complete(build_messages("Escribe algo.", "Algo.", "es"))
     assert isinstance(out, str) and judge.calls == 1
+
+
+PAPER_STYLE = """system: |
+  Act as an impartial judge of the answer an AI assistant gave to the instruction below.
+user: |
+  Consider helpfulness, relevance, accuracy, depth, creativity and detail. The answer should be in {language}.
+  After a short explanation, rate it from 1 to 5 as "[[rating]]", for example: [[5]].
+
+  [Question]
+  {instruction}
+
+  [The Start of Assistant's Answer]
+  {response}
+  [The End of Assistant's Answer]
+"""
+
+
+def test_a_prompt_template_file_is_used_versioned_by_its_text_and_cached_apart(tmp_path):
+    run = write_lm_eval_run(tmp_path / "lm", {"es": [("Escribe sobre el mar. WANT(4)", ES_OK)]})
+    template = tmp_path / "paper.yaml"
+    template.write_text(PAPER_STYLE, encoding="utf-8")
+    with JudgeServer() as server:
+        base = [run, "--endpoint", server.url, "--model", "judge-test", "--cache", tmp_path / "c.db", "--quiet"]
+        res = clt(*base, "-o", tmp_path / "a", "--prompt-template", template)
+        assert res.returncode == 0, res.stderr
+        (prompt,) = server.attempts
+        assert prompt.startswith("Consider helpfulness") and "The answer should be in Spanish." in prompt
+        assert "[Question]\nEscribe sobre el mar. WANT(4)\n\n[The Start of Assistant's Answer]\n" in prompt
+        again = clt(*base, "-o", tmp_path / "b")  # clt's own wording: another prompt, asked again
+        assert again.returncode == 0 and "judge requests: 1, cached: 0" in again.stdout, again.stderr
+        same = clt(*base, "-o", tmp_path / "c", "--prompt-template", template)
+        assert same.returncode == 0 and "judge requests: 0, cached: 1" in same.stdout, same.stderr
+    doc = json.loads(next((tmp_path / "a").glob("results_judge_*.json")).read_text(encoding="utf-8"))
+    section = doc["clt_judge"]
+    assert section["template_file"] == str(template) and re.fullmatch(r"file-[0-9a-f]{16}", section["template_version"])
+    assert doc["results"]["clt_dolly_es"]["judge_rating_raw,none"] == 4.0
+    default = json.loads(next((tmp_path / "b").glob("results_judge_*.json")).read_text(encoding="utf-8"))
+    assert default["clt_judge"]["template_version"] == "clt-judge-v1" and "template_file" not in default["clt_judge"]
+
+
+@pytest.mark.parametrize(
+    "text, suffix, message",
+    [
+        ("Rate [[k]]: {instruction}\n{response}\n", ".txt", "the template never uses {language}; the judge must see "),
+        ("Rate {response} in {language}: [[k]]\n", ".txt", "the template never uses {instruction}; the judge must see"),
+        ("In {language}, rate {instruction} / {answer} as [[k]]", ".txt", "unknown placeholder {answer}"),
+        ("In {language}: {instruction} -> {response}, out of 5", ".txt", "never asks for the rating as [[k]]"),
+        ('In {language}: {instruction} {"json": 1} {response} [[k]]', ".txt", 'unknown placeholder {"json"}'),
+        ("{language} {instruction} {response} [[k]] }", ".txt", "not a usable template (Single '}' encountered"),
+        ("system: hi\nuser: 3\n", ".yaml", "field 'user' must be the user message's text (got 3)"),
+        ("user: '{language} {instruction} {response} [[k]]'\nsytem: x\n", ".yaml", "unknown field 'sytem'"),
+        ("", ".txt", "the judge prompt template is empty"),
+    ],
+)
+def test_a_template_that_cannot_work_is_refused_before_any_request(tmp_path, text, suffix, message):
+    run = write_lm_eval_run(tmp_path / "lm", {"es": [("Escribe sobre el mar.", ES_OK)]})
+    template = tmp_path / f"t{suffix}"
+    template.write_text(text, encoding="utf-8")
+    with JudgeServer() as server:
+        res = clt(
+            run,
+            "--endpoint",
+            server.url,
+            "--model",
+            "m",
+            "-o",
+            tmp_path / "out",
+            "--cache",
+            tmp_path / "c.db",
+            "--prompt-template",
+            template,
+        )
+        assert sum(server.attempts.values()) == 0
+    assert res.returncode == 2 and res.stderr.startswith(f"clt judge: error: {template}"), res.stderr
+    assert message in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "c.db").exists()

@@ -36,6 +36,7 @@ from clt_plugin.analysis.checkpoints import checkpoint_step
 from clt_plugin.errors import CLTError
 from clt_plugin.families import metric_range
 from clt_plugin.io import parse_json, read_json, read_text
+from clt_plugin.judge.section import judge_model
 from clt_plugin.manifest import Manifest, load_manifest, parse_manifest
 from clt_plugin.names import MANIFEST_NAME, split_task_name
 
@@ -549,14 +550,8 @@ def parse_results(data: Any, path: Path) -> _FileResults:
         model_name_sanitized=_str_or_none(data.get("model_name_sanitized")),
         lm_eval_version=version if isinstance(version, str) else None,
         limit=config.get("limit"),
-        judge_model=_judge_model(data.get("clt_judge")),
+        judge_model=judge_model(data),
     )
-
-
-def _judge_model(section: Any) -> str | None:
-    judge = section.get("judge") if isinstance(section, dict) else None
-    model = judge.get("model") if isinstance(judge, dict) else None
-    return model if isinstance(model, str) and model else None
 
 
 def _merge_task(into: TaskResult, new: TaskResult) -> None:

@@ -34,7 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--concurrency", type=int, metavar="N", default=8, help="requests in flight at once (default 8)"
     )
     parser.add_argument(
-        "--timeout", type=float, metavar="SECONDS", default=120.0, help="seconds allowed per request (default 120)"
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        default=120.0,
+        help="seconds allowed per request (default 120); a time-out is retried only while the server "
+        "answers others in time, since a retried time-out is paid again",
     )
     parser.add_argument(
         "--max-retries", type=int, metavar="N", default=6, help="retries per request on 429/5xx/timeouts (default 6)"
@@ -61,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--cache",
         metavar="FILE",
         help="SQLite cache of judgments (default: judge.sqlite in $CLT_CACHE_DIR, else ~/.cache/clt)",
+    )
+    parser.add_argument(
+        "--prompt-template",
+        metavar="FILE",
+        help="the judge prompt to use instead of clt's own (e.g. the paper's Fig. 9 text): plain text, or "
+        "YAML/JSON with 'user' and optional 'system'; must use {language}, {instruction}, {response} "
+        "and ask for the rating as [[k]] (see docs/judge.md)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
@@ -130,9 +142,11 @@ def _fmt(value) -> str:
 
 def run(args) -> int:
     from clt_plugin.judge.cache import default_cache_path
+    from clt_plugin.judge.prompt import DEFAULT, load_template
     from clt_plugin.judge.run import DEFAULT_MIN_COVERAGE, JudgeFailed, judge_run
     from clt_plugin.progress import Progress
 
+    template = load_template(args.prompt_template) if args.prompt_template else DEFAULT
     judge = _build_judge(args)
     min_coverage = DEFAULT_MIN_COVERAGE if args.min_coverage is None else args.min_coverage
     try:
@@ -144,6 +158,7 @@ def run(args) -> int:
                 cache_path=args.cache or default_cache_path(),
                 progress=bar.set,
                 min_coverage=min_coverage,
+                template=template,
             )
     except JudgeFailed as e:
         print(f"clt judge: error: {e}", file=sys.stderr)

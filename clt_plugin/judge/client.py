@@ -1,28 +1,37 @@
-"""An OpenAI-compatible chat-completions judge over the standard library.
+"""An OpenAI-compatible chat-completions judge on httpx.
 
 Works with OpenAI, vLLM, TGI, Ollama, llama.cpp and anything else that serves
-`POST .../chat/completions`. Calls are blocking and thread-safe; the caller bounds
-concurrency with a thread pool. Transient failures (429, 5xx, timeouts, dropped
-connections, malformed bodies) are retried with exponential backoff that honours
-Retry-After; a refusal that retrying cannot fix (401, 403, 404, 400) stops the whole run.
+`POST .../chat/completions`. httpx gives the connection pool (kept-alive connections, TLS,
+the usual proxy variables) and the per-read timeouts; on top of it this module keeps what a
+paid judge needs: transient failures (429, 5xx, dropped connections, malformed bodies) are
+retried with exponential backoff that honours Retry-After; a refusal that retrying cannot fix
+(401, 403, 404, 400) stops the whole run; a time-out is retried only while the server shows
+it can answer within the time-out (a retried time-out is paid again, and a slow server keeps
+working on the request it no longer has a client for); and each answer has a size cap.
+Calls are blocking and thread-safe; the caller bounds concurrency with a thread pool.
 """
 
 from __future__ import annotations
 
 import email.utils
 import hashlib
-import http.client
 import json
 import random
-import ssl
 import threading
 import time
 import urllib.parse
-import urllib.request
 from typing import Callable
+
+import httpx
 
 _RETRY_STATUS = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
 _CHUNK = 1 << 16
+# The most a chat-completions body may hold: far above any judgment (--max-tokens bounds an
+# honest server's answer to kilobytes), low enough that a server that ignores max_tokens cannot
+# fill memory. An answer over it fails its request, without a retry (it would be paid again).
+MAX_BODY_BYTES = 8 << 20
+# What a reused connection that the server had closed fails with.
+_DROPPED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 class JudgeRequestError(Exception):
@@ -32,6 +41,10 @@ class JudgeRequestError(Exception):
         super().__init__(message)
         self.fatal = fatal
         self.stopped = stopped  # not tried at all: another request's fatal error stopped the run
+
+
+class _TimedOut(Exception):
+    """The server took the request and gave no whole answer within the time-out."""
 
 
 class _Transient(Exception):
@@ -156,12 +169,17 @@ class EndpointJudge:
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
-        self._pool = _ConnectionPool(self.url, timeout)
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            limits=httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency),
+            trust_env=True,  # HTTP(S)_PROXY, NO_PROXY, SSL_CERT_FILE as every HTTP tool reads them
+        )
         self._stop = threading.Event()
         # Waiting on the stop event lets a fatal error elsewhere cut a backoff short.
         self._sleep = sleep or self._stop.wait
         self._rng = random.Random(seed)
         self._rng_lock = threading.Lock()
+        self._pace = _Pace(self.concurrency)
 
     @property
     def identity(self) -> str:
@@ -181,6 +199,12 @@ class EndpointJudge:
             separators=(",", ":"),
         )
 
+    @property
+    def lease_seconds(self) -> float:
+        """The longest one request can take with all its retries: how long another process
+        waits for this one's answer to a prompt before it asks itself."""
+        return (self.max_retries + 1) * (self.timeout + self.max_backoff) + 60.0
+
     def describe(self) -> dict:
         return {
             "backend": self.backend,
@@ -191,7 +215,7 @@ class EndpointJudge:
         }
 
     def close(self) -> None:
-        self._pool.close()
+        self._client.close()
 
     def stop(self) -> None:
         self._stop.set()
@@ -206,36 +230,62 @@ class EndpointJudge:
             if self._stop.is_set():
                 raise JudgeRequestError("run stopped after a fatal error", fatal=True, stopped=True)
             try:
-                return self._once(body)
-            except _Transient as e:
+                answer = self._once(body)
+            except _TimedOut as e:
+                if not self._pace.may_retry():
+                    self.stop()
+                    raise JudgeRequestError(self._too_slow(), fatal=True) from None
                 last = str(e)
-                if attempt == self.max_retries:
-                    break
-                with self._rng_lock:
-                    delay = backoff_delay(attempt, self.backoff, self.max_backoff, e.retry_after, self._rng)
-                self._sleep(delay)
+                retry_after = None
+            except _Transient as e:
+                last, retry_after = str(e), e.retry_after
+            else:
+                self._pace.answered()
+                return answer
+            if attempt == self.max_retries:
+                break
+            with self._rng_lock:
+                delay = backoff_delay(attempt, self.backoff, self.max_backoff, retry_after, self._rng)
+            self._sleep(delay)
         raise JudgeRequestError(self.redact(f"{self.max_retries + 1} attempts failed; last: {last}"))
+
+    def _too_slow(self) -> str:
+        return (
+            f"{public_url(self.url)} answered no request within --timeout {self.timeout:g} s "
+            f"({self._pace.timeouts} timed out since its last answer in time); it is slower than the "
+            "time-out, and every retry would be paid again while the server still works on the "
+            "first: stopped. Raise --timeout (or lower --concurrency) and run again; "
+            "what was answered is cached"
+        )
 
     def _once(self, body: bytes) -> str:
         deadline = time.monotonic() + self.timeout
         for fresh_retry in (False, True):
-            conn, reused = self._pool.get()
+            opened: list[bool] = []
+
+            def trace(event: str, info: dict) -> None:
+                if event == "connection.connect_tcp.started":
+                    opened.append(True)
+
             try:
-                conn.request("POST", self._pool.target, body=body, headers=self._headers)
-                response = conn.getresponse()
-                status = response.status
-                retry_after = response.getheader("Retry-After")
-                payload = self._read(response, deadline)
-                if response.will_close:
-                    self._pool.drop()
+                with self._client.stream(
+                    "POST", self.url, content=body, headers=self._headers, extensions={"trace": trace}
+                ) as response:
+                    status = response.status_code
+                    retry_after = response.headers.get("Retry-After")
+                    payload = self._read(response, deadline)
                 break
-            except (TimeoutError, OSError, http.client.HTTPException) as e:
-                self._pool.drop()
-                # A kept-alive connection the server has since closed fails before the request
-                # reaches it: try once more on a new connection, without spending an attempt.
-                if reused and not fresh_retry and isinstance(e, (ConnectionError, http.client.RemoteDisconnected)):
+            except httpx.TimeoutException as e:
+                if isinstance(e, (httpx.ConnectTimeout, httpx.PoolTimeout)):  # never reached the server
+                    raise _Transient(f"request failed ({type(e).__name__}: {e})") from None
+                raise _TimedOut(f"no answer within {self.timeout:g} s ({type(e).__name__})") from None
+            except httpx.HTTPError as e:  # refused or dropped connections, protocol errors, bad encodings
+                # A kept-alive connection the server closed as we picked it from the pool fails
+                # before the request reaches the server: try once more on a new connection,
+                # without spending an attempt.
+                if not opened and not fresh_retry and isinstance(e, _DROPPED):
                     continue
-                raise _Transient(f"request failed ({type(e).__name__}: {e})") from None
+                raise _Transient(self.redact(f"request failed ({type(e).__name__}: {e})")) from None
         if 200 <= status < 300:
             return extract_content(payload)
         snippet = self._snippet(payload)
@@ -244,18 +294,22 @@ class EndpointJudge:
         self.stop()
         raise JudgeRequestError(self.redact(f"HTTP {status} from {public_url(self.url)}{snippet}"), fatal=True)
 
-    def _read(self, response, deadline: float) -> bytes:
-        # The socket timeout bounds each read; the deadline bounds the whole answer, so a server
+    def _read(self, response: httpx.Response, deadline: float) -> bytes:
+        # httpx's timeout bounds each read; the deadline bounds the whole answer, so a server
         # that trickles bytes cannot hold a worker past the per-request timeout.
-        parts = []
-        # read1: at most one socket read per call, so the deadline is checked while bytes trickle in.
-        while chunk := response.read1(_CHUNK):
+        parts, size = [], 0
+        for chunk in response.iter_bytes(_CHUNK):
             parts.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise JudgeRequestError(
+                    self.redact(
+                        f"answer from {public_url(self.url)} is over {MAX_BODY_BYTES >> 20} MiB (--max-tokens "
+                        f"{self.max_tokens} was ignored?); not retried, since a retry would be paid again"
+                    )
+                )
             if time.monotonic() > deadline:
-                raise TimeoutError(f"answer took longer than {self.timeout:g} s")
-        # read1 does not mark a fully read response closed, and http.client refuses the next
-        # request on a connection whose last response is still open.
-        response.close()
+                raise _TimedOut(f"answer took longer than {self.timeout:g} s")
         return b"".join(parts)
 
     def _snippet(self, payload: bytes) -> str:
@@ -263,62 +317,23 @@ class EndpointJudge:
         return f": {self.redact(text)[:200]}" if text else ""
 
 
-class _ConnectionPool:
-    """One kept-alive connection per worker thread (a TLS handshake per request would cost more
-    than many judgments), honouring the usual http(s)_proxy / no_proxy variables."""
+class _Pace:
+    """Whether the server answers within the time-out: a timed-out request is retried only while
+    it does. Before any answer in time, the first time-out stops the run; after one, it stops
+    once more requests timed out in a row than can be in flight at once (a server that slowed
+    down for good), since each retry of a time-out is a request paid again."""
 
-    def __init__(self, url: str, timeout: float):
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {public_url(url)}")
-        self.https = parts.scheme == "https"
-        self.host = parts.hostname
-        self.port = parts.port or (443 if self.https else 80)
-        self.timeout = timeout
-        path = parts.path or "/"
-        if parts.query:
-            path += "?" + parts.query
-        self.target = path
-        self._proxy = None
-        proxy = urllib.request.getproxies().get(parts.scheme)
-        if proxy and not urllib.request.proxy_bypass(self.host):
-            p = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-            self._proxy = (p.hostname, p.port or 8080)
-            if not self.https:  # plain HTTP through a proxy asks for the absolute URL
-                self.target = urllib.parse.urlunsplit(("http", f"{self.host}:{self.port}", path, "", ""))
-        self._local = threading.local()
-        self._all: list[http.client.HTTPConnection] = []
+    def __init__(self, concurrency: int):
         self._lock = threading.Lock()
+        self._answered = False
+        self._limit = max(2, concurrency)
+        self.timeouts = 0  # since the last answer in time
 
-    def _new(self) -> http.client.HTTPConnection:
-        host, port = self._proxy or (self.host, self.port)
-        if self.https:
-            conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=ssl.create_default_context())
-            if self._proxy:
-                conn.set_tunnel(self.host, self.port)
-        else:
-            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+    def answered(self) -> None:
         with self._lock:
-            self._all.append(conn)
-        return conn
+            self._answered, self.timeouts = True, 0
 
-    def get(self) -> tuple[http.client.HTTPConnection, bool]:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn, True
-        conn = self._local.conn = self._new()
-        return conn, False
-
-    def drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        self._local.conn = None
-        if conn is not None:
-            conn.close()
-            with self._lock:
-                self._all.remove(conn)
-
-    def close(self) -> None:
+    def may_retry(self) -> bool:
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+            self.timeouts += 1
+            return self._answered and self.timeouts < self._limit

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
-from collections import Counter
+import time
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Protocol
@@ -13,11 +14,12 @@ from clt_plugin import __version__
 from clt_plugin.errors import CLTError
 from clt_plugin.families import JUDGE_COVERAGE_METRIC, JUDGE_METRIC, JUDGE_RAW_METRIC
 from clt_plugin.io import atomic_open, atomic_write_json, kind_of, read_json
+from clt_plugin.judge import section
 from clt_plugin.judge.aggregate import TaskStats, gate, task_stats
-from clt_plugin.judge.cache import JudgeCache, cache_key
+from clt_plugin.judge.cache import JudgeCache, cache_key, cap_answer
 from clt_plugin.judge.client import JudgeRequestError
 from clt_plugin.judge.parse import PARSER_VERSION, parse_rating
-from clt_plugin.judge.prompt import TEMPLATE_VERSION, build_messages
+from clt_plugin.judge.prompt import DEFAULT, PromptTemplate
 from clt_plugin.judge.samples import Sample, SamplesFile, find_source_results, read_all
 from clt_plugin.outputs import claim_file
 
@@ -30,6 +32,10 @@ DEFAULT_MIN_COVERAGE = 0.8
 # Sections of the source results file that describe tasks; only the judged tasks' entries are kept.
 _PER_TASK = ("configs", "versions", "n-shot", "task_hashes")
 _DROPPED = ("results", "groups", "group_subtasks", "higher_is_better", "n-samples", "samples")
+# How long a prompt another process is asking for may be waited on, when the judge names none.
+DEFAULT_LEASE = 3600.0
+# How often prompts claimed by other processes are looked up again while waiting for them.
+POLL_SECONDS = 0.25
 
 
 class Judge(Protocol):
@@ -41,6 +47,7 @@ class Judge(Protocol):
     def describe(self) -> dict: ...
     def complete(self, messages: list[dict[str, str]]) -> str: ...
     def stop(self) -> None: ...
+    # Optional: lease_seconds, the longest one request may take (see DEFAULT_LEASE).
     def close(self) -> None: ...
 
 
@@ -51,8 +58,8 @@ class JudgeFailed(CLTError):
 @dataclass
 class RunReport:
     stats: list[TaskStats]
-    requests: int  # judge calls made by this run
-    cache_hits: int
+    requests: int  # judge calls made (and paid) by this run
+    cache_hits: int  # answers found in the cache, including those other runs made meanwhile
     results_path: Path
     judgments_paths: list[Path]
     unparseable_reasons: Counter = field(default_factory=Counter)
@@ -87,53 +94,80 @@ def _fidelity_passes() -> Callable[[str, str], bool]:
     return passes
 
 
-def _ask_all(judge: Judge, cache: JudgeCache, todo: dict[str, list[dict[str, str]]], progress) -> tuple[dict, list]:
-    """Ask the judge for every key in `todo`; each answer is cached the moment it arrives."""
-    answers: dict[str, str] = {}
-    failures: list[str] = []
+@dataclass
+class _Asked:
+    answers: dict[str, str] = field(default_factory=dict)  # key -> answer, from the judge or another run
+    paid: int = 0  # answers this run paid for
+    failures: list[str] = field(default_factory=list)
+
+
+def _ask_all(
+    judge: Judge, cache: JudgeCache, todo: dict[str, list[dict[str, str]]], template: PromptTemplate, progress
+) -> _Asked:
+    """Ask the judge for every key in `todo`, each once across every process sharing the cache.
+
+    A key is claimed in the cache before its request is sent; a key another live process has
+    claimed is left to it and looked up again until its answer is there (or its claim lapses, and
+    this run asks). Each answer is cached the moment it arrives.
+    """
+    asked = _Asked()
     redact = getattr(judge, "redact", lambda s: s)
+    lease = getattr(judge, "lease_seconds", DEFAULT_LEASE)
+    pending, waiting = deque(todo), []
+    running: dict[cf.Future, str] = {}
+    stopped = False
+    next_look = time.monotonic() + POLL_SECONDS
 
-    def record(key: str, output: str) -> None:
-        output = redact(output)
-        cache.put(key, judge.identity, TEMPLATE_VERSION, output)
-        answers[key] = output
+    def done(key: str, output: str, paid: bool) -> None:
+        asked.answers[key] = output
+        asked.paid += paid
         if progress:
-            progress(len(answers) + len(failures), len(todo))
-
-    if judge.concurrency <= 1:
-        for key, messages in todo.items():
-            try:
-                record(key, judge.complete(messages))
-            except JudgeRequestError as e:
-                failures.append(str(e))
-                if e.fatal:
-                    break
-        return answers, failures
+            progress(len(asked.answers) + len(asked.failures), len(todo))
 
     pool = cf.ThreadPoolExecutor(max_workers=judge.concurrency, thread_name_prefix="clt-judge")
     try:
-        futures = {pool.submit(judge.complete, messages): key for key, messages in todo.items()}
-        for fut in cf.as_completed(futures):
-            if fut.cancelled():
+        while running or (not stopped and (pending or waiting)):
+            while not stopped and pending and len(running) < judge.concurrency:
+                key = pending.popleft()
+                claim = cache.claim(key, lease)
+                if claim.state == "answered":  # another run answered it meanwhile
+                    done(key, claim.output, paid=False)
+                elif claim.state == "busy":
+                    waiting.append(key)
+                else:
+                    running[pool.submit(judge.complete, todo[key])] = key
+            if waiting and (not running and not pending or time.monotonic() >= next_look):
+                if not running and not pending:
+                    time.sleep(max(0.0, next_look - time.monotonic()))
+                pending.extend(waiting)
+                waiting.clear()
+                next_look = time.monotonic() + POLL_SECONDS
                 continue
-            try:
-                output = fut.result()
-            except JudgeRequestError as e:
-                if not e.stopped:  # the error that stopped the run is the one worth reporting
-                    failures.append(str(e))
-                if e.fatal:  # retrying cannot help (bad key, unknown model): drop the queue
-                    judge.stop()
-                    for other in futures:
-                        other.cancel()
+            if not running:
                 continue
-            record(futures[fut], output)
+            finished, _ = cf.wait(running, timeout=POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                key = running.pop(fut)
+                try:
+                    output = redact(fut.result())
+                except JudgeRequestError as e:
+                    cache.release(key)
+                    if not e.stopped:  # the error that stopped the run is the one worth reporting
+                        asked.failures.append(str(e))
+                    if e.fatal:  # retrying cannot help (bad key, unknown model, too slow): stop asking
+                        judge.stop()
+                        stopped = True
+                    continue
+                cache.put(key, judge.identity, template.version, output)
+                done(key, cap_answer(output), paid=True)
     except BaseException:
-        # Ctrl-C: what is cached stays cached; workers give up at their next attempt.
+        # Ctrl-C: what is cached stays cached; workers give up at their next attempt; the cache
+        # frees this run's claims when it closes.
         judge.stop()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return answers, failures
+    return asked
 
 
 def check_source_shape(doc: dict, path: Path) -> None:
@@ -178,12 +212,13 @@ def _results_doc(
     source_path: Path | None,
     min_coverage: float,
     refused: dict[str, str],
+    template: PromptTemplate,
 ) -> dict:
     tasks = [s.task for s in stats]
     doc = {k: v for k, v in source.items() if k not in _DROPPED and k not in _PER_TASK}
-    for section in _PER_TASK:
-        if isinstance(source.get(section), dict):
-            doc[section] = {t: source[section][t] for t in tasks if t in source[section]}
+    for part in _PER_TASK:
+        if isinstance(source.get(part), dict):
+            doc[part] = {t: source[part][t] for t in tasks if t in source[part]}
     doc["results"] = {}
     for s in stats:
         gated, raw = reported_mean(s, "gated", min_coverage), reported_mean(s, "raw", min_coverage)
@@ -202,17 +237,17 @@ def _results_doc(
     doc["n-samples"] = {
         s.task: {"original": source_n.get(s.task, {}).get("original", s.n), "effective": s.n} for s in stats
     }
-    doc["clt_judge"] = {
-        "tool_version": __version__,
-        "judge": judge.describe(),
-        "template_version": TEMPLATE_VERSION,
-        "parser_version": PARSER_VERSION,
-        "gating": "clt_plugin.metrics.fidelity.passes (fails LPR, the Language Confusion Benchmark's line test); a failing response is rated 1",
-        "source_results": source_path.name if source_path else None,
-        "min_coverage": min_coverage,
-        "refused": refused,
-        "sources": {sf.task: {"file": sf.path.name, "sha256": sf.sha256} for sf in files},
-        "counts": {
+    doc[section.SECTION] = section.section(
+        tool_version=__version__,
+        judge=judge.describe(),
+        template_version=template.version,
+        template_file=template.source,
+        parser_version=PARSER_VERSION,
+        source_results=source_path.name if source_path else None,
+        min_coverage=min_coverage,
+        refused=refused,
+        sources={sf.task: {"file": sf.path.name, "sha256": sf.sha256} for sf in files},
+        counts={
             s.task: {
                 "n": s.n,
                 "rated_raw": s.rated_raw,
@@ -227,7 +262,7 @@ def _results_doc(
             }
             for s in stats
         },
-    }
+    )
     return doc
 
 
@@ -258,6 +293,7 @@ def judge_run(
     fidelity: Callable[[str, str], bool] | None = None,
     progress: Callable[[int, int], None] | None = None,
     min_coverage: float = DEFAULT_MIN_COVERAGE,
+    template: PromptTemplate = DEFAULT,
 ) -> RunReport:
     """Judge every clt_dolly sample of one lm-eval run and write judgments + an lm-eval results file.
 
@@ -282,22 +318,22 @@ def judge_run(
     todo: dict[str, list[dict[str, str]]] = {}
     for sf in files:
         for sample in sf.samples:
-            messages = build_messages(sample.instruction, sample.response, sample.lang)
-            key = cache_key(judge.identity, TEMPLATE_VERSION, messages)
+            messages = template.messages(sample.instruction, sample.response, sample.lang)
+            key = cache_key(judge.identity, template.version, messages)
             planned.append((sample, key, bool(fidelity(sample.response, sample.lang))))
             todo.setdefault(key, messages)
 
     with JudgeCache(cache_path) as cache:
         outputs = cache.get_many(list(todo))
-        hits = len(outputs)
         missing = {k: m for k, m in todo.items() if k not in outputs}
-        answers, failures = _ask_all(judge, cache, missing, progress)
-    outputs.update(answers)
-    if len(answers) < len(missing):
-        failures = failures or ["run stopped"]
+        asked = _ask_all(judge, cache, missing, template, progress)
+    outputs.update(asked.answers)
+    hits = len(todo) - len(missing) + len(asked.answers) - asked.paid
+    if len(asked.answers) < len(missing):
+        failures = asked.failures or ["run stopped"]
         raise JudgeFailed(
-            f"{len(missing) - len(answers)} of {len(missing)} judge requests failed (first: {failures[0]}); "
-            f"the {len(answers)} answered are cached in {cache_path}, run again to retry the rest; "
+            f"{len(missing) - len(asked.answers)} of {len(missing)} judge requests failed (first: {failures[0]}); "
+            f"the {len(asked.answers)} answered are cached in {cache_path}, run again to retry the rest; "
             "no results written"
         )
 
@@ -324,5 +360,7 @@ def judge_run(
                 f.write(json.dumps(row, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n")
     # Written last: a results file on disk means every judgments file beside it is complete.
     refused = {s.task: why for s in stats if (why := refusal(s, min_coverage)) is not None}
-    atomic_write_json(results_path, _results_doc(files, stats, judge, source, source_path, min_coverage, refused))
-    return RunReport(stats, len(answers), hits, results_path, judgments_paths, reasons, min_coverage, refused)
+    atomic_write_json(
+        results_path, _results_doc(files, stats, judge, source, source_path, min_coverage, refused, template)
+    )
+    return RunReport(stats, asked.paid, hits, results_path, judgments_paths, reasons, min_coverage, refused)

@@ -16,6 +16,7 @@ from clt_plugin import languages
 from clt_plugin.errors import CLTError
 from clt_plugin.families import JUDGED_FAMILIES
 from clt_plugin.io import iter_jsonl, read_json, sha256_file
+from clt_plugin.judge.section import is_judge_results
 from clt_plugin.names import split_task, task_name
 
 # The family whose replies are judged (the registry's one judged family: clt_dolly_*).
@@ -154,6 +155,6 @@ def find_source_results(sf: SamplesFile) -> Path | None:
         data = read_json(
             candidate, "lm-eval results file", expect=dict if candidate.name.startswith("results_") else None
         )
-        if isinstance(data, dict) and isinstance(data.get("results"), dict) and "clt_judge" not in data:
+        if isinstance(data, dict) and isinstance(data.get("results"), dict) and not is_judge_results(data):
             return candidate
     return None
