@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -382,3 +383,44 @@ def test_table_2_without_checkpoints_says_it_is_over_grid_points(tmp_path):
     head = page[page.index("<h2>Spearman ρ") : page.index("<h2>Runs")]
     assert "<tr><th>ρ over grid points</th></tr>" in head and "checkpoints (the paper" not in head
     assert "No checkpoint was evaluated" in head
+
+
+def test_a_cell_scored_from_a_minority_of_its_items_shows_n_of_n(tmp_path):
+    """Contract 1: 8 of ko's 40 items have a score (32 null, not judged): the value is shown with
+    "(8/40)" in tables, the heatmap and CSV, and the JSON carries the counts; a cell scored from
+    half its items or more shows none."""
+    from synthetic_samples import write_samples
+
+    from clt_plugin.analysis.render import render
+
+    for k, ko in ((0, [1.0] * 20 + [0.0] * 20), (100, [1.0] * 4 + [0.0] * 4 + [None] * 32)):
+        model = tmp_path / "models" / f"m{k}"
+        write_manifest(model / "clt_manifest.json", {"math": {"en": 100, "es": k}}, seen=["es"])
+        run = tmp_path / "evals" / f"k{k}"
+        items = {"en": [1.0] * 10 + [0.0] * 30, "es": [1.0] * 20 + [None] * 20, "ko": ko}
+        scores = {
+            f"clt_mgsm_{l}": {"acc": sum(v for v in vs if v is not None) / sum(v is not None for v in vs)}
+            for l, vs in items.items()
+        }
+        write_results(run, scores, model_args=f"pretrained={model}", stderr=0.05)
+        for l, vs in items.items():
+            write_samples(run, f"clt_mgsm_{l}", vs, extra_filter=False)
+    runs = load_runs([tmp_path / "evals"])
+    m = build_matrix(runs, "mgsm", "acc", stats=FAST)
+    row = next(r for r in m.rows if r.run == "k100")
+    assert (row.n_scored["ko"], row.n_items["ko"]) == (8, 40) and (row.n_scored["es"], row.n_items["es"]) == (20, 40)
+    table = render([m], runs, "github")
+    line = next(l for l in table.splitlines() if l.startswith("| k100"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert re.fullmatch(r"0\.500 ±0\.\d{3}\*? \(8/40\)", cells[5]), cells  # ko
+    assert re.fullmatch(r"1\.000 ±0\.\d{3}\*?", cells[4]), cells  # es: 20 of 40 is not a minority
+    assert "(n/N) after a value: scored from only n of the language's N items" in table
+    csv_rows = list(csv.DictReader(io.StringIO(render([m], runs, "csv"))))
+    assert (csv_rows[1]["ko_n_scored"], csv_rows[1]["ko_n_items"]) == ("8", "40")
+    assert (csv_rows[0]["ko_n_scored"], csv_rows[0]["es_n_items"]) == ("40", "40")
+    doc = json.loads(render([m], runs, "json"))["matrices"][0]["rows"][1]
+    assert doc["n_scored"] == {"en": 40, "es": 20, "ko": 8} and doc["n_items"] == {"en": 40, "es": 40, "ko": 40}
+    (page,) = heatmap_pages(m)
+    fig = heatmap_figure(m, page)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert sum("(8/40)" in t for t in texts) == 1 and sum("/40)" in t for t in texts) == 1
