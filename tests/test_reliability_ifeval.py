@@ -132,3 +132,78 @@ def test_ifeval_score_refuses_a_prompt_that_is_not_its_keys_prompt(tmp_path, mif
 def test_a_deeply_nested_response_is_not_json_and_does_not_crash_the_checker():
     check = registry.build("detectable_format:json_format", {}, "en")
     assert check('{"a": [1, 2]}') and not check("[" * 100_000 + "]" * 100_000)
+
+
+JA_REPLY = "これは質問{}への回答です。日本語で、できるだけ丁寧に、分かりやすく説明いたします。"
+ES_REPLY = "Esta es la respuesta a la pregunta {}. La explico en español, con calma y con todo detalle."
+
+
+def _keyed(tmp_path, mifeval_dir, reply: str):
+    """30 responses given by `key` alone, for keys that the es and ja files share."""
+    ja = {r["key"] for r in read_jsonl(mifeval_dir / "ja_input_data.jsonl")}
+    es = [r for r in read_jsonl(mifeval_dir / "es_input_data.jsonl") if r["key"] in ja][:30]
+    path = tmp_path / "keyed.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"key": r["key"], "response": reply.format(i)}, ensure_ascii=False) + "\n"
+            for i, r in enumerate(es)
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_japanese_responses_given_by_key_alone_are_refused_for_spanish(tmp_path, mifeval_dir, capsys):
+    """The issue's case: Japanese responses given only by key, scored with --lang es, exit 0, n=30."""
+    responses = _keyed(tmp_path, mifeval_dir, JA_REPLY)
+    argv = ["ifeval-score", str(responses), "--lang", "es", "--data", str(mifeval_dir / "es_input_data.jsonl")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"clt ifeval-score: error: {responses}: 30 of 30 responses matched by 'key' alone are not in the language "
+        "their es prompt asks for (mostly 'ja')"
+    ), err
+    assert len(err.strip().splitlines()) == 1 and not list(tmp_path.glob("*.clt_ifeval_*.json"))
+    # A model that really answers in the wrong language is scored when the user says so.
+    assert main([*argv, "--any-language"]) == 0
+    report = json.loads(next(tmp_path.glob("*.clt_ifeval_es.json")).read_text(encoding="utf-8"))
+    assert report["results"]["es"]["n"] == 30 and report["results"]["es"]["lpr"] == 0.0
+
+
+def test_spanish_responses_given_by_key_alone_are_scored(tmp_path, mifeval_dir):
+    responses = _keyed(tmp_path, mifeval_dir, ES_REPLY)
+    argv = ["ifeval-score", str(responses), "--lang", "es", "--data", str(mifeval_dir / "es_input_data.jsonl")]
+    assert main(argv) == 0
+    report = json.loads(next(tmp_path.glob("*.clt_ifeval_es.json")).read_text(encoding="utf-8"))
+    assert report["results"]["es"]["n"] == 30
+
+
+@pytest.mark.parametrize("code", ["xx", "EN", "spanish", "zh_cn"])
+def test_a_response_language_no_identifier_knows_is_refused_when_the_data_is_read(tmp_path, code, capsys):
+    """`language:response_language` with {"language": "xx"} always failed: refused at load, naming the line."""
+    data = tmp_path / "data.jsonl"
+    rows = [
+        {
+            "key": 1,
+            "prompt": "Write in German.",
+            "instruction_id_list": ["language:response_language"],
+            "kwargs": [{"language": "de"}],
+        },
+        {
+            "key": 2,
+            "prompt": "Write in it.",
+            "instruction_id_list": ["language:response_language"],
+            "kwargs": [{"language": code}],
+        },
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    responses = tmp_path / "r.jsonl"
+    responses.write_text('{"key": 1, "response": "Das ist ein Satz auf Deutsch."}\n', encoding="utf-8")
+    assert main(["ifeval-score", str(responses), "--lang", "en", "--data", str(data)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"clt ifeval-score: error: {data}:2: instruction_id_list[0]: instruction 'language:response_language': "
+        f"language {code!r} is not a language code clt can identify (ISO 639-1 such as 'de', 'fi', 'it', 'ja'; "
+        "the list: clt_plugin.ifeval.language.identifiable())"
+    )
+    registry.build("language:response_language", {"language": "de"}, "en")  # a real code still builds

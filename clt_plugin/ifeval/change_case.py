@@ -9,8 +9,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Callable
 
+from clt_plugin.ifeval.base import LATIN_FAMILIES, Args, Check, register, relation
 from clt_plugin.ifeval.language import is_in
-from clt_plugin.ifeval.registry import LATIN_FAMILIES, Args, Check, register, relation
 from clt_plugin.ifeval.text import spanish_words, word_tokenize
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clt_plugin.ifeval.registry import ALL_FAMILIES, Args, Check, register
+from clt_plugin.ifeval.base import ALL_FAMILIES, Args, Check, register
 
 
 @register("combination:two_responses", ALL_FAMILIES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 import re
 
-from clt_plugin.ifeval.registry import ALL_FAMILIES, Args, Check, register, relation
+from clt_plugin.ifeval.base import ALL_FAMILIES, Args, Check, register, relation
 
 _PLACEHOLDER = re.compile(r"\[.*?\]")
 

@@ -6,7 +6,7 @@ import json
 import operator
 import re
 
-from clt_plugin.ifeval.registry import ALL_FAMILIES, LATIN_FAMILIES, Args, Check, register, relation
+from clt_plugin.ifeval.base import ALL_FAMILIES, LATIN_FAMILIES, Args, Check, register, relation
 from clt_plugin.ifeval.text import ja_tokens
 
 _CONSTRAINED = {

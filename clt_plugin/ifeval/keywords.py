@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import re
 
-from clt_plugin.ifeval.registry import LATIN_FAMILIES, Args, Check, register, relation
+from clt_plugin.ifeval.base import LATIN_FAMILIES, Args, Check, register, relation
 from clt_plugin.ifeval.text import ja_tokens, unspaced
 
 

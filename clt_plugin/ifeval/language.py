@@ -10,9 +10,10 @@ cannot be decided at all counts as followed.
 from __future__ import annotations
 
 import functools
+import os
 
 from clt_plugin import languages
-from clt_plugin.ifeval.registry import ALL_FAMILIES, Args, Check, register
+from clt_plugin.ifeval.base import ALL_FAMILIES, Args, Check, InstructionArgumentError, register
 
 
 def detect(text: str) -> str | None:
@@ -52,7 +53,21 @@ def is_in(text: str, lang: str) -> bool:
     return found is None or found == lang
 
 
+@functools.lru_cache(maxsize=1)
+def identifiable() -> frozenset[str]:
+    """The language codes a response can be identified in: the registry's, and langdetect's 55."""
+    from langdetect.detector_factory import PROFILES_DIRECTORY
+
+    return frozenset(languages.LANGUAGES) | frozenset(os.listdir(PROFILES_DIRECTORY))
+
+
 @register("language:response_language", ALL_FAMILIES, required=("language",))
 def response_language(args: Args) -> Check:
     lang = args.str("language")
+    # A code no identifier knows can never be found, so the instruction would always fail.
+    if lang not in identifiable():
+        raise InstructionArgumentError(
+            f"instruction {args.instruction_id!r}: language {lang!r} is not a language code clt can identify "
+            "(ISO 639-1 such as 'de', 'fi', 'it', 'ja'; the list: clt_plugin.ifeval.language.identifiable())"
+        )
     return lambda text: is_in(text, lang)

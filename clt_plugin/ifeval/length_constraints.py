@@ -6,7 +6,7 @@ import re
 import string
 
 from clt_plugin.ifeval import text as T
-from clt_plugin.ifeval.registry import ALL_FAMILIES, LATIN_FAMILIES, Args, Check, register, relation
+from clt_plugin.ifeval.base import ALL_FAMILIES, LATIN_FAMILIES, Args, Check, register, relation
 
 
 @register("length_constraints:number_sentences", ALL_FAMILIES, required=("num_sentences", "relation"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from clt_plugin.ifeval.registry import Args, Check, register, relation
+from clt_plugin.ifeval.base import Args, Check, register, relation
 
 _KANJI = "\u4e00-\u9faf"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from clt_plugin.ifeval.registry import LATIN_FAMILIES, Args, Check, register
+from clt_plugin.ifeval.base import LATIN_FAMILIES, Args, Check, register
 
 
 @register("punctuation:no_comma", LATIN_FAMILIES)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Callable
 
-from clt_plugin.ifeval.registry import Args, Check, InstructionArgumentError, register, relation
+from clt_plugin.ifeval.base import Args, Check, InstructionArgumentError, register, relation
 from clt_plugin.ifeval.text import spanish_words
 
 
