@@ -25,6 +25,7 @@ from typing import Iterable, NamedTuple
 
 from clt_plugin import languages
 from clt_plugin.errors import CLTError
+from clt_plugin.io import value_error_at
 from clt_plugin.metrics import fidelity
 
 DEFAULT_SOURCE = "default"
@@ -79,6 +80,8 @@ def _read_jsonl(path: Path, text: str) -> list[Row]:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise CLTError(f"{path}:{number}: not JSON ({e.msg}): {_short(line)}") from None
+        except ValueError as e:  # an integer longer than Python converts
+            raise CLTError(f"{path}:{number}: not JSON ({value_error_at(line, e, lines=False)})") from None
         if not isinstance(obj, dict):
             raise CLTError(f"{path}:{number}: expected an object with a 'completion' field, got {_short(obj)}")
         rows.append(_row(path, number, obj, ("lang", "language")))

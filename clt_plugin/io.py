@@ -194,9 +194,6 @@ def parse_json(text: str | bytes, where: str, what: str = "JSON") -> Any:
         raise CLTError(f"{where}: corrupt {what} ({value_error_at(text, e)})") from None
 
 
-loads = parse_json
-
-
 def loads_line(line: str, path: str | os.PathLike, lineno: int) -> Any:
     """One JSON Lines record; every failure is a CLTError naming `path:lineno`."""
     try:

@@ -249,6 +249,8 @@ def write_lm_eval_run(out_dir, runs: dict, model_args: str = "pretrained=/models
     from lm_eval.loggers import EvaluationTracker
     from lm_eval.utils import hash_string
 
+    from clt_plugin.tasks.generate import VERSION  # what the installed task YAMLs carry, as lm-eval records it
+
     tracker = EvaluationTracker(output_path=str(out_dir))
     tracker.general_config_tracker.log_experiment_args(
         model_source="hf",
@@ -301,9 +303,9 @@ def write_lm_eval_run(out_dir, runs: dict, model_args: str = "pretrained=/models
         results["group_subtasks"][task] = []
         results["configs"][task] = {
             "task": task,
-            "metadata": {"version": 1, "clt_family": "dolly", "clt_language": lang},
+            "metadata": {"version": VERSION, "clt_family": "dolly", "clt_language": lang},
         }
-        results["versions"][task] = 1
+        results["versions"][task] = VERSION
         results["n-shot"][task] = 0
         results["higher_is_better"][task] = {"lpr": True}
         results["n-samples"][task] = {"original": 200, "effective": len(pairs)}

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from judge_server import write_lm_eval_run
 
+from clt_plugin.tasks.generate import VERSION
+
 SPEC = """seed: 5
 tasks:
   math:
@@ -85,8 +87,8 @@ def build_workspace(root: Path) -> dict[str, Path]:
     doc = {
         "results": {t: {"alias": t, "acc,none": 0.5, "acc_stderr,none": 0.1}},
         "group_subtasks": {t: []},
-        "configs": {t: {"task": t, "metadata": {"version": 1, "clt_family": "mgsm", "clt_language": "es"}}},
-        "versions": {t: 1},
+        "configs": {t: {"task": t, "metadata": {"version": VERSION, "clt_family": "mgsm", "clt_language": "es"}}},
+        "versions": {t: VERSION},
         "n-shot": {t: 0},
         "higher_is_better": {t: {"acc": True}},
         "n-samples": {t: {"original": 10, "effective": 10}},

@@ -10,6 +10,7 @@ from judge_server import JudgeServer, write_lm_eval_run
 from clt_plugin.errors import CLTError
 from clt_plugin.judge.client import EndpointJudge
 from clt_plugin.judge.run import JudgeFailed, judge_run
+from clt_plugin.tasks.generate import VERSION
 
 ES_OK = "Las ballenas son mamíferos marinos que respiran aire y viven en todos los océanos del mundo."
 ES_OK2 = "La fotosíntesis es el proceso por el cual las plantas convierten la luz del sol en energía química."
@@ -81,8 +82,12 @@ def test_ratings_gating_counts_and_results_file(tmp_path, run_dir):
     assert results["clt_judge"]["judge"]["model"] == "judge-test"
     # Carried over from the source run, so `clt matrix` ties the ratings to the model and task.
     assert results["config"]["model_args"] == "pretrained=/models/tiny,dtype=float32"
-    assert results["configs"]["clt_dolly_ja"]["metadata"] == {"version": 1, "clt_family": "dolly", "clt_language": "ja"}
-    assert results["versions"] == {"clt_dolly_es": 1, "clt_dolly_ja": 1}
+    assert results["configs"]["clt_dolly_ja"]["metadata"] == {
+        "version": VERSION,
+        "clt_family": "dolly",
+        "clt_language": "ja",
+    }
+    assert results["versions"] == {"clt_dolly_es": VERSION, "clt_dolly_ja": VERSION}
     assert results["n-samples"]["clt_dolly_es"] == {"original": 200, "effective": 4}
 
     rows = [json.loads(l) for l in report.judgments_paths[0].read_text(encoding="utf-8").splitlines()]
