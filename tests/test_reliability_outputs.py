@@ -318,3 +318,39 @@ def test_a_run_writing_in_place_holds_its_folder_until_it_finishes(tmp_path):
     second = start_in_place(tmp_path / "demo", "clt demo")
     assert not (tmp_path / "demo" / "a.txt").exists()  # the first run's file: removed by the next
     finish_in_place(second)
+
+
+def test_the_plugin_refuses_rows_that_do_not_hash_to_their_manifest(tmp_path):
+    """A mixture folder rewritten between the build and the plugin's read: its train.jsonl no
+    longer hashes to the manifest the build returned, and is not trained on."""
+    import hashlib
+
+    from clt_plugin.axolotl.data import _freeze
+
+    train = tmp_path / "mix" / "train.jsonl"
+    train.parent.mkdir()
+    train.write_text('{"run": "B"}\n', encoding="utf-8")
+    run_a = hashlib.sha256(b'{"run": "A"}\n').hexdigest()
+    with pytest.raises(CLTError) as err:
+        _freeze(train, run_a, tmp_path / "prepared")
+    assert str(err.value) == (
+        f"{train}: does not hash to its manifest's sha256 {run_a[:12]}: another process rewrote {train.parent} "
+        "while it was read; run again"
+    )
+    assert [p.name for p in (tmp_path / "prepared" / "by-sha256").iterdir()] == []
+    run_b = hashlib.sha256(train.read_bytes()).hexdigest()
+    assert _freeze(train, run_b, tmp_path / "prepared").read_bytes() == train.read_bytes()
+
+
+def test_a_dead_runs_staging_folder_with_a_half_written_marker_is_removed(tmp_path):
+    """A run that died (or ran out of room) while writing its staging folder's first marker left
+    `.board.clt-PID-....tmp` holding a truncated marker, which no later run removed."""
+    left = tmp_path / f".board.clt-{_dead_pid()}-0badf00d.tmp"
+    left.mkdir()
+    (left / MARKER).write_text('{"signature": "clt-out', encoding="utf-8")
+    kept = tmp_path / f".board.clt-{_dead_pid()}-0000beef.tmp"  # a user file inside: never touched
+    kept.mkdir()
+    (kept / MARKER).write_text("{", encoding="utf-8")
+    (kept / "mine.txt").write_text("x", encoding="utf-8")
+    assert remove_leftovers(tmp_path / "board") == [left]
+    assert not left.exists() and (kept / "mine.txt").exists()
