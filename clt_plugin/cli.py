@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mix": ("mix", "build an exact, seeded, nested multilingual mixture"),
     "sweep": ("sweep", "write one axolotl config per grid point, plus launchers"),
     "check-config": ("check_config", "check that an axolotl config really uses the clt plugin"),
+    "eval-run": ("eval_run", "evaluate a trained run (and its checkpoints) as its clt_eval says"),
     "tasks-path": ("tasks_path", "print the directory for `lm_eval --include_path`"),
     "doctor": ("doctor", "say how this environment finds the clt tasks, and what runs them"),
     "configs-path": ("configs_path", "print the directory of the shipped axolotl configs"),

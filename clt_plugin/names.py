@@ -7,7 +7,20 @@ the demo, the judge, the analysis and the leaderboard all call them.
 
 from __future__ import annotations
 
+import os
+import re
+
 from clt_plugin import languages
+
+# transformers' checkpoint folders: PREFIX_CHECKPOINT_DIR ("checkpoint") + "-" + the global step.
+_CHECKPOINT_DIR = re.compile(r"checkpoint-(\d+)")
+
+
+def checkpoint_step(model_dir: str | os.PathLike) -> int | None:
+    """N for a `.../checkpoint-N` folder (what the plugin evaluates and the analysis places), else None."""
+    found = _CHECKPOINT_DIR.fullmatch(os.path.basename(os.path.normpath(model_dir)))
+    return int(found.group(1)) if found else None
+
 
 # What the axolotl plugin writes beside a trained model and the analysis reads back.
 MANIFEST_NAME = "clt_manifest.json"

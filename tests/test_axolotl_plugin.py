@@ -78,7 +78,15 @@ def run(tiny_model, tmp_path_factory):
         load_best_model_at_end=True,
         metric_for_best_model="eval_loss",
         greater_is_better=False,
-        clt_eval={"tasks": ["tiny"], "languages": ["en"], "include_paths": [str(tasks)], "limit": 2, "batch_size": 2},
+        clt_grid="paper-multi",  # the banner checks the grid this run is a point of
+        clt_eval={
+            "tasks": ["tiny"],
+            "languages": ["en"],
+            "include_paths": [str(tasks)],
+            "limit": 2,
+            "batch_size": 2,
+            "checkpoints": True,
+        },
     )
     pre = axolotl("preprocess", config, work / "preprocess.log")
     assert pre.returncode == 0, (work / "preprocess.log").read_text()[-4000:]
@@ -162,7 +170,8 @@ def test_banner_prints_counts_per_task_and_language(run):
         "total": ["8", "4", "4", "4", "4", "24"],
     }
     assert "none dropped" in log
-    # the size check: every paper-multi point asks for more than the 12 rows per language the files hold
+    # the size check of the grid the config asks for (clt_grid): every paper-multi point asks for
+    # more than the 12 rows per language the files hold
     from clt_plugin.mixture.grid import grid_points
 
     short = [name for name, changes in grid_points("paper-multi") if changes["per_language"] > 12]
@@ -178,6 +187,45 @@ def test_every_checkpoint_carries_the_manifest(run):
     assert [c.name for c in checkpoints] == ["checkpoint-1", "checkpoint-2"]
     for ckpt in checkpoints:
         assert (ckpt / "clt_manifest.json").read_bytes() == (run.out / "clt_manifest.json").read_bytes()
+
+
+def test_every_checkpoint_is_evaluated_as_its_own_lm_eval_run(run):
+    """clt_eval.checkpoints (clt sweep --eval-checkpoints): pretrained=.../checkpoint-N, results
+    inside the checkpoint, the manifest beside them; the final model's step is in trainer_state.json."""
+    for ckpt in ("checkpoint-1", "checkpoint-2"):
+        (results,) = sorted((run.out / ckpt / "clt_eval").glob("**/results_*.json"))
+        data = json.loads(results.read_text(encoding="utf-8"))
+        assert data["config"]["model_args"]["pretrained"] == str((run.out / ckpt).resolve())
+        assert data["n-samples"]["clt_tiny_en"]["effective"] == 2
+        assert (run.out / ckpt / "clt_manifest.json").is_file()
+    log = run.train.stderr
+    evaluated = [line for line in log.splitlines() if line.startswith("clt: evaluating pretrained=")]
+    assert [line.split("pretrained=")[1].split(" on ")[0].split(",")[0] for line in evaluated] == [
+        str((run.out / "checkpoint-1").resolve()),
+        str((run.out / "checkpoint-2").resolve()),
+        str(run.out.resolve()),
+    ]
+    assert json.loads((run.out / "trainer_state.json").read_text(encoding="utf-8"))["global_step"] == 2
+
+
+def test_eval_run_evaluates_only_what_is_missing(run, tmp_path):
+    import shutil
+
+    from axolotl_helpers import clt
+
+    before = {p: p.stat().st_mtime_ns for p in run.out.glob("**/results_*.json")}
+    again = clt("eval-run", str(run.work / "config.yaml"), cwd=run.work)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("is already evaluated") == 3
+    assert {p: p.stat().st_mtime_ns for p in run.out.glob("**/results_*.json")} == before
+    shutil.rmtree(run.out / "checkpoint-1" / "clt_eval")
+    redo = clt("eval-run", str(run.work / "config.yaml"), cwd=run.work)
+    assert redo.returncode == 0, redo.stderr
+    assert redo.stderr.count("is already evaluated") == 2
+    assert redo.stderr.count("clt: evaluating pretrained=") == 1
+    (results,) = sorted((run.out / "checkpoint-1" / "clt_eval").glob("**/results_*.json"))
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert data["config"]["model_args"]["pretrained"] == str((run.out / "checkpoint-1").resolve())
 
 
 def test_clt_eval_runs_lm_eval_on_the_saved_model(run):

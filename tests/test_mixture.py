@@ -256,6 +256,7 @@ def test_grid_writes_one_nested_directory_per_point(data, tmp_path):
     assert script["non-latin-k0000"]["languages"]["seen"] == ["ja", "zh"]
     assert [c["per_language"] for _, c in grid_points("paper-multi")] == [
         0,
+        100,
         500,
         1000,
         1500,

@@ -121,12 +121,13 @@ def test_hub_sources_use_documented_sizes_when_the_hub_is_online(monkeypatch):
     }
 
 
-def _config(tmp_path: Path, **spec_kw) -> Path:
+def _config(tmp_path: Path, grid: str | None = None, **spec_kw) -> Path:
     path = tmp_path / "config.yaml"
     cfg = {
         "base_model": "m",
         "plugins": ["clt_plugin.axolotl.CLTPlugin"],
         "clt_mixture": _spec(_data(tmp_path), **spec_kw),
+        **({"clt_grid": grid} if grid else {}),
     }
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
     return path
@@ -143,9 +144,23 @@ def test_check_config_refuses_only_when_its_own_mixture_cannot_be_built(tmp_path
     check_config(_config(tmp_path, k=4, on_shortage="cap"), grid="none", notes=notes)
     assert len(notes) == 2 and all(n.endswith("(on_shortage: cap takes what there is)") for n in notes)
     notes = []
-    check_config(_config(tmp_path, k=2), notes=notes)  # buildable; its paper-single grid is not
+    check_config(_config(tmp_path, "paper-single", k=2), notes=notes)  # buildable; its paper-single grid is not
     assert len(notes) == 3 and all("fewer than k0100 (100), k0200 (200)" in n for n in notes)
     assert "this config" not in " ".join(notes)
+
+
+def test_a_grid_is_checked_only_when_the_config_or_the_command_asks_for_it(tmp_path):
+    """A config that is no grid's base (tiny-cpu, the demo's) gets no warning about paper-grid points."""
+    notes: list[str] = []
+    check_config(_config(tmp_path, k=2), notes=notes)
+    assert notes == []
+    check_config(_config(tmp_path, k=2), grid="paper-multi", notes=notes)
+    assert len(notes) == 3 and all("fewer than k0100 (100), k0500 (500)" in n for n in notes)
+    notes = []
+    check_config(_config(tmp_path, "paper-single", k=2), grid="none", notes=notes)
+    assert notes == []
+    with pytest.raises(CLTError, match=r"clt_grid: 'paper-singel' is not a grid .* \(did you mean 'paper-single'\?\)"):
+        check_config(_config(tmp_path, "paper-singel", k=2))
 
 
 def test_size_problems_reports_an_unreadable_local_source(tmp_path):
@@ -162,7 +177,7 @@ def test_size_problems_reports_an_unreadable_local_source(tmp_path):
 
 
 def test_clt_check_config_prints_grid_warnings_and_exits_0(tmp_path):
-    config = _config(tmp_path, k=2)
+    config = _config(tmp_path, "paper-multi", k=2)
     proc = subprocess.run(
         [sys.executable, "-m", "clt_plugin.cli", "check-config", str(config), "--grid", "paper-single"],
         capture_output=True,

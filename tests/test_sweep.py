@@ -270,7 +270,8 @@ def test_paper_grid_names():
     from clt_plugin.axolotl.sweep import parse_grid
 
     assert parse_grid("paper-single") == [0, 100, 200, 400, 800, 1000, 2000, 5000]
-    assert parse_grid("paper-multi") == list(range(0, 7001, 500))
+    # the 16 columns of the paper's multi-task tables (Tables 8/9, 15/16, 22/23)
+    assert parse_grid("paper-multi") == [0, 100, *range(500, 7001, 500)] and len(parse_grid("paper-multi")) == 16
 
 
 def test_one_definition_of_each_named_grid():
@@ -282,14 +283,18 @@ def test_one_definition_of_each_named_grid():
     for name, ks in K_GRIDS.items():
         assert parse_grid(name) == [c["per_language"] for _, c in grid_points(name)] == list(ks)
     configs = render_all()
-    multi = configs["llama-3.1-8b/multitask.yaml"]
+    multi = configs["aya-23-8b/multitask.yaml"]
     assert (
-        "--per-language paper-multi -o DIR   (k = 0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, "
-        "5500, 6000, 6500, 7000)" in multi
+        "# Grid (paper-multi): clt sweep THIS.yaml -o DIR   (k = 0, 100, 500, 1000, 1500, 2000, 2500, 3000, 3500, "
+        "4000, 4500, 5000, 5500, 6000, 6500, 7000)" in multi
     )
     assert (
-        "--per-language paper-single -o DIR   (k = 0, 100, 200, 400, 800, 1000, 2000, 5000)"
+        "# Grid (paper-single): clt sweep THIS.yaml -o DIR   (k = 0, 100, 200, 400, 800, 1000, 2000, 5000)"
         in configs["llama-3.1-8b/math.yaml"]
+    )
+    assert (
+        "# Grid (paper-script): clt sweep THIS.yaml -o DIR   (latin (es, fr) and non-latin (ja, zh), each at "
+        "k = 0, 100, 200, 400, 800, 1000, 2000, 5000)" in configs["aya-23-8b/script-summarization.yaml"]
     )
 
 

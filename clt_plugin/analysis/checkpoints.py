@@ -13,27 +13,20 @@ checkpoints is represented by its last one.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
 from clt_plugin.errors import CLTError
 from clt_plugin.io import read_json
+from clt_plugin.names import checkpoint_step
 
 if TYPE_CHECKING:
     from clt_plugin.analysis.results import RunResults
 
 FINAL = "final"
 TRAINER_STATE = "trainer_state.json"  # what the Hugging Face Trainer writes beside a checkpoint
-_CHECKPOINT_DIR = re.compile(r"checkpoint-(\d+)")  # transformers' PREFIX_CHECKPOINT_DIR + "-" + step
 
 Step = int | str  # a step, or FINAL
-
-
-def checkpoint_step(model_dir: str) -> int | None:
-    """N for a `.../checkpoint-N` folder, else None."""
-    found = _CHECKPOINT_DIR.fullmatch(os.path.basename(os.path.normpath(model_dir)))
-    return int(found.group(1)) if found else None
 
 
 def step_key(step: Step) -> tuple[int, int]:

@@ -77,6 +77,11 @@ class CLTEvalArgs(BaseModel):
     gen_kwargs: dict[str, Any] = Field(default_factory=dict, description="lm-eval --gen_kwargs (e.g. max_gen_toks)")
     apply_chat_template: bool = False
     log_samples: bool = True
+    checkpoints: bool = Field(
+        default=False,
+        description="also evaluate every checkpoint-N the run keeps (pretrained=.../checkpoint-N, results in "
+        "checkpoint-N/clt_eval/), after training; `clt sweep --eval-checkpoints` sets it",
+    )
 
     @field_validator("batch_size")
     @classmethod
@@ -131,6 +136,13 @@ class CLTArgs(BaseModel):
         json_schema_extra={
             "description": "rows per optimizer step over all GPUs; the plugin derives "
             "gradient_accumulation_steps = this / (data-parallel processes x micro_batch_size)"
+        },
+    )
+    clt_grid: str | None = Field(
+        default=None,
+        json_schema_extra={
+            "description": "the grid this config is the base of (paper-single, paper-multi, paper-script): "
+            "`clt sweep` writes it, `clt check-config` and the banner check its points against the sources"
         },
     )
     clt_cache_dir: str | None = Field(default=None, json_schema_extra={"description": "mixture engine cache"})

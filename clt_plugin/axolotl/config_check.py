@@ -98,23 +98,20 @@ def _batch_problems(cfg: dict[str, Any]) -> list[str]:
 OWN_POINT = "this config"
 
 
-def default_grid(tasks) -> str:
-    """The paper grid a mixture of these tasks belongs to: multi-task mixtures use paper-multi, others paper-single."""
-    return "paper-multi" if len(tasks) > 1 else "paper-single"
-
-
-def size_problems(clt: PluginConfig, grid: str | None = None) -> tuple[list[str], list[str]]:
+def size_problems(clt: PluginConfig, grid: str | list | None = None) -> tuple[list[str], list[str]]:
     """(errors, notes) from the source sizes: an error when the config's own mixture asks for
     more rows than a source holds and `on_shortage: error` would stop the build; a note for
-    each other point of `grid` (default: the config's paper grid; "none": no grid) that would."""
+    each point of `grid` that would. `grid` is a grid name, "none", or (name, changes) points as
+    `clt sweep` makes them; by default the grid the config asks for (`clt_grid`), else none:
+    a config that is no grid's base gets no warning about one."""
     from clt_plugin.mixture.grid import grid_points
     from clt_plugin.sources.sizes import describe, grid_shortages
 
     spec = clt.mixture
+    grid = grid or clt.grid or "none"
     try:
-        grid = grid or default_grid(spec.tasks)
-        points = [(OWN_POINT, {})] + ([] if grid == "none" else grid_points(grid))
-        short = grid_shortages(spec, points, clt.sources_dir)
+        points = grid if isinstance(grid, list) else ([] if grid == "none" else grid_points(grid))
+        short = grid_shortages(spec, [(OWN_POINT, {}), *points], clt.sources_dir)
     except CLTError as e:
         return [f"clt_mixture: {e}"], []
     own = describe([s for s in short if s["point"] == OWN_POINT])
@@ -125,7 +122,7 @@ def size_problems(clt: PluginConfig, grid: str | None = None) -> tuple[list[str]
 
 
 def grid_size_notes(clt: PluginConfig) -> list[str]:
-    """For the start-up banner: every point of the config's paper grid its sources cannot fill."""
+    """For the start-up banner: every point of the grid the config asks for that its sources cannot fill."""
     try:
         errors, notes = size_problems(clt)
     except Exception as e:  # a warning must never stop a run whose mixture was built

@@ -21,17 +21,10 @@ from clt_plugin import extras, lm_eval_cli
 from clt_plugin.axolotl.args import CLTEvalArgs
 from clt_plugin.errors import CLTError
 from clt_plugin.io import atomic_write_json, atomic_write_text
+from clt_plugin.names import checkpoint_step
 
 EVAL_DIRNAME = "clt_eval"
-
-
-def _default_device() -> str:
-    try:
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    except ImportError:  # lm_eval's hf model needs torch anyway; let it say so
-        return "cpu"
+COMMAND_FILE = "command.json"  # the exact lm_eval command, written before it runs
 
 
 def _shipped_tasks() -> set[str]:
@@ -101,8 +94,9 @@ def _unknown_names(names: list[str], args: CLTEvalArgs, known: set[str]) -> list
 ADAPTER_KEY = {"hf": "peft", "vllm": "lora_local_path"}
 
 
-def model_args_for(cfg: Any, args: CLTEvalArgs) -> dict[str, Any]:
-    out_dir = str(Path(cfg["output_dir"]).resolve())
+def model_args_for(cfg: Any, args: CLTEvalArgs, model_dir: Path | None = None) -> dict[str, Any]:
+    """lm_eval's model_args for the run's final model, or for `model_dir` (one of its checkpoints)."""
+    out_dir = str(Path(model_dir or cfg["output_dir"]).resolve())
     if cfg.get("adapter"):
         # A LoRA run saves only the adapter: evaluate it on top of its base model.
         key = ADAPTER_KEY.get(args.model)
@@ -118,23 +112,25 @@ def model_args_for(cfg: Any, args: CLTEvalArgs) -> dict[str, Any]:
     return margs
 
 
-def build_command(cfg: Any, args: CLTEvalArgs) -> tuple[list[str], dict[str, str], Path, list[str]]:
-    """(argv, extra environment, results dir, include paths) for one lm_eval run; writes nothing.
-    `args` is the resolved `clt_eval` (clt_plugin.axolotl.resolve: its paths are absolute)."""
+def build_command(
+    cfg: Any, args: CLTEvalArgs, model_dir: Path | None = None
+) -> tuple[list[str], dict[str, str], Path, list[str]]:
+    """(argv, extra environment, results dir, include paths) for one lm_eval run of the final model
+    or of `model_dir`; writes nothing. `args` is the resolved `clt_eval` (its paths are absolute)."""
     try:
         include = lm_eval_cli.include_paths(args.include_paths)
     except CLTError as e:
         raise CLTError(f"clt_eval: {e}") from None
     tasks = args.task_names()
-    results_dir = Path(cfg["output_dir"]).resolve() / EVAL_DIRNAME
+    results_dir = Path(model_dir or cfg["output_dir"]).resolve() / EVAL_DIRNAME
     argv = lm_eval_cli.run_argv(
         {
             "model": args.model,
-            "model_args": ",".join(f"{k}={v}" for k, v in model_args_for(cfg, args).items()),
+            "model_args": ",".join(f"{k}={v}" for k, v in model_args_for(cfg, args, model_dir).items()),
             "tasks": ",".join(tasks),
             "batch_size": args.batch_size,
             # vLLM places the model itself (tensor_parallel_size in model_args); hf needs a device.
-            "device": args.device or (_default_device() if args.model == "hf" else None),
+            "device": args.device or (lm_eval_cli.default_device() if args.model == "hf" else None),
             "gen_kwargs": ",".join(f"{k}={v}" for k, v in args.gen_kwargs.items()) or None,
             "output_path": results_dir,
             "limit": args.limit,
@@ -151,13 +147,14 @@ def build_command(cfg: Any, args: CLTEvalArgs) -> tuple[list[str], dict[str, str
     return argv, env, results_dir, include
 
 
-def run_clt_eval(cfg: Any, args: CLTEvalArgs) -> Path:
+def run_clt_eval(cfg: Any, args: CLTEvalArgs, model_dir: Path | None = None) -> Path:
+    """lm_eval on the run's final model (or on `model_dir`); results in its clt_eval/ folder."""
     extras.require("lm_eval", "clt_eval")  # a core-only training node: say so before lm_eval fails
-    argv, env, results_dir, include = build_command(cfg, args)
+    argv, env, results_dir, include = build_command(cfg, args, model_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     if "--config" in argv:
         atomic_write_text(argv[argv.index("--config") + 1], yaml.safe_dump(lm_eval_cli.config_for(include)))
-    atomic_write_json(results_dir / "command.json", {"argv": argv[1:], "env": env})
+    atomic_write_json(results_dir / COMMAND_FILE, {"argv": argv[1:], "env": env})
     print(
         f"clt: evaluating {argv[argv.index('--model_args') + 1]} on {argv[argv.index('--tasks') + 1]}",
         file=sys.stderr,
@@ -166,6 +163,67 @@ def run_clt_eval(cfg: Any, args: CLTEvalArgs) -> Path:
     proc = subprocess.run(argv, env={**os.environ, **env}, check=False)
     if proc.returncode != 0:
         raise CLTError(
-            f"clt_eval: lm_eval exited with status {proc.returncode} (command in {results_dir / 'command.json'})"
+            f"clt_eval: lm_eval exited with status {proc.returncode} (command in {results_dir / COMMAND_FILE})"
         )
     return results_dir
+
+
+def checkpoint_dirs(output_dir: Path) -> list[Path]:
+    """The run's checkpoint-N folders, in training order."""
+    found = [(checkpoint_step(p), p) for p in output_dir.iterdir() if p.is_dir()] if output_dir.is_dir() else []
+    return [p for step, p in sorted((s, p) for s, p in found if s is not None)]
+
+
+def _holds_a_model(folder: Path) -> bool:
+    return (folder / "config.json").is_file() or (folder / "adapter_config.json").is_file()
+
+
+def _evaluated(results_dir: Path, argv: list[str]) -> bool:
+    """This very command already ran to the end there (lm_eval writes results_*.json last)."""
+    from clt_plugin.io import read_json
+
+    command = results_dir / COMMAND_FILE
+    if not command.is_file() or not any(results_dir.rglob("results_*.json")):
+        return False
+    try:
+        return read_json(command).get("argv") == argv[1:]
+    except CLTError:
+        return False
+
+
+def evaluate_run(cfg: Any, args: CLTEvalArgs) -> list[Path]:
+    """`clt_eval` for a whole run: every checkpoint-N it kept (with `checkpoints: true`), then the
+    final model, each its own lm_eval run (pretrained=.../checkpoint-N). A model whose results are
+    already there from the same command is skipped, so a rerun after a crash evaluates only what
+    is missing; a folder without a model (training stopped before it) is named and left out."""
+    out = Path(cfg["output_dir"]).resolve()
+    results = []
+    for model_dir in [*(checkpoint_dirs(out) if args.checkpoints else []), out]:
+        if not _holds_a_model(model_dir):
+            print(f"clt: no model in {model_dir} to evaluate (training not finished?)", file=sys.stderr, flush=True)
+            continue
+        argv = build_command(cfg, args, model_dir)[0]
+        if _evaluated(model_dir / EVAL_DIRNAME, argv):
+            print(f"clt: {model_dir} is already evaluated ({model_dir / EVAL_DIRNAME})", file=sys.stderr, flush=True)
+            results.append(model_dir / EVAL_DIRNAME)
+            continue
+        results.append(run_clt_eval(cfg, args, model_dir))
+    return results
+
+
+def evaluate_config(path: str | Path) -> list[Path]:
+    """`clt eval-run CONFIG`: what the plugin's clt_eval does after training, again, outside axolotl
+    (a crashed or interrupted evaluation; checkpoints of a run trained elsewhere). output_dir is
+    read as axolotl reads it: relative to the folder it was started from (the sweep folder, for
+    `clt sweep`'s launchers)."""
+    from clt_plugin.axolotl.config_check import load_config
+    from clt_plugin.axolotl.resolve import resolve
+
+    path = Path(path)
+    cfg = load_config(path)
+    clt = resolve(cfg, path.resolve().parent, training=True)
+    if clt.eval is None:
+        raise CLTError(f"{path}: no clt_eval: nothing says which tasks to evaluate the run on")
+    if not cfg.get("output_dir"):
+        raise CLTError(f"{path}: no output_dir: nothing says where the run's models are")
+    return evaluate_run({**cfg, "output_dir": str(Path(cfg["output_dir"]).expanduser().resolve())}, clt.eval)

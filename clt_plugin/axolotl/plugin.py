@@ -18,6 +18,7 @@ from clt_plugin.manifest import write_manifest
 from clt_plugin.names import MANIFEST_NAME
 
 ROWS_NAME = "clt_training_rows.json"
+TRAINER_STATE = "trainer_state.json"  # transformers.trainer.TRAINER_STATE_NAME
 
 
 def _is_main_process() -> bool:
@@ -31,7 +32,9 @@ def _say(text: str) -> None:
 
 
 class _ManifestIntoCheckpoints(TrainerCallback):
-    """Every checkpoint directory carries the manifest too: any of them can be evaluated alone."""
+    """Every checkpoint directory carries the manifest too: any of them can be evaluated alone.
+    At the end, the trainer's state goes beside the final model, so the analysis knows the step
+    the final model was saved at (transformers writes it only into checkpoints)."""
 
     def __init__(self, manifest_path: Path):
         self.manifest_path = manifest_path
@@ -41,6 +44,11 @@ class _ManifestIntoCheckpoints(TrainerCallback):
             ckpt = Path(args.output_dir) / f"checkpoint-{state.global_step}"
             if ckpt.is_dir():
                 shutil.copyfile(self.manifest_path, ckpt / MANIFEST_NAME)
+        return control
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if state.is_world_process_zero:
+            state.save_to_json(str(Path(args.output_dir) / TRAINER_STATE))
         return control
 
 
@@ -143,6 +151,6 @@ class CLTPlugin(BasePlugin):
         # Runs after axolotl has freed the model, so lm_eval gets the memory.
         if not cfg.get("clt_eval") or not _is_main_process():
             return
-        from clt_plugin.axolotl.evaluation import run_clt_eval
+        from clt_plugin.axolotl.evaluation import evaluate_run
 
-        run_clt_eval(cfg, self._resolved(cfg).eval)
+        evaluate_run(cfg, self._resolved(cfg).eval)

@@ -43,6 +43,7 @@ class PluginConfig:
     cache_dir: Path | None = None
     eval: CLTEvalArgs | None = None  # paths resolved
     global_batch_size: int | None = None
+    grid: str | None = None  # the grid the config asks for (`clt_grid`), a name of mixture.grid.GRIDS
     notes: tuple[str, ...] = ()  # what could not be checked here (said, not refused)
 
     @property
@@ -114,11 +115,13 @@ def resolve_all(
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         problems.append(f"clt_global_batch_size: expected a positive integer, got {batch!r}")
     problems += _seed_problems(cfg.get("seed"))
+    grid = _grid(cfg.get("clt_grid"), problems)
     resolved = PluginConfig(
         config_dir=config_dir,
         cache_dir=beside(cfg["clt_cache_dir"], config_dir) if cfg.get("clt_cache_dir") else None,
         eval=evaluation,
         global_batch_size=batch if not any(p.startswith("clt_global_batch_size") for p in problems) else None,
+        grid=grid,
         notes=tuple(notes),
         **mixture,
     )
@@ -203,3 +206,14 @@ def _seed_problems(seed: Any) -> list[str]:
     if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed <= MAX_SEED):
         return []
     return [f"seed: {seed!r} is not an integer from 0 to {MAX_SEED} (what transformers.set_seed accepts)"]
+
+
+def _grid(value: Any, problems: list[str]) -> str | None:
+    from clt_plugin.mixture.grid import GRIDS
+
+    if value is None or value in GRIDS:
+        return value
+    close = difflib.get_close_matches(str(value), GRIDS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    problems.append(f"clt_grid: {value!r} is not a grid (known: {', '.join(GRIDS)}){hint}")
+    return None

@@ -11,7 +11,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--grid",
         default=None,
         help="grid whose points are size-checked against the sources: paper-single, paper-multi, "
-        "paper-script or none (default: paper-multi for multi-task mixtures, else paper-single)",
+        "paper-script or none (default: the config's clt_grid, else none)",
     )
 
 

@@ -12,31 +12,46 @@ from clt_plugin.mixture.build import ScanMemo, build_mixture
 from clt_plugin.mixture.spec import MixtureSpec, load_spec
 from clt_plugin.outputs import claim_dir, output_dir
 
-# The one definition of the paper's k grids (Shimabucoro et al., 2025), read by `clt mix --grid`,
-# `clt sweep --per-language NAME`, the shipped configs and their headers: single-task runs use
-# SINGLE_KS, multi-task runs 0 to 7k in steps of 500.
+# The one definition of the paper's grids (Shimabucoro et al., 2025), read by `clt mix --grid`,
+# `clt sweep`, `clt check-config`, the shipped configs and their headers. Single-task runs (and the
+# script mixes, which are single-task runs on two languages) use SINGLE_KS; multi-task runs the 16
+# columns of the paper's multi-task tables (Tables 8/9, 15/16, 22/23): 0, 100, then 500 to 7000 by 500.
 SINGLE_KS = (0, 100, 200, 400, 800, 1000, 2000, 5000)
-MULTI_KS = tuple(range(0, 7001, 500))
-# Names for the k lists alone (`clt sweep` varies only k; paper-script also varies the languages).
-K_GRIDS = {"paper-single": SINGLE_KS, "paper-multi": MULTI_KS}
+MULTI_KS = (0, 100, *range(500, 7001, 500))
+# name -> (k values, the seen-language sets it varies; None keeps the spec's own languages).
+GRID_AXES: dict[str, tuple[tuple[int, ...], dict[str, tuple[str, ...]] | None]] = {
+    "paper-single": (SINGLE_KS, None),
+    "paper-multi": (MULTI_KS, None),
+    "paper-script": (SINGLE_KS, SCRIPT_GROUPS),  # [es, fr] (Latin) against [ja, zh] (Figs. 6-8)
+}
+GRIDS = tuple(GRID_AXES)
+# The grids that vary k alone (`clt sweep --per-language NAME`).
+K_GRIDS = {name: ks for name, (ks, sets) in GRID_AXES.items() if sets is None}
 GRID_INDEX = "grid.json"
 COMMAND = "clt mix --grid"  # signs grid folders (clt_plugin.outputs)
 
 
+def grid_axes(name: str) -> tuple[tuple[int, ...], dict[str, tuple[str, ...]] | None]:
+    if name not in GRID_AXES:
+        raise CLTError(f"unknown grid {name!r} (known: {', '.join(GRIDS)})")
+    return GRID_AXES[name]
+
+
+def point_name(k: int, group: str | None = None, width: int = 4) -> str:
+    """`k0100`, or `latin-k0100` when the point also sets the seen languages."""
+    return f"{group + '-' if group else ''}k{k:0{width}d}"
+
+
 def grid_points(name: str) -> list[tuple[str, dict[str, Any]]]:
     """(directory name, changes applied to every task) for each point of preset `name`."""
-    if name in K_GRIDS:
-        return [(f"k{k:04d}", {"per_language": k}) for k in K_GRIDS[name]]
-    if name == "paper-script":
-        return [
-            (f"{group}-k{k:04d}", {"languages": list(langs), "per_language": k})
-            for group, langs in SCRIPT_GROUPS.items()
-            for k in SINGLE_KS
-        ]
-    raise CLTError(f"unknown grid {name!r} (known: {', '.join(GRIDS)})")
-
-
-GRIDS = ("paper-single", "paper-multi", "paper-script")
+    ks, sets = grid_axes(name)
+    if sets is None:
+        return [(point_name(k), {"per_language": k}) for k in ks]
+    return [
+        (point_name(k, group), {"languages": list(langs), "per_language": k})
+        for group, langs in sets.items()
+        for k in ks
+    ]
 
 
 def build_grid(

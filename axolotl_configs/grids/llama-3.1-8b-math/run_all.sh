@@ -4,6 +4,7 @@
 # Extra arguments go to every `axolotl train`, e.g. run_all.sh --launcher accelerate;
 # AXOLOTL=echo prints the commands instead (a dry run).
 set -euo pipefail
+export AXOLOTL_DO_NOT_TRACK="${AXOLOTL_DO_NOT_TRACK:-1}"  # no axolotl telemetry
 cd "$(dirname "${BASH_SOURCE[0]}")"
 AXOLOTL="${AXOLOTL:-axolotl}"
 for config in math-k0000.yaml math-k0100.yaml math-k0200.yaml math-k0400.yaml math-k0800.yaml math-k1000.yaml math-k2000.yaml math-k5000.yaml; do
