@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from reliability_inputs import build_workspace
 from test_reliability_cli import run_clt
 
+from clt_plugin.tasks.generate import VERSION
 from clt_plugin.textsafe import BIDI_CONTROLS, UNSAFE, csv_cell, html_text, md_cell, visible
 
 # Text users can put in ids, names and versions, rich in what breaks layouts.
@@ -89,7 +90,7 @@ def test_leaderboard_markdown_keeps_one_row_per_model_whatever_the_ids_and_versi
     assert "\u202e" not in md
     assert not re.search(r"^## injected", md, re.M)  # the newline did not start a new block
     stale = next(line for line in md.splitlines() if line.startswith("Stale: org/&lt;U+202E&gt;"))
-    assert "submitted v1&lt;U+000A&gt;&lt;U+000A&gt;## injected heading \\| cell, installed v1" in stale
+    assert f"submitted v1&lt;U+000A&gt;&lt;U+000A&gt;## injected heading \\| cell, installed v{VERSION}" in stale
     tables = [line for line in md.splitlines() if line.startswith("|")]
     widths = {len(_UNESCAPED_PIPE.findall(line.replace("\\\\", ""))) for line in tables}
     assert len(widths) <= 2  # the overview and the family table; no row split or merged
