@@ -3,20 +3,31 @@
 `clt eval` (a user's own arguments), the plugin's `clt_eval:` (after training) and `clt demo` all
 run lm_eval through these, so they see the clt tasks the same way: `--include_path` is the
 shipped lm_eval_tasks/ folder; with more folders, lm_eval's `--config` file lists them all
-(its CLI flag takes one folder).
+(its CLI flag takes one folder). A child lm_eval starts through clt_plugin.quiet, which drops the
+dependencies' known harmless messages (docs/log-messages.md).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from clt_plugin import quiet
 from clt_plugin.errors import CLTError
 from clt_plugin.resources import tasks_path
 
 SUBCOMMANDS = ("run", "ls", "validate")
 CONFIG_FILE = "lm_eval_config.yaml"  # where a run with several task folders lists them
+
+
+def default_device() -> str:
+    """lm_eval's `--device` for the hf backend when none is given: the GPU when torch sees one."""
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:  # lm_eval's hf model needs torch anyway; let it say so
+        return "cpu"
 
 
 def include_paths(extra: Sequence[str] = ()) -> list[str]:
@@ -48,11 +59,11 @@ def options(values: Mapping[str, Any]) -> list[str]:
 def run_argv(
     values: Mapping[str, Any], include: Sequence[str] | None = None, config_path: Path | None = None
 ) -> list[str]:
-    """`python -m lm_eval run` with `values` as options and the task folders (default: the clt
-    tasks); `config_path` is where the caller writes {"include_path": include} when there are
-    several (see `config_for`)."""
+    """`lm_eval run` (through clt_plugin.quiet) with `values` as options and the task folders
+    (default: the clt tasks); `config_path` is where the caller writes {"include_path": include}
+    when there are several (see `config_for`)."""
     folders = list(include) if include is not None else include_paths()
-    return [sys.executable, "-m", "lm_eval", "run", *options(values), *_include_options(folders, config_path)]
+    return quiet.argv("lm_eval", ["run", *options(values), *_include_options(folders, config_path)])
 
 
 def config_for(include: Sequence[str]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def test_clt_eval_expands_families_and_includes_the_clt_tasks(tmp_path):
     )
     cfg = {"output_dir": str(tmp_path / "out"), "base_model": "base"}
     argv, env, results, include = build_command(cfg, args)
-    assert argv[:5] == [sys.executable, "-m", "lm_eval", "run", "--model"]
+    assert argv[:6] == [sys.executable, "-m", "clt_plugin.quiet", "lm_eval", "run", "--model"]
     assert _flag(argv, "--tasks") == "clt_mgsm_es,clt_mgsm_ja,clt_xlsum_es,clt_xlsum_ja"
     assert _flag(argv, "--include_path") == str(tasks_path()) and include == [str(tasks_path())]
     assert _flag(argv, "--model_args") == f"pretrained={(tmp_path / 'out').resolve()},dtype=bfloat16"

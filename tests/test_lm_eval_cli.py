@@ -24,6 +24,7 @@ def test_run_argv_includes_the_clt_tasks_once_or_through_a_config_file(tmp_path)
     assert one == [
         sys.executable,
         "-m",
+        "clt_plugin.quiet",
         "lm_eval",
         "run",
         "--model",
@@ -43,7 +44,49 @@ def test_run_argv_includes_the_clt_tasks_once_or_through_a_config_file(tmp_path)
 
 def test_the_demo_runs_lm_eval_through_it():
     argv = eval_argv(Path("/m"), Path("/r"), DemoSettings())
-    assert argv[:4] == [sys.executable, "-m", "lm_eval", "run"]
+    assert argv[:5] == [sys.executable, "-m", "clt_plugin.quiet", "lm_eval", "run"]
     assert argv[-2:] == ["--include_path", str(tasks_path())]
     assert argv[argv.index("--metadata") + 1] == '{"synth_n": 40, "synth_seed": 0}'
     assert "--apply_chat_template" in argv and "--log_samples" in argv
+
+
+def test_tools_start_through_quiet_as_their_own_console_script():
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "clt_plugin.quiet", "lm_eval", "--help"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: lm-eval ")
+
+
+PROBE = """
+import logging
+import torchao  # on a machine without CUDA: its CUDA kernels fail to load, torch's _pytree warns
+logging.getLogger("lm_eval.api.task").warning(
+    "clt_synth_math_es: Custom kwargs can be passed to `--metadata` in console (as json string) or to the TaskManager."
+)
+logging.getLogger("lm_eval.api.task").warning("clt_synth_math_es: something else")
+logging.getLogger("torchao").warning("another torchao message")
+"""
+
+
+def test_quiet_drops_exactly_the_known_messages(tmp_path):
+    """The same probe, as a plain module and through clt_plugin.quiet: the dependencies' known
+    lines (present without it) are gone, every other warning of the same loggers stays."""
+    import os
+    import subprocess
+
+    import torch
+
+    assert not torch.cuda.is_available()  # the torchao filter applies only without CUDA
+    (tmp_path / "probe.py").write_text(PROBE, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    plain = subprocess.run([sys.executable, "-m", "probe"], capture_output=True, text=True, env=env, timeout=300)
+    quiet = subprocess.run(
+        [sys.executable, "-m", "clt_plugin.quiet", "probe"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert plain.returncode == quiet.returncode == 0, plain.stderr + quiet.stderr
+    known = ("Failed to load", "is an Enum subclass and is now natively supported", "Custom kwargs can be passed")
+    for text in known:
+        assert text in plain.stderr and text not in quiet.stderr, text
+    assert quiet.stderr.splitlines() == ["clt_synth_math_es: something else", "another torchao message"]

@@ -32,6 +32,18 @@ def test_own_include_path_is_refused(arg, capsys):
     assert "clt eval: error: --include_path: clt eval sets it" in capsys.readouterr().err
 
 
+def test_help_says_what_clt_adds_before_lm_evals_own(capsys):
+    assert main(["eval", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "clt eval = lm_eval with the clt tasks added. clt appends\n"
+        f"  --include_path {tasks_path()}\n"
+        "(the clt_* tasks; `clt tasks-path` prints the folder) and hands every other argument to lm_eval\n"
+        "unchanged (`run` when no subcommand is given). lm_eval's own help follows.\n\n"
+        "usage: lm-eval run "
+    )
+
+
 def test_tasks_path_command(capsys):
     assert main(["tasks-path"]) == 0
     assert capsys.readouterr().out.strip() == str(tasks_path())
