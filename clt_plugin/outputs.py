@@ -371,7 +371,7 @@ def _same_file(fd: int, path: Path) -> bool:
 # ----------------------------------------------------------------------------- markers
 
 
-def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[str] = (), write: int = 0) -> str:
+def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[str] = ()) -> str:
     from clt_plugin import __version__
 
     doc = {
@@ -380,10 +380,6 @@ def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[s
         "tool_version": __version__,
         "state": state,
         "host": socket.gethostname(),
-        # Counts every marker written to this folder (under the writers' lock), so no two are
-        # alike: a reader compares the marker before and after reading (read_consistent). A count,
-        # not a random id: the same inputs still give byte-identical folders.
-        "write": write,
         "files": sorted(files),
     }
     if state == "running":
@@ -392,13 +388,29 @@ def _marker_doc(command: str, files: Iterable[str], state: str, kept: Iterable[s
 
 
 def _write_marker(folder: Path, command: str, files: Iterable[str], state: str, kept: Iterable[str] = ()) -> None:
-    atomic_write_text(folder / MARKER, _marker_doc(command, files, state, kept, _next_write(folder)))
+    before = _stamp_of(folder)
+    atomic_write_text(folder / MARKER, _marker_doc(command, files, state, kept))
+    _restamp(folder / MARKER, before)
 
 
-def _next_write(folder: Path) -> int:
-    doc = _marker(folder)
-    last = doc.get("write") if doc is not None else None
-    return last + 1 if isinstance(last, int) and not isinstance(last, bool) else 1
+# A marker's content is the same for the same inputs (outputs stay byte-identical), so what tells
+# one write from the next is its file's modification time: every marker written at one path (under
+# the writers' lock) is stamped later than the one it replaces, even when the clock is coarse or
+# goes back. read_consistent compares content and stamp before and after a read.
+def _stamp_of(folder: Path) -> int | None:
+    try:
+        return os.stat(folder / MARKER).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _restamp(marker: Path, after: int | None) -> None:
+    if after is None:
+        return
+    step = 1
+    while os.stat(marker).st_mtime_ns <= after and step <= 10**10:  # a file system may round ns away
+        os.utime(marker, ns=(after + step, after + step))
+        step *= 1000
 
 
 def _remove_owned(target: Path, owned: Iterable[str]) -> None:
@@ -571,9 +583,12 @@ def _merge(claim: Claim, staging: Path, files: list[str], last: Iterable[str] = 
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def _finish(staging: Path, command: str, write: int) -> list[str]:
+def _finish(staging: Path, command: str, after: int | None) -> list[str]:
+    """Mark a staging folder complete; its marker is stamped later than `after`, the stamp of
+    the marker it will replace."""
     files = [f for f in _leaves(staging) if f != MARKER]
-    (staging / MARKER).write_text(_marker_doc(command, files, "complete", write=write), encoding="utf-8")
+    (staging / MARKER).write_text(_marker_doc(command, files, "complete"), encoding="utf-8")
+    _restamp(staging / MARKER, after)
     os.chmod(staging / MARKER, file_mode())
     os.chmod(staging, dir_mode())
     return files
@@ -585,7 +600,7 @@ def replace_whole(path: Path, staging: Path, command: str) -> None:
     if os.path.lexists(path) and not path.is_dir():
         raise CLTError(f"{path}: exists and is not a folder")
     with Lock.acquire(path):
-        _finish(staging, command, _next_write(path))
+        _finish(staging, command, _stamp_of(path))
         old = _swap(Claim(path, command, exists=path.is_dir()), staging)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -596,7 +611,7 @@ def install(claim: Claim, staging: Path, *, keep_folder: bool = False, last: Ite
     old = None
     with Lock.acquire(claim.path):
         again = claim_dir(claim.path, claim.command)  # the folder may have changed while we worked
-        files = _finish(staging, claim.command, _next_write(again.path))
+        files = _finish(staging, claim.command, _stamp_of(again.path))
         if again.exists and (keep_folder or again.foreign or _cwd_inside(again.path)):
             _merge(again, staging, files, last)
         else:
@@ -671,10 +686,12 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
 # ----------------------------------------------------------------------------- readers
 
 
-def _marker_bytes(folder: Path) -> bytes | None:
+def _marker_bytes(folder: Path) -> tuple[bytes, int, int] | None:
+    """The marker's content, its stamp and its inode, read from one open file."""
     try:
         with open(folder / MARKER, "rb") as f:
-            return f.read()
+            st = os.fstat(f.fileno())
+            return f.read(), st.st_mtime_ns, st.st_ino
     except (FileNotFoundError, NotADirectoryError):
         return None
 
@@ -689,7 +706,8 @@ def _complete(marker: bytes) -> bool:
 def read_consistent(folder: str | os.PathLike, read: Callable[[Path], T], *, attempts: int = 60) -> T:
     """`read(folder)`, made from one whole run of a clt output folder.
 
-    The folder's marker changes with every write (its `write` count), and a rewrite in place marks
+    The folder's marker is stamped anew by every write (its file's modification time only grows
+    at one path), and a rewrite in place marks
     the folder `updating` before it touches a file: so a read that finds the same complete marker
     before and after saw one run. Otherwise (or when the folder was missing for a moment, or a
     file vanished under it) the read is made again, up to `attempts` times over about 10 s.
@@ -701,7 +719,7 @@ def read_consistent(folder: str | os.PathLike, read: Callable[[Path], T], *, att
         before = _marker_bytes(folder)
         if before is None and folder.is_dir():
             return read(folder)
-        if before is not None and _complete(before):
+        if before is not None and _complete(before[0]):
             try:
                 result = read(folder)
             except (OSError, CLTError):

@@ -354,3 +354,27 @@ def test_a_dead_runs_staging_folder_with_a_half_written_marker_is_removed(tmp_pa
     (kept / "mine.txt").write_text("x", encoding="utf-8")
     assert remove_leftovers(tmp_path / "board") == [left]
     assert not left.exists() and (kept / "mine.txt").exists()
+
+
+def test_a_rewrite_during_a_read_is_seen_even_when_it_writes_the_same_bytes(tmp_path):
+    """Markers stay byte-identical for the same inputs (outputs are deterministic), yet a reader
+    that straddles a rewrite reads again: each write stamps the marker later than the last."""
+    from clt_plugin.outputs import read_consistent
+
+    def write(text: str) -> None:
+        with output_dir(tmp_path / "out", "clt test") as tmp:
+            (tmp / "a.txt").write_text(text, encoding="utf-8")
+
+    write("same")
+    marker = (tmp_path / "out" / MARKER).read_bytes()
+    calls: list[str] = []
+
+    def read(folder: Path) -> str:
+        calls.append((folder / "a.txt").read_text(encoding="utf-8"))
+        if len(calls) == 1:
+            write("same")  # another process rewrites the folder while this read is under way
+        return calls[-1]
+
+    assert read_consistent(tmp_path / "out", read) == "same"
+    assert len(calls) == 2
+    assert (tmp_path / "out" / MARKER).read_bytes() == marker
