@@ -339,6 +339,10 @@ class Lock:
         os.close(self._fd)
         self._fd = -1
 
+    def __del__(self) -> None:  # a run that writes in place and raised before finishing lets go
+        with contextlib.suppress(Exception):
+            self.release()
+
     def __enter__(self) -> "Lock":
         return self
 

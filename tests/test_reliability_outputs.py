@@ -378,3 +378,16 @@ def test_a_rewrite_during_a_read_is_seen_even_when_it_writes_the_same_bytes(tmp_
     assert read_consistent(tmp_path / "out", read) == "same"
     assert len(calls) == 2
     assert (tmp_path / "out" / MARKER).read_bytes() == marker
+
+
+def test_a_run_in_place_that_raised_lets_go_of_its_folder(tmp_path):
+    from clt_plugin.outputs import finish_in_place, start_in_place
+
+    def crashing_run() -> None:
+        claim = start_in_place(tmp_path / "demo", "clt demo")
+        raise RuntimeError(f"axolotl failed writing {claim.path}")
+
+    with pytest.raises(RuntimeError):
+        crashing_run()
+    finish_in_place(start_in_place(tmp_path / "demo", "clt demo"))  # not refused as "being written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
