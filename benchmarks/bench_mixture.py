@@ -79,10 +79,9 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def worker_clt(src: Path, out: Path) -> dict:
-    from clt_plugin.mixture import build_mixture
-
-    spec = {
+def clt_spec(src: Path) -> dict:
+    """The paper's largest single-task mixture over the generated sources (bench_decontam adds to it)."""
+    return {
         "seed": SEED,
         "tasks": {
             "math": {
@@ -96,6 +95,12 @@ def worker_clt(src: Path, out: Path) -> dict:
             }
         },
     }
+
+
+def worker_clt(src: Path, out: Path) -> dict:
+    from clt_plugin.mixture import build_mixture
+
+    spec = clt_spec(src)
     t = time.perf_counter()
     manifest = build_mixture(spec, out / "clt", use_cache=False)
     wall = time.perf_counter() - t

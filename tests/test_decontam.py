@@ -10,7 +10,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 from clt_plugin import languages
 from clt_plugin.cli import main
 from clt_plugin.errors import CLTError
+from clt_plugin.mixture import build as build_mod
 from clt_plugin.mixture import build_mixture, load_spec
 from clt_plugin.mixture import ngrams as ng
 from clt_plugin.mixture.build import ScanMemo
@@ -228,7 +228,7 @@ def test_short_items_match_only_a_whole_equal_message():
 def test_a_hash_collision_never_removes_a_row(monkeypatch):
     item = ng.Item("mgsm", "m1", "question", "one two three four five six seven eight nine ten")
     # every gram hashes alike: all of them collide, and only the confirmed ones count
-    monkeypatch.setattr(ng, "gram_hashes", lambda toks, n: np.zeros(max(len(toks) - n + 1, 0), np.uint64))
+    monkeypatch.setattr(ng, "_unit_hash", lambda unit: 0)
     collided = ng.build_index("en", [item])
     assert ng.match(collided, ["alpha beta gamma delta epsilon zeta eta theta iota kappa"]) == []
     assert ng.match(collided, [item.text]) == [ng.Hit(item, 1.0, 0)]
@@ -300,6 +300,19 @@ def test_planted_overlaps_are_removed_and_near_misses_kept(evaldir, planted, tmp
     assert not (tmp_path / "short").exists()
 
 
+def test_removals_beyond_the_spare_candidates_rescan_to_the_same_mixture(evaldir, planted, tmp_path, monkeypatch):
+    src, _ = planted
+    spec = load_spec(_spec(evaldir, POOL - 4, POOL - 5), base_dir=src)
+    spared = build_mixture(spec, tmp_path / "spared", use_cache=False)
+    # no spare candidate beyond k: the first removal sends the build back to the whole order
+    monkeypatch.setattr(build_mod._TaskBuild, "_keep", lambda self, lang: self.want[lang])
+    runs, run = [], build_mod._TaskBuild._run
+    monkeypatch.setattr(build_mod._TaskBuild, "_run", lambda self: runs.append(self.limitless) or run(self))
+    rescanned = build_mixture(spec, tmp_path / "rescanned", use_cache=False)
+    assert runs == [False, True] and rescanned == spared
+    assert (tmp_path / "rescanned" / "train.jsonl").read_bytes() == (tmp_path / "spared" / "train.jsonl").read_bytes()
+
+
 def test_lineage_off_keeps_the_translations(evaldir, planted, tmp_path):
     src, _ = planted
     spec = _spec(evaldir, 0, POOL, "cap", lineage=False)
@@ -308,6 +321,14 @@ def test_lineage_off_keeps_the_translations(evaldir, planted, tmp_path):
     assert got["es"] == {f"r{i:02d}" for i in range(POOL)} - {"r07"} and "r03" in got["zh"] and "r08" not in got["zh"]
     assert m["decontamination"]["lineage"] == {"instruction": False}
     assert m["decontamination"]["removed"]["instruction"]["es"]["dolly"] == {"ngram": 0, "lineage": None}
+
+
+def test_lineage_without_english_in_the_mixture(evaldir, planted, tmp_path):
+    src, gone = planted  # no English row is drawn: the English table is opened for the originals alone
+    m = build_mixture(load_spec(_spec(evaldir, 0, POOL, "cap"), base_dir=src), tmp_path / "o", use_cache=False)
+    got = _ids(_rows(tmp_path / "o"))
+    assert "en" not in got and got["es"] == {f"r{i:02d}" for i in range(POOL)} - gone["es"]
+    assert m["decontamination"]["removed_rows"]["instruction"] == {"en": 0, **{l: 5 for l in LANGS[1:]}}
 
 
 # ----------------------------------------------------------------------------- exact and nested

@@ -98,6 +98,10 @@ def _reply_text(ex: Example) -> str:
 # ----------------------------------------------------------------------------- one task
 
 
+class _Refill(Exception):
+    """Decontamination removed more rows than a language's spare candidates could replace."""
+
+
 class ScanMemo:
     """Shared by the points of a grid, so each source is scanned once and each row read once
     (mCoT-MATH is one 11.6 GB file: eight passes over it would cost hours, not minutes)."""
@@ -130,6 +134,7 @@ class _TaskBuild:
         self.flagged = {l: 0 for l in self.want}
         self.dropped = {l: 0 for l in self.want}
         self.lineage = None
+        self.limitless = False  # set when decontamination removed more than the spare candidates
         if decon is not None:
             traced = lineage_applies(spec.decontaminate, self.task.source)
             self.record = TaskRecord(name, traced)
@@ -140,6 +145,12 @@ class _TaskBuild:
         labels = [t.label for t, l in self.source.bindings if l in (lang, None)]
         return labels[0] if labels else self.where
 
+    def _key_salt(self, lang: str) -> bytes:
+        """What `lang`'s row keys are hashed with: one task-wide key order, or one per language."""
+        if self.spec.alignment != "independent":
+            return salt(self.spec.seed, self.name)
+        return salt(self.spec.seed, self.name, lang)
+
     def _source_key(self) -> tuple:
         return (
             self.name,
@@ -147,26 +158,34 @@ class _TaskBuild:
             tuple(sorted(self.source.fingerprints().items())),
         )
 
+    def _keep(self, lang: str) -> int:
+        """Candidates this build walks at most in `lang`: k, and for decontamination a margin of
+        spare rows to refill the removed ones from (running out of it rescans: `_Refill`)."""
+        return self.want[lang] + (max(1024, self.want[lang] // 4) if self.decon is not None else 0)
+
     def orderings(self) -> dict[str, Candidates]:
         spec = self.spec
-        # Rows skipped by the language check or decontamination are refilled from further down the
-        # order, so every candidate is kept, not only the first k.
-        full = spec.alignment != "independent" or spec.language_check == "drop" or self.decon is not None
+        # Rows skipped by the language check are refilled from further down the order, so every
+        # candidate is kept, not only the first k (as after a decontamination `_Refill`).
+        full = spec.alignment != "independent" or spec.language_check == "drop" or self.limitless
+        # Lineage looks English originals up among the English candidates: all of them.
+        every = {ENGLISH} if self.lineage is not None else set()
         key = None
         if self.memo is not None:
-            key = (self._source_key(), spec.seed, spec.alignment, full, tuple(l for _, l in self.source.bindings))
+            bound = tuple(l for _, l in self.source.bindings)
+            key = (self._source_key(), spec.seed, spec.alignment, full, bool(every), bound)
             hit = self.memo.orders.get(key)
             if hit is not None:
                 limits, cands, sizes = hit
                 if all(limits[l] is None or limits[l] >= self.want[l] for l in self.want):
                     self.sizes = sizes
-                    return {l: c if limits[l] is None else c.take(slice(0, self.want[l])) for l, c in cands.items()}
+                    return {l: c if limits[l] is None else c.take(slice(0, self._keep(l))) for l, c in cands.items()}
         floor = self.memo.floor.get(self.name, 0) if self.memo is not None else 0
-        task_salt = salt(spec.seed, self.name)
         orders, salts = {}, {}
         for lang in self.want:
-            orders[lang] = Ordering(None if full else max(self.want[lang], floor))
-            salts[lang] = task_salt if spec.alignment != "independent" else salt(spec.seed, self.name, lang)
+            limit = max(self.want[lang], floor) + self._keep(lang) - self.want[lang]
+            orders[lang] = Ordering(None if full or lang in every else limit)
+            salts[lang] = self._key_salt(lang)
         for tab, lang, rows, ids in self.source.scan():
             o = orders[lang]
             if o.limit == 0:
@@ -178,7 +197,7 @@ class _TaskBuild:
         if key is not None:
             self.memo.orders[key] = ({l: o.limit for l, o in orders.items()}, result, self.sizes)
             result = {
-                l: c.take(slice(0, self.want[l])) if orders[l].limit is not None else c for l, c in result.items()
+                l: c.take(slice(0, self._keep(l))) if orders[l].limit is not None else c for l, c in result.items()
             }
         return result
 
@@ -212,8 +231,10 @@ class _TaskBuild:
             if not batch:
                 break
             fetched = self._fetch(batch)
+            # The English originals of every language's rows at once: one pass over the English table.
+            translated = [e[0] for l, examples in fetched.items() if l != ENGLISH for e in examples]
+            inherited = self.lineage.check(translated) if self.lineage and translated else {}
             for l, examples in fetched.items():
-                inherited = self.lineage.check([e[0] for e in examples]) if self.lineage and l != ENGLISH else {}
                 for sid, line, reply, hits, texts in examples:
                     if len(got[l]) >= need[l]:
                         break
@@ -221,7 +242,7 @@ class _TaskBuild:
                         rec.saw(l)
                         if hits:
                             rec.remove(l, sid, NGRAM, hits, texts)
-                        up_hits, up_texts = inherited.get(sid, ((), ()))
+                        up_hits, up_texts = inherited.get(sid, ((), ())) if l != ENGLISH else ((), ())
                         if up_hits:
                             rec.remove(l, sid, LINEAGE, up_hits, up_texts)
                         if hits or up_hits:
@@ -236,6 +257,8 @@ class _TaskBuild:
                     got[l].append((sid, line))
         for l in cands:
             if len(got[l]) < need[l]:  # only reachable when rows were dropped or removed
+                if decon is not None and len(cands[l]) < self.sizes.get(l, 0) and not self.limitless:
+                    raise _Refill  # more were removed than the spare candidates: the whole order is needed
                 self._shortage(l, len(got[l]), self._skipped(l))
         for l, examples in got.items():
             dup = first_duplicate(sid for sid, _ in examples)
@@ -279,21 +302,44 @@ class _TaskBuild:
                 pairs = [(r, l) for r, l in pairs if (t, r) not in found]
             pairs.sort()
             rows = np.asarray([r for r, _ in pairs], dtype=np.int64)
-            for ex in self.source.fetch(t, rows, [l for _, l in pairs]):
+            fetched = list(self.source.fetch(t, rows, [l for _, l in pairs]))
+            verdicts = self._check(fetched)
+            for ex in fetched:
                 line = (json.dumps(ex.to_row(), ensure_ascii=False) + "\n").encode("utf-8")
-                hits, texts = None, ()
-                if self.decon is not None:
-                    texts = tuple(m["content"] for m in ex.messages)
-                    hits = self.decon.check(ex.lang, texts)
-                    texts = texts if hits else ()  # kept only to show a person the matched pair
+                hits, texts = verdicts.get(ex.meta["row"], (None, ()))
                 found[(t, ex.meta["row"])] = (ex.id, line, _reply_text(ex) if self.detect else None, hits, texts)
                 if memo is not None:
                     memo[(skey, t, ex.meta["row"])] = found[(t, ex.meta["row"])]
         return {l: [found[(t, r)] for t, r in zip(c.tabs.tolist(), c.rows.tolist())] for l, c in batch.items()}
 
+    def _check(self, examples: list[Example]) -> dict[int, tuple[tuple, tuple[str, ...]]]:
+        """{row: (evaluation items it matches, its texts when it matches any)}, each language's rows
+        checked in one pass (empty without decontamination)."""
+        if self.decon is None:
+            return {}
+        out = {}
+        for lang in {ex.lang for ex in examples}:
+            mine = [ex for ex in examples if ex.lang == lang]
+            texts = [tuple(m["content"] for m in ex.messages) for ex in mine]
+            for ex, t, hits in zip(mine, texts, self.decon.check(lang, texts)):
+                out[ex.meta["row"]] = (hits, t if hits else ())  # texts kept only to show a person the pair
+        return out
+
     def run(self) -> dict[str, list[tuple[str, bytes]]]:
+        try:
+            return self._run()
+        except _Refill:  # start again from every candidate, counting afresh
+            self.limitless = True
+            self.flagged = {l: 0 for l in self.want}
+            self.dropped = {l: 0 for l in self.want}
+            self.record = TaskRecord(self.name, self.record.lineage)
+            return self._run()
+
+    def _run(self) -> dict[str, list[tuple[str, bytes]]]:
         orders = self.orderings()
         spec = self.spec
+        if self.lineage is not None and ENGLISH in self.source.languages:  # originals among our own candidates
+            self.lineage.attach(self.source, orders[ENGLISH], self._key_salt(ENGLISH))
         others = [l for l in self.want if l != ENGLISH]
         if spec.alignment == "independent":
             return self._accept(orders, {})

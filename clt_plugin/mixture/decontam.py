@@ -23,7 +23,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -32,7 +32,8 @@ from clt_plugin.languages import ENGLISH
 from clt_plugin.mixture import evalsets
 from clt_plugin.mixture.decontam_spec import DecontamSpec
 from clt_plugin.mixture.keys import hash_ids, salt
-from clt_plugin.mixture.ngrams import RULE, Hit, Index, build_index, match
+from clt_plugin.mixture.ngrams import RULE, Hit, Index, build_index, match_many
+from clt_plugin.mixture.select import Candidates
 from clt_plugin.sources import Source, SourceConfig
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class Decontaminator:
         for name in self.names:
             key = (name, lang)
             if key not in self._sets:
-                self._sets[key] = evalsets.load(name, lang, self.data_dir)
+                self._sets[key] = evalsets.load(name, lang, self.data_dir, self.cfg.metadata)
             out.append(self._sets[key])
         return out
 
@@ -89,8 +90,9 @@ class Decontaminator:
             self._index[lang] = build_index(lang, items)
         return self._index[lang]
 
-    def check(self, lang: str, messages: Sequence[str]) -> tuple[Hit, ...]:
-        return tuple(match(self.index(lang), messages))
+    def check(self, lang: str, rows: Sequence[Sequence[str]]) -> list[tuple[Hit, ...]]:
+        """The items each row (its messages' texts) matches, rows of one language at once."""
+        return [tuple(hits) for hits in match_many(self.index(lang), rows)]
 
     def status(self, langs: Sequence[str]) -> dict[str, dict[str, dict]]:
         """{set: {language: {status, source, items, sha256 | reason}}} for the manifest."""
@@ -120,42 +122,49 @@ class Decontaminator:
         return {f"{s.name}/{s.lang}": s.sha256 or s.status for lang in langs for s in self.sets(lang)}
 
     def lineage(self, source_cfg: SourceConfig, task: str, base_dir: Path | None, where: str, key: tuple) -> "Lineage":
+        """The lineage of one source, shared by every build that reads it (its verdicts are kept)."""
         if key not in self.lineages:
-            self.lineages[key] = Lineage(self, Source(source_cfg, task, [ENGLISH], base_dir, where=where))
+            self.lineages[key] = Lineage(self, lambda: Source(source_cfg, task, [ENGLISH], base_dir, where=where))
         return self.lineages[key]
 
 
 class Lineage:
-    """The English originals of a translated source, found by id, checked once each."""
+    """The English originals of a translated source, found by id, each checked once.
+
+    A build that samples English hands over its English candidates (every English row, keyed by
+    the sampler's own hash of the id), so no second pass over the English table is needed; an
+    English-free build opens and scans the English table itself."""
 
     _SALT = salt("clt-lineage")
 
-    def __init__(self, decon: Decontaminator, english: Source):
-        self.decon, self.english = decon, english
-        self._keys: np.ndarray | None = None
+    def __init__(self, decon: Decontaminator, open_english: Callable[[], Source]):
+        self.decon, self._open = decon, open_english
+        self._index: tuple[Source, np.ndarray, np.ndarray, np.ndarray, bytes] | None = None
         self.verdicts: dict[str, tuple[tuple[Hit, ...], tuple[str, ...]]] = {}  # id -> (hits, messages)
 
-    def _lookup(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self._keys is None:
+    def attach(self, source: Source, english: Candidates, key_salt: bytes) -> None:
+        """Look English ids up among a build's own English candidates (sorted by `key_salt` keys)."""
+        self._index = (source, english.keys, english.tabs, english.rows, key_salt)
+
+    def _lookup(self) -> tuple[Source, np.ndarray, np.ndarray, np.ndarray, bytes]:
+        if self._index is None:
+            source = self._open()
             keys, tabs, rows = [], [], []
-            for tab, _lang, r, ids in self.english.scan():
+            for tab, _lang, r, ids in source.scan():
                 keys.append(hash_ids(ids, self._SALT))
                 tabs.append(np.full(len(r), tab, np.int32))
                 rows.append(r)
-            if keys:
-                k, t, r = np.concatenate(keys), np.concatenate(tabs), np.concatenate(rows)
-            else:
-                k, t, r = np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int64)
-            order = np.argsort(k, kind="stable")
-            self._keys, self._tabs, self._rows = k[order], t[order], r[order]
-        return self._keys, self._tabs, self._rows
+            c = Candidates.empty() if not keys else Candidates(*map(np.concatenate, (keys, tabs, rows)))
+            c = c.take(np.argsort(c.keys, kind="stable"))
+            self._index = (source, c.keys, c.tabs, c.rows, self._SALT)
+        return self._index
 
     def check(self, ids: Sequence[str]) -> dict[str, tuple[tuple[Hit, ...], tuple[str, ...]]]:
         """{id: (hits of its English original, that original's messages)} for `ids`."""
         todo = sorted({i for i in ids if i not in self.verdicts})
         if todo:
-            keys, tabs, rows = self._lookup()
-            want = hash_ids(todo, self._SALT)
+            source, keys, tabs, rows, key_salt = self._lookup()
+            want = hash_ids(todo, key_salt)
             pos = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
             found = (keys[pos] == want) if len(keys) else np.zeros(len(todo), bool)
             for i in todo:
@@ -165,10 +174,12 @@ class Lineage:
                 by_tab.setdefault(int(tabs[p]), []).append(int(rows[p]))
             for tab, rs in by_tab.items():
                 picked = np.asarray(sorted(set(rs)), dtype=np.int64)
-                for ex in self.english.fetch(tab, picked, [ENGLISH] * len(picked)):
-                    texts = tuple(m["content"] for m in ex.messages)
-                    if ex.id in self.verdicts:
-                        self.verdicts[ex.id] = (self.decon.check(ENGLISH, texts), texts)
+                originals = [
+                    (ex.id, tuple(m["content"] for m in ex.messages))
+                    for ex in source.fetch(tab, picked, [ENGLISH] * len(picked))
+                ]
+                for (sid, texts), hits in zip(originals, self.decon.check(ENGLISH, [t for _, t in originals])):
+                    self.verdicts[sid] = (hits, texts)
         return {i: self.verdicts[i] for i in ids}
 
 

@@ -22,6 +22,18 @@ class DecontamSpec(BaseModel):
     data_dir: Optional[str] = None
     lineage: Union[bool, Literal["auto"]] = "auto"
     on_unchecked: Literal["warn", "error"] = "warn"
+    # The `--metadata` the clt tasks will be evaluated with, so the items checked are the items
+    # evaluated (e.g. xlsum_n: 0 for every XL-Sum test article instead of the task's 250).
+    metadata: dict[str, Any] = {}
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in ("clt_language", "clt_family", "data_dir"):
+            if key in v:
+                hint = " (set decontaminate.data_dir)" if key == "data_dir" else " (set per task by clt)"
+                raise ValueError(f"{key}: not a metadata key to give here{hint}")
+        return v
 
     @field_validator("lineage", mode="before")
     @classmethod

@@ -10,57 +10,70 @@ Never a second copy of the data: MGSM, XL-Sum and Aya Dolly come from `clt_plugi
 - ``none``: there is no such set for the language (IFEval in Chinese, MGSM in Portuguese) and no
   local file supplies one.
 
-Synthetic families (the demo's generated suite) are not evaluation sets of the paper and are
+The items are the ones the task evaluates when lm-eval passes it the spec's `metadata` (its
+`--metadata`): XL-Sum's seeded sample of 250 test articles by default (`xlsum_n: 0`: every one),
+both Dolly subsets unless `dolly_subset` picks one. Synthetic families (the demo's generated suite) are not evaluation sets of the paper and are
 not checked.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from clt_plugin import families, languages
 from clt_plugin.errors import CLTError
-from clt_plugin.io import canonical_json, sha256_bytes
 from clt_plugin.mixture.ngrams import Item
 
 CHECKED, UNCHECKED, NONE = "checked", "unchecked", "none"
 
 
-def _meta(data_dir: Path | None) -> dict:
-    return {"data_dir": str(data_dir)} if data_dir is not None else {}
+def _meta(lang: str, data_dir: Path | None, metadata: dict[str, Any]) -> dict[str, Any]:
+    """What lm-eval would pass the task: the spec's `metadata`, the language, the data_dir."""
+    return {**metadata, "clt_language": lang, **({"data_dir": str(data_dir)} if data_dir is not None else {})}
 
 
-def _mgsm(lang: str, data_dir: Path | None) -> list[Item]:
+def _items(name: str, docs, fields: tuple[str, ...], prefix: str = "") -> list[Item]:
+    """Items of a task's test split, read as columns (row by row, a dataset is slow to iterate)."""
+    cols = docs.select_columns(["id", *fields]).to_dict()
+    ids = [f"{prefix}{i}" for i in cols["id"]]
+    return [Item(name, i, f, t) for f in fields for i, t in zip(ids, cols[f])]
+
+
+def _mgsm(lang: str, data_dir: Path | None, metadata: dict[str, Any]) -> list[Item]:
     from clt_plugin.tasks import mgsm
 
     # The zero-shot family reads the same test problems without needing 8-shot exemplars.
-    docs = mgsm.load(clt_language=lang, clt_family="mgsm_chat", **_meta(data_dir))["test"]
-    return [Item("mgsm", str(d["id"]), "question", d["question"]) for d in docs]
+    docs = mgsm.load(**_meta(lang, data_dir, metadata), clt_family="mgsm_chat")["test"]
+    return _items("mgsm", docs, ("question",))
 
 
-def _xlsum(lang: str, data_dir: Path | None) -> list[Item]:
+def _xlsum(lang: str, data_dir: Path | None, metadata: dict[str, Any]) -> list[Item]:
     from clt_plugin.tasks import xlsum
 
-    # Every test article, not only the 250 the task samples: `xlsum_n` / `xlsum_seed` change which.
-    docs = xlsum.load(clt_language=lang, xlsum_n=0, **_meta(data_dir))["test"]
-    return [Item("xlsum", str(d["id"]), f, d[f]) for d in docs for f in ("text", "summary")]
+    # The articles the task evaluates: its seeded sample (`xlsum_n: 0` in metadata: every one).
+    docs = xlsum.load(**_meta(lang, data_dir, metadata))["test"]
+    return _items("xlsum", docs, ("text", "summary"))
 
 
-def _dolly(lang: str, data_dir: Path | None) -> list[Item]:
+def _dolly(lang: str, data_dir: Path | None, metadata: dict[str, Any]) -> list[Item]:
     from clt_plugin.tasks import dolly
 
-    # Both subsets where a language has both: `dolly_subset` picks either at evaluation time.
-    subsets = ["machine_translated"] + (["human_edited"] if languages.get(lang).aya in dolly.HUMAN_EDITED else [])
+    # Both subsets where a language has both, unless metadata picks one (`dolly_subset`).
+    both = ["machine_translated"] + (["human_edited"] if languages.get(lang).aya in dolly.HUMAN_EDITED else [])
+    chosen = metadata.get("dolly_subset", "auto")
     out = []
-    for subset in subsets:
-        docs = dolly.load(clt_language=lang, dolly_subset=subset, **_meta(data_dir))["test"]
-        out += [Item("dolly", f"{subset}:{d['id']}", f, d[f]) for d in docs for f in ("inputs", "targets")]
+    for subset in both if chosen == "auto" else [chosen]:
+        docs = dolly.load(**_meta(lang, data_dir, metadata), dolly_subset=subset)["test"]
+        out += _items("dolly", docs, ("inputs", "targets"), f"{subset}:")
     return out
 
 
-def _ifeval(lang: str, data_dir: Path | None) -> list[Item]:
+def _ifeval(lang: str, data_dir: Path | None, metadata: dict[str, Any]) -> list[Item]:
     from clt_plugin.ifeval.data import load_examples
 
     return [Item("ifeval", str(ex.key), "prompt", ex.prompt) for ex in load_examples(lang, data_dir)]
@@ -74,7 +87,7 @@ def _ifeval_published(lang: str) -> bool:
 
 @dataclass(frozen=True)
 class Reader:
-    read: Callable[[str, Path | None], list[Item]]
+    read: Callable[[str, Path | None, dict[str, Any]], list[Item]]
     published: Callable[[str], bool]  # the set exists for the language without local files
 
 
@@ -109,11 +122,14 @@ class EvalSet:
     items: tuple[Item, ...] = ()
     reason: str | None = None
 
-    @property
+    @cached_property
     def sha256(self) -> str | None:
         if self.status != CHECKED:
             return None
-        return sha256_bytes(canonical_json([[i.item_id, i.field, i.text] for i in self.items]).encode())
+        h = hashlib.sha256()
+        for i in self.items:
+            h.update(json.dumps([i.item_id, i.field, i.text], ensure_ascii=False).encode() + b"\n")
+        return h.hexdigest()
 
     def summary(self) -> dict:
         out = {"status": self.status, "source": self.source, "items": len({i.item_id for i in self.items})}
@@ -124,14 +140,15 @@ class EvalSet:
         return out
 
 
-def load(name: str, lang: str, data_dir: Path | None) -> EvalSet:
-    """One evaluation set in one language, or why it is not there."""
+def load(name: str, lang: str, data_dir: Path | None, metadata: dict[str, Any] | None = None) -> EvalSet:
+    """One evaluation set in one language as the task would evaluate it with lm-eval `--metadata`
+    `metadata`, or why it is not there."""
     reader = READERS[name]
     source = (
         f"data_dir {data_dir} (else {families.FAMILIES[name].source})" if data_dir else families.FAMILIES[name].source
     )
     try:
-        items = reader.read(lang, data_dir)
+        items = reader.read(lang, data_dir, metadata or {})
     except CLTError as e:
         reason = str(e).splitlines()[0]
         return EvalSet(name, lang, UNCHECKED if reader.published(lang) else NONE, source, reason=reason)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -87,17 +88,42 @@ def units(text: str, lang: str) -> list[str]:
     return cleaned.split()
 
 
-def gram_hashes(toks: Sequence[str], n: int) -> np.ndarray:
-    """One uint64 per n-gram of `toks`, in position order (empty when there are fewer than n)."""
-    count = len(toks) - n + 1
-    if count <= 0:
-        return np.zeros(0, np.uint64)
-    h = np.fromiter((hash(t) for t in toks), dtype=np.int64, count=len(toks)).view(np.uint64)
-    out = np.zeros(count, np.uint64)
+def _rolling(h: np.ndarray, n: int) -> np.ndarray:
+    count = len(h) - n + 1
+    out = np.zeros(max(count, 0), np.uint64)
     with np.errstate(over="ignore"):
         for k in range(n):
             out = out * _MULT + h[k : k + count]
     return out
+
+
+_CHUNK = 1 << 20  # units hashed at once: bounded memory however large the evaluation set
+_unit_hash = hash  # per process; every hit is confirmed on the units, so its collisions never count
+
+
+def _grams(token_lists: Sequence[Sequence[str]], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hash, list index, start position) of every n-gram that lies inside one of `token_lists`.
+
+    Many short lists are hashed as one flat array (numpy's cost is per call, not per unit)."""
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    i = 0
+    while i < len(token_lists):
+        j, size = i, 0
+        while j < len(token_lists) and (size == 0 or size + len(token_lists[j]) <= _CHUNK):
+            size += len(token_lists[j])
+            j += 1
+        lens = np.fromiter(map(len, token_lists[i:j]), np.int64, j - i)
+        if size >= n:
+            h = np.fromiter(map(_unit_hash, chain.from_iterable(token_lists[i:j])), np.int64, size).view(np.uint64)
+            g = _rolling(h, n)
+            owner = np.repeat(np.arange(i, j, dtype=np.int64), lens)[: len(g)]
+            pos = np.arange(size, dtype=np.int64)[: len(g)] - np.repeat(np.cumsum(lens) - lens, lens)[: len(g)]
+            inside = np.flatnonzero(pos + n <= np.repeat(lens, lens)[: len(g)])
+            parts.append((g[inside], owner[inside], pos[inside]))
+        i = j
+    if not parts:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return tuple(np.concatenate(c) for c in zip(*parts))  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -121,15 +147,15 @@ class Hit:
 
 @dataclass
 class Index:
-    """Every n-gram of one language's evaluation items, sorted for lookup."""
+    """Every n-gram of one language's evaluation items, sorted for lookup. An item's units are
+    recomputed only when a row could cover more than half of it."""
 
     lang: str
     n: int
     items: list[Item]
-    item_units: list[list[str]]
-    grams: np.ndarray  # uint64, sorted
-    owner: np.ndarray  # int32: item of each gram
-    pos: np.ndarray  # int32: its position in the item
+    sizes: np.ndarray  # units per item
+    grams: np.ndarray  # uint64, sorted; one entry per position of every item
+    owner: np.ndarray  # int32: the item of each entry
     short: dict[tuple[str, ...], list[int]] = field(default_factory=dict)  # items shorter than n
 
 
@@ -137,65 +163,76 @@ def build_index(lang: str, items: Iterable[Item]) -> Index:
     n = gram_size(lang)
     kept: list[Item] = []
     toks_of: list[list[str]] = []
-    grams, owner, pos = [], [], []
     short: dict[tuple[str, ...], list[int]] = {}
     for item in items:
         toks = units(item.text, lang)
         if not toks:
             continue
-        i = len(kept)
+        if len(toks) < n:
+            short.setdefault(tuple(toks), []).append(len(kept))
         kept.append(item)
         toks_of.append(toks)
-        if len(toks) < n:
-            short.setdefault(tuple(toks), []).append(i)
-            continue
-        g = gram_hashes(toks, n)
-        grams.append(g)
-        owner.append(np.full(len(g), i, np.int32))
-        pos.append(np.arange(len(g), dtype=np.int32))
-    if grams:
-        g, o, p = np.concatenate(grams), np.concatenate(owner), np.concatenate(pos)
-        order = np.argsort(g, kind="stable")
-        g, o, p = g[order], o[order], p[order]
-    else:
-        g, o, p = np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int32)
-    return Index(lang, n, kept, toks_of, g, o, p, short)
+    sizes = np.fromiter(map(len, toks_of), np.int64, len(toks_of))
+    grams, owner, _ = _grams(toks_of, n)
+    del toks_of
+    order = np.argsort(grams)  # equal grams' order does not matter: they are looked up as a range
+    return Index(lang, n, kept, sizes, grams[order], owner[order].astype(np.int32), short)
 
 
-def _coverage(index: Index, i: int, starts: Iterable[int]) -> float:
-    covered = np.zeros(len(index.item_units[i]), bool)
-    for s in starts:
-        covered[s : s + index.n] = True
+def _coverage(index: Index, i: int, row_grams: np.ndarray, row_set: set[tuple[str, ...]]) -> float:
+    """Share of item i's units inside an n-gram the row shares with it, each one confirmed on
+    the units (`row_set`: the row's n-grams), so a hash collision never counts."""
+    n = index.n
+    item_toks = units(index.items[i].text, index.lang)
+    g, _, pos = _grams([item_toks], n)
+    covered = np.zeros(len(item_toks), bool)
+    for p in pos[np.isin(g, row_grams)].tolist():
+        if tuple(item_toks[p : p + n]) in row_set:
+            covered[p : p + n] = True
     return float(covered.mean())
 
 
-def match(index: Index, messages: Sequence[str]) -> list[Hit]:
-    """The evaluation items that `messages` (one training row) match, best coverage per item."""
-    best: dict[int, Hit] = {}
+def match_many(index: Index, rows: Sequence[Sequence[str]]) -> list[list[Hit]]:
+    """For each row (its messages' texts), the evaluation items it matches, best coverage per item.
+
+    Every message of every row is hashed in one pass; only items that a row could cover more than
+    half of (shared entries x n > half their units) are looked at unit by unit."""
     n = index.n
-    for m, text in enumerate(messages):
-        toks = units(text, index.lang)
-        if not toks:
-            continue
-        for i in index.short.get(tuple(toks), ()):
-            best.setdefault(i, Hit(index.items[i], 1.0, m))
-        g = gram_hashes(toks, n)
-        if not len(g) or not len(index.grams):
-            continue
+    msg_toks: list[list[str]] = []
+    where: list[tuple[int, int]] = []  # (row, message) of each message
+    for r, messages in enumerate(rows):
+        for m, text in enumerate(messages):
+            msg_toks.append(units(text, index.lang))
+            where.append((r, m))
+    best: list[dict[int, Hit]] = [{} for _ in rows]
+    for k, toks in enumerate(msg_toks):
+        for i in index.short.get(tuple(toks), ()) if len(toks) < n else ():
+            r, m = where[k]
+            best[r].setdefault(i, Hit(index.items[i], 1.0, m))
+    g, msg, _ = _grams(msg_toks, n)
+    if len(g) and len(index.grams):
         lo = np.searchsorted(index.grams, g, side="left")
         hi = np.searchsorted(index.grams, g, side="right")
-        found = np.flatnonzero(hi > lo)
-        if not len(found):
-            continue
-        starts: dict[int, set[int]] = {}
-        for j in found.tolist():
-            here = toks[j : j + n]
-            for e in range(lo[j], hi[j]):
-                i, p = int(index.owner[e]), int(index.pos[e])
-                if index.item_units[i][p : p + n] == here:  # the hash hit, confirmed
-                    starts.setdefault(i, set()).add(p)
-        for i, ps in starts.items():
-            cov = _coverage(index, i, ps)
-            if cov > THRESHOLD and (i not in best or cov > best[i].coverage):
-                best[i] = Hit(index.items[i], cov, m)
-    return [best[i] for i in sorted(best)]
+        hit = np.flatnonzero(hi > lo)
+        for k in np.unique(msg[hit]).tolist():
+            mine = hit[msg[hit] == k]
+            grams_k = np.unique(g[mine])
+            a, b = np.searchsorted(index.grams, grams_k, "left"), np.searchsorted(index.grams, grams_k, "right")
+            owners = index.owner[np.concatenate([np.arange(x, y) for x, y in zip(a.tolist(), b.tolist())])]
+            entries = np.bincount(owners)
+            possible = np.flatnonzero(entries * n * 2 > index.sizes[: len(entries)])
+            if not len(possible):
+                continue
+            r, m = where[k]
+            toks = msg_toks[k]
+            row_set = {tuple(toks[j : j + n]) for j in range(len(toks) - n + 1)}
+            for i in possible.tolist():
+                cov = _coverage(index, i, grams_k, row_set)
+                if cov > THRESHOLD and (i not in best[r] or cov > best[r][i].coverage):
+                    best[r][i] = Hit(index.items[i], cov, m)
+    return [[b[i] for i in sorted(b)] for b in best]
+
+
+def match(index: Index, messages: Sequence[str]) -> list[Hit]:
+    """The evaluation items that one training row (its messages' texts) matches."""
+    return match_many(index, [messages])[0]
