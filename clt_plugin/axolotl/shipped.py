@@ -98,10 +98,10 @@ VARIANTS = [
 SOURCES: dict[str, dict[str, Any]] = {
     # csebuetnlp/xlsum, one hub config per language; the reply is the reference summary.
     "summarization": {"dataset": "xlsum"},
-    # MBZUAI/Bactrian-X: 67k instruction/response pairs in each of en, es, fr, ja, zh (the paper's
-    # 10k + 5k single-task and 5k + 7k multi-task sizes fit); `dataset: aya` (human-written, ~3.9k
-    # English) or ShareGPT-style chat files (`dataset: chat`, `path:`) are the alternatives.
-    "instruction": {"dataset": "bactrian"},
+    # allenai/WildChat-1M: real user conversations with GPT-3.5/GPT-4 replies, the public analogue of
+    # the paper's ShareGPT prompts; no lineage to any evaluation set. MBZUAI/Bactrian-X (`dataset:
+    # bactrian`, decontaminated by lineage) is the named alternative: docs/data-sources.md.
+    "instruction": {"dataset": "wildchat"},
     # laihuiyuan/mCoT-MATH, streamed (one 11.6 GB JSON file).
     "math": {"dataset": "mcot_math"},
 }
@@ -123,6 +123,8 @@ def mixture(mix: str) -> dict[str, Any]:
         "alignment": "independent",
         "on_shortage": "error",
         "language_check": "drop",
+        # every row overlapping a clt evaluation item leaves the pool before sampling
+        "decontaminate": True,
         "tasks": {
             t: {
                 "source": dict(SOURCES[t]),
