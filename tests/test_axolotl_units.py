@@ -15,6 +15,7 @@ from clt_plugin.axolotl.banner import format_banner, format_row_check
 from clt_plugin.axolotl.evaluation import build_command
 from clt_plugin.axolotl.resolve import ConfigProblems, resolve
 from clt_plugin.axolotl.sweep import parse_grid
+from clt_plugin.mixture.decontam_report import OFF_LINE
 from clt_plugin.resources import tasks_path
 
 
@@ -162,7 +163,8 @@ def test_any_grid_of_distinct_counts_parses_back(ks):
 def test_banner_total_row_sums_every_column(counts):
     total = sum(sum(per.values()) for per in counts.values())
     manifest = {"counts": counts, "total_rows": total, "languages": {"english": "en", "seen": []}, "seed": 0}
-    lines = format_banner(manifest).splitlines()
+    *lines, decontamination = format_banner(manifest).splitlines()
+    assert decontamination == f"clt: {OFF_LINE}"  # the manifest has no decontamination section
     header = lines[1].split()
     total_row = [int(x.replace(",", "")) for x in lines[-1].split()[1:]]
     langs = header[1:-1]

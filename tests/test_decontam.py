@@ -21,7 +21,14 @@ from clt_plugin.mixture import build as build_mod
 from clt_plugin.mixture import build_mixture, load_spec
 from clt_plugin.mixture import ngrams as ng
 from clt_plugin.mixture.build import ScanMemo
-from clt_plugin.mixture.decontam_report import format_pairs, manifest_lines, plan_lines, read_pairs
+from clt_plugin.mixture.decontam_report import (
+    OFF_LINE,
+    format_pairs,
+    manifest_lines,
+    plan_lines,
+    plan_warnings,
+    read_pairs,
+)
 from clt_plugin.mixture.evalsets import READERS, checked_families, set_of
 
 LANGS = ("en", "es", "fr", "ja", "zh")
@@ -493,5 +500,8 @@ def test_plan_lines_say_what_will_be_checked(evaldir, monkeypatch):
     )
     lines = plan_lines(on)
     assert lines[0].endswith("evaluation sets dolly, ifeval, mgsm, xlsum from the Hugging Face Hub")
-    assert lines[1] == "  lineage for t: a translated row goes with its English original"
-    assert "the hub is offline here and no data_dir is set" in lines[2]
+    assert lines[1:] == ["  lineage for t: a translated row goes with its English original"]
+    assert plan_warnings(off) == [OFF_LINE]
+    assert "the hub is offline here and no data_dir is set" in plan_warnings(on)[0]
+    monkeypatch.setenv("CLT_DATA_DIR", str(evaldir))
+    assert plan_warnings(on) == [] and plan_lines(on)[0].endswith(f"from data_dir {evaldir}")

@@ -123,10 +123,11 @@ def test_hub_sources_use_documented_sizes_when_the_hub_is_online(monkeypatch):
 
 def _config(tmp_path: Path, grid: str | None = None, **spec_kw) -> Path:
     path = tmp_path / "config.yaml"
+    # decontaminate against a local data_dir: no warning that it is off, or that the hub is offline
     cfg = {
         "base_model": "m",
         "plugins": ["clt_plugin.axolotl.CLTPlugin"],
-        "clt_mixture": _spec(_data(tmp_path), **spec_kw),
+        "clt_mixture": {**_spec(_data(tmp_path), **spec_kw), "decontaminate": {"data_dir": str(tmp_path)}},
         **({"clt_grid": grid} if grid else {}),
     }
     path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
@@ -186,8 +187,9 @@ def test_clt_check_config_prints_grid_warnings_and_exits_0(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[-1] == f"{config}: ok (clt_mixture is read by the clt plugin)"
-    assert [l.split(": warning: ")[1].split(" holds ")[1].split(" (counted)")[0] for l in lines[:-1]] == [
+    assert lines[-2] == f"{config}: ok (clt_mixture is read by the clt plugin)"
+    assert lines[-1].startswith(f"{config}: decontamination: on: rows whose 8-word") and str(tmp_path) in lines[-1]
+    assert [l.split(": warning: ")[1].split(" holds ")[1].split(" (counted)")[0] for l in lines[:-2]] == [
         "3 rows of es",
         "5 rows of fr",
         "2 rows of ja",

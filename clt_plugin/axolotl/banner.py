@@ -6,6 +6,8 @@ from typing import Any
 
 from tabulate import tabulate
 
+from clt_plugin.mixture.decontam_report import manifest_lines
+
 
 def _language_order(manifest: dict[str, Any]) -> list[str]:
     english = (manifest.get("languages") or {}).get("english", "en")
@@ -44,6 +46,7 @@ def format_banner(manifest: dict[str, Any], train_file: str | None = None) -> st
     lines = [head, table]
     if train_file:
         lines.append(f"clt: rows from {train_file}")
+    lines += [f"clt: {line}" for line in manifest_lines(manifest)]  # what decontamination removed, or OFF
     return "\n".join(lines)
 
 

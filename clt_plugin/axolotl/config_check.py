@@ -49,7 +49,9 @@ def checked(
         errors, later = size_problems(clt, grid)
         problems.extend(errors)
         if notes is not None:
-            notes.extend(later)
+            from clt_plugin.mixture.decontam_report import plan_warnings
+
+            notes.extend(later + plan_warnings(clt.mixture))
     if clt.global_batch_size is not None:
         problems.extend(_batch_problems(cfg))
     return clt, problems

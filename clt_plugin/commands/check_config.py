@@ -16,14 +16,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from clt_plugin.axolotl.config_check import check_config
+    from clt_plugin.axolotl.config_check import checked_file
     from clt_plugin.errors import CLTError
+    from clt_plugin.mixture.decontam_report import plan_lines
 
     failures = []
     for path in args.configs:
         notes: list[str] = []
         try:
-            cfg = check_config(path, grid=args.grid, notes=notes)
+            cfg, clt = checked_file(path, grid=args.grid, notes=notes)
         except CLTError as e:
             failures.append(str(e))
             continue
@@ -33,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: ok (no clt_mixture)")
         else:
             print(f"{path}: ok (clt_mixture is read by the clt plugin)")
+            if clt.mixture.decontaminate is not None:  # when off, the warning above said so
+                print("\n".join(f"{path}: {line}" for line in plan_lines(clt.mixture)))
     if failures:
         raise CLTError("\n".join(failures))
     return 0

@@ -71,7 +71,6 @@ def plan_lines(spec) -> list[str]:
     """What a spec's `decontaminate:` will check (clt check-config: nothing is read or built)."""
     from clt_plugin.mixture.decontam import lineage_applies
     from clt_plugin.mixture.evalsets import checked_families, set_of
-    from clt_plugin.sources.sizes import hub_offline
 
     cfg = spec.decontaminate
     if cfg is None:
@@ -85,12 +84,23 @@ def plan_lines(spec) -> list[str]:
     ]
     if traced:
         lines.append(f"  lineage for {', '.join(traced)}: a translated row goes with its English original")
-    if not where and hub_offline():
-        lines.append(
-            "  warning: the hub is offline here and no data_dir is set: the evaluation sets cannot be read "
-            f"and would be recorded as unchecked{' (on_unchecked: error stops the build)' if cfg.on_unchecked == 'error' else ''}"
-        )
     return lines
+
+
+def plan_warnings(spec) -> list[str]:
+    """What check-config should warn about: decontamination off, or evaluation sets it cannot read."""
+    from clt_plugin.sources.sizes import hub_offline
+
+    cfg = spec.decontaminate
+    if cfg is None:
+        return [OFF_LINE]
+    if not (cfg.data_dir or os.environ.get("CLT_DATA_DIR")) and hub_offline():
+        stop = " (on_unchecked: error stops the build)" if cfg.on_unchecked == "error" else ""
+        return [
+            "decontamination: the hub is offline here and no data_dir is set: the evaluation sets cannot be "
+            f"read and would be recorded as unchecked{stop}"
+        ]
+    return []
 
 
 def read_pairs(folder: str | Path, manifest: dict[str, Any]) -> list[dict]:
