@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -61,7 +60,7 @@ class Decontaminator:
 
     def __init__(self, cfg: DecontamSpec, base_dir: Path | None, where: str = "clt_mixture.decontaminate"):
         self.cfg = cfg
-        self.names = sorted({evalsets.set_of(f) for f in (cfg.families or evalsets.checked_families())})
+        self.names = cfg.evaluation_sets()
         self.data_dir: Path | None = None
         if cfg.data_dir:
             path = Path(cfg.data_dir).expanduser()
@@ -245,7 +244,7 @@ def section(
             "(same id) matches an English evaluation item",
         },
         "families": list(decon.names),
-        "data_dir": str(decon.data_dir) if decon.data_dir else os.environ.get("CLT_DATA_DIR") or None,
+        "data_dir": str(decon.data_dir) if decon.data_dir else decon.cfg.data_from(),
         "lineage": {task: rec.lineage for task, rec in sorted(records.items())},
         "evaluation_sets": sets,
         "examined": {task: {l: records[task].examined.get(l, 0) for l in langs[task]} for task in sorted(records)},

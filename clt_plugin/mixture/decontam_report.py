@@ -4,7 +4,6 @@ and the matched pairs `clt mix --report-contamination` lists."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -70,18 +69,16 @@ def manifest_lines(manifest: dict[str, Any]) -> list[str]:
 def plan_lines(spec) -> list[str]:
     """What a spec's `decontaminate:` will check (clt check-config: nothing is read or built)."""
     from clt_plugin.mixture.decontam import lineage_applies
-    from clt_plugin.mixture.evalsets import checked_families, set_of
 
     cfg = spec.decontaminate
     if cfg is None:
         return [OFF_LINE]
-    names = sorted({set_of(f) for f in (cfg.families or checked_families())})
-    traced = [name for name, task in sorted(spec.tasks.items()) if lineage_applies(cfg, task.source)]
-    where = cfg.data_dir or os.environ.get("CLT_DATA_DIR")
+    where = cfg.data_from()
     lines = [
-        f"decontamination: on: {RULE_LINE}; evaluation sets {', '.join(names)} "
+        f"decontamination: on: {RULE_LINE}; evaluation sets {', '.join(cfg.evaluation_sets())} "
         f"from {'data_dir ' + where if where else 'the Hugging Face Hub'}"
     ]
+    traced = [name for name, task in sorted(spec.tasks.items()) if lineage_applies(cfg, task.source)]
     if traced:
         lines.append(f"  lineage for {', '.join(traced)}: a translated row goes with its English original")
     return lines
@@ -92,15 +89,13 @@ def plan_warnings(spec) -> list[str]:
     from clt_plugin.sources.sizes import hub_offline
 
     cfg = spec.decontaminate
-    if cfg is None:
-        return [OFF_LINE]
-    if not (cfg.data_dir or os.environ.get("CLT_DATA_DIR")) and hub_offline():
-        stop = " (on_unchecked: error stops the build)" if cfg.on_unchecked == "error" else ""
-        return [
-            "decontamination: the hub is offline here and no data_dir is set: the evaluation sets cannot be "
-            f"read and would be recorded as unchecked{stop}"
-        ]
-    return []
+    if cfg is None or cfg.data_from() or not hub_offline():
+        return [OFF_LINE] if cfg is None else []
+    stop = " (on_unchecked: error stops the build)" if cfg.on_unchecked == "error" else ""
+    return [
+        "decontamination: the hub is offline here and no data_dir is set: the evaluation sets cannot be "
+        f"read and would be recorded as unchecked{stop}"
+    ]
 
 
 def read_pairs(folder: str | Path, manifest: dict[str, Any]) -> list[dict]:

@@ -10,6 +10,7 @@ decontaminate:
 
 from __future__ import annotations
 
+import os
 from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -59,6 +60,18 @@ class DecontamSpec(BaseModel):
 
     def normalized(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+    def evaluation_sets(self) -> list[str]:
+        """The evaluation sets checked (mgsm_chat reads MGSM's items: one set for both)."""
+        from clt_plugin.mixture.evalsets import checked_families, set_of
+
+        return sorted({set_of(f) for f in (self.families or checked_families())})
+
+    def data_from(self) -> str | None:
+        """Where the evaluation data is read from: this block's data_dir, else $CLT_DATA_DIR; None: the hub."""
+        from clt_plugin.datadir import ENV_VAR
+
+        return self.data_dir or os.environ.get(ENV_VAR) or None
 
 
 def coerce(value: Any) -> Any:
