@@ -53,7 +53,7 @@ def checked(
 
             notes.extend(later + plan_warnings(clt.mixture))
     if clt.global_batch_size is not None:
-        problems.extend(_batch_problems(cfg))
+        problems.extend(_batch_problems(cfg, clt.global_batch_size))
     return clt, problems
 
 
@@ -80,12 +80,12 @@ def _plugin_problems(cfg: dict[str, Any], clt_keys: list[str]) -> list[str]:
     return problems
 
 
-def _batch_problems(cfg: dict[str, Any]) -> list[str]:
+def _batch_problems(cfg: dict[str, Any], global_batch: int) -> list[str]:
     """What no GPU count can fix (the world size is only known when the run starts)."""
     from clt_plugin.axolotl.batch import derive
 
     try:
-        derive(cfg["clt_global_batch_size"], cfg.get("micro_batch_size") or 1, 1, gradient_accumulation_steps=None)
+        derive(global_batch, cfg.get("micro_batch_size") or 1, 1, gradient_accumulation_steps=None)
     except CLTError as e:
         return [str(e)]
     if cfg.get("gradient_accumulation_steps") is not None or cfg.get("batch_size") is not None:
