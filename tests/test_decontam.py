@@ -30,6 +30,7 @@ from clt_plugin.mixture.decontam_report import (
     read_pairs,
 )
 from clt_plugin.mixture.evalsets import READERS, checked_families, set_of
+from clt_plugin.mixture.grid import build_grid, grid_points
 
 LANGS = ("en", "es", "fr", "ja", "zh")
 POOL = 30  # rows per language in the planted source
@@ -412,6 +413,17 @@ def test_removed_rows_never_return_and_the_grid_stays_exact_and_nested(evaldir, 
         ordered = sorted(zip(ks, samples), key=lambda p: p[0][j])
         for (_, small), (_, big) in zip(ordered, ordered[1:]):
             assert small.get(lang, set()) <= big.get(lang, set())
+
+
+def test_clt_mix_grid_builds_each_point_as_if_alone(evaldir, planted, tmp_path):
+    """`clt mix --grid` reads the sources and evaluation sets once for every point: same mixtures."""
+    src, _ = planted
+    spec = load_spec(_spec(evaldir, 20, 0, "cap"), base_dir=src)
+    grid = build_grid(spec, tmp_path / "g", "paper-single", use_cache=False)
+    for point, changes in grid_points("paper-single")[:4]:  # k = 0, 100, 200, 400: the pool, capped
+        alone = build_mixture(spec.with_changes(**changes), tmp_path / point, use_cache=False)
+        assert alone == grid[point]
+        assert (tmp_path / point / "train.jsonl").read_bytes() == (tmp_path / "g" / point / "train.jsonl").read_bytes()
 
 
 # ----------------------------------------------------------------------------- unreadable sets, cache, CLI
