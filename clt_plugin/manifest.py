@@ -137,6 +137,12 @@ class Manifest(_Open):
     def path(self) -> Path | None:
         return self._path
 
+    def located(self, path: str | os.PathLike) -> Manifest:
+        """This manifest as read from `path` (another file with the same text)."""
+        copy = self.model_copy()
+        copy._path = Path(path)
+        return copy
+
     def __eq__(self, other: object) -> bool:
         # Where a manifest was read from is not part of it: a copy equals its original.
         if not isinstance(other, Manifest):

@@ -16,8 +16,7 @@ multilingual test set (each language's items drawn separately).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -169,10 +168,12 @@ def bootstrap_p(boot_diff: np.ndarray) -> np.ndarray:
     return np.minimum(1.0, 2.0 * (1.0 + np.minimum(below, above)) / (1.0 + b))
 
 
-def normal_p(z: np.ndarray | float) -> np.ndarray:
+def normal_p(z: np.ndarray | float) -> np.ndarray | float:
     """Two-sided p-value of a standard normal statistic."""
     from scipy.special import ndtr
 
+    if type(z) is float:  # one test of a stderr-only cell: the same ndtr, without array overhead
+        return 2.0 * float(ndtr(-abs(z)))
     return 2.0 * ndtr(-np.abs(np.asarray(z, dtype=float)))
 
 
@@ -236,9 +237,9 @@ def plateau_boot(ks: Sequence[int], curve: np.ndarray, baseline: np.ndarray, thr
     return np.where(best > 0, k, np.nan)
 
 
-@dataclass(frozen=True)
-class Interval:
-    """A point estimate with its interval; `method` says how the interval was made."""
+class Interval(NamedTuple):
+    """A point estimate with its interval; `method` says how the interval was made. (A tuple: a
+    sweep's table holds one per cell and aggregate, made in the tens of thousands.)"""
 
     value: float
     low: float

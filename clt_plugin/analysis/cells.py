@@ -3,6 +3,7 @@ stderr, per-item scores) that the uncertainty stage resamples."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -15,6 +16,7 @@ from clt_plugin.analysis.model import lang_sort_key
 from clt_plugin.analysis.results import RunResults, value_reader
 from clt_plugin.analysis.uncertainty import Cell
 from clt_plugin.errors import CLTError
+from clt_plugin.names import task_name
 
 
 @dataclass
@@ -29,6 +31,10 @@ class FamilyScores:
     fidelity: dict[str, dict[str, float]] = field(default_factory=dict)
     tasks: dict[str, dict[str, str]] = field(default_factory=dict)  # run -> language -> task name
     languages: list[str] = field(default_factory=list)  # registry order
+
+    @functools.cached_property  # asked for by every row
+    def has_fidelity(self) -> bool:
+        return any(self.fidelity.values())
 
     def require_metric(self) -> None:
         if not any(self.scores.values()):
@@ -69,15 +75,21 @@ def read_family(
             out.runs.append(r)
             out.scores[r.name], out.stderrs[r.name], out.fidelity[r.name], out.tasks[r.name] = vals, ses, fids, names
         else:
-            notes.append(f"run {r.name}: no clt_{family}_* results; left out")
+            notes.append(f"run {r.name}: no {task_name(family, '*')} results; left out")
     if not out.runs:
         known = sorted({f for r in runs for f in r.families()})
         raise CLTError(
-            f"no run has results for task clt_{family}_*"
+            f"no run has results for task {task_name(family, '*')}"
             + (f" (tasks found: {', '.join(known)})" if known else " (no clt_* tasks found)")
         )
     out.languages = sorted(all_langs, key=lang_sort_key)
     return out
+
+
+# Why a cell has no per-item scores when no samples file was written: the note the matrix prints
+# for those entries together (the other reasons are noted per cell).
+NO_SAMPLES = "no per-item scores (lm-eval --log_samples)"
+_NOTHING = ItemsRead(None, 0, NO_SAMPLES)
 
 
 class ItemCache:
@@ -90,16 +102,14 @@ class ItemCache:
         return self.read(run, task, metric).scores
 
     def read(self, run: RunResults, task: str, metric: str) -> ItemsRead:
+        paths = run.samples.get(task)
+        if not paths:
+            return _NOTHING
         key = (run.name, task, metric)
-        if key not in self.cache:
-            paths = run.samples.get(task)
-            self.cache[key] = read_items(paths, metric) if paths else ItemsRead(None, 0, NO_SAMPLES)
-        return self.cache[key]
-
-
-# Why a cell has no per-item scores when no samples file was written: the note the matrix prints
-# for those entries together (the other reasons are noted per cell).
-NO_SAMPLES = "no per-item scores (lm-eval --log_samples)"
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = read_items(paths, metric)
+        return found
 
 
 @dataclass
@@ -116,6 +126,8 @@ class EntryCells:
 def entry_cells(e: Entry, fs: FamilyScores, items: ItemCache) -> EntryCells:
     """The cells of one entry (the mean over seeds for a pooled one), per language."""
     out = EntryCells()
+    if len(e.runs) == 1 and not e.runs[0].samples:
+        return _stderr_cells(e.runs[0], fs, out)
     for l in fs.languages:
         per_seed = [fs.scores[r.name].get(l) for r in e.runs]
         if any(v is None for v in per_seed):
@@ -136,9 +148,23 @@ def entry_cells(e: Entry, fs: FamilyScores, items: ItemCache) -> EntryCells:
     return out
 
 
+def _stderr_cells(run: RunResults, fs: FamilyScores, out: EntryCells) -> EntryCells:
+    """The cells of one run without samples files: each score with its stderr (the common case
+    of a large sweep, kept lean)."""
+    scores, stderrs = fs.scores[run.name], fs.stderrs[run.name]
+    for l in fs.languages:
+        v = scores.get(l)
+        out.values[l] = v
+        out.spread[l] = None
+        if v is not None:
+            out.lacking[l] = NO_SAMPLES
+            out.cells[l] = Cell(v, stderrs.get(l), [], l)
+    return out
+
+
 def _read(run: RunResults, lang: str, fs: FamilyScores, items: ItemCache) -> ItemsRead:
     task = fs.tasks[run.name].get(lang)
-    return items.read(run, task, fs.metric) if task else ItemsRead(None, 0, NO_SAMPLES)
+    return items.read(run, task, fs.metric) if task else _NOTHING
 
 
 def _why_not(read: ItemsRead, run: RunResults, lang: str, fs: FamilyScores) -> str | None:

@@ -54,6 +54,7 @@ from clt_plugin.analysis.entries import (
     seed_entries,
     seed_label,
 )
+from clt_plugin.analysis.gcpause import gc_paused
 from clt_plugin.analysis.groups import add_group_statistics
 from clt_plugin.analysis.matrix_stats import add_uncertainty
 from clt_plugin.analysis.model import SERIES, GroupStats, Matrix, Row, lang_sort_key
@@ -61,6 +62,7 @@ from clt_plugin.analysis.results import ENGLISH, RunResults, aggregate, mean
 from clt_plugin.analysis.uncertainty import StatOptions, correct
 from clt_plugin.analysis.views import ORDERS, VIEWS, View, get_view
 from clt_plugin.errors import CLTError
+from clt_plugin.names import family_part, group_name
 
 __all__ = [
     "ENGLISH",
@@ -89,7 +91,7 @@ _ItemCache = ItemCache  # the name build_matrix's `_items` argument was document
 
 def normalize_task(task: str) -> str:
     """`mgsm` or `clt_mgsm` -> `mgsm` (the family)."""
-    return task[4:] if task.startswith("clt_") else task
+    return family_part(task)
 
 
 def metric_for(family: str, metric: str | Mapping[str, str] | None) -> str:
@@ -115,6 +117,7 @@ def _check_options(view: str, order: str, plateau_threshold: float, stats: StatO
     return opts
 
 
+@gc_paused()
 def build_matrix(
     runs: Sequence[RunResults],
     task: str,
@@ -159,7 +162,6 @@ def build_matrix(
     hidden = _training_entries(entries, split, bases)
     cells = _entry_cells(entries + hidden, fs, _items or ItemCache(), base_names, notes)
     rows = [_row(e, fs, shown, cells, base_of.get(e.name), base_names, flagged, notes) for e in entries]
-    has_fidelity = any(fs.fidelity.values())
     matrix = Matrix(
         task=family,
         metric=fs.metric,
@@ -167,7 +169,7 @@ def build_matrix(
         languages=fs.languages,
         rows=shown.rows(rows, notes, order),
         baseline=", ".join(sorted(base_names)) or None,
-        fidelity_metric=fidelity_metric if has_fidelity else None,
+        fidelity_metric=fidelity_metric if fs.has_fidelity else None,
         notes=notes,
         mixed=problems,
         plateau_threshold=plateau_threshold,
@@ -190,12 +192,13 @@ def _training_entries(entries: list[Entry], split: Split, bases: dict[str, str |
     """Evaluations that are not rows but count in rho over training: every checkpoint, and each
     seed run of a pooled row whose training was evaluated at checkpoints too."""
     trained_at = {split.points[r.name].training_run for r in split.checkpoints}
+    names = {e.name for e in entries}
     seeds = [
         r
         for e in entries
         if len(e.runs) > 1
         for r in e.runs
-        if split.points[r.name].training_run in trained_at and r.name not in {x.name for x in entries}
+        if split.points[r.name].training_run in trained_at and r.name not in names
     ]
     return [Entry(r.name, [r], bases[r.name]) for r in seeds + split.checkpoints]
 
@@ -260,7 +263,7 @@ def _row(
     if problem:
         notes.append(f"run {e.name}: {problem}")
     fid: dict[str, float | None] = {}
-    has_fidelity = any(fs.fidelity.values())
+    has_fidelity = fs.has_fidelity
     if has_fidelity:
         fid = {l: mean([fs.fidelity[r.name].get(l) for r in e.runs]) for l in fs.languages}
     absolute_agg = aggregate(values, seen)
@@ -298,7 +301,7 @@ def compare_runs(
     rows = [r for r in m.rows if r.is_baseline or b in (r.run, *r.runs)]
     if len(rows) != 2:
         names = sorted({r.run for r in m.rows} | {n for r in m.rows for n in r.runs})
-        raise CLTError(f"--compare {a} {b}: no run {b!r} with clt_{m.task} results (runs: {', '.join(names)})")
+        raise CLTError(f"--compare {a} {b}: no run {b!r} with {group_name(m.task)} results (runs: {', '.join(names)})")
     tests = list(rows[1].tests.items())
     rows[1].tests = dict(
         zip((k for k, _ in tests), correct([t for _, t in tests], m.options.correction, m.options.alpha))

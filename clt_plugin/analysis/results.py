@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from clt_plugin import languages
 from clt_plugin.analysis.checkpoints import checkpoint_step
+from clt_plugin.analysis.gcpause import gc_paused
 from clt_plugin.errors import CLTError
 from clt_plugin.families import metric_range
 from clt_plugin.io import parse_json, read_json, read_text
@@ -270,28 +271,37 @@ def _manifest_candidates(args: Mapping[str, str]) -> Iterable[str]:
                 yield os.path.join(os.path.dirname(os.path.normpath(value)), MANIFEST_NAME)
 
 
-def _manifest_from_model_args(
-    args: Mapping[str, str], cache: dict[str, Manifest | None] | None = None
-) -> Manifest | None:
-    """The manifest of the model that model_args name; `cache` keeps the ones read (by path) for
-    the runs still to load: runs of one model share one manifest."""
-    for candidate in _manifest_candidates(args):
-        if cache is not None and candidate in cache:
-            found = cache[candidate]
-        else:
-            found = _read_manifest_if_there(candidate)
-            if cache is not None:
-                cache[candidate] = found
-        if found is not None:
-            return found
-    return None
+class _Manifests:
+    """Manifests read while loading runs: each file once, and each distinct text parsed once (a
+    sweep's grid point is evaluated at many checkpoints, each with a copy of one manifest)."""
+
+    def __init__(self):
+        self.by_path: dict[str, Manifest | None] = {}
+        self.by_text: dict[str, Manifest] = {}
+
+    def get(self, path: str) -> Manifest | None:
+        if path not in self.by_path:
+            self.by_path[path] = self._read(path)
+        return self.by_path[path]
+
+    def _read(self, path: str) -> Manifest | None:
+        try:  # read first, look second: one system call fewer per run where the manifest is there
+            text = read_text(path, "manifest")
+        except CLTError:
+            if not os.path.isfile(path):
+                return None
+            raise
+        same = self.by_text.get(text)
+        if same is None:
+            same = self.by_text[text] = parse_manifest(parse_json(text, path, "manifest"), path)
+            return same
+        return same.located(path)
 
 
-def _read_manifest_if_there(path: str) -> Manifest | None:
-    if not os.path.isfile(path):
-        return None
-    raw = read_text(Path(path), "manifest")
-    return parse_manifest(parse_json(raw, path, "manifest"), Path(path))
+def _manifest_from_model_args(args: Mapping[str, str], cache: _Manifests | None = None) -> Manifest | None:
+    """The manifest of the model that model_args name (`cache`: the manifests read so far)."""
+    cache = cache or _Manifests()
+    return next((m for m in map(cache.get, _manifest_candidates(args)) if m is not None), None)
 
 
 def find_manifest(model_args: Mapping[str, str] | RunResults) -> Path | None:
@@ -378,24 +388,26 @@ def _str_or_none(value: Any) -> str | None:
 
 
 # The allowed range of each key of lm-eval's per-task object ("acc,none", "acc_stderr,none"),
-# looked up once per key: a sweep's files repeat the same few keys thousands of times.
-_KEY_RANGES: dict[str, tuple[str, float, float]] = {}
+# looked up once per key: a sweep's files repeat the same few keys thousands of times. The
+# finite bounds let one chained comparison pass an ordinary value; only the rest is looked at.
+_KEY_RANGES: dict[str, tuple[float, float]] = {}
+_MAX = sys.float_info.max
 
 
-def _key_range(key: str) -> tuple[str, float, float]:
-    """(the name a message shows, lowest, highest) for a key of a task's results object."""
-    found = _KEY_RANGES.get(key)
-    if found is None:
-        name, _, flt = key.partition(",")
-        shown = name if flt in ("", DEFAULT_FILTER) else key
-        found = (shown, 0.0, math.inf) if name.endswith("_stderr") else (shown, *metric_range(name))
-        _KEY_RANGES[key] = found
+def _allowed(name: str) -> tuple[float, float]:
+    """A metric's range; a standard error's is [0, inf)."""
+    return (0.0, math.inf) if name.endswith("_stderr") else metric_range(name)
+
+
+def _key_range(key: str) -> tuple[float, float]:
+    lo, hi = _allowed(key.partition(",")[0])
+    found = _KEY_RANGES[key] = (max(lo, -_MAX), min(hi, _MAX))
     return found
 
 
 def oversized(value: int) -> str | None:
     """What is wrong with an integer that float() cannot hold (JSON has no limit); else None."""
-    if -sys.float_info.max <= value <= sys.float_info.max:
+    if -_MAX <= value <= _MAX:
         return None
     return f"a {len(str(abs(value)))}-digit integer, too large for a score"
 
@@ -415,20 +427,19 @@ def check_values(path: Path, task: str, entry: dict[str, Any]) -> list[str]:
     bad = []
     for key, value in entry.items():
         kind = type(value)
-        if kind is float:
-            if value != value:
-                continue
-        elif kind is int:
-            huge = oversized(value)
-            if huge:
-                raise _field_error(path, f"results.{task}.{key}", huge)
-        else:
-            continue
-        shown, lo, hi = _key_range(key)
-        problem = range_problem(shown, value, lo, hi)
-        if problem is not None:
-            bad.append(problem)
+        if kind is float or kind is int:
+            bounds = _KEY_RANGES.get(key) or _key_range(key)
+            if not bounds[0] <= value <= bounds[1] and value == value:
+                bad.append(_out_of_range(path, task, key, value))
     return [f"{path}: results.{task}: out of range: {', '.join(bad)}"] if bad else []
+
+
+def _out_of_range(path: Path, task: str, key: str, value: float | int) -> str:
+    huge = oversized(value) if type(value) is int else None
+    if huge:
+        raise _field_error(path, f"results.{task}.{key}", huge)
+    name, _, flt = key.partition(",")
+    return range_problem(name if flt in ("", DEFAULT_FILTER) else key, value, *_allowed(name))
 
 
 def _score(value: float, stderr: Any) -> Score:
@@ -645,7 +656,7 @@ def _load_files(
     name: str | None,
     manifest: Any,
     samples: Sequence[Path] = (),
-    manifests: dict[str, Manifest | None] | None = None,
+    manifests: _Manifests | None = None,
 ) -> RunResults:
     parsed = [parse_results(read_json(f, "lm-eval results file"), f) for f in files]
     first = parsed[0]
@@ -715,10 +726,11 @@ class RunSpec:
         return cls(name.strip(), Path(rest), manifest)
 
 
+@gc_paused()
 def load_runs(paths: Iterable[str | os.PathLike] = (), runs: Iterable[RunSpec] = ()) -> list[RunResults]:
     """Every run under `paths` plus the explicit `runs`; two runs with one name is an error."""
     out: list[RunResults] = []
-    manifests: dict[str, Manifest | None] = {}  # each manifest read once, however many runs share it
+    manifests = _Manifests()  # each manifest read once, however many runs share it
     for p in paths:
         for g in _discover(p):
             out.append(_load_files(g.run_dir, g.results, None, None, g.samples, manifests))

@@ -18,10 +18,11 @@ Every interval and test says which one it used.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import numpy as np
 
@@ -104,8 +105,7 @@ class Cell:
         return {"items": METHOD_ITEMS, "seeds": METHOD_SEEDS, "stderr": METHOD_STDERR}[self.kind]
 
 
-@dataclass(frozen=True)
-class Test:
+class Test(NamedTuple):
     """A delta against the baseline: estimate, interval, p-value (raw and corrected), verdict."""
 
     estimate: float
@@ -189,6 +189,7 @@ def aggregate_boots(
 # --------------------------------------------------------------------------- closed form (stderr only)
 
 
+@functools.lru_cache(maxsize=8)  # one level per table, asked for by every stderr-only cell
 def _z(level: float) -> float:
     return NormalDist().inv_cdf(0.5 + level / 2)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from clt_plugin.analysis.bootstrap import CORRECTIONS, DEFAULT_RESAMPLES
+from clt_plugin.analysis.gcpause import gc_paused
 from clt_plugin.analysis.matrix import ORDERS, VIEWS, build_matrices, compare_runs
 from clt_plugin.analysis.render import FORMATS, render, terminal_lines
 from clt_plugin.analysis.results import RunSpec, load_runs
@@ -167,6 +168,7 @@ def load_and_build(args, view: str):
     return runs, build_matrices(runs, tasks, metric, view=view, **opts)
 
 
+@gc_paused()  # thousands of runs stay loaded while the tables and JSON are made
 def output(args) -> tuple[str, list[str]]:
     """What `clt matrix` writes: the text, and the lines that go to stderr (CSV only)."""
     if args.digits is not None and not 0 <= args.digits <= 12:

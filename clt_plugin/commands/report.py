@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from clt_plugin.analysis.gcpause import gc_paused
 from clt_plugin.analysis.report import UNITS, build_report
 from clt_plugin.commands.matrix import add_common_arguments, analysis_options, load, parse_metric
 
@@ -28,6 +29,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--percent", dest="unit", action="store_const", const="percent", help=argparse.SUPPRESS)
 
 
+@gc_paused()  # thousands of runs stay loaded while the figures and page are made
 def run(args) -> int:
     runs = load(args)
     out = build_report(
