@@ -41,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from synthetic_samples import write_item_run  # noqa: E402
 
-from clt_plugin.analysis.matrix import _ItemCache, build_matrices  # noqa: E402
+from clt_plugin.analysis.cells import ItemCache  # noqa: E402
+from clt_plugin.analysis.matrix import build_matrices  # noqa: E402
 from clt_plugin.analysis.results import load_runs  # noqa: E402
 from clt_plugin.analysis.uncertainty import StatOptions  # noqa: E402
 
@@ -149,7 +150,7 @@ def main() -> int:
         runs = load_runs([root / "evals"])
 
         (cold, clt_cold) = timed(lambda: build_matrices(runs, list(TASKS), METRIC, view="delta", stats=opts))
-        cache = _ItemCache()
+        cache = ItemCache()
         build_matrices(runs, list(TASKS), METRIC, view="delta", stats=StatOptions(resamples=100), _items=cache)
         (warm, clt_warm) = timed(
             lambda: build_matrices(runs, list(TASKS), METRIC, view="delta", stats=opts, _items=cache)
