@@ -10,10 +10,11 @@ import pytest
 from scipy import stats as scipy_stats
 from synthetic_results import write_manifest, write_results
 
-from clt_plugin.analysis.checkpoints import FINAL, checkpoint_step, step_key
+from clt_plugin.analysis.checkpoints import FINAL, step_key
 from clt_plugin.analysis.matrix import build_matrix
 from clt_plugin.analysis.results import load_runs
 from clt_plugin.analysis.uncertainty import StatOptions
+from clt_plugin.names import checkpoint_step
 
 OPTS = StatOptions(resamples=500)
 SEEN = ["es"]

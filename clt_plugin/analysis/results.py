@@ -32,14 +32,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 from clt_plugin import languages
-from clt_plugin.analysis.checkpoints import checkpoint_step
 from clt_plugin.analysis.gcpause import gc_paused
 from clt_plugin.errors import CLTError
 from clt_plugin.families import metric_range
 from clt_plugin.io import parse_json, read_json, read_text
 from clt_plugin.judge.section import judge_model
 from clt_plugin.manifest import Manifest, load_manifest, parse_manifest
-from clt_plugin.names import MANIFEST_NAME, split_task_name
+from clt_plugin.names import MANIFEST_NAME, checkpoint_step, split_task_name
 
 ENGLISH = languages.ENGLISH
 DEFAULT_FILTER = "none"
