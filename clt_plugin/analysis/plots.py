@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from clt_plugin.analysis.matrix import ENGLISH, SERIES, GroupStats, Matrix, Row, lang_sort_key
 from clt_plugin.analysis.render import minority_note, shows_percent, significant, unit_scale
+from clt_plugin.analysis.views import get_view
 from clt_plugin.names import group_name
 from clt_plugin.textsafe import figure_text, visible
 
@@ -66,13 +67,12 @@ def render_figure(fig, fmt: str) -> bytes:
 
 def _unit(matrix: Matrix, percent: bool) -> str:
     pct = " (%)" if shows_percent(matrix, percent) else ""
-    return {
-        "absolute": f"{matrix.metric}{pct}",
-        # The baseline's own row says which run it is (long run names do not fit beside the colour bar).
-        "delta": f"{matrix.metric} gain over the baseline{pct}",
-        "transfer": f"{matrix.metric} gain over the baseline{pct}",
-        "rel-en": f"{matrix.metric}, % of the run's English score",
-    }[matrix.view]
+    view = get_view(matrix.view)
+    if view.in_percent:
+        return f"{matrix.metric}, {view.unit}"
+    # The baseline's own row says which run it is (long run names do not fit beside the colour bar).
+    unit = view.title_unit("the baseline")
+    return f"{matrix.metric}{'' if unit == 'score' else ' ' + unit}{pct}"
 
 
 def _significance_note(matrix: Matrix, what: str) -> str:
@@ -149,7 +149,7 @@ def _colors(matrix: Matrix, data) -> _Colors:
     import numpy as np
 
     finite = data[np.isfinite(data)]
-    signed = matrix.view in ("delta", "transfer")
+    signed = get_view(matrix.view).against_baseline
     if not finite.size:
         return _Colors(0.0, 1.0, "viridis", signed)
     if signed:
@@ -164,7 +164,7 @@ def _colors(matrix: Matrix, data) -> _Colors:
 def _cell_text(matrix: Matrix, row: Row, lang: str, v: float, digits: int, scale: float) -> str:
     """A heatmap cell: the value, `*` when significant, the interval's half-width, and the
     scored/all item count when a minority of the items was scored."""
-    text = f"{v:+.{digits}f}" if matrix.view in ("delta", "transfer") else f"{v:.{digits}f}"
+    text = f"{v:+.{digits}f}" if get_view(matrix.view).against_baseline else f"{v:.{digits}f}"
     if significant(matrix, row, lang):
         text += "*"
     ci = row.ci.get(lang)
@@ -225,8 +225,9 @@ def heatmap_figure(matrix: Matrix, page: HeatmapPage, *, percent: bool = False):
     ax.set_yticks(range(len(page.rows)), labels=[_row_label(r) for r in page.rows])
     ax.tick_params(labelsize=7, length=0)
     ax.set_xlabel("evaluation language", fontsize=8)
-    ax.set_ylabel("source" if matrix.view == "transfer" else "run (examples per language)", fontsize=8)
-    digits = 1 if (shows_percent(matrix, percent) or matrix.view == "rel-en") else 2
+    heading = get_view(matrix.view).row_heading
+    ax.set_ylabel("run (examples per language)" if heading == "Run" else heading.lower(), fontsize=8)
+    digits = 1 if (shows_percent(matrix, percent) or get_view(matrix.view).in_percent) else 2
     _annotate(ax, matrix, page, data, colors, scale, digits)
     _block_dividers(ax, page)
     cax = fig.add_axes((1 - right + 0.15 / w, bottom, 0.16 / w, 1 - bottom - top))

@@ -26,6 +26,7 @@ from clt_plugin.analysis.model import Rho
 from clt_plugin.analysis.results import Aggregates, RunResults
 from clt_plugin.analysis.stats import Plateau
 from clt_plugin.analysis.uncertainty import Test
+from clt_plugin.analysis.views import get_view
 from clt_plugin.families import metric_range
 from clt_plugin.names import group_name
 
@@ -42,7 +43,7 @@ AGG_HEADERS = {"english": "EN", "seen": "Seen avg", "unseen": "Unseen avg", "gap
 def shows_percent(matrix: Matrix, percent: bool) -> bool:
     """Whether values are shown ×100 as percentages: asked for, and the metric is a fraction
     (a 1-5 judge rating stays on its scale; rel-en is a percentage already)."""
-    return percent and matrix.view != "rel-en" and metric_range(matrix.metric) == (0.0, 1.0)
+    return percent and not get_view(matrix.view).in_percent and metric_range(matrix.metric) == (0.0, 1.0)
 
 
 def unit_scale(matrix: Matrix, percent: bool) -> float:
@@ -54,7 +55,7 @@ def _fmt(value: float | None, matrix: Matrix, digits: int, scale: float) -> str:
     if value is None:
         return MISSING
     v = value * scale
-    signed = matrix.view in ("delta", "transfer")
+    signed = get_view(matrix.view).against_baseline
     # A tiny negative rounds to "-0.0"; a table reader takes that for a loss: print it as 0.
     text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
     if float(text) == 0.0:
@@ -69,7 +70,7 @@ def _pm(ci: Interval | None, digits: int, scale: float) -> str:
 
 
 def default_digits(matrix: Matrix, percent: bool) -> int:
-    return 1 if (shows_percent(matrix, percent) or matrix.view == "rel-en") else 3
+    return 1 if (shows_percent(matrix, percent) or get_view(matrix.view).in_percent) else 3
 
 
 def _columns(matrix: Matrix) -> list[str]:
@@ -78,7 +79,7 @@ def _columns(matrix: Matrix) -> list[str]:
 
 def _marked(matrix: Matrix) -> bool:
     # An absolute cell carries its delta's test too: the mark says it differs from the baseline.
-    return matrix.view in ("absolute", "delta", "transfer")
+    return get_view(matrix.view).linear
 
 
 def significant(matrix: Matrix, row: Row, key: str) -> bool:
@@ -121,7 +122,7 @@ def table_rows(
     makes each string from the inputs safe for the format (a clt_plugin.textsafe function)."""
     digits = default_digits(matrix, percent) if digits is None else digits
     scale = unit_scale(matrix, percent)
-    first = "Source" if matrix.view == "transfer" else "Run"
+    first = get_view(matrix.view).row_heading
     headers = [first, "k", "trained", AGG_HEADERS["english"], *(escape(l) for l in _columns(matrix))]
     headers += [AGG_HEADERS[f] for f in AGG_FIELDS if f != "english"]
     if any(r.seeds for r in matrix.rows):
@@ -150,12 +151,7 @@ def table_rows(
 
 
 def title(matrix: Matrix) -> str:
-    unit = {
-        "delta": f"gain over {matrix.baseline}",
-        "transfer": f"gain over {matrix.baseline}",
-        "rel-en": "% of the run's English score",
-        "absolute": "score",
-    }[matrix.view]
+    unit = get_view(matrix.view).title_unit(matrix.baseline)
     return f"{group_name(matrix.task)} · {matrix.metric} · {matrix.view} ({unit})"
 
 
@@ -195,7 +191,7 @@ def statistics_lines(matrix: Matrix) -> list[str]:
         out.append(
             f"± is the half-width of {matrix.uncertainty_note}"
             + (
-                f"; * marks {'a score' if matrix.view == 'absolute' else 'a delta'} significantly different from the baseline"
+                f"; * marks {'a delta' if get_view(matrix.view).against_baseline else 'a score'} significantly different from the baseline"
                 if _marked(matrix)
                 else ""
             )
