@@ -52,16 +52,23 @@ def training_point(run: RunResults) -> TrainingPoint:
     return TrainingPoint(os.path.dirname(path), step, True)
 
 
+def model_json(model_dir: str, name: str, what: str) -> dict | None:
+    """A JSON object that training wrote beside a model (config.json, trainer_state.json); None
+    when there is none or it cannot be read: it only adds detail, the analysis stands without it."""
+    path = os.path.join(model_dir, name)
+    if not os.path.isfile(path):
+        return None
+    try:
+        doc = read_json(path, what)
+    except CLTError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def final_step(model_dir: str) -> Step:
     """The final model's step: `global_step` of its trainer_state.json, else FINAL."""
-    path = os.path.join(model_dir, TRAINER_STATE)
-    if not os.path.isfile(path):
-        return FINAL
-    try:
-        state = read_json(path, "trainer state")
-    except CLTError:
-        return FINAL
-    step = state.get("global_step") if isinstance(state, dict) else None
+    state = model_json(model_dir, TRAINER_STATE, "trainer state")
+    step = state.get("global_step") if state is not None else None
     return step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else FINAL
 
 

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+from clt_plugin.analysis.checkpoints import model_json
 from clt_plugin.analysis.results import RunResults
 from clt_plugin.errors import CLTError
-from clt_plugin.io import read_json
 
 _SEED_SUFFIX = re.compile(r"[-_.](seed|s)[-_]?\d+$", re.IGNORECASE)
 
@@ -90,14 +90,8 @@ def base_model(run: RunResults) -> str | None:
 
 
 def _recorded_base(model_dir: str) -> str | None:
-    path = os.path.join(model_dir, "config.json")
-    if not os.path.isfile(path):
-        return None
-    try:
-        cfg = read_json(path, "model config")
-    except CLTError:
-        return None
-    name = cfg.get("_name_or_path") if isinstance(cfg, dict) else None
+    cfg = model_json(model_dir, "config.json", "model config")
+    name = cfg.get("_name_or_path") if cfg is not None else None
     if isinstance(name, str) and name and os.path.normpath(name) != os.path.normpath(model_dir):
         return name
     return None
