@@ -79,9 +79,10 @@ def html_text(text: object) -> str:
 
 def csv_cell(text: object) -> str:
     """A CSV field shown as it reads (layout-changing characters visible) that no spreadsheet
-    evaluates: a leading = + - @ (after any spaces) gets a `'` in front. The csv module quotes."""
+    evaluates: a leading = + - @ (after any spaces) gets a `'` in front, and so does a leading `'`,
+    so that the guard can always be told from the text. The csv module quotes."""
     text = visible(text)
-    if text.lstrip(" ")[:1] in _FORMULA_START:
+    if text.lstrip(" ")[:1] in _FORMULA_START + ("'",):
         return "'" + text
     return text
 

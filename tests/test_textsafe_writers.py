@@ -70,10 +70,11 @@ def latex_decode(text: str) -> str:
 
 
 def csv_cells(text: str) -> list[str]:
-    """Every field, without the quote that keeps a spreadsheet from reading a formula."""
+    """Every field, without the quote that keeps a spreadsheet from reading a formula (a text that
+    itself starts with a quote has one added, so exactly one comes off)."""
 
     def field(c: str) -> str:
-        return c[1:] if c[:1] == "'" and c[1:].lstrip(" ")[:1] in ("=", "+", "-", "@") else c
+        return c[1:] if c[:1] == "'" and c[1:].lstrip(" ")[:1] in ("=", "+", "-", "@", "'") else c
 
     return [field(c) for row in csv.reader(io.StringIO(text)) for c in row]
 
