@@ -50,13 +50,15 @@ def duration(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
-def status_line(desc: str, elapsed: float, n: int, total: int | None, unit: str) -> str:
-    """One plain progress line: `desc: 2 min 10 s elapsed, step 40/120, ETA 4 min 20 s`."""
+def status_line(desc: str, elapsed: float, n: int, total: int | None, unit: str, counting: float | None = None) -> str:
+    """One plain progress line: `desc: 2 min 10 s elapsed, step 40/120, ETA 4 min 20 s`.
+
+    The ETA extrapolates the rate over the last `counting` seconds (default: all of `elapsed`)."""
     parts = [f"{duration(elapsed)} elapsed"]
     if total:
         parts.append(f"{unit} {n}/{total}")
         if 0 < n <= total:
-            parts.append(f"ETA {duration(elapsed / n * (total - n))}")
+            parts.append(f"ETA {duration((elapsed if counting is None else counting) / n * (total - n))}")
     elif n:
         parts.append(f"{unit} {n}")
     return f"    {desc}: " + ", ".join(parts)
@@ -89,6 +91,9 @@ class Progress:
         self.interval = interval if interval is not None else interval_from_env()
         self._clock = clock
         self.started = self._last_line = clock()
+        # When the count was last 0: a tool that loads for a minute and then draws "0/120" started
+        # its 120 steps then, and the ETA follows the rate since.
+        self._zero_at = self.started
         self.lines = 0  # periodic lines written so far
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -118,6 +123,8 @@ class Progress:
     def set(self, n: int, total: int | None = None) -> None:
         with self._lock:
             self.n = n
+            if n == 0:
+                self._zero_at = self._clock()
             if total is not None:
                 self.total = total
             if self._bar is not None:
@@ -139,7 +146,7 @@ class Progress:
                 return
             self._last_line = now
             self.lines += 1
-            self._print(status_line(self.desc, now - self.started, self.n, self.total, self.unit))
+            self._print(status_line(self.desc, now - self.started, self.n, self.total, self.unit, now - self._zero_at))
 
     def _print(self, line: str) -> None:
         print(line, file=self.stream, flush=True)

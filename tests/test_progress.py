@@ -178,3 +178,15 @@ def test_a_failed_tool_run_names_its_log_and_shows_its_tail(tmp_path, capsys):
         )
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "[2/3] eval" and re.fullmatch(r"    failed after \d+ s", err[-1])
+
+
+def test_the_eta_follows_the_rate_since_the_count_started():
+    """A tool that loads for a minute and then counts 0..120 has its ETA from the counting rate."""
+    out, clock = io.StringIO(), Clock()
+    with Progress("train", stream=out, interval=30, clock=clock, unit="step") as bar:
+        clock.now += 60
+        bar.set(0, 120)
+        clock.now += 30
+        bar.set(40, 120)
+        bar.tick()
+    assert out.getvalue().splitlines()[1] == "    train: 1 min 30 s elapsed, step 40/120, ETA 1 min 00 s"
