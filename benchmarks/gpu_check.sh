@@ -86,7 +86,7 @@ if [ "$DRY_RUN" = 0 ]; then
     || { echo "gpu_check: torch sees no CUDA device (use --dry-run to check the setup without one)" >&2; exit 2; }
   "$PYTHON" -c 'import deepspeed' 2>/dev/null \
     || { echo "gpu_check: deepspeed is not installed: pip install -c constraints.txt -e '.[train]'" >&2; exit 2; }
-  step convert "$PYTHON" -c "from clt_plugin.smollm2 import convert; print(convert('$MODEL'))"
+  step convert "$PYTHON" -m clt_plugin.cli models smollm2 -o "$MODEL"
 fi
 
 # The ZeRO-3 JSON that `axolotl fetch deepspeed_configs` would bring (GitHub is out of reach here).

@@ -2,8 +2,8 @@
 
 Every run of the tools printed the same lines, none of them about the run: torchao's CUDA-only
 kernels that cannot load on a CPU machine, torch's deprecation notice for how torchao registers
-its enums, and lm_eval's "Custom kwargs can be passed to --metadata" once per clt task (every
-clt task builds its items in Python). Each is dropped by a filter on the one logger that emits
+its enums, DeepSpeed's "Setting accelerator to CPU" (on stdout), and lm_eval's "Custom kwargs can
+be passed to --metadata" once per clt task (every clt task builds its items in Python). Each is dropped by a filter on the one logger that emits
 it and on its exact wording, so anything else those loggers say still shows. docs/log-messages.md
 lists these and the messages that are left to the dependencies.
 
@@ -40,6 +40,8 @@ FILTERS: dict[str, tuple[re.Pattern[str], object]] = {
     "torchao": (re.compile(r"Failed to load .*\.so: "), _no_cuda),
     # torchao registers its enums with a torch API that torch now calls deprecated.
     "torch.utils._pytree": (re.compile(r"<enum '\w+'> is an Enum subclass and is now natively supported"), None),
+    # DeepSpeed (imported by transformers and axolotl) on a machine without a GPU, on stdout.
+    "DeepSpeed": (re.compile(r"Setting accelerator to CPU\. If you have GPU or other accelerator"), None),
     # lm_eval warns for every task whose items come from Python (custom_dataset): all clt tasks.
     "lm_eval.api.task": (re.compile(r"\S+: Custom kwargs can be passed to `--metadata`"), None),
 }

@@ -55,6 +55,9 @@ def convert(out_dir: str | Path, dtype: str = "float32") -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     tokenizer = AutoTokenizer.from_pretrained(src.parent, gguf_file=src.name)
     model = AutoModelForCausalLM.from_pretrained(src.parent, gguf_file=src.name, dtype=getattr(torch, dtype))
+    # transformers' GGUF reader sets this to True; SmolLM2's own tokenizer (BPE) has it False, and
+    # with True every decode warns that the clean-up would corrupt BPE output.
+    tokenizer.clean_up_tokenization_spaces = False
     model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     (tmp / MARKER).write_text(json.dumps({"source": str(src), "dtype": dtype}) + "\n", encoding="utf-8")

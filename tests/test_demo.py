@@ -10,6 +10,7 @@ and another seed or grid makes other mixtures and other test items.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -36,15 +37,26 @@ def demo(tmp_path_factory):
 
 
 def _results_files(out: Path) -> dict[str, dict]:
-    """model directory name -> the lm_eval results file lm_eval wrote for it."""
+    """model folder under models/ (`k30`, `k30/checkpoint-12`) -> the lm_eval results file for it."""
     found = {}
     for path in sorted((out / "results").glob("*/results_*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         model = data["config"]["model_args"]
         model = model if isinstance(model, str) else f"pretrained={model['pretrained']}"
-        pretrained = dict(kv.split("=", 1) for kv in model.split(","))["pretrained"]
-        found[Path(pretrained).name] = {"path": path, "data": data, "model": Path(pretrained)}
+        pretrained = Path(dict(kv.split("=", 1) for kv in model.split(","))["pretrained"])
+        found[pretrained.relative_to(out / "models").as_posix()] = {"path": path, "data": data, "model": pretrained}
     return found
+
+
+def _steps(k: int) -> int:
+    """Optimizer steps of the run at k: its rows in batches of micro_batch_size, for its epochs."""
+    return math.ceil(pipeline._rows(k, SETTINGS) * SETTINGS.epochs / SETTINGS.micro_batch_size)
+
+
+def _checkpoints(k: int) -> list[int]:
+    """The steps saved before the last one: every ceil(steps / 3) (save_steps = 1/3 of the run)."""
+    every = math.ceil(_steps(k) / SETTINGS.checkpoints)
+    return list(range(every, _steps(k), every))
 
 
 def test_prints_the_tables_the_report_and_the_path_to_open(demo):
@@ -68,10 +80,23 @@ def test_prints_the_tables_the_report_and_the_path_to_open(demo):
 
 def test_progress_goes_to_stderr_one_line_per_step(demo):
     steps = [line for line in demo.proc.stderr.splitlines() if line.startswith("[")]
-    assert [s.split("]")[0] + "]" for s in steps] == [f"[{i}/6]" for i in range(1, 7)]
+    assert [s.split("]")[0] + "]" for s in steps] == [f"[{i}/10]" for i in range(1, 11)]
     assert "pre-train a tiny Llama on 8 languages (60 steps, seed 7)" in steps[0]
-    assert "axolotl train  k=30" in steps[4] and "lm_eval        k=30" in steps[5]
-    assert demo.proc.stderr.count("    done in ") == 5  # every tool run, not the in-process step
+    assert [s.split("] ", 1)[1] for s in steps[2:]] == [
+        "axolotl train  k=0  (180 rows)",
+        *(f"lm_eval        k=0  step {n} (24 tasks x 6 items)" for n in _checkpoints(0)),
+        f"lm_eval        k=0  final, step {_steps(0)} (24 tasks x 6 items)",
+        "axolotl train  k=30 (540 rows)",
+        *(f"lm_eval        k=30 step {n} (24 tasks x 6 items)" for n in _checkpoints(30)),
+        f"lm_eval        k=30 final, step {_steps(30)} (24 tasks x 6 items)",
+    ]
+    assert demo.proc.stderr.count("    done in ") == 9  # every tool run, not the in-process step
+    # Not a terminal: between those, only `    STEP: N s elapsed, ...` lines (every 30 s), no bars.
+    assert "\r" not in demo.proc.stderr and "it/s]" not in demo.proc.stderr
+    costs = demo.info["steps"]
+    assert [c["step"] for c in costs] == [*steps, "analysis: clt matrix tables and clt report"]
+    assert all(c["wall_s"] >= 0 and c["cpu_s"] >= 0 for c in costs)
+    assert all(c["cpu_s"] > 0 for c in costs if "axolotl train" in c["step"] or "lm_eval" in c["step"])
 
 
 def test_tables_equal_clt_matrix_over_the_results_on_disk(demo):
@@ -101,6 +126,35 @@ def test_each_grid_point_is_one_run_with_its_own_mixture(demo, tmp_path):
         assert rebuilt["train_sha256"] == manifest["train_sha256"]
 
 
+def test_every_run_saves_checkpoints_that_carry_its_manifest(demo):
+    for k, name in zip(GRID, demo.info["runs"]):
+        run = demo.out / "models" / name
+        manifest = (run / "clt_manifest.json").read_text(encoding="utf-8")
+        saved = sorted(int(p.name.split("-")[1]) for p in run.glob("checkpoint-*"))
+        assert saved[:-1] == _checkpoints(k) and saved[-1] in (_checkpoints(k)[-1], _steps(k))
+        for n in saved:
+            folder = run / f"checkpoint-{n}"
+            assert (folder / "clt_manifest.json").read_text(encoding="utf-8") == manifest
+            assert json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))["global_step"] == n
+            assert not (folder / "optimizer.pt").exists()  # weights only: save_only_model
+
+
+def test_the_report_has_rho_over_grid_points_and_checkpoints(demo):
+    """Table 2 as the paper computed it: every evaluated checkpoint of every run is a point."""
+    report = json.loads((demo.out / "report" / "matrix.json").read_text(encoding="utf-8"))
+    assert len(report["matrices"]) == len(SYNTH_TASKS)
+    for matrix in report["matrices"]:
+        assert [r["run"] for r in matrix["rows"]] == ["k00", "k30"]  # rows: the final models
+        assert sorted((c["k"], c["step"]) for c in matrix["checkpoints"]) == [
+            (k, n) for k in GRID for n in _checkpoints(k)
+        ]
+        (group,) = matrix["statistics"]["groups"]
+        assert group["rho_checkpoints"]["n_points"] == len(GRID) * SETTINGS.checkpoints
+        assert group["rho_grid"]["n_points"] == len(GRID)
+    html = (demo.out / "report" / "index.html").read_text(encoding="utf-8")
+    assert "grid points × checkpoints" in html
+
+
 def test_another_seed_or_grid_makes_other_runs(demo, tmp_path):
     """The cheap variant: sources and mixtures for seed 8 and k=20 (no training)."""
     from clt_plugin.mixture import build_mixture
@@ -126,9 +180,17 @@ def test_every_score_is_the_metric_over_the_logged_generations(demo):
     from clt_plugin.tasks.synth import score
 
     results = _results_files(demo.out)
-    assert sorted(results) == ["k00", "k30"]
+    # Each run's final model and the checkpoints saved before its last step (contract: an lm_eval
+    # run whose pretrained= is .../checkpoint-N is step N of that run).
+    assert sorted(results) == [
+        "k00",
+        *(f"k00/checkpoint-{n}" for n in _checkpoints(0)),
+        "k30",
+        *(f"k30/checkpoint-{n}" for n in _checkpoints(30)),
+    ]
+    assert len(_checkpoints(0)) == len(_checkpoints(30)) == 2  # 3 points over each run
     for name, r in results.items():
-        assert r["model"] == demo.out / "models" / name  # evaluated the fine-tuned model itself
+        assert r["model"] == demo.out / "models" / name  # evaluated the fine-tuned model or checkpoint itself
         folder = r["path"].parent
         assert set(r["data"]["results"]) == {f"clt_{t}_{l}" for t in SYNTH_TASKS for l in SYNTH_LANGUAGES}
         for task_name, metrics in r["data"]["results"].items():

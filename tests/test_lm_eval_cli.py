@@ -67,6 +67,8 @@ logging.getLogger("lm_eval.api.task").warning(
 )
 logging.getLogger("lm_eval.api.task").warning("clt_synth_math_es: something else")
 logging.getLogger("torchao").warning("another torchao message")
+import deepspeed  # on a machine without a GPU: "Setting accelerator to CPU", on stdout
+deepspeed.accelerator.get_accelerator()
 """
 
 
@@ -89,4 +91,5 @@ def test_quiet_drops_exactly_the_known_messages(tmp_path):
     known = ("Failed to load", "is an Enum subclass and is now natively supported", "Custom kwargs can be passed")
     for text in known:
         assert text in plain.stderr and text not in quiet.stderr, text
+    assert "Setting accelerator to CPU" in plain.stdout and quiet.stdout == ""
     assert quiet.stderr.splitlines() == ["clt_synth_math_es: something else", "another torchao message"]

