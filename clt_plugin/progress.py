@@ -53,11 +53,12 @@ def duration(seconds: float) -> str:
 def status_line(desc: str, elapsed: float, n: int, total: int | None, unit: str, counting: float | None = None) -> str:
     """One plain progress line: `desc: 2 min 10 s elapsed, step 40/120, ETA 4 min 20 s`.
 
-    The ETA extrapolates the rate over the last `counting` seconds (default: all of `elapsed`)."""
+    The ETA extrapolates the rate over the last `counting` seconds (default: all of `elapsed`),
+    once 5% is done (before that, one batch that finished first says little about the rest)."""
     parts = [f"{duration(elapsed)} elapsed"]
     if total:
         parts.append(f"{unit} {n}/{total}")
-        if 0 < n <= total:
+        if 0 < n <= total and n * 20 >= total:
             parts.append(f"ETA {duration((elapsed if counting is None else counting) / n * (total - n))}")
     elif n:
         parts.append(f"{unit} {n}")

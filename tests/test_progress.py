@@ -127,6 +127,9 @@ def test_status_line_without_a_total_and_past_an_hour():
     assert status_line("x", 3725, 0, None, "step") == "    x: 1 h 02 min elapsed"
     assert status_line("x", 10, 7, None, "reply") == "    x: 10 s elapsed, reply 7"
     assert status_line("x", 10, 0, 9, "reply") == "    x: 10 s elapsed, reply 0/9"
+    # No ETA from the first 5%: lm_eval reports a batch's replies one by one after the batch.
+    assert status_line("x", 90, 1, 72, "reply") == "    x: 1 min 30 s elapsed, reply 1/72"
+    assert status_line("x", 90, 4, 72, "reply") == "    x: 1 min 30 s elapsed, reply 4/72, ETA 25 min 30 s"
 
 
 def test_last_count_reads_the_tracked_bar_only():
@@ -160,7 +163,9 @@ def test_a_logged_tool_run_shows_its_own_count_on_a_plain_stream(tmp_path, monke
     assert lines[0] == "[1/3] pre-train"
     assert re.fullmatch(r"    done in \d+ s", lines[-1])
     counted = [line for line in lines[1:-1] if "step 3/10" in line]
-    assert counted and all(re.fullmatch(r"    \[1/3\] pre-train: \d+ s elapsed, step 3/10, ETA \d+ s", c) for c in counted)
+    assert counted and all(
+        re.fullmatch(r"    \[1/3\] pre-train: \d+ s elapsed, step 3/10, ETA \d+ s", c) for c in counted
+    )
     assert "3/10 [00:01<00:02]" in log.read_text(encoding="utf-8")  # the tool's own output, in full, in the log
 
 
