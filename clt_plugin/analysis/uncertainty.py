@@ -22,7 +22,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -44,8 +44,16 @@ from clt_plugin.analysis.bootstrap import (
 )
 from clt_plugin.analysis.items import ItemScores
 
-if TYPE_CHECKING:
-    from clt_plugin.analysis.views import View
+
+class View(Protocol):
+    """What row statistics need of a view (clt_plugin.analysis.views.View has it). A protocol, so
+    that this layer does not import the views, which sit above it."""
+
+    linear: bool
+    against_baseline: bool
+
+    def resampled(self, boots, base_boots): ...
+
 
 AGGREGATES = ("english", "seen", "unseen", "gap", "all")
 METHOD_ITEMS = "bootstrap over items"

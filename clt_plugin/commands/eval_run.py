@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from clt_plugin.axolotl.evaluation import evaluate_config
+    from clt_plugin.axolotl.eval_run import evaluate_config
 
     for path in args.configs:
         for results in evaluate_config(path):
