@@ -154,6 +154,6 @@ def summary(name: str, info: ModelInfo, kept: bool = False) -> str:
             f"chat template: {'yes' if info.chat_template else 'no'}",
             "use it:",
             f'  axolotl train "$(clt configs-path)/tiny-cpu/math.yaml" --base-model {path}',
-            f"  clt eval --model hf --model_args pretrained={path} --tasks clt_synth_math --apply_chat_template",
+            f"  clt eval --model hf --model_args pretrained={path} --tasks clt_synth --apply_chat_template --limit 10",
         ]
     )

@@ -38,7 +38,7 @@ def test_it_prints_what_it_made_and_how_to_use_it(tiny):
     assert lines[2:] == [
         "use it:",
         f'  axolotl train "$(clt configs-path)/tiny-cpu/math.yaml" --base-model {out}',
-        f"  clt eval --model hf --model_args pretrained={out} --tasks clt_synth_math --apply_chat_template",
+        f"  clt eval --model hf --model_args pretrained={out} --tasks clt_synth --apply_chat_template --limit 10",
     ]
     assert json.loads((out / TINY_MARKER).read_text(encoding="utf-8")) == {
         "model": "tiny",

@@ -391,7 +391,45 @@ def test_the_judging_block_runs_as_written(sandbox, tmp_path):
     assert (project / "board" / "index.html").is_file()
 
 
+def test_the_real_model_block_runs_as_written(sandbox, smollm2, tmp_path):
+    """Convert SmolLM2, a few axolotl steps on it with the tiny-cpu config, clt eval, clt matrix, in
+    one shell as written. The session's SmolLM2 is already where the block writes it (as after a
+    first run), so `clt models` finds it and keeps it; the conversion itself is tested by the
+    session fixture, which makes the model with the same command."""
+    block = _block_with(r"clt models ")
+    project = tmp_path / "real-model"
+    project.mkdir()
+    target = re.search(r"^clt models smollm2 -o (\S+)", "\n".join(block), re.M).group(1)
+    (project / target).parent.mkdir(parents=True)
+    (project / target).symlink_to(smollm2.path)
+    proc = subprocess.run(
+        ["bash", "-c", "set -eo pipefail\n" + "\n".join(block)],
+        cwd=project,
+        env=sandbox["env"],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert proc.returncode == 0, f"README real-model block failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert f"{target} already holds SmolLM2-135M-Instruct (kept as it is)" in proc.stdout
+    run_dir = project / re.search(r"--output-dir (\S+)", "\n".join(block)).group(1)
+    steps = int(re.search(r"--max-steps (\d+)", "\n".join(block)).group(1))
+    assert json.loads((run_dir / "clt_manifest.json").read_text(encoding="utf-8"))["counts"]["math"]["es"] == 2
+    assert json.loads((run_dir / "trainer_state.json").read_text(encoding="utf-8"))["global_step"] == steps
+    (results,) = (project / "results").rglob("results_*.json")
+    scores = json.loads(results.read_text(encoding="utf-8"))["results"]
+    assert sorted(scores) == sorted(f"clt_synth_math_{l}" for l in LANGS)
+    limit = int(re.search(r"--limit (\d+)", "\n".join(block)).group(1))
+    for task, metrics in scores.items():  # each score is the mean over the replies lm_eval logged
+        (samples,) = results.parent.glob(f"samples_{task}_*.jsonl")
+        rows = [json.loads(line) for line in samples.read_text(encoding="utf-8").splitlines()]
+        assert len(rows) == limit and metrics["acc,none"] == pytest.approx(sum(r["acc"] for r in rows) / limit)
+    assert run_dir.name in proc.stdout and "clt_synth_math" in proc.stdout  # the matrix, with the run's row
+
+
 def _runner(block: list[str]) -> str | None:
+    if any(c.startswith("clt models ") for c in block):
+        return "test_the_real_model_block_runs_as_written"
     if any(c.startswith("clt sweep ") for c in block):
         return "test_the_gpu_path_runs_as_written"
     if all(c.startswith("pip install ") for c in block):
