@@ -146,19 +146,17 @@ CHILD = (
 )
 
 
+def run_child(tmp_path, status: int, desc: str, progress: bool):
+    """CHILD through the demo's runner (its bar tracked as the pre-training's); the log's path."""
+    log = tmp_path / "logs" / "child.log"
+    cmd = [sys.executable, "-c", CHILD, str(status)]
+    run_logged(cmd, log=log, cwd=tmp_path, env={}, desc=desc, progress=progress, track=PRETRAIN_BAR, unit="step")
+    return log
+
+
 def test_a_logged_tool_run_shows_its_own_count_on_a_plain_stream(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(INTERVAL_ENV, "0.2")
-    log = tmp_path / "logs" / "child.log"
-    run_logged(
-        [sys.executable, "-c", CHILD, "0"],
-        log=log,
-        cwd=tmp_path,
-        env={},
-        desc="[1/3] pre-train",
-        progress=True,
-        track=PRETRAIN_BAR,
-        unit="step",
-    )
+    log = run_child(tmp_path, 0, "[1/3] pre-train", progress=True)
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == "[1/3] pre-train"
     assert re.fullmatch(r"    done in \d+ s", lines[-1])
@@ -170,17 +168,8 @@ def test_a_logged_tool_run_shows_its_own_count_on_a_plain_stream(tmp_path, monke
 
 
 def test_a_failed_tool_run_names_its_log_and_shows_its_tail(tmp_path, capsys):
-    log = tmp_path / "child.log"
     with pytest.raises(CLTError, match=r"\[2/3\] eval: `python\S* \.\.\.` exited with status 3; full log: "):
-        run_logged(
-            [sys.executable, "-c", CHILD, "3"],
-            log=log,
-            cwd=tmp_path,
-            env={},
-            desc="[2/3] eval",
-            progress=False,
-            track=PRETRAIN_BAR,
-        )
+        run_child(tmp_path, 3, "[2/3] eval", progress=False)
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "[2/3] eval" and re.fullmatch(r"    failed after \d+ s", err[-1])
 
