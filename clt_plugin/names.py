@@ -24,6 +24,10 @@ def checkpoint_step(model_dir: str | os.PathLike) -> int | None:
 
 # What the axolotl plugin writes beside a trained model and the analysis reads back.
 MANIFEST_NAME = "clt_manifest.json"
+# The training step whose weights the final model holds ({"step": N, "why": ...}): the last step,
+# or the best checkpoint's when `load_best_model_at_end` loaded it (the paper's choice), which
+# transformers' own trainer_state.json does not say.
+WEIGHTS_STEP_NAME = "clt_weights_step.json"
 PREFIX = "clt_"
 
 

@@ -14,7 +14,7 @@ from clt_plugin.analysis.checkpoints import FINAL, step_key
 from clt_plugin.analysis.matrix import build_matrix
 from clt_plugin.analysis.results import load_runs
 from clt_plugin.analysis.uncertainty import StatOptions
-from clt_plugin.names import checkpoint_step
+from clt_plugin.names import WEIGHTS_STEP_NAME, checkpoint_step
 
 OPTS = StatOptions(resamples=500)
 SEEN = ["es"]
@@ -149,3 +149,33 @@ def test_checkpoint_steps_from_folder_names():
     assert checkpoint_step("/out/run/checkpoint-350/") == 350
     assert checkpoint_step("/out/run") is None and checkpoint_step("/out/checkpoint-x") is None
     assert sorted([FINAL, 100, 50], key=step_key) == [50, 100, FINAL]
+
+
+def test_checkpoints_of_two_runs_at_one_step_are_told_apart(tmp_path):
+    """lm-eval names its output folder after the model path; every training run has a checkpoint-4,
+    so a checkpoint's run is named with its training run (k0/checkpoint-4), not by its folder alone."""
+    for k, (es, ko) in ((0, (0.1, 0.2)), (100, (0.4, 0.3))):
+        model = tmp_path / "models" / f"k{k}"
+        counts = {"math": {"en": 100, "es": k}}
+        for where in (model, model / "checkpoint-4"):
+            write_manifest(where / "clt_manifest.json", counts, seen=SEEN)
+            scores = {"clt_mgsm_en": {"acc": 0.5}, "clt_mgsm_es": {"acc": es}, "clt_mgsm_ko": {"acc": ko}}
+            write_results(tmp_path / "evals" / str(where).replace("/", "__"), scores, model_args=f"pretrained={where}")
+    m = build_matrix(load_runs([tmp_path / "evals"]), "mgsm", "acc", stats=OPTS)
+    assert [r.run for r in m.rows] == ["k0", "k100"]
+    assert sorted(r.run for r in m.checkpoints) == ["k0/checkpoint-4", "k100/checkpoint-4"]
+
+
+def test_the_final_models_step_is_the_one_whose_weights_it_holds(tmp_path):
+    """With load_best_model_at_end the final model holds the best checkpoint's weights: the plugin
+    records that step (clt_weights_step.json), and it wins over trainer_state.json's last step."""
+    _training_run(tmp_path, 0, {50: (0.1, 0.2), 100: (0.3, 0.3), FINAL: (0.2, 0.1)}, global_step=100)
+    _training_run(tmp_path, 100, {50: (0.4, 0.5), FINAL: (0.6, 0.6)})
+    weights = {"step": 50, "why": "best checkpoint by evaluation loss (load_best_model_at_end)"}
+    (tmp_path / "models" / "k0" / WEIGHTS_STEP_NAME).write_text(json.dumps(weights))
+    m = build_matrix(load_runs([tmp_path / "evals"]), "mgsm", "acc", stats=OPTS)
+    assert next(r for r in m.rows if r.run == "k0").step == 50
+    (g,) = m.groups
+    # checkpoint-50 holds the final model's weights: it counts once, as the final model.
+    assert [p[0] for p in g.checkpoint_curves["k0"]] == [50, 100]
+    assert g.checkpoint_curves["k0"][0][1] == pytest.approx(0.2)

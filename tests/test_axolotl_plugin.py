@@ -205,7 +205,15 @@ def test_every_checkpoint_is_evaluated_as_its_own_lm_eval_run(run):
         str((run.out / "checkpoint-2").resolve()),
         str(run.out.resolve()),
     ]
-    assert json.loads((run.out / "trainer_state.json").read_text(encoding="utf-8"))["global_step"] == 2
+    state = json.loads((run.out / "trainer_state.json").read_text(encoding="utf-8"))
+    assert state["global_step"] == 2
+    # load_best_model_at_end: the final model holds the best checkpoint's weights, and the plugin
+    # records that checkpoint's step, which trainer_state.json's global_step does not give.
+    best = int(state["best_model_checkpoint"].rsplit("-", 1)[1])
+    assert json.loads((run.out / "clt_weights_step.json").read_text(encoding="utf-8")) == {
+        "step": best,
+        "why": "best checkpoint by evaluation loss (load_best_model_at_end)",
+    }
 
 
 def test_eval_run_evaluates_only_what_is_missing(run, tmp_path):

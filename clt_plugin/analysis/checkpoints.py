@@ -3,9 +3,10 @@ step each evaluation was taken.
 
 A checkpoint evaluation is an lm-eval run whose model directory (`peft=` or `pretrained=`) is a
 Hugging Face Trainer checkpoint, `.../checkpoint-N`: its step is N and its training run the
-folder above it. Any other run evaluates a training run's final model, whose step is the
-`global_step` of the `trainer_state.json` beside it when one is there, else "final" (after
-every checkpoint). The matrix's rows are final models; checkpoint evaluations feed Spearman's
+folder above it. Any other run evaluates a training run's final model, whose step is the one the
+plugin recorded beside it (clt_weights_step.json: the best checkpoint's with
+load_best_model_at_end, as the shipped configs train), else the `global_step` of the
+`trainer_state.json` beside it, else "final" (after every checkpoint). The matrix's rows are final models; checkpoint evaluations feed Spearman's
 rho over training (rho_checkpoints) and the training curves. A training run evaluated only at
 checkpoints is represented by its last one.
 """
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from clt_plugin.errors import CLTError
 from clt_plugin.io import read_json
-from clt_plugin.names import checkpoint_step
+from clt_plugin.names import WEIGHTS_STEP_NAME, checkpoint_step
 
 if TYPE_CHECKING:
     from clt_plugin.analysis.results import RunResults
@@ -65,11 +66,20 @@ def model_json(model_dir: str, name: str, what: str) -> dict | None:
     return doc if isinstance(doc, dict) else None
 
 
+def _step(value: object) -> Step | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def final_step(model_dir: str) -> Step:
-    """The final model's step: `global_step` of its trainer_state.json, else FINAL."""
+    """The step whose weights the final model holds: what the plugin recorded (the best
+    checkpoint's step when load_best_model_at_end loaded it), else `global_step` of its
+    trainer_state.json, else FINAL."""
+    recorded = model_json(model_dir, WEIGHTS_STEP_NAME, "weights step")
+    if recorded is not None and _step(recorded.get("step")) is not None:
+        return recorded["step"]
     state = model_json(model_dir, TRAINER_STATE, "trainer state")
-    step = state.get("global_step") if state is not None else None
-    return step if isinstance(step, int) and not isinstance(step, bool) and step >= 0 else FINAL
+    step = _step(state.get("global_step")) if state is not None else None
+    return FINAL if step is None else step
 
 
 @dataclass

@@ -597,7 +597,11 @@ def _default_name(folder: Path, parsed: Sequence[_FileResults]) -> str:
     name = folder.name
     for p in parsed:
         if p.model_name_sanitized and p.model_name_sanitized == name and p.model_name:
-            return os.path.basename(p.model_name.rstrip("/\\")) or name
+            model = os.path.normpath(p.model_name.rstrip("/\\"))
+            # Every training run has a checkpoint-50: name a checkpoint with its run (k0100/checkpoint-50).
+            if checkpoint_step(model) is not None:
+                return "/".join(model.split(os.sep)[-2:])
+            return os.path.basename(model) or name
     return name
 
 

@@ -14,8 +14,9 @@ from transformers import TrainerCallback
 from clt_plugin.axolotl.args import ARGS_PATH
 from clt_plugin.axolotl.banner import format_banner, format_row_check, format_size_notes
 from clt_plugin.axolotl.resolve import PluginConfig
+from clt_plugin.io import atomic_write_json
 from clt_plugin.manifest import write_manifest
-from clt_plugin.names import MANIFEST_NAME
+from clt_plugin.names import MANIFEST_NAME, WEIGHTS_STEP_NAME, checkpoint_step
 
 ROWS_NAME = "clt_training_rows.json"
 TRAINER_STATE = "trainer_state.json"  # transformers.trainer.TRAINER_STATE_NAME
@@ -33,8 +34,8 @@ def _say(text: str) -> None:
 
 class _ManifestIntoCheckpoints(TrainerCallback):
     """Every checkpoint directory carries the manifest too: any of them can be evaluated alone.
-    At the end, the trainer's state goes beside the final model, so the analysis knows the step
-    the final model was saved at (transformers writes it only into checkpoints)."""
+    At the end, the trainer's state goes beside the final model (transformers writes it only into
+    checkpoints), with the step whose weights the final model holds, so the analysis can place it."""
 
     def __init__(self, manifest_path: Path):
         self.manifest_path = manifest_path
@@ -47,8 +48,17 @@ class _ManifestIntoCheckpoints(TrainerCallback):
         return control
 
     def on_train_end(self, args, state, control, **kwargs):
+        # transformers loads the best checkpoint (load_best_model_at_end) before this hook runs, so
+        # the weights saved next are that checkpoint's, not the last step's.
         if state.is_world_process_zero:
-            state.save_to_json(str(Path(args.output_dir) / TRAINER_STATE))
+            out = Path(args.output_dir)
+            state.save_to_json(str(out / TRAINER_STATE))
+            best = checkpoint_step(state.best_model_checkpoint) if state.best_model_checkpoint else None
+            if args.load_best_model_at_end and best is not None:
+                doc = {"step": best, "why": "best checkpoint by evaluation loss (load_best_model_at_end)"}
+            else:
+                doc = {"step": state.global_step, "why": "last training step"}
+            atomic_write_json(out / WEIGHTS_STEP_NAME, doc)
         return control
 
 
