@@ -243,8 +243,47 @@ def test_a_hash_collision_never_removes_a_row(monkeypatch):
 
 
 def test_every_checked_family_reads_its_evaluation_set():
-    assert {set_of(f) for f in checked_families()} == set(READERS)
-    assert set_of("mgsm_chat") == "mgsm"
+    assert {set_of(f) for f in checked_families(synthetic=True)} == set(READERS)
+    assert {set_of(f) for f in checked_families()} == {"mgsm", "xlsum", "dolly", "ifeval"}  # the default
+    assert set_of("mgsm_chat") == "mgsm" and set_of("synth_lang") == "synth_lang"
+
+
+def test_a_synthetic_test_item_in_training_rows_is_removed_when_the_family_is_named(tmp_path):
+    """The tiny-cpu configs and the demo are evaluated on clt_synth_*: naming those families checks
+    the rows against their generated test items, offline, with the task's own synth_n/synth_seed."""
+    from clt_plugin.tasks.synth import test_docs
+
+    item = test_docs("synth_math", "es", 5, 3)[2]
+    rows = [{"id": f"r{i}", "question": f"Pregunta de entrenamiento número {i}", "answer": str(i)} for i in range(6)]
+    _write_jsonl(tmp_path / "math_en.jsonl", rows)
+    rows[4] = {"id": "r4", "question": item["prompt"].upper().replace("?", " ?"), "answer": item["answer"]}
+    _write_jsonl(tmp_path / "math_es.jsonl", rows)
+    spec = {
+        "seed": 0,
+        "decontaminate": {"families": ["synth_math"], "metadata": {"synth_n": 5, "synth_seed": 3}},
+        "tasks": {
+            "math": {
+                "source": {
+                    "format": "jsonl",
+                    "path": "math_{lang}.jsonl",
+                    "fields": {"id": "id", "prompt": "question", "response": "answer"},
+                },
+                "english": 6,
+                "per_language": 5,
+                "languages": ["es"],
+            }
+        },
+    }
+    m = build_mixture(load_spec(spec, base_dir=tmp_path), tmp_path / "o", use_cache=False)
+    assert _ids(_rows(tmp_path / "o")) == {"en": {f"r{i}" for i in range(6)}, "es": {"r0", "r1", "r2", "r3", "r5"}}
+    d = m["decontamination"]
+    assert d["removed_rows"] == {"math": {"en": 0, "es": 1}}  # the item is Spanish: only es is checked against it
+    assert {lang: s["status"] for lang, s in d["evaluation_sets"]["synth_math"].items()} == {
+        "en": "checked",
+        "es": "checked",
+    }
+    assert d["evaluation_sets"]["synth_math"]["es"]["items"] == 5
+    assert plan_warnings(load_spec(spec, base_dir=tmp_path)) == []  # generated here: nothing to read offline
 
 
 # ----------------------------------------------------------------------------- in a mixture

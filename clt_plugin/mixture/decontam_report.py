@@ -74,10 +74,8 @@ def plan_lines(spec) -> list[str]:
     if cfg is None:
         return [OFF_LINE]
     where = cfg.data_from()
-    lines = [
-        f"decontamination: on: {RULE_LINE}; evaluation sets {', '.join(cfg.evaluation_sets())} "
-        f"from {'data_dir ' + where if where else 'the Hugging Face Hub'}"
-    ]
+    origin = ("from data_dir " + where if where else "from the Hugging Face Hub") if cfg.reads_data() else "(generated)"
+    lines = [f"decontamination: on: {RULE_LINE}; evaluation sets {', '.join(cfg.evaluation_sets())} {origin}"]
     traced = [name for name, task in sorted(spec.tasks.items()) if lineage_applies(cfg, task.source)]
     if traced:
         lines.append(f"  lineage for {', '.join(traced)}: a translated row goes with its English original")
@@ -89,7 +87,7 @@ def plan_warnings(spec) -> list[str]:
     from clt_plugin.sources.sizes import hub_offline
 
     cfg = spec.decontaminate
-    if cfg is None or cfg.data_from() or not hub_offline():
+    if cfg is None or not cfg.reads_data() or cfg.data_from() or not hub_offline():
         return [OFF_LINE] if cfg is None else []
     stop = " (on_unchecked: error stops the build)" if cfg.on_unchecked == "error" else ""
     return [

@@ -2,7 +2,7 @@
 
 decontaminate: true            # every evaluation set, lineage where the source is a translation
 decontaminate:
-  families: [mgsm, dolly]      # default: every non-synthetic clt task family
+  families: [mgsm, dolly]      # default: every non-synthetic clt task family (synth_* when named)
   data_dir: /data/clt          # evaluation data; default $CLT_DATA_DIR, else the hub
   lineage: auto                # true | false | auto (auto: on for dataset bactrian)
   on_unchecked: warn           # error: refuse to build when an evaluation set cannot be read
@@ -50,7 +50,7 @@ class DecontamSpec(BaseModel):
             return v
         from clt_plugin.mixture.evalsets import checked_families
 
-        known = checked_families()
+        known = checked_families(synthetic=True)
         for i, name in enumerate(v):
             if name not in known:
                 raise ValueError(f"[{i}]: {name!r} is not a checked task family (known: {', '.join(known)})")
@@ -66,6 +66,12 @@ class DecontamSpec(BaseModel):
         from clt_plugin.mixture.evalsets import checked_families, set_of
 
         return sorted({set_of(f) for f in (self.families or checked_families())})
+
+    def reads_data(self) -> bool:
+        """Whether any evaluation set comes from files or the hub (the synthetic ones are generated)."""
+        from clt_plugin.families import FAMILIES
+
+        return any(not FAMILIES[name].synthetic for name in self.evaluation_sets())
 
     def data_from(self) -> str | None:
         """Where the evaluation data is read from: this block's data_dir, else $CLT_DATA_DIR; None: the hub."""

@@ -12,8 +12,10 @@ Never a second copy of the data: MGSM, XL-Sum and Aya Dolly come from `clt_plugi
 
 The items are the ones the task evaluates when lm-eval passes it the spec's `metadata` (its
 `--metadata`): XL-Sum's seeded sample of 250 test articles by default (`xlsum_n: 0`: every one),
-both Dolly subsets unless `dolly_subset` picks one. Synthetic families (the demo's generated suite) are not evaluation sets of the paper and are
-not checked.
+both Dolly subsets unless `dolly_subset` picks one. The synthetic families (the demo's generated
+suite) are checked only when a spec names them (`families: [synth_math]`): they are not the
+paper's, but they are what the demo and the tiny-cpu config are evaluated on, and they are
+generated here from `synth_n`/`synth_seed`, offline.
 """
 
 from __future__ import annotations
@@ -85,6 +87,19 @@ def _ifeval_published(lang: str) -> bool:
     return lang == languages.ENGLISH or lang in MIFEVAL_LANGUAGES
 
 
+def _synth(family: str) -> Callable[[str, Path | None, dict[str, Any]], list[Item]]:
+    def read(lang: str, data_dir: Path | None, metadata: dict[str, Any]) -> list[Item]:
+        from clt_plugin.tasks import synth
+
+        docs = synth.load(**_meta(lang, data_dir, metadata), clt_family=family)["test"]
+        # synth_math's answers are bare numbers, which any training reply may equal (as MGSM's
+        # questions alone are checked); the others' answers are text.
+        fields = ("prompt",) if family == "synth_math" else ("prompt", "answer")
+        return _items(family, docs, fields)
+
+    return read
+
+
 @dataclass(frozen=True)
 class Reader:
     read: Callable[[str, Path | None, dict[str, Any]], list[Item]]
@@ -96,11 +111,18 @@ READERS: dict[str, Reader] = {
     "xlsum": Reader(_xlsum, lambda l: languages.get(l).xlsum is not None),
     "dolly": Reader(_dolly, lambda l: languages.get(l).aya is not None),
     "ifeval": Reader(_ifeval, _ifeval_published),
+    **{
+        name: Reader(_synth(name), lambda l, name=name: l in families.FAMILIES[name].languages)
+        for name, fam in families.FAMILIES.items()
+        if fam.synthetic
+    },
 }
 
 
 def set_of(family: str) -> str:
     """The evaluation set a task family is scored on (mgsm_chat reads MGSM's test problems)."""
+    if family in READERS:  # the synthetic families share one source but are three sets
+        return family
     fam = families.FAMILIES[family]
     for name in READERS:
         if families.FAMILIES[name].source == fam.source:
@@ -108,9 +130,10 @@ def set_of(family: str) -> str:
     raise CLTError(f"task family {family!r} has no evaluation-set reader for decontamination")
 
 
-def checked_families() -> tuple[str, ...]:
-    """Every task family whose items a mixture is checked against (the non-synthetic ones)."""
-    return tuple(n for n, f in families.FAMILIES.items() if not f.synthetic)
+def checked_families(synthetic: bool = False) -> tuple[str, ...]:
+    """The task families a mixture is checked against by default (the paper's, not the synthetic
+    ones); `synthetic=True`: every family a spec may name."""
+    return tuple(n for n, f in families.FAMILIES.items() if synthetic or not f.synthetic)
 
 
 @dataclass(frozen=True)
